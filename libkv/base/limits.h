@@ -1,0 +1,19 @@
+// The data model's size limits (DESIGN.md, "Data model"). Every layer that accepts a key or value
+// checks against these before writing or allocating anything.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "libkv/base/status.h"
+
+namespace kv {
+
+inline constexpr size_t kMaxKeyBytes = 64 * 1024;           // 64 KiB
+inline constexpr size_t kMaxValueBytes = 16 * 1024 * 1024;  // 16 MiB
+
+// Ok, or InvalidArgument saying which limit was passed and by how much.
+Status CheckKeyAndValue(std::string_view key, std::string_view value);
+Status CheckKey(std::string_view key);
+
+}  // namespace kv

@@ -1,0 +1,111 @@
+// Engine: one node's LSM store. Writes go to the commit log (group-committed) and the memtable;
+// a full memtable becomes immutable and a background thread flushes it to an SSTable while new
+// writes go on; the same thread compacts tables so reads stay bounded. Reads look at the
+// memtable, then the immutable memtables, then the SSTables newest first, skipping tables by key
+// range and bloom filter. Open replays the commit log; a torn tail is truncated and reported.
+//
+// Values are opaque bytes. Update() is the seam for layers above that keep structured values
+// (the cluster's sibling sets): it runs a caller's merge rule as an atomic read-modify-write.
+//
+// Threads: every method is safe to call from many threads at once. Put/Delete/Update return
+// after the write is durable as the sync mode promises. An fsync failure is never retried: the
+// engine refuses further writes (DESIGN.md, "Files").
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "libkv/base/status.h"
+#include "libkv/env/env.h"
+#include "libkv/storage/entry.h"
+#include "libkv/storage/iterator.h"
+#include "libkv/storage/sstable.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace kv {
+
+enum class SyncMode {
+  kBatch,     // acknowledge after the fsync that covers the write (group commit); the default
+  kPeriodic,  // acknowledge at once; fsync every sync_period (Cassandra's default)
+  kOff,       // never fsync; the OS writes back when it likes
+};
+
+// "batch" | "periodic" | "off"
+Result<SyncMode> ParseSyncMode(std::string_view name);
+std::string_view SyncModeName(SyncMode mode);
+
+struct EngineOptions {
+  Env* env = nullptr;  // required; not owned
+  std::string dir;     // the data directory; created when missing
+  SyncMode sync = SyncMode::kBatch;
+  std::chrono::milliseconds sync_period{10};  // for kPeriodic
+  size_t memtable_bytes = 64 << 20;           // a memtable past this becomes immutable
+  TableOptions table;
+  // Whether compaction may drop this tombstone for good. Called only when the output is the
+  // oldest data for the key (nothing older can resurface). The cluster plugs in its grace-period
+  // and all-replicas rule here; the default purges at once, right for a single server.
+  std::function<bool(std::string_view key, SequenceNumber seq)> can_purge_tombstone;
+  std::shared_ptr<spdlog::logger> logger;  // null: spdlog's default logger
+};
+
+// Figures for kvbench, kvnode's stats and tests.
+struct EngineStats {
+  uint64_t memtable_bytes = 0;
+  uint64_t immutable_memtables = 0;
+  uint64_t tables = 0;
+  uint64_t table_bytes = 0;
+  uint64_t flushes = 0;
+  uint64_t compactions = 0;
+  uint64_t log_syncs = 0;              // fsyncs of the commit log
+  uint64_t log_records = 0;            // records those fsyncs covered
+  uint64_t bloom_skips = 0;            // table reads the bloom filter avoided
+  uint64_t bloom_false_positives = 0;  // filter said maybe, table did not have the key
+  uint64_t replayed_records = 0;       // at Open
+  uint64_t truncated_log_bytes = 0;    // torn tail dropped at Open
+  SequenceNumber last_sequence = 0;
+};
+
+class Engine {
+ public:
+  // Opens (creating when missing) the store in options.dir, replays the commit log and starts
+  // the background thread. Fails with Corruption naming file and offset when a record in the
+  // middle of the log or the manifest is bad; Unavailable when another process holds the dir.
+  static Result<std::unique_ptr<Engine>> Open(EngineOptions options);
+  // Stops the background thread; does not flush (the commit log already holds every write).
+  virtual ~Engine() = default;
+
+  // InvalidArgument (nothing written) for an empty or oversized key or an oversized value.
+  virtual Status Put(std::string_view key, std::string_view value) = 0;
+  virtual Status Delete(std::string_view key) = 0;
+  // The value, or std::nullopt when the key is absent or deleted.
+  virtual Result<std::optional<std::string>> Get(std::string_view key) = 0;
+
+  // Atomic read-modify-write of one key: `merge` gets the current value (nullopt when absent or
+  // deleted) and returns the value to store, or nullopt to write nothing. Writes to the same key
+  // through Update are serialised; Put/Delete on that key concurrently are not ordered with it.
+  using MergeFn =
+      std::function<Result<std::optional<std::string>>(std::optional<std::string_view> current)>;
+  virtual Status Update(std::string_view key, const MergeFn& merge) = 0;
+
+  // An iterator over the live keys (tombstones skipped) as of the call, newest version of each.
+  virtual std::unique_ptr<Iterator> NewIterator() = 0;
+
+  // Flushes the memtable to an SSTable and waits for it.
+  virtual Status Flush() = 0;
+  // Flushes, then compacts everything into the fewest tables and waits.
+  virtual Status CompactAll() = 0;
+  // Flush, wait for background work, sync the log: for a graceful stop.
+  virtual Status Close() = 0;
+
+  virtual EngineStats stats() const = 0;
+};
+
+}  // namespace kv
