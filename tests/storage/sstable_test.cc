@@ -34,6 +34,17 @@ TEST_CASE("sstable: 10k random entries round trip through Get, iterator and Veri
   MESSAGE("seed " << seed);
   auto env = NewMemEnv();
   const TableModel model = testing::RandomModel(seed, 10000);
+  size_t huge_keys = 0, tombstones_in_model = 0, empty_values = 0;
+  for (const auto& [k, e] : model) {
+    huge_keys += k.size() == 64 * 1024;
+    tombstones_in_model += e.kind == EntryKind::kTombstone;
+    empty_values += e.kind == EntryKind::kValue && e.value.empty();
+  }
+  MESSAGE(huge_keys << " keys of 64 KiB, " << tombstones_in_model << " tombstones, " << empty_values
+                    << " empty values");
+  CHECK(huge_keys > 0);
+  CHECK(tombstones_in_model > 0);
+  CHECK(empty_values > 0);
   auto props = testing::BuildTable(env.get(), "/t/000001.sst", model);
   REQUIRE(props.ok());
   CHECK(props->entries == model.size());
