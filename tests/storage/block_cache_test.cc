@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "libkv/storage/block_cache.h"
 #include "libkv/storage/sstable.h"
@@ -58,6 +60,34 @@ TEST_CASE("block cache: Get through a cache gives the same answers and hits on r
   MESSAGE(blocks << " blocks, " << cache->hits() << " hits, " << cache->misses() << " misses");
   CHECK(cache->misses() == blocks);
   CHECK(cache->hits() == 2 * model.size() - blocks);
+}
+
+TEST_CASE("block cache: many threads share one reader and one small cache") {
+  auto env = NewMemEnv();
+  const testing::TableModel model = testing::RandomModel(8, 2000, false);
+  REQUIRE(testing::BuildTable(env.get(), "/m.sst", model).ok());
+  auto cache = std::make_shared<BlockCache>(16 * 8192);  // far smaller than the table: evictions
+  auto reader = TableReader::Open(env.get(), "/m.sst", TableReadOptions{cache});
+  REQUIRE(reader.ok());
+  std::vector<std::thread> threads;
+  std::vector<int> wrong(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int pass = 0; pass < 3; ++pass) {
+        for (const auto& [k, e] : model) {
+          auto got = (*reader)->Get(k);
+          if (!got.ok() || got->value != e.value || got->seq != e.seq) ++wrong[t];
+        }
+        auto it = (*reader)->NewIterator();
+        size_t n = 0;
+        for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+        if (n != model.size()) ++wrong[t];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int w : wrong) CHECK(w == 0);
+  CHECK(cache->bytes() <= cache->capacity_bytes());
 }
 
 }  // namespace
