@@ -17,6 +17,9 @@ Status BlockReader::Init(std::string_view contents, std::string_view path, uint6
   file_offset_ = file_offset;
   valid_ = false;
   status_ = Status::Ok();
+  // Offsets inside a block are 32-bit; writers never make a block near that size.
+  if (contents.size() > UINT32_MAX)
+    return status_ = TableCorruption(path, file_offset, "data block larger than 4 GiB");
   if (contents.size() < 4)
     return status_ =
                TableCorruption(path, file_offset, "data block shorter than its restart count");

@@ -190,7 +190,7 @@ TEST_CASE("sstable: empty table, no filter, tiny blocks, huge values") {
   }
 }
 
-TEST_CASE("sstable: writer rejects out-of-order keys, empty keys and oversize keys") {
+TEST_CASE("sstable: writer rejects out-of-order, empty and oversize keys, and bad options") {
   auto env = NewMemEnv();
   auto w = TableWriter::Create(env.get(), "/w.sst", {});
   REQUIRE(w.ok());
@@ -204,6 +204,20 @@ TEST_CASE("sstable: writer rejects out-of-order keys, empty keys and oversize ke
   auto props = (*w)->Finish();
   REQUIRE(props.ok());
   CHECK(props->entries == 2);
+  CHECK((*w)->Add(EntryView{"d", 4, EntryKind::kValue, "v"}).Is(ErrorCode::kInvalidArgument));
+
+  TableOptions bad;
+  bad.block_bytes = 0;
+  CHECK(TableWriter::Create(env.get(), "/x.sst", bad).status().Is(ErrorCode::kInvalidArgument));
+  bad = {};
+  bad.block_bytes = size_t{1} << 30;
+  CHECK(TableWriter::Create(env.get(), "/x.sst", bad).status().Is(ErrorCode::kInvalidArgument));
+  bad = {};
+  bad.bloom_bits_per_key = -1;
+  CHECK(TableWriter::Create(env.get(), "/x.sst", bad).status().Is(ErrorCode::kInvalidArgument));
+  bad = {};
+  bad.restart_interval = 0;
+  CHECK(TableWriter::Create(env.get(), "/x.sst", bad).status().Is(ErrorCode::kInvalidArgument));
 }
 
 TEST_CASE("sstable: posix files too, and a missing file is NotFound") {
