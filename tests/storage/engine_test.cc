@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include <string>
 
 #include "libkv/env/env.h"
@@ -52,7 +54,7 @@ TEST_CASE("engine: writes survive reopen through log replay, flush and compactio
   {
     auto e = MustOpen(o);
     for (int i = 0; i < 3000; i++)
-      REQUIRE(e->Put("key" + std::to_string(i), std::string(50, 'a' + i % 26)).ok());
+      REQUIRE(e->Put(fmt::format("key{}", i), std::string(50, 'a' + i % 26)).ok());
     REQUIRE(e->Delete("key7").ok());
   }
   {
