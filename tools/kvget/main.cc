@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
   int timeout_ms = 5000;
   kv::ClientOptions options;
   app.add_option("KEY", key, "Key (1 byte to 64 KiB)")->required();
-  app.add_option("--node", node_flag, "Node to talk to, HOST:PORT (default: $KV_NODE, else 127.0.0.1:7000)");
+  app.add_option("--node", node_flag,
+                 "Node to talk to, HOST:PORT (default: $KV_NODE, else 127.0.0.1:7000)");
   app.add_option("--timeout-ms", timeout_ms, "Give up after this long")
       ->check(CLI::Range(1, 3600000))
       ->capture_default_str();

@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
   app.add_option("KEY", key, "Key (1 byte to 64 KiB)")->required();
   app.add_option("VALUE", value, "Value (up to 16 MiB); '-' or omitted: read stdin");
   app.add_flag("--delete", del, "Delete KEY instead of writing it");
-  app.add_option("--node", node_flag, "Node to talk to, HOST:PORT (default: $KV_NODE, else 127.0.0.1:7000)");
+  app.add_option("--node", node_flag,
+                 "Node to talk to, HOST:PORT (default: $KV_NODE, else 127.0.0.1:7000)");
   app.add_option("--timeout-ms", timeout_ms, "Give up after this long (a write may still land)")
       ->check(CLI::Range(1, 3600000))
       ->capture_default_str();
@@ -83,8 +84,7 @@ int main(int argc, char** argv) {
     return code == 0 ? kv::kExitOk : kv::kExitUsage;
   }
   value_given = app.count("VALUE") > 0;
-  if (del && value_given)
-    return Fail(kv::Status::InvalidArgument("--delete takes no VALUE"), json);
+  if (del && value_given) return Fail(kv::Status::InvalidArgument("--delete takes no VALUE"), json);
   options.timeout = std::chrono::milliseconds(timeout_ms);
 
   kv::Result<kv::HostPort> node = kv::ChooseNodeAddress(node_flag, std::getenv("KV_NODE"));
