@@ -101,3 +101,33 @@ TEST_CASE("malformed bodies are protocol errors, never crashes") {
 }
 
 }  // namespace kv
+
+namespace kv {
+
+TEST_CASE("message bodies are laid out as docs/formats.md says") {
+  // flag 1 (little-endian) | class version fixed32 1 | key: size fixed64 | bytes
+  const std::string get = EncodeMessage(GetRequest{.key = "k"});
+  CHECK(get == std::string("\x01"
+                           "\x01\x00\x00\x00"
+                           "\x01\x00\x00\x00\x00\x00\x00\x00"
+                           "k",
+                           14));
+  // found byte, then the value
+  const std::string response = EncodeMessage(GetResponse{.found = true, .value = "v"});
+  CHECK(response == std::string("\x01"
+                                "\x01\x00\x00\x00"
+                                "\x01"
+                                "\x01\x00\x00\x00\x00\x00\x00\x00"
+                                "v",
+                                15));
+  // wire error code byte, then the message
+  const std::string error = EncodeMessage(ErrorResponse{.code = ErrorCode::kTimeout, .message = ""});
+  CHECK(error == std::string("\x01"
+                             "\x01\x00\x00\x00"
+                             "\x06"
+                             "\x00\x00\x00\x00\x00\x00\x00\x00",
+                             14));
+  CHECK(EncodeMessage(PutResponse{}) == std::string("\x01\x01\x00\x00\x00", 5));
+}
+
+}  // namespace kv
