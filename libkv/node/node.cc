@@ -254,8 +254,10 @@ Status Node::Wait() {
   runtime_.reset();  // destroys what never ran; connections left call back into this Node
 
   Status closed = engine_->Close();
+  const EngineStats stats = engine_->stats();
   if (closed.ok())
-    logger_->info("stopped cleanly");
+    logger_->info("stopped cleanly; commit log: {} fsyncs covered {} records", stats.log_syncs,
+                  stats.log_records);
   else
     logger_->error("closing the engine failed: {}", closed.ToString());
   std::lock_guard lock(mu_);
