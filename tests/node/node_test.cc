@@ -110,8 +110,9 @@ TEST_CASE("node: put, get, delete through the client") {
   CHECK(**c.Get("big") == big);
 }
 
-TEST_CASE("node: pipelined requests on one connection are all answered, by request id") {
-  TestNode node;
+// Writes every request before reading any answer; checks each is answered once, by request id.
+void PipelineRoundTrip(const ConnectionLimits& limits) {
+  TestNode node("kv", limits);
   RawSocket raw(node.address());
   raw.Handshake();
 
@@ -149,6 +150,19 @@ TEST_CASE("node: pipelined requests on one connection are all answered, by reque
   }
   REQUIRE(values.size() == kKeys);
   for (int i = 0; i < kKeys; ++i) CHECK(values[5000 + i] == "value" + std::to_string(i));
+}
+
+TEST_CASE("node: pipelined requests on one connection are all answered, by request id") {
+  PipelineRoundTrip(ConnectionLimits{});
+}
+
+TEST_CASE("node: pipelining under tight per-connection limits slows down but never stalls") {
+  // The client writes 200 requests before reading: the node must stop reading at its limit and
+  // go on as answers are written (TCP buffers hold the rest), never deadlock.
+  ConnectionLimits tight;
+  tight.max_requests_in_flight = 3;
+  tight.max_bytes_in_flight = 64;
+  PipelineRoundTrip(tight);
 }
 
 TEST_CASE("node: random bytes and oversized frames do not hurt it") {

@@ -38,9 +38,10 @@ inline std::shared_ptr<spdlog::logger> QuietLogger() {
 
 // A running node over a fresh data directory; stopped and removed at the end.
 struct TestNode {
-  explicit TestNode(std::string cluster = "kv") {
+  explicit TestNode(std::string cluster = "kv", ConnectionLimits limits = {}) {
     dir = TempDir("node");
     NodeConfig config;
+    config.connection = limits;
     config.listen = "127.0.0.1:0";
     config.data_dir = dir;
     config.cluster_name = std::move(cluster);
