@@ -58,7 +58,7 @@ void EngineImpl::FlushLoop() {
 }
 
 Status EngineImpl::FlushOldestImmutable(std::shared_ptr<MemTable> imm, uint64_t number) {
-  TableBuildSpec spec{env_, dir_, number, 0, options_.table};
+  const TableBuildSpec spec = BuildSpec(number, 0);
   KV_ASSIGN_OR_RETURN(LiveTable table, FlushMemTable(spec, *imm));
   std::lock_guard manifest_lock(manifest_mu_);
   TableSet next;
@@ -121,7 +121,7 @@ Status EngineImpl::CompactOnce(const CompactionPick& pick) {
   }
   uint32_t level = 0;
   for (const auto& t : pick.inputs) level = std::max(level, t->meta.level + 1);
-  TableBuildSpec spec{env_, dir_, number, level, options_.table};
+  const TableBuildSpec spec = BuildSpec(number, level);
   KV_ASSIGN_OR_RETURN(auto output, RunCompaction(pick, spec, options_.can_purge_tombstone));
   {
     std::lock_guard manifest_lock(manifest_mu_);

@@ -30,7 +30,7 @@ Result<std::optional<LiveTable>> BuildTable(const TableBuildSpec& spec, Iterator
   table.meta.number = spec.number;
   table.meta.level = spec.level;
   table.meta.props = std::move(props);
-  KV_ASSIGN_OR_RETURN(table.reader, TableReader::Open(spec.env, path));
+  KV_ASSIGN_OR_RETURN(table.reader, TableReader::Open(spec.env, path, spec.read_options));
   return std::optional<LiveTable>(std::move(table));
 }
 

@@ -25,6 +25,7 @@ struct TableBuildSpec {
   uint64_t number = 0;
   uint32_t level = 0;
   TableOptions options;
+  TableReadOptions read_options;  // for opening the finished table
 };
 
 // Writes the entries of `source` that `keep` accepts (null: all) from its current position to
