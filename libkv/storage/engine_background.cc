@@ -15,6 +15,7 @@ namespace kv {
 void EngineImpl::HandleBackgroundError(const Status& s, std::string_view what) {
   // REQUIRES: mu_ held. A failed file operation stops writes (DESIGN.md, "Files"); damaged
   // input only stops compaction, so the node keeps serving what it can.
+  if (shutting_down_ || cancel_background_) return;  // work cut short by the destructor
   if (s.Is(ErrorCode::kCorruption)) {
     logger_->error("storage engine {}: {} failed: {}; compaction is off until restart", dir_, what,
                    s.message());

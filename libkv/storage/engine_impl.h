@@ -139,6 +139,7 @@ class EngineImpl final : public Engine {
   uint64_t replayed_records_ = 0;     // set by Open
   uint64_t truncated_log_bytes_ = 0;  // set by Open
 
+  std::atomic<bool> cancel_background_{false};  // set by the destructor: stop long builds
   std::thread flush_thread_;
   std::thread compaction_thread_;
   std::thread sync_thread_;

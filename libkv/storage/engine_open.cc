@@ -24,7 +24,8 @@ EngineImpl::EngineImpl(EngineOptions options)
 }
 
 TableBuildSpec EngineImpl::BuildSpec(uint64_t number, uint32_t level) const {
-  return TableBuildSpec{env_, dir_, number, level, options_.table, table_read_options_};
+  return TableBuildSpec{
+      env_, dir_, number, level, options_.table, table_read_options_, &cancel_background_};
 }
 
 Result<std::unique_ptr<Engine>> EngineImpl::Open(EngineOptions options) {
