@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "libkv/storage/block_cache.h"
 #include "libkv/storage/block_reader.h"
 #include "libkv/storage/bloom_filter.h"
 #include "libkv/storage/sstable.h"
@@ -115,14 +116,20 @@ class TableIterator final : public Iterator {
   std::shared_ptr<const TableReaderImpl> table_;
   size_t block_index_ = 0;
   std::string buffer_;
+  std::shared_ptr<const std::string> pinned_;  // the current block, when it came from the cache
   BlockReader block_;
   Status status_;
 };
 
 class TableReaderImpl final : public TableReader {
  public:
-  TableReaderImpl(std::string path, std::unique_ptr<RandomAccessFile> file, TableMeta meta)
-      : path_(std::move(path)), file_(std::move(file)), meta_(std::move(meta)) {}
+  TableReaderImpl(std::string path, std::unique_ptr<RandomAccessFile> file, TableMeta meta,
+                  std::shared_ptr<BlockCache> cache)
+      : path_(std::move(path)),
+        file_(std::move(file)),
+        meta_(std::move(meta)),
+        cache_(std::move(cache)),
+        cache_id_(cache_ ? cache_->NewId() : 0) {}
 
   Result<TableLookup> Get(std::string_view key) const override {
     TableLookup r;
@@ -137,16 +144,26 @@ class TableReaderImpl final : public TableReader {
     const size_t i = meta_.index.Find(key);
     if (i == meta_.index.size()) return r;
     const BlockHandle h = meta_.index.handle(i);
+    std::shared_ptr<const std::string> cached;
+    std::string_view contents;
     // Most blocks fit on the stack; a block holding one large value goes to the heap.
     std::array<char, 16 * 1024> stack_scratch;
     std::unique_ptr<char[]> heap_scratch;
-    char* scratch = stack_scratch.data();
-    if (h.size + kBlockTrailerBytes > stack_scratch.size()) {
-      heap_scratch.reset(new char[h.size + kBlockTrailerBytes]);
-      scratch = heap_scratch.get();
+    if (cache_) {
+      cached = cache_->Lookup(cache_id_, h.offset);
+      if (!cached) {
+        KV_ASSIGN_OR_RETURN(cached, ReadDataBlockForCache(h));
+        cache_->Insert(cache_id_, h.offset, cached);
+      }
+      contents = *cached;
+    } else {
+      char* scratch = stack_scratch.data();
+      if (h.size + kBlockTrailerBytes > stack_scratch.size()) {
+        heap_scratch.reset(new char[h.size + kBlockTrailerBytes]);
+        scratch = heap_scratch.get();
+      }
+      KV_ASSIGN_OR_RETURN(contents, ReadBlock(*file_, path_, h, BlockType::kData, scratch));
     }
-    KV_ASSIGN_OR_RETURN(std::string_view contents,
-                        ReadBlock(*file_, path_, h, BlockType::kData, scratch));
     BlockReader block;
     KV_RETURN_IF_ERROR(block.Init(contents, path_, h.offset));
     block.Seek(key);
@@ -194,22 +211,40 @@ class TableReaderImpl final : public TableReader {
 
   const TableMeta& meta() const { return meta_; }
 
-  // Reads data block i into *buffer (or the file's memory) and returns its checked bytes.
-  Result<std::string_view> ReadDataBlock(size_t i, std::string* buffer) const {
+  // Data block i's checked bytes: from the cache when it holds them (*pinned keeps them),
+  // else read into *buffer (or the file's memory). Scans do not fill the cache, so a long scan
+  // does not push out the blocks that lookups keep hot.
+  Result<std::string_view> ReadDataBlock(size_t i, std::string* buffer,
+                                         std::shared_ptr<const std::string>* pinned) const {
     const BlockHandle h = meta_.index.handle(i);
+    if (cache_) {
+      *pinned = cache_->Lookup(cache_id_, h.offset);
+      if (*pinned) return std::string_view(**pinned);
+    }
     if (buffer->size() < h.size + kBlockTrailerBytes) buffer->resize(h.size + kBlockTrailerBytes);
     return ReadBlock(*file_, path_, h, BlockType::kData, buffer->data());
   }
 
  private:
+  Result<std::shared_ptr<const std::string>> ReadDataBlockForCache(const BlockHandle& h) const {
+    auto buf = std::make_shared<std::string>(h.size + kBlockTrailerBytes, '\0');
+    KV_ASSIGN_OR_RETURN(std::string_view contents,
+                        ReadBlock(*file_, path_, h, BlockType::kData, buf->data()));
+    if (contents.data() != buf->data()) buf->assign(contents);
+    buf->resize(h.size);
+    return std::shared_ptr<const std::string>(std::move(buf));
+  }
+
   const std::string path_;
   const std::unique_ptr<RandomAccessFile> file_;
   const TableMeta meta_;
+  const std::shared_ptr<BlockCache> cache_;
+  const uint64_t cache_id_;  // this reader's half of the cache keys
 };
 
 bool TableIterator::LoadBlock(size_t i) {
   block_index_ = i;
-  auto contents = table_->ReadDataBlock(i, &buffer_);
+  auto contents = table_->ReadDataBlock(i, &buffer_, &pinned_);
   if (!contents.ok()) {
     status_ = contents.status();
     return false;
@@ -303,11 +338,12 @@ Status TableReaderImpl::Verify() const {
 
 }  // namespace
 
-Result<std::shared_ptr<TableReader>> TableReader::Open(Env* env, const std::string& path) {
+Result<std::shared_ptr<TableReader>> TableReader::Open(Env* env, const std::string& path,
+                                                       const TableReadOptions& options) {
   KV_ASSIGN_OR_RETURN(auto file, env->NewRandomAccessFile(path));
   KV_ASSIGN_OR_RETURN(TableMeta meta, LoadMeta(*file, path));
-  return std::shared_ptr<TableReader>(
-      std::make_shared<TableReaderImpl>(path, std::move(file), std::move(meta)));
+  return std::shared_ptr<TableReader>(std::make_shared<TableReaderImpl>(
+      path, std::move(file), std::move(meta), options.block_cache));
 }
 
 }  // namespace kv
