@@ -148,6 +148,13 @@ void Node::Serve() {
       std::shared_ptr<Connection> connection;
       {
         std::lock_guard lock(mu_);
+        if (stop_requested_) {
+          // Accepted just as the stop began: Wait has already told the open connections to
+          // finish, and would not know of this one.
+          boost::system::error_code ignored;
+          socket.close(ignored);
+          co_return;
+        }
         if (connections_.size() >= config_.max_connections) {
           logger_->warn("refusing a connection: {} connections open, the limit",
                         connections_.size());
