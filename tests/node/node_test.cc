@@ -382,3 +382,23 @@ TEST_CASE("node: a stop during writes keeps every acknowledged write, and fails 
 
 }  // namespace
 }  // namespace kv
+
+namespace kv {
+namespace {
+
+TEST_CASE("node: a connection that never completes its handshake is closed") {
+  ConnectionLimits limits;
+  limits.handshake_timeout = std::chrono::milliseconds(100);
+  TestNode node("kv", limits);
+  RawSocket silent(node.address());
+  RawSocket partial(node.address());
+  partial.Write("kvNP");  // the magic, then nothing
+  CHECK(silent.ClosedByPeer());
+  CHECK(partial.ClosedByPeer());
+  auto client = Client::Connect(node.address());
+  REQUIRE(client.ok());
+  CHECK((*client)->Put("still", "serving").ok());
+}
+
+}  // namespace
+}  // namespace kv
