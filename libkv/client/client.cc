@@ -106,39 +106,32 @@ asio::awaitable<Result<Frame>> Exchange(tcp::socket& socket, const std::string& 
 
 Result<std::unique_ptr<Client>> Client::Connect(const HostPort& node, ClientOptions options) {
   std::unique_ptr<Client> client(new Client(node, std::move(options)));
-  KV_ASSIGN_OR_RETURN(std::string handshake, EncodeHandshake(client->options_.cluster_name));
-  Io& io = *client->io_;
-  std::optional<Result<std::string>> server = io.RunFor(
-      ConnectAndHandshake(io.resolver, io.socket, node, handshake), client->options_.timeout);
+  KV_RETURN_IF_ERROR(client->EnsureConnected(client->options_.timeout));
+  return client;
+}
+
+Status Client::EnsureConnected(std::chrono::milliseconds timeout) {
+  Io& io = *io_;
+  if (io.socket) return Status::Ok();
+  KV_ASSIGN_OR_RETURN(std::string handshake, EncodeHandshake(options_.cluster_name));
+  std::optional<Result<std::string>> server =
+      io.RunFor(ConnectAndHandshake(io.resolver, io.socket, node_, handshake), timeout);
   if (!server)
     return Status::Timeout(fmt::format("cannot connect to {}: no answer within {} ms",
-                                       node.ToString(), client->options_.timeout.count()));
+                                       node_.ToString(), timeout.count()));
   if (!server->ok()) {
     io.Drop();
     return server->status();
   }
-  client->server_ = std::move(**server);
-  return client;
+  server_ = std::move(**server);
+  return Status::Ok();
 }
 
 Result<Frame> Client::Call(std::string request_frame, uint64_t request_id, bool is_write) {
   Io& io = *io_;
   const std::string where = node_.ToString();
   const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
-  const bool fresh = !io.socket.has_value();
-  if (fresh) {
-    KV_ASSIGN_OR_RETURN(std::string handshake, EncodeHandshake(options_.cluster_name));
-    std::optional<Result<std::string>> server =
-        io.RunFor(ConnectAndHandshake(io.resolver, io.socket, node_, handshake), options_.timeout);
-    if (!server)
-      return Status::Timeout(fmt::format("cannot connect to {}: no answer within {} ms", where,
-                                         options_.timeout.count()));
-    if (!server->ok()) {
-      io.Drop();
-      return server->status();
-    }
-    server_ = std::move(**server);
-  }
+  KV_RETURN_IF_ERROR(EnsureConnected(options_.timeout));
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - std::chrono::steady_clock::now());
   std::optional<Result<Frame>> answer = io.RunFor(Exchange(*io.socket, request_frame, request_id),

@@ -110,8 +110,9 @@ TEST_CASE("node: put, get, delete through the client") {
   CHECK(**c.Get("big") == big);
 }
 
-TEST_CASE("node: pipelined requests on one connection are all answered, by request id") {
-  TestNode node;
+// Writes every request before reading any answer; checks each is answered once, by request id.
+void PipelineRoundTrip(const ConnectionLimits& limits) {
+  TestNode node("kv", limits);
   RawSocket raw(node.address());
   raw.Handshake();
 
@@ -149,6 +150,19 @@ TEST_CASE("node: pipelined requests on one connection are all answered, by reque
   }
   REQUIRE(values.size() == kKeys);
   for (int i = 0; i < kKeys; ++i) CHECK(values[5000 + i] == "value" + std::to_string(i));
+}
+
+TEST_CASE("node: pipelined requests on one connection are all answered, by request id") {
+  PipelineRoundTrip(ConnectionLimits{});
+}
+
+TEST_CASE("node: pipelining under tight per-connection limits slows down but never stalls") {
+  // The client writes 200 requests before reading: the node must stop reading at its limit and
+  // go on as answers are written (TCP buffers hold the rest), never deadlock.
+  ConnectionLimits tight;
+  tight.max_requests_in_flight = 3;
+  tight.max_bytes_in_flight = 64;
+  PipelineRoundTrip(tight);
 }
 
 TEST_CASE("node: random bytes and oversized frames do not hurt it") {
@@ -364,6 +378,54 @@ TEST_CASE("node: a stop during writes keeps every acknowledged write, and fails 
     }
   MESSAGE("acknowledged writes checked after the stop: " << checked);
   CHECK((*engine)->Close().ok());
+}
+
+}  // namespace
+}  // namespace kv
+
+namespace kv {
+namespace {
+
+TEST_CASE("node: a connection that never completes its handshake is closed") {
+  ConnectionLimits limits;
+  limits.handshake_timeout = std::chrono::milliseconds(100);
+  TestNode node("kv", limits);
+  RawSocket silent(node.address());
+  RawSocket partial(node.address());
+  partial.Write("kvNP");  // the magic, then nothing
+  CHECK(silent.ClosedByPeer());
+  CHECK(partial.ClosedByPeer());
+  auto client = Client::Connect(node.address());
+  REQUIRE(client.ok());
+  CHECK((*client)->Put("still", "serving").ok());
+}
+
+}  // namespace
+}  // namespace kv
+
+namespace kv {
+namespace {
+
+TEST_CASE("node: past its connection limit a node refuses with Unavailable, then takes more") {
+  TestNode node("kv", ConnectionLimits{}, 2);
+  auto first = std::make_unique<RawSocket>(node.address());
+  first->Handshake();
+  RawSocket second(node.address());
+  second.Handshake();
+  auto refused = Client::Connect(node.address());
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == ErrorCode::kUnavailable);
+  CHECK(refused.status().message().find("connections open") != std::string::npos);
+
+  first.reset();  // the node notices the close and frees the slot, soon but not at once
+  Status last;
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    auto c = Client::Connect(node.address());
+    last = c.status();
+    if (c.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(last.ok());
 }
 
 }  // namespace
