@@ -79,7 +79,10 @@ Status EngineImpl::Recover() {
         return Status::Corruption(fmt::format("table {} named by the manifest is missing", path));
       return s.WithContext(fmt::format("opening table {}", path));
     }
-    tables->runs.push_back(std::make_shared<const LiveTable>(LiveTable{m, std::move(*reader)}));
+    if (tables->runs.size() <= m.run) tables->runs.push_back(std::make_shared<SortedRun>());
+    // The manifest's order checks guarantee m.run is the last run here.
+    auto& run = const_cast<SortedRun&>(*tables->runs.back());
+    run.tables.push_back(std::make_shared<const LiveTable>(LiveTable{m, std::move(*reader)}));
   }
 
   std::sort(logs.begin(), logs.end());
@@ -103,7 +106,9 @@ Status EngineImpl::Recover() {
   if (!recovered->empty()) {
     const TableBuildSpec spec = BuildSpec(next_file_++, 0);
     KV_ASSIGN_OR_RETURN(LiveTable table, FlushMemTable(spec, *recovered));
-    tables->runs.insert(tables->runs.begin(), std::make_shared<const LiveTable>(std::move(table)));
+    auto run = std::make_shared<SortedRun>();
+    run->tables.push_back(std::make_shared<const LiveTable>(std::move(table)));
+    tables->runs.insert(tables->runs.begin(), std::move(run));
   }
   recovered.reset();
   visible_seq_ = last_seq_;
@@ -129,7 +134,8 @@ Status EngineImpl::Recover() {
 Status EngineImpl::RemoveObsoleteFiles() {
   KV_ASSIGN_OR_RETURN(auto names, env_->GetChildren(dir_));
   std::vector<uint64_t> live;
-  for (const auto& t : tables_->runs) live.push_back(t->meta.number);
+  for (const auto& run : tables_->runs)
+    for (const auto& t : run->tables) live.push_back(t->meta.number);
   for (const auto& name : names) {
     uint64_t n = 0;
     bool obsolete = false;
