@@ -70,6 +70,7 @@ Status EngineImpl::Recover() {
   last_seq_ = state.last_sequence;
 
   auto tables = std::make_shared<TableSet>();
+  std::vector<std::shared_ptr<SortedRun>> runs;
   for (const ManifestTable& m : state.tables) {
     const std::string path = TableFileName(dir_, m.number);
     auto reader = TableReader::Open(env_, path, table_read_options_);
@@ -79,11 +80,13 @@ Status EngineImpl::Recover() {
         return Status::Corruption(fmt::format("table {} named by the manifest is missing", path));
       return s.WithContext(fmt::format("opening table {}", path));
     }
-    if (tables->runs.size() <= m.run) tables->runs.push_back(std::make_shared<SortedRun>());
-    // The manifest's order checks guarantee m.run is the last run here.
-    auto& run = const_cast<SortedRun&>(*tables->runs.back());
-    run.tables.push_back(std::make_shared<const LiveTable>(LiveTable{m, std::move(*reader)}));
+    // DecodeManifest checked that runs come in order, each number once: m.run is the last run
+    // here or the next one.
+    if (runs.size() <= m.run) runs.push_back(std::make_shared<SortedRun>());
+    runs.back()->tables.push_back(
+        std::make_shared<const LiveTable>(LiveTable{m, std::move(*reader)}));
   }
+  tables->runs.assign(runs.begin(), runs.end());
 
   std::sort(logs.begin(), logs.end());
   auto recovered = std::make_shared<MemTable>(0, options_.memtable_bytes);
