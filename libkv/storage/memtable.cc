@@ -119,15 +119,22 @@ void MemTable::Add(SequenceNumber seq, EntryKind kind, std::string_view key,
   v->value_size = static_cast<uint32_t>(value.size());
   if (!value.empty()) std::memcpy(mem + sizeof(Version), value.data(), value.size());
 
-  entries_.fetch_add(1, std::memory_order_relaxed);
+  // One writer: a plain load and store, no locked read-modify-write.
+  entries_.store(entries_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  // The bucket is a random line of a large array: start fetching it now, so the miss overlaps
+  // the skiplist walk instead of following it.
   const uint64_t hash = Hash64(key);
-  if (Node* x = FindInHash(key, hash)) {
-    v->older = x->newest.load(std::memory_order_relaxed);
-    x->newest.store(v, std::memory_order_release);
+  std::atomic<Node*>& bucket = buckets_[hash & bucket_mask_];
+  __builtin_prefetch(&bucket, 1);
+  // The skiplist walk is needed for a new key anyway, and most writes are new keys of this
+  // memtable, so it (not the hash index) finds an existing node.
+  Node* prev[kMaxHeight];
+  Node* existing = FindGreaterOrEqual(key, prev);
+  if (existing != nullptr && existing->key() == key) {
+    v->older = existing->newest.load(std::memory_order_relaxed);
+    existing->newest.store(v, std::memory_order_release);
     return;
   }
-  Node* prev[kMaxHeight];
-  FindGreaterOrEqual(key, prev);
   v->older = nullptr;
   const int height = RandomHeight();
   const int max_height = max_height_.load(std::memory_order_relaxed);
@@ -140,7 +147,6 @@ void MemTable::Add(SequenceNumber seq, EntryKind kind, std::string_view key,
   Node* x = NewNode(key, height);
   x->newest.store(v, std::memory_order_relaxed);
   x->hash = hash;
-  std::atomic<Node*>& bucket = buckets_[hash & bucket_mask_];
   x->hash_next = bucket.load(std::memory_order_relaxed);
   for (int i = 0; i < height; i++) {
     x->SetNextRelaxed(i, prev[i]->NextRelaxed(i));

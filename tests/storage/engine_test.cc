@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -143,6 +144,34 @@ TEST_CASE("engine: an iterator sees the store as of its creation") {
     seen.push_back(std::string(it->entry().key) + "=" + std::string(it->entry().value));
   CHECK(it->status().ok());
   CHECK(seen == std::vector<std::string>{"a=1", "b=2", "c=3"});
+}
+
+TEST_CASE("engine: sequential flushes are compacted by moving tables, and reopen keeps runs") {
+  auto env = NewMemEnv();
+  auto o = MemOptions(env.get());
+  int key = 0;
+  {
+    auto e = MustOpen(o);
+    for (int flush = 0; flush < 6; flush++) {
+      for (int i = 0; i < 100; i++) REQUIRE(e->Put(fmt::format("{:08}", key++), "v").ok());
+      REQUIRE(e->Flush().ok());
+    }
+    // Four runs trigger a compaction; wait for it (no deadline: it is a background thread).
+    while (e->stats().compactions == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    // Moved, not merged: still one table per flush.
+    CHECK(e->stats().tables == 6);
+  }
+  auto e = MustOpen(o);
+  CHECK(e->stats().tables == 6);
+  for (int k = 0; k < key; k++) REQUIRE(MustGet(e.get(), fmt::format("{:08}", k)) == "v");
+  auto it = e->NewIterator();
+  int n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next(), n++)
+    REQUIRE(it->entry().key == fmt::format("{:08}", n));
+  CHECK(n == key);
+  REQUIRE(e->CompactAll().ok());
+  CHECK(e->stats().tables == 1);
+  CHECK(MustGet(e.get(), "00000599") == "v");
 }
 
 TEST_CASE("engine: sync modes parse and print") {
