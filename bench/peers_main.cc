@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
-  options.progress = !json && ProgressLine::StderrIsTerminal();
+  options.progress = ProgressLine::StderrIsTerminal();
 
   OpenTargetFn open = [&](const std::string& dir, bool sync) {
     return db == "leveldb" ? OpenLevelDb(dir, sync, options.bloom_bits)
