@@ -1,0 +1,33 @@
+// Where a block lives in a table file, and the trailer that follows every block: type, codec and
+// masked CRC-32C (docs/formats.md, "SSTable", block trailer). ReadBlock is the one place that
+// reads a block from disk and checks it. Pure functions plus a const file read: any thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "libkv/base/status.h"
+#include "libkv/env/env.h"
+#include "libkv/storage/sstable_format.h"
+
+namespace kv {
+
+struct BlockHandle {
+  uint64_t offset = 0;
+  uint64_t size = 0;  // the block's bytes, without its trailer
+  uint64_t end() const { return offset + size + kBlockTrailerBytes; }
+};
+
+std::string_view BlockTypeName(BlockType type);
+
+// The 6-byte trailer for `contents` stored with no codec.
+std::string MakeBlockTrailer(std::string_view contents, BlockType type);
+
+// Reads the block at `handle` and its trailer with one read into `scratch` (which must hold
+// handle.size + kBlockTrailerBytes bytes), checks type, codec and checksum, and returns the
+// block's bytes (in scratch or in the file's own memory). Errors name `path` and the offset.
+Result<std::string_view> ReadBlock(const RandomAccessFile& file, std::string_view path,
+                                   const BlockHandle& handle, BlockType type, char* scratch);
+
+}  // namespace kv

@@ -1,0 +1,120 @@
+// TableWriter: data blocks as entries arrive, then filter, properties, index and footer at Finish
+// (docs/formats.md, "SSTable"). Errors are sticky: after one, every call returns it.
+#include <fmt/format.h>
+
+#include "libkv/base/limits.h"
+#include "libkv/storage/block_builder.h"
+#include "libkv/storage/bloom_filter.h"
+#include "libkv/storage/sstable.h"
+#include "libkv/storage/table_index.h"
+#include "libkv/storage/table_meta.h"
+
+namespace kv {
+namespace {
+
+class TableWriterImpl final : public TableWriter {
+ public:
+  TableWriterImpl(std::string path, std::unique_ptr<WritableFile> file, const TableOptions& options)
+      : path_(std::move(path)),
+        file_(std::move(file)),
+        options_(options),
+        block_(options.restart_interval),
+        bloom_(options.bloom_bits_per_key) {}
+
+  Status Add(const EntryView& entry) override {
+    KV_RETURN_IF_ERROR(status_);
+    if (finished_) return Status::InvalidArgument(fmt::format("{}: Add after Finish", path_));
+    const std::string_view value =
+        entry.kind == EntryKind::kTombstone ? std::string_view() : entry.value;
+    KV_RETURN_IF_ERROR(CheckKeyAndValue(entry.key, value).WithContext(path_));
+    if (entry.kind != EntryKind::kValue && entry.kind != EntryKind::kTombstone)
+      return Status::InvalidArgument(fmt::format("{}: unknown entry kind", path_));
+    if (props_.entries > 0 && entry.key <= std::string_view(props_.largest_key))
+      return Status::InvalidArgument(
+          fmt::format("{}: keys must be added in strictly ascending order", path_));
+
+    if (props_.entries == 0) {
+      props_.smallest_key = entry.key;
+      props_.smallest_seq = props_.largest_seq = entry.seq;
+    }
+    props_.largest_key = entry.key;
+    props_.smallest_seq = std::min(props_.smallest_seq, entry.seq);
+    props_.largest_seq = std::max(props_.largest_seq, entry.seq);
+    ++props_.entries;
+    if (entry.kind == EntryKind::kTombstone) ++props_.tombstones;
+    if (options_.bloom_bits_per_key > 0) bloom_.AddKey(entry.key);
+
+    block_.Add(EntryView{entry.key, entry.seq, entry.kind, value});
+    if (block_.SizeEstimate() >= options_.block_bytes) return FlushDataBlock();
+    return Status::Ok();
+  }
+
+  Result<TableProperties> Finish() override {
+    KV_RETURN_IF_ERROR(status_);
+    if (finished_) return Status::InvalidArgument(fmt::format("{}: Finish called twice", path_));
+    finished_ = true;
+    KV_RETURN_IF_ERROR(FlushDataBlock());
+    TableFooter footer;
+    if (options_.bloom_bits_per_key > 0) {
+      KV_ASSIGN_OR_RETURN(footer.filter, WriteBlock(bloom_.Finish(), BlockType::kFilter));
+    }
+    KV_ASSIGN_OR_RETURN(footer.properties,
+                        WriteBlock(EncodeProperties(props_), BlockType::kProperties));
+    KV_ASSIGN_OR_RETURN(footer.index, WriteBlock(index_.Encode(), BlockType::kIndex));
+    KV_RETURN_IF_ERROR(Check(file_->Append(EncodeFooter(footer))));
+    KV_RETURN_IF_ERROR(Check(file_->Sync()));
+    KV_RETURN_IF_ERROR(Check(file_->Close()));
+    props_.file_bytes = file_->Size();
+    return props_;
+  }
+
+  uint64_t FileSize() const override {
+    return file_->Size() + (block_.empty() ? 0 : block_.SizeEstimate() + kBlockTrailerBytes);
+  }
+
+ private:
+  Status Check(Status s) {
+    if (!s.ok() && status_.ok()) status_ = s.WithContext(fmt::format("writing {}", path_));
+    return status_;
+  }
+
+  Result<BlockHandle> WriteBlock(std::string_view contents, BlockType type) {
+    BlockHandle h{file_->Size(), contents.size()};
+    KV_RETURN_IF_ERROR(Check(file_->Append(contents)));
+    KV_RETURN_IF_ERROR(Check(file_->Append(MakeBlockTrailer(contents, type))));
+    return h;
+  }
+
+  Status FlushDataBlock() {
+    if (block_.empty()) return Status::Ok();
+    KV_ASSIGN_OR_RETURN(BlockHandle h, WriteBlock(block_.Finish(), BlockType::kData));
+    index_.Append(block_.last_key(), h);
+    block_.Reset();
+    return Status::Ok();
+  }
+
+  const std::string path_;
+  std::unique_ptr<WritableFile> file_;
+  const TableOptions options_;
+  BlockBuilder block_;
+  BloomFilterBuilder bloom_;
+  TableIndex index_;
+  TableProperties props_;
+  Status status_;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<TableWriter>> TableWriter::Create(Env* env, const std::string& path,
+                                                         const TableOptions& options) {
+  if (options.block_bytes == 0 || options.bloom_bits_per_key < 0 || options.restart_interval < 1)
+    return Status::InvalidArgument(
+        "table options: block_bytes and restart_interval must be positive, "
+        "bloom_bits_per_key 0 or more");
+  KV_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(path));
+  return std::unique_ptr<TableWriter>(
+      std::make_unique<TableWriterImpl>(path, std::move(file), options));
+}
+
+}  // namespace kv

@@ -1,0 +1,200 @@
+#include "libkv/storage/table_dump.h"
+
+#include <fmt/format.h>
+
+#include "libkv/base/json.h"
+#include "libkv/storage/sstable.h"
+
+namespace kv {
+namespace {
+
+// Collects output and hands it to the stream in large pieces.
+class Output {
+ public:
+  explicit Output(std::ostream& out) : out_(out) {}
+  ~Output() { Flush(); }
+  std::string* buf() { return &buf_; }
+  void MaybeFlush() {
+    if (buf_.size() >= 64 * 1024) Flush();
+  }
+  void Flush() {
+    out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+    buf_.clear();
+  }
+
+ private:
+  std::ostream& out_;
+  std::string buf_;
+};
+
+void AppendJsonError(std::string* o, const Status& s) {
+  o->append(",\"error\":{\"code\":");
+  AppendJsonString(o, ErrorCodeName(s.code()));
+  o->append(",\"message\":");
+  // Messages quote file names, which may hold any bytes.
+  AppendJsonString(o, IsValidUtf8(s.message()) ? s.message() : QuoteBytes(s.message()));
+  o->push_back('}');
+}
+
+Status DumpJson(Env* env, const std::string& path, const TableDumpOptions& options, Output& out) {
+  std::string* o = out.buf();
+  o->append("{");
+  AppendJsonBytesMember(o, "file", path);
+  auto opened = TableReader::Open(env, path);
+  if (!opened.ok()) {
+    AppendJsonError(o, opened.status());
+    o->append("}\n");
+    return opened.status();
+  }
+  const TableReader& t = **opened;
+  const TableProperties& p = t.properties();
+  o->append(fmt::format(",\"properties\":{{\"entries\":{},\"tombstones\":{},\"file_bytes\":{},",
+                        p.entries, p.tombstones, p.file_bytes));
+  AppendJsonBytesMember(o, "smallest_key", p.smallest_key);
+  o->push_back(',');
+  AppendJsonBytesMember(o, "largest_key", p.largest_key);
+  o->append(
+      fmt::format(",\"smallest_seq\":{},\"largest_seq\":{}}}", p.smallest_seq, p.largest_seq));
+
+  Status status;
+  if (options.index) {
+    o->append(",\"index\":[");
+    bool first = true;
+    for (const IndexEntry& e : t.index()) {
+      o->append(first ? "\n{" : ",\n{");
+      first = false;
+      AppendJsonBytesMember(o, "last_key", e.last_key);
+      o->append(fmt::format(",\"offset\":{},\"size\":{}}}", e.offset, e.size));
+      out.MaybeFlush();
+    }
+    o->append("]");
+  }
+  if (options.bloom) {
+    const BloomInfo b = t.bloom();
+    o->append(
+        fmt::format(",\"bloom\":{{\"bits\":{},\"hash_count\":{},\"keys\":{},\"expected_false_"
+                    "positive_rate\":{}}}",
+                    b.bits, b.hash_count, b.keys, b.expected_false_positive_rate));
+  }
+  if (options.ListsEntries()) {
+    o->append(",\"entries\":[");
+    auto it = t.NewIterator();
+    bool first = true;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const EntryView e = it->entry();
+      o->append(first ? "\n{" : ",\n{");
+      first = false;
+      AppendJsonBytesMember(o, "key", e.key);
+      if (!options.keys_only) {
+        const bool tombstone = e.kind == EntryKind::kTombstone;
+        if (tombstone) {
+          o->append(",\"value\":null");
+        } else {
+          o->push_back(',');
+          AppendJsonBytesMember(o, "value", e.value);
+        }
+        o->append(fmt::format(",\"tombstone\":{},\"seq\":{}", tombstone, e.seq));
+      }
+      o->push_back('}');
+      out.MaybeFlush();
+    }
+    o->append("]");
+    status = it->status();
+  }
+  if (options.verify && status.ok()) {
+    status = t.Verify();
+    o->append(fmt::format(",\"verify\":{{\"ok\":{}}}", status.ok()));
+  }
+  if (!status.ok()) AppendJsonError(o, status);
+  o->append("}\n");
+  return status;
+}
+
+Status DumpText(Env* env, const std::string& path, const TableDumpOptions& options, Output& out) {
+  std::string* o = out.buf();
+  KV_ASSIGN_OR_RETURN(auto reader, TableReader::Open(env, path));
+  const TableReader& t = *reader;
+  const TableProperties& p = t.properties();
+  o->append(fmt::format("{}: {} entries ({} tombstones), {} bytes", path, p.entries, p.tombstones,
+                        p.file_bytes));
+  if (p.entries > 0)
+    o->append(fmt::format(", keys {} .. {}, seq {} .. {}", QuoteBytes(p.smallest_key),
+                          QuoteBytes(p.largest_key), p.smallest_seq, p.largest_seq));
+  o->push_back('\n');
+  if (options.index) {
+    const auto index = t.index();
+    o->append(fmt::format("index: {} data blocks\n", index.size()));
+    for (const IndexEntry& e : index) {
+      o->append(fmt::format("  last key {}  offset {}  size {}\n", QuoteBytes(e.last_key), e.offset,
+                            e.size));
+      out.MaybeFlush();
+    }
+  }
+  if (options.bloom) {
+    const BloomInfo b = t.bloom();
+    if (b.bits == 0) {
+      o->append("bloom: none (written with 0 bits per key)\n");
+    } else {
+      o->append(fmt::format(
+          "bloom: {} bits ({:.1f} per key), {} hashes, {} keys, expected false-positive rate "
+          "{:.4f}%\n",
+          b.bits, b.keys ? static_cast<double>(b.bits) / static_cast<double>(b.keys) : 0.0,
+          b.hash_count, b.keys, b.expected_false_positive_rate * 100));
+    }
+  }
+  if (options.ListsEntries()) {
+    auto it = t.NewIterator();
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const EntryView e = it->entry();
+      o->append(QuoteBytes(e.key));
+      if (!options.keys_only) {
+        if (e.kind == EntryKind::kTombstone) {
+          o->append(fmt::format(" @{} tombstone", e.seq));
+        } else {
+          o->append(fmt::format(" @{} = ", e.seq));
+          o->append(QuoteBytes(e.value));
+        }
+      }
+      o->push_back('\n');
+      out.MaybeFlush();
+    }
+    KV_RETURN_IF_ERROR(it->status());
+  }
+  if (options.verify) {
+    KV_RETURN_IF_ERROR(t.Verify());
+    o->append(fmt::format("verify: ok, every checksum of {} matches\n", path));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string QuoteBytes(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() + 2);
+  out.push_back('"');
+  for (const char ch : bytes) {
+    const auto c = static_cast<uint8_t>(ch);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(ch);
+    } else if (c >= 0x20 && c < 0x7f) {
+      out.push_back(ch);
+    } else {
+      out.append("\\x");
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
+Status DumpTable(Env* env, const std::string& path, const TableDumpOptions& options,
+                 std::ostream& out) {
+  Output output(out);
+  return options.json ? DumpJson(env, path, options, output) : DumpText(env, path, options, output);
+}
+
+}  // namespace kv
