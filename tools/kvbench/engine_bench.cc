@@ -101,6 +101,9 @@ Result<BenchReport> RunEngineBench(const EngineBenchOptions& options, const std:
     return Status::InvalidArgument("put and get are network workloads: use `kvbench net`");
   }
   if (options.threads < 1) return Status::InvalidArgument("--threads must be at least 1");
+  // Option errors before anything touches the directory.
+  KV_ASSIGN_OR_RETURN(auto requested, WorkloadKeys::Make(options.num, options.key_size,
+                                                         options.value_size, options.seed));
   std::error_code ec;
   std::filesystem::create_directories(options.dir, ec);
   if (ec) {
@@ -116,8 +119,7 @@ Result<BenchReport> RunEngineBench(const EngineBenchOptions& options, const std:
   KV_ASSIGN_OR_RETURN(auto record, ReadFillRecord(options.dir));
   std::optional<WorkloadKeys> keys;
   if (write || !record) {
-    KV_ASSIGN_OR_RETURN(
-        keys, WorkloadKeys::Make(options.num, options.key_size, options.value_size, options.seed));
+    keys = std::move(requested);
   } else {
     KV_ASSIGN_OR_RETURN(
         keys, WorkloadKeys::Make(record->num, record->key_size, record->value_size, record->seed));
