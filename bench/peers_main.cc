@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   app.add_option("--db", db, "The system to run")
       ->required()
       ->check(CLI::IsMember({"leveldb", "rocksdb"}))
-      ->type_name("leveldb|rocksdb");
+      ->type_name("DB");
   AddEngineFlags(app, options, json);
   try {
     app.parse(argc, argv);

@@ -9,7 +9,7 @@ void AddEngineFlags(CLI::App& app, EngineBenchOptions& options, bool& json) {
   app.add_option("--workload", options.workload, "What to run")
       ->required()
       ->check(CLI::IsMember({"fillseq", "fillrandom", "readrandom", "readmissing", "fillsync"}))
-      ->type_name("fillseq|fillrandom|readrandom|readmissing|fillsync");
+      ->type_name("WORKLOAD");
   app.add_option("--num", options.num, "Keys a fill writes; reads a read workload makes")
       ->capture_default_str()
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
