@@ -1,0 +1,168 @@
+// The engine's background threads: one flushes immutable memtables (oldest first), one compacts,
+// and in sync mode periodic one fsyncs the commit log every sync_period. Each table-set change
+// is made durable in a new manifest before it is published to readers, and files it made
+// obsolete (the flushed log, the compaction inputs) are removed only after that.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "libkv/storage/data_dir.h"
+#include "libkv/storage/engine_impl.h"
+#include "libkv/storage/flush.h"
+#include "libkv/storage/manifest.h"
+
+namespace kv {
+
+void EngineImpl::HandleBackgroundError(const Status& s, std::string_view what) {
+  // REQUIRES: mu_ held. A failed file operation stops writes (DESIGN.md, "Files"); damaged
+  // input only stops compaction, so the node keeps serving what it can.
+  if (s.Is(ErrorCode::kCorruption)) {
+    logger_->error("storage engine {}: {} failed: {}; compaction is off until restart", dir_, what,
+                   s.message());
+    if (compaction_error_.ok()) compaction_error_ = s;
+  } else {
+    (void)SetWriteErrorLocked(s.WithContext(what));
+  }
+  progress_cv_.notify_all();
+}
+
+Status EngineImpl::WriteManifestFor(const TableSet& tables, uint64_t log_number) {
+  ManifestState state;
+  uint64_t number;
+  {
+    std::lock_guard lock(mu_);
+    number = next_file_++;
+    state.next_file = next_file_;
+    state.last_sequence = visible_seq_;
+  }
+  state.log_number = log_number;
+  for (const auto& t : tables.runs) state.tables.push_back(t->meta);
+  KV_RETURN_IF_ERROR(WriteManifest(env_, dir_, state, number, manifest_number_));
+  manifest_number_ = number;
+  manifest_log_number_ = log_number;
+  return Status::Ok();
+}
+
+void EngineImpl::FlushLoop() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    flush_cv_.wait(lock, [&] { return shutting_down_ || (!imms_.empty() && write_error_.ok()); });
+    if (shutting_down_) return;
+    std::shared_ptr<MemTable> imm = imms_.back();
+    const uint64_t number = next_file_++;
+    lock.unlock();
+    Status s = FlushOldestImmutable(std::move(imm), number);
+    lock.lock();
+    if (!s.ok()) HandleBackgroundError(s, "flushing a memtable");
+    progress_cv_.notify_all();
+  }
+}
+
+Status EngineImpl::FlushOldestImmutable(std::shared_ptr<MemTable> imm, uint64_t number) {
+  TableBuildSpec spec{env_, dir_, number, 0, options_.table};
+  KV_ASSIGN_OR_RETURN(LiveTable table, FlushMemTable(spec, *imm));
+  std::lock_guard manifest_lock(manifest_mu_);
+  TableSet next;
+  uint64_t log_number;
+  {
+    std::lock_guard lock(mu_);
+    next.runs.push_back(std::make_shared<const LiveTable>(std::move(table)));
+    next.runs.insert(next.runs.end(), tables_->runs.begin(), tables_->runs.end());
+    // The oldest log still needed is the next memtable's.
+    log_number = imms_.size() >= 2 ? imms_[imms_.size() - 2]->log_number() : mem_->log_number();
+  }
+  KV_RETURN_IF_ERROR(WriteManifestFor(next, log_number));
+  {
+    std::lock_guard lock(mu_);
+    tables_ = std::make_shared<const TableSet>(std::move(next));
+    imms_.pop_back();
+    PublishViewLocked();
+    compaction_wanted_ = true;
+    compaction_cv_.notify_one();
+  }
+  flushes_.fetch_add(1, std::memory_order_relaxed);
+  Status s = env_->RemoveFile(LogFileName(dir_, imm->log_number()));
+  if (!s.ok() && !s.Is(ErrorCode::kNotFound)) return s;
+  return Status::Ok();
+}
+
+void EngineImpl::CompactionLoop() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    compaction_cv_.wait(lock, [&] {
+      return shutting_down_ || compaction_wanted_ ||
+             full_compactions_requested_ > full_compactions_done_;
+    });
+    if (shutting_down_) return;
+    const bool full = full_compactions_requested_ > full_compactions_done_;
+    const uint64_t target = full_compactions_requested_;
+    compaction_wanted_ = false;
+    while (write_error_.ok() && compaction_error_.ok() && !shutting_down_) {
+      std::shared_ptr<const TableSet> tables = tables_;
+      lock.unlock();
+      auto pick = full ? PickFullCompaction(*tables) : PickCompaction(*tables);
+      Status s;
+      if (pick) s = CompactOnce(*pick);
+      lock.lock();
+      if (!s.ok()) HandleBackgroundError(s, "compaction");
+      // A full compaction is one merge of everything; automatic ones go on while the
+      // triggers still fire.
+      if (!pick || full) break;
+    }
+    if (full) full_compactions_done_ = target;
+    progress_cv_.notify_all();
+  }
+}
+
+Status EngineImpl::CompactOnce(const CompactionPick& pick) {
+  uint64_t number;
+  {
+    std::lock_guard lock(mu_);
+    number = next_file_++;
+  }
+  uint32_t level = 0;
+  for (const auto& t : pick.inputs) level = std::max(level, t->meta.level + 1);
+  TableBuildSpec spec{env_, dir_, number, level, options_.table};
+  KV_ASSIGN_OR_RETURN(auto output, RunCompaction(pick, spec, options_.can_purge_tombstone));
+  {
+    std::lock_guard manifest_lock(manifest_mu_);
+    std::shared_ptr<const TableSet> current;
+    {
+      std::lock_guard lock(mu_);
+      current = tables_;
+    }
+    KV_ASSIGN_OR_RETURN(TableSet next, ReplaceRuns(*current, pick, output));
+    KV_RETURN_IF_ERROR(WriteManifestFor(next, manifest_log_number_));
+    std::lock_guard lock(mu_);
+    tables_ = std::make_shared<const TableSet>(std::move(next));
+    PublishViewLocked();
+  }
+  compactions_.fetch_add(1, std::memory_order_relaxed);
+  // Readers that still hold the inputs keep reading them through their open files.
+  for (const auto& t : pick.inputs) {
+    Status s = env_->RemoveFile(TableFileName(dir_, t->meta.number));
+    if (!s.ok() && !s.Is(ErrorCode::kNotFound)) return s;
+  }
+  return Status::Ok();
+}
+
+void EngineImpl::SyncLoop() {
+  std::unique_lock lock(mu_);
+  while (!shutting_down_) {
+    sync_cv_.wait_for(lock, options_.sync_period);
+    if (shutting_down_ || !write_error_.ok()) continue;
+    std::shared_ptr<CommitLogWriter> log = log_;
+    const uint64_t pending = unsynced_records_;
+    unsynced_records_ = 0;
+    lock.unlock();
+    Status s = log->Sync();
+    lock.lock();
+    if (!s.ok()) {
+      (void)SetWriteErrorLocked(s.WithContext("periodic commit log sync failed"));
+    } else if (pending > 0) {
+      log_syncs_.fetch_add(1, std::memory_order_relaxed);
+      log_records_.fetch_add(pending, std::memory_order_relaxed);
+    }
+  }
+}
+
+}  // namespace kv

@@ -1,0 +1,144 @@
+// EngineImpl: the LSM engine behind the Engine interface (engine.h). The pieces live in their own
+// files: the write path and group commit (engine_write.cc), opening and recovery
+// (engine_open.cc), the background flush, compaction and periodic-sync threads
+// (engine_background.cc), reads and the rest (engine_impl.cc). The parts they drive are
+// separate concepts: CommitLogWriter, MemTable, ReadView, FlushMemTable, compaction, manifest.
+//
+// Locking: mu_ guards the writer queue, the memtable list, the table set and the counters; it is
+// never held across I/O. manifest_mu_ serialises changes of the table set with their manifest
+// write (taken before mu_). view_mu_ guards only the published ReadView pointer, so readers
+// never contend with the writer queue. The write leader (front of the queue) alone appends to the
+// log and adds to the memtable, without mu_.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "libkv/storage/commit_log.h"
+#include "libkv/storage/compaction.h"
+#include "libkv/storage/engine.h"
+#include "libkv/storage/memtable.h"
+#include "libkv/storage/read_view.h"
+
+namespace kv {
+
+class EngineImpl final : public Engine {
+ public:
+  static Result<std::unique_ptr<Engine>> Open(EngineOptions options);
+  ~EngineImpl() override;
+
+  Status Put(std::string_view key, std::string_view value) override;
+  Status Delete(std::string_view key) override;
+  Result<std::optional<std::string>> Get(std::string_view key) override;
+  Status Update(std::string_view key, const MergeFn& merge) override;
+  std::unique_ptr<Iterator> NewIterator() override;
+  Status Flush() override;
+  Status CompactAll() override;
+  Status Close() override;
+  EngineStats stats() const override;
+
+ private:
+  // One caller's write waiting in the queue. A `switch_memtable` writer carries no data: it asks
+  // the leader to make the memtable immutable (Flush).
+  struct Writer {
+    EntryKind kind = EntryKind::kValue;
+    std::string_view key;
+    std::string_view value;
+    bool switch_memtable = false;
+    bool done = false;
+    Status status;
+    std::condition_variable cv;
+  };
+
+  // Immutable memtables past which each write group waits 1 ms (a smooth slowdown), and past
+  // which writes wait for a flush (memory stays bounded).
+  static constexpr size_t kSlowdownImmutables = 2;
+  static constexpr size_t kMaxImmutables = 3;
+  static constexpr size_t kUpdateStripes = 64;
+
+  explicit EngineImpl(EngineOptions options);
+
+  // engine_open.cc
+  Status Recover();
+  Status RemoveObsoleteFiles();
+  void StartThreads();
+
+  // engine_write.cc
+  Status Write(Writer* w);
+  Status MakeRoomForWrite(std::unique_lock<std::mutex>& lock, bool force);
+  Status SwitchMemTable(std::unique_lock<std::mutex>& lock);
+  Status WriteGroup(std::unique_lock<std::mutex>& lock, Writer** last);
+  // Makes the engine refuse writes for good; returns the error writers get. REQUIRES: mu_ held.
+  Status SetWriteErrorLocked(const Status& cause);
+  void PublishViewLocked();  // REQUIRES: mu_ held
+
+  // engine_background.cc
+  void FlushLoop();
+  void CompactionLoop();
+  void SyncLoop();
+  Status FlushOldestImmutable(std::shared_ptr<MemTable> imm, uint64_t number);
+  Status CompactOnce(const CompactionPick& pick);
+  // Writes a manifest naming `tables`. REQUIRES: manifest_mu_ held, mu_ not held.
+  Status WriteManifestFor(const TableSet& tables, uint64_t log_number);
+  void HandleBackgroundError(const Status& s, std::string_view what);
+
+  const EngineOptions options_;
+  Env* const env_;
+  const std::string dir_;
+  std::shared_ptr<spdlog::logger> logger_;
+  std::unique_ptr<FileLock> lock_;
+
+  mutable std::mutex mu_;
+  std::deque<Writer*> writers_;                 // GUARDED_BY(mu_)
+  std::shared_ptr<MemTable> mem_;               // GUARDED_BY(mu_); written by the leader
+  std::deque<std::shared_ptr<MemTable>> imms_;  // GUARDED_BY(mu_); newest first
+  std::shared_ptr<CommitLogWriter> log_;        // GUARDED_BY(mu_)
+  std::shared_ptr<const TableSet> tables_;      // GUARDED_BY(mu_)
+  SequenceNumber last_seq_ = 0;                 // GUARDED_BY(mu_): the last one handed out
+  SequenceNumber visible_seq_ = 0;              // GUARDED_BY(mu_): the last one applied
+  uint64_t next_file_ = 1;                      // GUARDED_BY(mu_)
+  Status write_error_;                          // GUARDED_BY(mu_)
+  Status compaction_error_;                     // GUARDED_BY(mu_)
+  bool shutting_down_ = false;                  // GUARDED_BY(mu_)
+  bool compaction_wanted_ = true;               // GUARDED_BY(mu_)
+  uint64_t full_compactions_requested_ = 0;     // GUARDED_BY(mu_)
+  uint64_t full_compactions_done_ = 0;          // GUARDED_BY(mu_)
+  uint64_t unsynced_records_ = 0;               // GUARDED_BY(mu_): for stats in periodic mode
+  std::condition_variable flush_cv_;            // wakes the flush thread
+  std::condition_variable compaction_cv_;       // wakes the compaction thread
+  std::condition_variable sync_cv_;             // wakes the periodic syncer (shutdown)
+  std::condition_variable progress_cv_;         // flush or compaction finished, or an error
+
+  // Leader-only scratch (the encoded log records of one group, the group itself).
+  std::string log_buffer_;
+  std::vector<Writer*> group_;
+
+  mutable std::mutex view_mu_;
+  std::shared_ptr<const ReadView> view_;  // GUARDED_BY(view_mu_)
+
+  std::mutex manifest_mu_;
+  uint64_t manifest_number_ = 0;      // GUARDED_BY(manifest_mu_)
+  uint64_t manifest_log_number_ = 0;  // GUARDED_BY(manifest_mu_)
+
+  std::array<std::mutex, kUpdateStripes> update_stripes_;
+  ReadCounters read_counters_;
+  std::atomic<uint64_t> flushes_{0};
+  std::atomic<uint64_t> compactions_{0};
+  std::atomic<uint64_t> log_syncs_{0};
+  std::atomic<uint64_t> log_records_{0};
+  uint64_t replayed_records_ = 0;     // set by Open
+  uint64_t truncated_log_bytes_ = 0;  // set by Open
+
+  std::thread flush_thread_;
+  std::thread compaction_thread_;
+  std::thread sync_thread_;
+};
+
+}  // namespace kv

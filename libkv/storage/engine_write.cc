@@ -1,0 +1,182 @@
+// The write path: LevelDB's writer queue. Each writer joins the queue; the one at the front (the
+// leader) takes the writes queued behind it as one group, hands out their sequence numbers,
+// encodes them as one log record, appends it and syncs once (sync mode batch), adds them to the
+// memtable, and wakes the group. mu_ is released for the I/O, so followers keep queueing and the
+// next group forms while this one syncs: N threads share fsyncs.
+#include <chrono>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "libkv/base/limits.h"
+#include "libkv/env/env.h"
+#include "libkv/storage/commit_log_format.h"
+#include "libkv/storage/data_dir.h"
+#include "libkv/storage/engine_impl.h"
+
+namespace kv {
+
+Status EngineImpl::Put(std::string_view key, std::string_view value) {
+  KV_RETURN_IF_ERROR(CheckKeyAndValue(key, value));
+  Writer w;
+  w.kind = EntryKind::kValue;
+  w.key = key;
+  w.value = value;
+  return Write(&w);
+}
+
+Status EngineImpl::Delete(std::string_view key) {
+  KV_RETURN_IF_ERROR(CheckKey(key));
+  Writer w;
+  w.kind = EntryKind::kTombstone;
+  w.key = key;
+  return Write(&w);
+}
+
+Status EngineImpl::SetWriteErrorLocked(const Status& cause) {
+  if (write_error_.ok()) {
+    write_error_ = Status::IOError(fmt::format(
+        "{}; the engine refuses writes from now on: restart the node (it will replay the commit "
+        "log)",
+        cause.message()));
+    logger_->error("storage engine {}: {}", dir_, write_error_.message());
+    progress_cv_.notify_all();
+  }
+  return write_error_;
+}
+
+void EngineImpl::PublishViewLocked() {
+  auto view = std::make_shared<ReadView>();
+  view->mem = mem_;
+  view->imms.assign(imms_.begin(), imms_.end());
+  view->tables = tables_;
+  std::lock_guard lock(view_mu_);
+  view_ = std::move(view);
+}
+
+Status EngineImpl::Write(Writer* w) {
+  std::unique_lock lock(mu_);
+  if (!write_error_.ok()) return write_error_;
+  writers_.push_back(w);
+  while (!w->done && w != writers_.front()) w->cv.wait(lock);
+  if (w->done) return w->status;
+
+  // This thread is the leader until it pops itself and its group off the queue.
+  Writer* last = w;
+  Status s = MakeRoomForWrite(lock, w->switch_memtable);
+  if (s.ok() && !w->switch_memtable) s = WriteGroup(lock, &last);
+
+  while (true) {
+    Writer* x = writers_.front();
+    writers_.pop_front();
+    if (x != w) {
+      x->status = s;
+      x->done = true;
+      x->cv.notify_one();
+    }
+    if (x == last) break;
+  }
+  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  return s;
+}
+
+Status EngineImpl::WriteGroup(std::unique_lock<std::mutex>& lock, Writer** last) {
+  group_.clear();
+  size_t bytes = 0;
+  for (Writer* x : writers_) {
+    if (x->switch_memtable) break;
+    const size_t size = x->key.size() + x->value.size() + 16;
+    if (!group_.empty() && bytes + size > commit_log::kMaxGroupBytes) break;
+    group_.push_back(x);
+    bytes += size;
+  }
+  const SequenceNumber first = last_seq_ + 1;
+  last_seq_ += group_.size();
+  MemTable* mem = mem_.get();
+  std::shared_ptr<CommitLogWriter> log = log_;
+  lock.unlock();
+
+  log_buffer_.clear();
+  if (group_.size() == 1) {
+    EncodeWriteRecord(&log_buffer_, first, group_[0]->kind, group_[0]->key, group_[0]->value);
+  } else {
+    BatchRecordBuilder batch(&log_buffer_, first, static_cast<uint32_t>(group_.size()));
+    for (Writer* x : group_) batch.Add(x->kind, x->key, x->value);
+    batch.Finish();
+  }
+  Status s = log->Append(log_buffer_);
+  if (s.ok() && options_.sync == SyncMode::kBatch) {
+    s = log->Sync();
+    if (s.ok()) {
+      log_syncs_.fetch_add(1, std::memory_order_relaxed);
+      log_records_.fetch_add(group_.size(), std::memory_order_relaxed);
+    }
+  }
+  // Only a write that is in the log as its sync mode promises enters the memtable: a failed
+  // write is never visible.
+  if (s.ok()) {
+    SequenceNumber seq = first;
+    for (Writer* x : group_) mem->Add(seq++, x->kind, x->key, x->value);
+  }
+  if (log_buffer_.capacity() > 4 * commit_log::kMaxGroupBytes) std::string().swap(log_buffer_);
+
+  lock.lock();
+  *last = group_.back();
+  if (!s.ok()) return SetWriteErrorLocked(s.WithContext("commit log write failed"));
+  visible_seq_ = first + group_.size() - 1;
+  if (options_.sync == SyncMode::kPeriodic) unsynced_records_ += group_.size();
+  return Status::Ok();
+}
+
+Status EngineImpl::MakeRoomForWrite(std::unique_lock<std::mutex>& lock, bool force) {
+  bool delayed = false;
+  while (true) {
+    if (!write_error_.ok()) return write_error_;
+    const bool behind = imms_.size() >= kSlowdownImmutables || tables_->runs.size() > kMaxRuns + 4;
+    if (!force && !delayed && behind) {
+      // Background work is falling behind: give it a millisecond of this write rather than
+      // stall some later write for a whole flush.
+      lock.unlock();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      lock.lock();
+      delayed = true;
+      continue;
+    }
+    if (mem_->empty() || (!force && mem_->ApproximateBytes() < options_.memtable_bytes))
+      return Status::Ok();
+    if (imms_.size() >= kMaxImmutables) {
+      progress_cv_.wait(lock);
+      continue;
+    }
+    return SwitchMemTable(lock);
+  }
+}
+
+Status EngineImpl::SwitchMemTable(std::unique_lock<std::mutex>& lock) {
+  const uint64_t number = next_file_++;
+  std::shared_ptr<CommitLogWriter> old_log = log_;
+  lock.unlock();
+  const std::string path = LogFileName(dir_, number);
+  Status s;
+  std::shared_ptr<CommitLogWriter> new_log;
+  auto file = env_->NewWritableFile(path);
+  if (file.ok()) {
+    new_log = std::make_shared<CommitLogWriter>(path, number, std::move(*file));
+    s = env_->SyncDir(dir_);
+  } else {
+    s = file.status();
+  }
+  // The old log's tail is made durable too (it is a no-op in batch mode), so a crash never
+  // leaves a hole before writes in the new log.
+  if (s.ok()) s = old_log->Close(options_.sync != SyncMode::kOff);
+  lock.lock();
+  if (!s.ok()) return SetWriteErrorLocked(s.WithContext("switching to a new commit log"));
+  imms_.push_front(std::move(mem_));
+  mem_ = std::make_shared<MemTable>(number);
+  log_ = std::move(new_log);
+  PublishViewLocked();
+  flush_cv_.notify_one();
+  return Status::Ok();
+}
+
+}  // namespace kv

@@ -1,0 +1,40 @@
+// Writing tables: a memtable flush, and the table-writing step that compaction shares. A table
+// becomes visible only whole: it is written under a temporary name, synced (TableWriter::Finish),
+// renamed to NNNNNN.sst and its directory synced, all before the manifest names it.
+//
+// Threads: called by the engine's background threads (and Open); no shared state.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "libkv/base/status.h"
+#include "libkv/env/env.h"
+#include "libkv/storage/iterator.h"
+#include "libkv/storage/memtable.h"
+#include "libkv/storage/read_view.h"
+#include "libkv/storage/sstable.h"
+
+namespace kv {
+
+struct TableBuildSpec {
+  Env* env = nullptr;
+  std::string dir;
+  uint64_t number = 0;
+  uint32_t level = 0;
+  TableOptions options;
+};
+
+// Writes the entries of `source` that `keep` accepts (null: all) from its current position to
+// the end, and opens the result. nullopt when nothing was kept (no file is left behind).
+Result<std::optional<LiveTable>> BuildTable(
+    const TableBuildSpec& spec, Iterator* source,
+    const std::function<bool(const EntryView&)>& keep = nullptr);
+
+// Writes every version a memtable holds as newest (tombstones included: older tables may hold
+// the key). REQUIRES: !mem.empty()
+Result<LiveTable> FlushMemTable(const TableBuildSpec& spec, const MemTable& mem);
+
+}  // namespace kv

@@ -1,0 +1,156 @@
+#include "libkv/storage/memtable.h"
+
+#include <cstring>
+
+namespace kv {
+
+struct MemTable::Version {
+  SequenceNumber seq;
+  const Version* older;  // the version this one replaced; never freed before the memtable
+  EntryKind kind;
+  uint32_t value_size;
+  const char* value() const { return reinterpret_cast<const char*>(this + 1); }
+};
+
+struct MemTable::Node {
+  std::atomic<const Version*> newest;
+  uint32_t key_size;
+  const char* key_data;
+  // Flexible array: next_[0..height-1], allocated with the node.
+  std::atomic<Node*> next_[1];
+
+  std::string_view key() const { return {key_data, key_size}; }
+  Node* Next(int level) const { return next_[level].load(std::memory_order_acquire); }
+  void SetNext(int level, Node* n) { next_[level].store(n, std::memory_order_release); }
+  Node* NextRelaxed(int level) const { return next_[level].load(std::memory_order_relaxed); }
+  void SetNextRelaxed(int level, Node* n) { next_[level].store(n, std::memory_order_relaxed); }
+};
+
+MemTable::MemTable(uint64_t log_number) : log_number_(log_number) {
+  head_ = NewNode({}, kMaxHeight);
+  for (int i = 0; i < kMaxHeight; i++) head_->SetNextRelaxed(i, nullptr);
+}
+
+MemTable::Node* MemTable::NewNode(std::string_view key, int height) {
+  const size_t bytes = sizeof(Node) + sizeof(std::atomic<Node*>) * (height - 1) + key.size();
+  char* mem = arena_.Allocate(bytes);
+  Node* n = new (mem) Node;
+  for (int i = 1; i < height; i++) new (&n->next_[i]) std::atomic<Node*>(nullptr);
+  char* key_copy = mem + bytes - key.size();
+  if (!key.empty()) std::memcpy(key_copy, key.data(), key.size());
+  n->key_size = static_cast<uint32_t>(key.size());
+  n->key_data = key_copy;
+  n->newest.store(nullptr, std::memory_order_relaxed);
+  return n;
+}
+
+int MemTable::RandomHeight() {
+  int height = 1;
+  while (height < kMaxHeight && (rng_() & 3) == 0) height++;  // branching factor 4
+  return height;
+}
+
+MemTable::Node* MemTable::FindGreaterOrEqual(std::string_view key, Node** prev) const {
+  Node* x = head_;
+  int level = max_height_.load(std::memory_order_relaxed) - 1;
+  while (true) {
+    Node* next = x->Next(level);
+    if (next != nullptr && next->key() < key) {
+      x = next;
+    } else {
+      if (prev != nullptr) prev[level] = x;
+      if (level == 0) return next;
+      level--;
+    }
+  }
+}
+
+void MemTable::Add(SequenceNumber seq, EntryKind kind, std::string_view key,
+                   std::string_view value) {
+  char* mem = arena_.Allocate(sizeof(Version) + value.size());
+  auto* v = new (mem) Version;
+  v->seq = seq;
+  v->kind = kind;
+  v->value_size = static_cast<uint32_t>(value.size());
+  if (!value.empty()) std::memcpy(mem + sizeof(Version), value.data(), value.size());
+
+  Node* prev[kMaxHeight];
+  Node* x = FindGreaterOrEqual(key, prev);
+  entries_.fetch_add(1, std::memory_order_relaxed);
+  if (x != nullptr && x->key() == key) {
+    v->older = x->newest.load(std::memory_order_relaxed);
+    x->newest.store(v, std::memory_order_release);
+    return;
+  }
+  v->older = nullptr;
+  const int height = RandomHeight();
+  const int max_height = max_height_.load(std::memory_order_relaxed);
+  if (height > max_height) {
+    for (int i = max_height; i < height; i++) prev[i] = head_;
+    // Readers that see the new height before the new links just find nullptr at those levels
+    // of head_ and drop down, which is correct.
+    max_height_.store(height, std::memory_order_relaxed);
+  }
+  x = NewNode(key, height);
+  x->newest.store(v, std::memory_order_relaxed);
+  for (int i = 0; i < height; i++) {
+    x->SetNextRelaxed(i, prev[i]->NextRelaxed(i));
+    prev[i]->SetNext(i, x);  // publishes the node (and its version) to readers
+  }
+}
+
+std::optional<EntryView> MemTable::Get(std::string_view key) const {
+  Node* x = FindGreaterOrEqual(key, nullptr);
+  if (x == nullptr || x->key() != key) return std::nullopt;
+  const Version* v = x->newest.load(std::memory_order_acquire);
+  return EntryView{x->key(), v->seq, v->kind, {v->value(), v->value_size}};
+}
+
+class MemTableIterator final : public Iterator {
+ public:
+  MemTableIterator(std::shared_ptr<const MemTable> mem, SequenceNumber snapshot)
+      : mem_(std::move(mem)), snapshot_(snapshot) {}
+
+  bool Valid() const override { return node_ != nullptr; }
+  void SeekToFirst() override {
+    node_ = mem_->head_->Next(0);
+    SkipInvisible();
+  }
+  void Seek(std::string_view target) override {
+    node_ = mem_->FindGreaterOrEqual(target, nullptr);
+    SkipInvisible();
+  }
+  void Next() override {
+    node_ = node_->Next(0);
+    SkipInvisible();
+  }
+  EntryView entry() const override {
+    return EntryView{
+        node_->key(), version_->seq, version_->kind, {version_->value(), version_->value_size}};
+  }
+  Status status() const override { return Status::Ok(); }
+
+ private:
+  // Moves past keys with no version visible at the snapshot and picks the visible version.
+  void SkipInvisible() {
+    for (; node_ != nullptr; node_ = node_->Next(0)) {
+      const MemTable::Version* v = node_->newest.load(std::memory_order_acquire);
+      while (v != nullptr && v->seq > snapshot_) v = v->older;
+      if (v != nullptr) {
+        version_ = v;
+        return;
+      }
+    }
+  }
+
+  std::shared_ptr<const MemTable> mem_;
+  SequenceNumber snapshot_;
+  const MemTable::Node* node_ = nullptr;
+  const MemTable::Version* version_ = nullptr;
+};
+
+std::unique_ptr<Iterator> MemTable::NewIterator(SequenceNumber snapshot) const {
+  return std::make_unique<MemTableIterator>(shared_from_this(), snapshot);
+}
+
+}  // namespace kv
