@@ -10,9 +10,15 @@
 namespace kv {
 namespace {
 
-// Probe i looks at bit (h + i * delta) mod m; delta is h rotated so the two halves mix.
+// Probe i looks at bit BitFor(h + i * delta, m); delta is h rotated so the two halves mix.
 inline uint64_t ProbeDelta(uint64_t h) {
   return (h >> 21) | (h << 43);
+}
+
+// floor(h * m / 2^64): maps h onto [0, m) as h mod m would, with a multiply instead of a
+// division (several times faster, and a lookup runs up to k of them).
+inline uint64_t BitFor(uint64_t h, uint64_t m) {
+  return static_cast<uint64_t>((static_cast<unsigned __int128>(h) * m) >> 64);
 }
 
 int HashCountFor(int bits_per_key) {
@@ -50,7 +56,7 @@ std::string BloomFilterBuilder::Finish() const {
   for (uint64_t h : hashes_) {
     const uint64_t delta = ProbeDelta(h);
     for (int i = 0; i < k; ++i) {
-      const uint64_t bit = h % bits;
+      const uint64_t bit = BitFor(h, bits);
       array[bit / 8] |= static_cast<uint8_t>(1u << (bit % 8));
       h += delta;
     }
@@ -80,7 +86,7 @@ bool BloomFilter::MayContain(std::string_view key) const {
   uint64_t h = Hash64(key);
   const uint64_t delta = ProbeDelta(h);
   for (int i = 0; i < hash_count_; ++i) {
-    const uint64_t bit = h % bits_;
+    const uint64_t bit = BitFor(h, bits_);
     if ((array[bit / 8] & (1u << (bit % 8))) == 0) return false;
     h += delta;
   }

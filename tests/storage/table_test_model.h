@@ -27,8 +27,9 @@ inline std::string RandomBytes(std::mt19937_64& rng, size_t n, bool printable) {
 }
 
 // `count` distinct random keys (some binary, a few 64 KiB long), ~10% tombstones, ~5% empty
-// values, distinct sequence numbers.
-inline TableModel RandomModel(uint64_t seed, size_t count, bool with_huge_keys = true) {
+// values, others up to max_value_bytes, distinct sequence numbers.
+inline TableModel RandomModel(uint64_t seed, size_t count, bool with_huge_keys = true,
+                              size_t max_value_bytes = 200) {
   std::mt19937_64 rng(seed);
   TableModel m;
   SequenceNumber seq = 1000;
@@ -42,7 +43,7 @@ inline TableModel RandomModel(uint64_t seed, size_t count, bool with_huge_keys =
     if (r < 10) {
       e.kind = EntryKind::kTombstone;
     } else if (r >= 15) {
-      e.value = RandomBytes(rng, rng() % 200, rng() % 2 == 0);
+      e.value = RandomBytes(rng, rng() % (max_value_bytes + 1), rng() % 2 == 0);
     }
     m[std::move(key)] = std::move(e);
   }

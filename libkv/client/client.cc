@@ -1,0 +1,248 @@
+#include "libkv/client/client.h"
+
+#include <fmt/format.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "libkv/base/limits.h"
+#include "libkv/net/frame_io.h"
+#include "libkv/net/handshake.h"
+#include "libkv/net/messages.h"
+
+namespace kv {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::string_view kIndeterminate = "; the write may or may not have been applied";
+}  // namespace
+
+// The client's Asio state: an io_context run only by the calling thread, inside each call.
+struct Client::Io {
+  asio::io_context io;
+  tcp::resolver resolver{io};
+  std::optional<tcp::socket> socket;  // set while connected
+
+  void Drop() {
+    if (!socket) return;
+    boost::system::error_code ignored;
+    socket->shutdown(tcp::socket::shutdown_both, ignored);
+    socket->close(ignored);
+    socket.reset();
+  }
+
+  // Runs `op` to its end, or until `timeout`: then cuts the connection (which ends `op` with an
+  // error at once) and gives std::nullopt.
+  template <class T>
+  std::optional<Result<T>> RunFor(asio::awaitable<Result<T>> op,
+                                  std::chrono::milliseconds timeout) {
+    std::optional<Result<T>> out;
+    asio::co_spawn(
+        io, [&]() -> asio::awaitable<void> { out.emplace(co_await std::move(op)); },
+        [&](std::exception_ptr e) {
+          if (e && !out) {
+            try {
+              std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+              out.emplace(Status::Unavailable(fmt::format("client failure: {}", ex.what())));
+            }
+          }
+        });
+    io.restart();
+    io.run_for(timeout);
+    if (out) return out;
+    resolver.cancel();
+    if (socket) {
+      boost::system::error_code ignored;
+      socket->close(ignored);
+    }
+    io.restart();
+    io.run();  // the cancelled operations complete at once
+    socket.reset();
+    return std::nullopt;
+  }
+};
+
+Client::Client(const HostPort& node, ClientOptions options)
+    : node_(node), options_(std::move(options)), io_(std::make_unique<Io>()) {}
+
+Client::~Client() = default;
+
+std::unique_ptr<Client> Client::Lazy(const HostPort& node, ClientOptions options) {
+  return std::unique_ptr<Client>(new Client(node, std::move(options)));
+}
+
+namespace {
+
+// Connects and handshakes; on success the socket is left in `io.socket`.
+asio::awaitable<Result<std::string>> ConnectAndHandshake(tcp::resolver& resolver,
+                                                         std::optional<tcp::socket>& socket,
+                                                         const HostPort& node,
+                                                         const std::string& handshake) {
+  const std::string where = node.ToString();
+  const std::string service = std::to_string(node.port);
+  auto [rec, endpoints] = co_await resolver.async_resolve(node.host, service, kNoThrow);
+  if (rec)
+    co_return Status::Unavailable(fmt::format("cannot connect to {}: cannot resolve '{}': {}",
+                                              where, node.host, rec.message()));
+  socket.emplace(resolver.get_executor());
+  auto [cec, endpoint] = co_await asio::async_connect(*socket, endpoints, kNoThrow);
+  if (cec) {
+    std::string hint;
+    if (cec == asio::error::connection_refused)
+      hint = " — is kvnode running? start it with `kvnode`, or point --node / KV_NODE at it";
+    co_return Status::Unavailable(
+        fmt::format("cannot connect to {}: {}{}", where, cec.message(), hint));
+  }
+  boost::system::error_code ignored;
+  socket->set_option(tcp::no_delay(true), ignored);
+  Status sent = co_await AsyncWriteAll(*socket, handshake);
+  if (!sent.ok()) co_return sent.WithContext(fmt::format("handshake with {}", where));
+  Result<Frame> reply = co_await AsyncReadFrame(*socket, wire::kMaxHandshakeReplyLength);
+  if (!reply.ok()) {
+    if (reply.status().code() == ErrorCode::kProtocol)
+      co_return Status::Protocol(
+          fmt::format("{} did not answer like a kv node: {}", where, reply.status().message()));
+    co_return reply.status().WithContext(fmt::format("handshake with {}", where));
+  }
+  if (reply->type == wire::MessageType::kError) {
+    Result<ErrorResponse> e = DecodeMessage<ErrorResponse>(reply->body);
+    if (!e.ok()) co_return e.status();
+    co_return ErrorResponseToStatus(*e).WithContext(
+        fmt::format("{} refused the connection", where));
+  }
+  if (reply->type != wire::MessageType::kHandshakeOk)
+    co_return Status::Protocol(fmt::format("{} answered the handshake with a {} message", where,
+                                           wire::MessageTypeName(reply->type)));
+  Result<HandshakeOk> ok = DecodeMessage<HandshakeOk>(reply->body);
+  if (!ok.ok()) co_return ok.status();
+  co_return std::move(ok->server);
+}
+
+// Writes the request, then reads until the answer with the same id.
+asio::awaitable<Result<Frame>> Exchange(tcp::socket& socket, const std::string& request,
+                                        uint64_t request_id) {
+  Status sent = co_await AsyncWriteAll(socket, request);
+  if (!sent.ok()) co_return sent;
+  for (;;) {
+    Result<Frame> frame = co_await AsyncReadFrame(socket);
+    if (!frame.ok()) co_return frame.status();
+    if (frame->type == wire::MessageType::kError && frame->request_id == 0) {
+      // About the whole connection (the node is refusing or closing it).
+      Result<ErrorResponse> e = DecodeMessage<ErrorResponse>(frame->body);
+      if (!e.ok()) co_return e.status();
+      co_return ErrorResponseToStatus(*e);
+    }
+    if (frame->request_id == request_id) co_return std::move(*frame);
+    // An answer to an earlier request that timed out on our side: not ours, skip it.
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Client>> Client::Connect(const HostPort& node, ClientOptions options) {
+  std::unique_ptr<Client> client(new Client(node, std::move(options)));
+  KV_ASSIGN_OR_RETURN(std::string handshake, EncodeHandshake(client->options_.cluster_name));
+  Io& io = *client->io_;
+  std::optional<Result<std::string>> server = io.RunFor(
+      ConnectAndHandshake(io.resolver, io.socket, node, handshake), client->options_.timeout);
+  if (!server)
+    return Status::Timeout(fmt::format("cannot connect to {}: no answer within {} ms",
+                                       node.ToString(), client->options_.timeout.count()));
+  if (!server->ok()) {
+    io.Drop();
+    return server->status();
+  }
+  client->server_ = std::move(**server);
+  return client;
+}
+
+Result<Frame> Client::Call(std::string request_frame, uint64_t request_id, bool is_write) {
+  Io& io = *io_;
+  const std::string where = node_.ToString();
+  const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
+  const bool fresh = !io.socket.has_value();
+  if (fresh) {
+    KV_ASSIGN_OR_RETURN(std::string handshake, EncodeHandshake(options_.cluster_name));
+    std::optional<Result<std::string>> server =
+        io.RunFor(ConnectAndHandshake(io.resolver, io.socket, node_, handshake), options_.timeout);
+    if (!server)
+      return Status::Timeout(fmt::format("cannot connect to {}: no answer within {} ms", where,
+                                         options_.timeout.count()));
+    if (!server->ok()) {
+      io.Drop();
+      return server->status();
+    }
+    server_ = std::move(**server);
+  }
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  std::optional<Result<Frame>> answer = io.RunFor(Exchange(*io.socket, request_frame, request_id),
+                                                  std::max(left, std::chrono::milliseconds(1)));
+  if (!answer) {
+    return Status::Timeout(fmt::format("no answer from {} within {} ms{}", where,
+                                       options_.timeout.count(), is_write ? kIndeterminate : ""));
+  }
+  if (!answer->ok()) {
+    const Status& s = answer->status();
+    io.Drop();
+    if (s.code() == ErrorCode::kUnavailable)
+      return Status::Unavailable(fmt::format("lost the connection to {}: {}{}", where, s.message(),
+                                             is_write ? kIndeterminate : ""));
+    return s;
+  }
+  Frame& frame = **answer;
+  if (frame.type == wire::MessageType::kError) {
+    Result<ErrorResponse> e = DecodeMessage<ErrorResponse>(frame.body);
+    if (!e.ok()) {
+      io.Drop();
+      return e.status();
+    }
+    return ErrorResponseToStatus(*e).WithContext(where);
+  }
+  return std::move(frame);
+}
+
+Status Client::Put(std::string_view key, std::string_view value) {
+  KV_RETURN_IF_ERROR(CheckKeyAndValue(key, value));
+  const uint64_t id = NextRequestId();
+  PutRequest request{.key = std::string(key), .value = std::string(value)};
+  KV_ASSIGN_OR_RETURN(Frame answer, Call(EncodeMessageFrame(request, id), id, true));
+  if (answer.type != wire::MessageType::kPutResponse)
+    return Status::Protocol(
+        fmt::format("a put was answered with a {} message", wire::MessageTypeName(answer.type)));
+  return DecodeMessage<PutResponse>(answer.body).status();
+}
+
+Status Client::Delete(std::string_view key) {
+  KV_RETURN_IF_ERROR(CheckKey(key));
+  const uint64_t id = NextRequestId();
+  KV_ASSIGN_OR_RETURN(
+      Frame answer, Call(EncodeMessageFrame(DeleteRequest{.key = std::string(key)}, id), id, true));
+  if (answer.type != wire::MessageType::kDeleteResponse)
+    return Status::Protocol(
+        fmt::format("a delete was answered with a {} message", wire::MessageTypeName(answer.type)));
+  return DecodeMessage<DeleteResponse>(answer.body).status();
+}
+
+Result<std::optional<std::string>> Client::Get(std::string_view key) {
+  KV_RETURN_IF_ERROR(CheckKey(key));
+  const uint64_t id = NextRequestId();
+  KV_ASSIGN_OR_RETURN(Frame answer,
+                      Call(EncodeMessageFrame(GetRequest{.key = std::string(key)}, id), id, false));
+  if (answer.type != wire::MessageType::kGetResponse)
+    return Status::Protocol(
+        fmt::format("a get was answered with a {} message", wire::MessageTypeName(answer.type)));
+  KV_ASSIGN_OR_RETURN(GetResponse response, DecodeMessage<GetResponse>(answer.body));
+  if (!response.found) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(response.value));
+}
+
+}  // namespace kv

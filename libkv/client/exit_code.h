@@ -1,0 +1,22 @@
+// The exit codes of the client tools (kvput, kvget, and later kvring...), one rule for all:
+// 0 success, 1 key not found, 2 usage error (including an oversized key or value), 3 the store
+// could not serve it (unreachable, timeout, refused, server error). Pure function.
+#pragma once
+
+#include "libkv/base/status.h"
+
+namespace kv {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitNotFound = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitUnavailable = 3;
+
+inline int ToolExitCode(const Status& s) {
+  if (s.ok()) return kExitOk;
+  if (s.Is(ErrorCode::kNotFound)) return kExitNotFound;
+  if (s.Is(ErrorCode::kInvalidArgument)) return kExitUsage;
+  return kExitUnavailable;
+}
+
+}  // namespace kv

@@ -1,0 +1,277 @@
+#include "libkv/node/connection.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "libkv/base/limits.h"
+#include "libkv/net/frame_io.h"
+#include "libkv/net/handshake.h"
+#include "libkv/net/messages.h"
+#include "libkv/node/run_on_pool.h"
+
+namespace kv {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+std::string ErrorFrame(uint64_t request_id, const Status& status) {
+  return EncodeMessageFrame(StatusToErrorResponse(status), request_id);
+}
+
+}  // namespace
+
+Connection::Connection(tcp::socket socket, const ConnectionContext* context,
+                       std::function<void(Connection*)> on_closed)
+    : socket_(std::move(socket)),
+      context_(context),
+      on_closed_(std::move(on_closed)),
+      request_done_(socket_.get_executor(), asio::steady_timer::time_point::max()),
+      output_ready_(socket_.get_executor(), asio::steady_timer::time_point::max()),
+      handshake_deadline_(socket_.get_executor()) {
+  boost::system::error_code ec;
+  tcp::endpoint remote = socket_.remote_endpoint(ec);
+  peer_ = ec ? "unknown peer" : fmt::format("{}:{}", remote.address().to_string(), remote.port());
+  socket_.set_option(tcp::no_delay(true), ec);  // answers are small and latency matters
+}
+
+Connection::~Connection() {
+  if (on_closed_) on_closed_(this);
+}
+
+void Connection::StopReading() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->stop_reading_ = true;
+    // Wakes a pending read with end-of-stream; the write side stays open for the answers.
+    boost::system::error_code ec;
+    self->socket_.shutdown(tcp::socket::shutdown_receive, ec);
+    self->handshake_deadline_.cancel();
+    self->request_done_.cancel();
+  });
+}
+
+void Connection::Abort() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->CloseSocket(); });
+}
+
+void Connection::CloseSocket() {
+  boost::system::error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+}
+
+asio::awaitable<void> Connection::Run() {
+  auto self = shared_from_this();
+  if (!co_await Handshake()) {
+    CloseSocket();
+    co_return;
+  }
+  asio::co_spawn(socket_.get_executor(), WriteLoop(), [self](std::exception_ptr e) {
+    if (e) {
+      self->context_->logger->error("connection from {}: write loop failed", self->peer_);
+      self->writer_done_ = true;
+      self->CloseSocket();
+    }
+  });
+  co_await ReadLoop();
+  // Drain: every request read gets its answer queued before the write loop is told to end.
+  while (requests_in_flight_ > 0) co_await request_done_.async_wait(kNoThrow);
+  closing_ = true;
+  output_ready_.cancel();
+  while (!writer_done_) co_await request_done_.async_wait(kNoThrow);
+  CloseSocket();
+  context_->logger->debug("connection from {} closed", peer_);
+}
+
+asio::awaitable<bool> Connection::Handshake() {
+  spdlog::logger& log = *context_->logger;
+  handshake_deadline_.expires_after(context_->limits.handshake_timeout);
+  handshake_deadline_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec) return;  // cancelled: the handshake finished (or the node is stopping) first
+    self->context_->logger->info("closing connection from {}: no handshake within {} ms",
+                                 self->peer_, self->context_->limits.handshake_timeout.count());
+    self->CloseSocket();
+  });
+  Result<std::string> fixed = co_await AsyncReadExactly(socket_, wire::kHandshakeFixedBytes);
+  if (!fixed.ok()) {
+    handshake_deadline_.cancel();
+    log.debug("connection from {} ended before its handshake: {}", peer_,
+              fixed.status().ToString());
+    co_return false;
+  }
+  Result<HandshakePrefix> prefix = DecodeHandshakePrefix(*fixed);
+  if (!prefix.ok()) {
+    handshake_deadline_.cancel();
+    // Not a kv client (a port scanner, an HTTP request, random bytes): no answer at all.
+    log.info("closing connection from {}: {}", peer_, prefix.status().ToString());
+    co_return false;
+  }
+  Result<std::string> name = co_await AsyncReadExactly(socket_, prefix->cluster_name_bytes);
+  handshake_deadline_.cancel();
+  if (!name.ok()) co_return false;
+
+  Status refusal;
+  if (prefix->version != wire::kProtocolVersion) {
+    refusal = Status::Protocol(fmt::format(
+        "{} speaks kv protocol version {}, the client version {}; use client tools of the same "
+        "release",
+        context_->server_name, wire::kProtocolVersion, prefix->version));
+  } else if (*name != context_->cluster_name) {
+    refusal = Status::Unavailable(
+        fmt::format("this node belongs to cluster '{}', not '{}'; pass --cluster-name {}",
+                    context_->cluster_name, *name, context_->cluster_name));
+  }
+  if (!refusal.ok()) {
+    log.info("refusing connection from {}: {}", peer_, refusal.ToString());
+    // Named, not a temporary inside co_await: g++ 12 mis-destroys such temporaries.
+    const std::string error = ErrorFrame(0, refusal);
+    (void)co_await AsyncWriteAll(socket_, error);
+    co_return false;
+  }
+  const std::string ok = EncodeMessageFrame(HandshakeOk{.server = context_->server_name}, 0);
+  Status sent = co_await AsyncWriteAll(socket_, ok);
+  if (!sent.ok()) co_return false;
+  log.debug("connection from {} accepted", peer_);
+  co_return true;
+}
+
+asio::awaitable<void> Connection::ReadLoop() {
+  const ConnectionLimits& limits = context_->limits;
+  while (!stop_reading_ && !write_failed_) {
+    // Back-pressure: stop reading while this connection has too much in flight.
+    while ((requests_in_flight_ >= limits.max_requests_in_flight ||
+            (requests_in_flight_ > 0 && bytes_in_flight_ >= limits.max_bytes_in_flight)) &&
+           !stop_reading_ && !write_failed_) {
+      co_await request_done_.async_wait(kNoThrow);
+    }
+    if (stop_reading_ || write_failed_) break;
+    Result<Frame> frame = co_await AsyncReadFrame(socket_);
+    if (!frame.ok()) {
+      if (frame.status().code() == ErrorCode::kProtocol) {
+        // The framing can no longer be trusted: say why, then close.
+        context_->logger->warn("closing connection from {}: {}", peer_, frame.status().ToString());
+        Enqueue(ErrorFrame(0, frame.status()));
+      } else {
+        context_->logger->debug("connection from {}: {}", peer_, frame.status().ToString());
+      }
+      break;
+    }
+    ++requests_in_flight_;
+    bytes_in_flight_ += frame->body.size();
+    asio::co_spawn(
+        socket_.get_executor(),
+        [self = shared_from_this(), f = std::move(*frame)]() mutable {
+          return self->Handle(std::move(f));
+        },
+        [self = shared_from_this()](std::exception_ptr e) {
+          if (!e) return;
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& ex) {  // contain it: the node serves other requests
+            self->context_->logger->error("connection from {}: request failed: {}", self->peer_,
+                                          ex.what());
+          }
+          self->CloseSocket();
+        });
+  }
+}
+
+asio::awaitable<void> Connection::Handle(Frame request) {
+  const size_t body_bytes = request.body.size();
+  std::string answer = co_await Answer(request);
+  Enqueue(std::move(answer));
+  --requests_in_flight_;
+  bytes_in_flight_ -= body_bytes;
+  request_done_.cancel();
+}
+
+asio::awaitable<std::string> Connection::Answer(Frame& request) {
+  Engine* engine = context_->engine;
+  asio::thread_pool& pool = *context_->engine_pool;
+  const uint64_t id = request.request_id;
+  switch (request.type) {
+    case wire::MessageType::kGetRequest: {
+      Result<GetRequest> m = DecodeMessage<GetRequest>(request.body);
+      if (!m.ok()) co_return ErrorFrame(id, m.status());
+      if (Status s = CheckKey(m->key); !s.ok()) co_return ErrorFrame(id, s);
+      auto get = [engine, key = std::move(m->key)] { return engine->Get(key); };
+      Result<std::optional<std::string>> got = co_await RunOnPool(pool, std::move(get));
+      if (!got.ok()) {
+        context_->logger->error("get failed: {}", got.status().ToString());
+        co_return ErrorFrame(id, got.status());
+      }
+      GetResponse response;
+      response.found = got->has_value();
+      if (response.found) response.value = std::move(**got);
+      co_return EncodeMessageFrame(response, id);
+    }
+    case wire::MessageType::kPutRequest: {
+      Result<PutRequest> m = DecodeMessage<PutRequest>(request.body);
+      if (!m.ok()) co_return ErrorFrame(id, m.status());
+      request.body.clear();
+      request.body.shrink_to_fit();  // the decoded copy is what stays in flight
+      if (Status s = CheckKeyAndValue(m->key, m->value); !s.ok()) co_return ErrorFrame(id, s);
+      auto put = [engine, p = std::move(*m)] { return engine->Put(p.key, p.value); };
+      Status s = co_await RunOnPool(pool, std::move(put));
+      if (!s.ok()) {
+        context_->logger->error("put failed: {}", s.ToString());
+        co_return ErrorFrame(id, s);
+      }
+      co_return EncodeMessageFrame(PutResponse{}, id);
+    }
+    case wire::MessageType::kDeleteRequest: {
+      Result<DeleteRequest> m = DecodeMessage<DeleteRequest>(request.body);
+      if (!m.ok()) co_return ErrorFrame(id, m.status());
+      if (Status s = CheckKey(m->key); !s.ok()) co_return ErrorFrame(id, s);
+      auto del = [engine, key = std::move(m->key)] { return engine->Delete(key); };
+      Status s = co_await RunOnPool(pool, std::move(del));
+      if (!s.ok()) {
+        context_->logger->error("delete failed: {}", s.ToString());
+        co_return ErrorFrame(id, s);
+      }
+      co_return EncodeMessageFrame(DeleteResponse{}, id);
+    }
+    default:
+      co_return ErrorFrame(id, Status::Protocol(fmt::format("message type {} is not a request",
+                                                            wire::MessageTypeName(request.type))));
+  }
+}
+
+void Connection::Enqueue(std::string frame) {
+  if (write_failed_ || writer_done_) return;  // the peer is gone; the answer has nowhere to go
+  output_.push_back(std::move(frame));
+  output_ready_.cancel();
+}
+
+asio::awaitable<void> Connection::WriteLoop() {
+  std::vector<std::string> batch;
+  for (;;) {
+    if (output_.empty()) {
+      if (closing_ || write_failed_) break;
+      co_await output_ready_.async_wait(kNoThrow);
+      continue;
+    }
+    batch.clear();
+    batch.swap(output_);
+    Status s = co_await AsyncWriteAll(socket_, batch);
+    if (!s.ok()) {
+      context_->logger->debug("connection from {}: {}", peer_, s.ToString());
+      write_failed_ = true;
+      output_.clear();
+      CloseSocket();  // also ends the read loop
+      break;
+    }
+  }
+  writer_done_ = true;
+  request_done_.cancel();
+}
+
+}  // namespace kv

@@ -1,0 +1,88 @@
+// Connection: the node's side of one client connection. Handshake, then a read loop that starts
+// one coroutine per request (so requests on a connection run concurrently and are answered in
+// any order, matched by request id), and a write loop that sends answers in batches. Engine calls
+// run on the engine pool (RunOnPool), never on an I/O thread.
+//
+// Ownership: shared by its coroutines (shared_from_this); destroyed when the last one ends, which
+// calls on_closed(this). Threads: all state lives on the socket's strand; StopReading and Abort may
+// be called from any thread (they post to the strand).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "libkv/net/frame.h"
+#include "libkv/node/node_config.h"
+#include "libkv/storage/engine.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace kv {
+
+// What every connection of a node shares; owned by the Node, outlives its connections.
+struct ConnectionContext {
+  Engine* engine = nullptr;
+  boost::asio::thread_pool* engine_pool = nullptr;
+  std::string cluster_name;
+  std::string server_name;  // "kvnode 0.1.0"
+  ConnectionLimits limits;
+  spdlog::logger* logger = nullptr;
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  // REQUIRES: socket's executor is a strand.
+  Connection(boost::asio::ip::tcp::socket socket, const ConnectionContext* context,
+             std::function<void(Connection*)> on_closed);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  boost::asio::any_io_executor executor() { return socket_.get_executor(); }
+
+  // Serves the connection to its end: handshake, requests, answers to those in flight, close.
+  // Start it with co_spawn on the socket's executor.
+  boost::asio::awaitable<void> Run();
+
+  // Stop reading requests; answer those already read, then close. Any thread.
+  void StopReading();
+  // Close the socket now; requests in flight finish in the engine but go unanswered. Any thread.
+  void Abort();
+
+ private:
+  boost::asio::awaitable<bool> Handshake();
+  boost::asio::awaitable<void> ReadLoop();
+  boost::asio::awaitable<void> WriteLoop();
+  boost::asio::awaitable<void> Handle(Frame request);
+  boost::asio::awaitable<std::string> Answer(Frame& request);
+  void Enqueue(std::string frame);
+  void CloseSocket();
+
+  boost::asio::ip::tcp::socket socket_;
+  const ConnectionContext* const context_;
+  std::function<void(Connection*)> on_closed_;
+  std::string peer_;
+
+  // Each timer is a wake-up for exactly one waiter: cancel() wakes it, the waiter re-checks.
+  boost::asio::steady_timer request_done_;  // the read loop waits for room or for the drain
+  boost::asio::steady_timer output_ready_;  // the write loop waits for answers or for closing
+  boost::asio::steady_timer handshake_deadline_;
+
+  size_t requests_in_flight_ = 0;
+  size_t bytes_in_flight_ = 0;
+  std::vector<std::string> output_;  // whole frames waiting for the write loop
+  bool stop_reading_ = false;
+  bool closing_ = false;  // no more answers will come; the write loop ends when output_ empties
+  bool write_failed_ = false;
+  bool writer_done_ = false;
+};
+
+}  // namespace kv

@@ -1,0 +1,266 @@
+#include "libkv/node/node.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <csignal>
+
+#include "libkv/net/messages.h"
+#include "libkv/node/connection.h"
+
+namespace kv {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+// The Asio side of a Node, kept out of node.h.
+struct NodeRuntime {
+  explicit NodeRuntime(int engine_threads)
+      : work(asio::make_work_guard(io)),
+        acceptor(asio::make_strand(io)),
+        engine_pool(static_cast<size_t>(engine_threads)) {}
+
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> work;
+  tcp::acceptor acceptor;
+  asio::thread_pool engine_pool;
+  std::unique_ptr<asio::signal_set> signals;
+  ConnectionContext connection_context;
+};
+
+Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config, Env* env,
+                                         std::shared_ptr<spdlog::logger> logger) {
+  KV_RETURN_IF_ERROR(ValidateNodeConfig(config));
+  EngineOptions options = EngineOptionsFor(config, env);
+  options.logger = logger;
+  Result<std::unique_ptr<Engine>> engine = Engine::Open(std::move(options));
+  if (!engine.ok()) return engine.status().WithContext(fmt::format("opening {}", config.data_dir));
+  return Start(config, std::move(*engine), std::move(logger));
+}
+
+Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& config, std::unique_ptr<Engine> engine,
+                                          std::shared_ptr<spdlog::logger> logger) {
+  KV_RETURN_IF_ERROR(ValidateNodeConfig(config));
+  std::unique_ptr<Node> node(new Node(config, std::move(engine), std::move(logger)));
+  if (Status s = node->Listen(); !s.ok()) {
+    // Nothing was served: close the engine (flushes) and report why we could not start.
+    node->runtime_.reset();
+    (void)node->engine_->Close();
+    node->stopped_ = true;
+    return s;
+  }
+  node->Serve();
+  return node;
+}
+
+Node::Node(const NodeConfig& config, std::unique_ptr<Engine> engine,
+           std::shared_ptr<spdlog::logger> logger)
+    : config_(config),
+      engine_(std::move(engine)),
+      logger_(logger ? std::move(logger) : spdlog::default_logger()),
+      runtime_(std::make_unique<NodeRuntime>(config.engine_threads)) {
+  ConnectionContext& c = runtime_->connection_context;
+  c.engine = engine_.get();
+  c.engine_pool = &runtime_->engine_pool;
+  c.cluster_name = config_.cluster_name;
+  c.server_name = fmt::format("kvnode {}", KV_VERSION);
+  c.limits = config_.connection;
+  c.logger = logger_.get();
+}
+
+Node::~Node() {
+  bool serving;
+  {
+    std::lock_guard lock(mu_);
+    serving = !stopped_;
+  }
+  if (serving) (void)Stop();
+}
+
+Status Node::Listen() {
+  KV_ASSIGN_OR_RETURN(HostPort want, ParseHostPort(config_.listen));
+  auto cannot = [&](std::string_view why, std::string_view hint) {
+    return Status::Unavailable(
+        fmt::format("cannot listen on {}: {}{}", want.ToString(), why, hint));
+  };
+  boost::system::error_code ec;
+  tcp::resolver resolver(runtime_->io);
+  auto endpoints =
+      resolver.resolve(want.host, std::to_string(want.port), tcp::resolver::passive, ec);
+  if (ec || endpoints.empty())
+    return cannot(ec ? ec.message() : "no address", " — check the host in --listen");
+  const tcp::endpoint endpoint = endpoints.begin()->endpoint();
+  tcp::acceptor& acceptor = runtime_->acceptor;
+  if (acceptor.open(endpoint.protocol(), ec); ec) return cannot(ec.message(), "");
+  // Lets a restarted node bind at once while old connections sit in TIME_WAIT.
+  if (acceptor.set_option(tcp::acceptor::reuse_address(true), ec); ec)
+    return cannot(ec.message(), "");
+  if (acceptor.bind(endpoint, ec); ec) {
+    if (ec == asio::error::address_in_use)
+      return cannot(ec.message(),
+                    " — is another kvnode running there? Stop it or pick another port with "
+                    "--listen HOST:PORT");
+    return cannot(ec.message(), "");
+  }
+  if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec)
+    return cannot(ec.message(), "");
+  const tcp::endpoint bound = acceptor.local_endpoint(ec);
+  address_ = HostPort{bound.address().to_string(), bound.port()};
+  return Status::Ok();
+}
+
+void Node::Serve() {
+  NodeRuntime& rt = *runtime_;
+  const EngineStats stats = engine_->stats();
+  logger_->info(
+      "{} listening on {}, cluster '{}', data in {}, sync {}, replayed {} commit-log records{}",
+      rt.connection_context.server_name, address_.ToString(), config_.cluster_name,
+      config_.data_dir, SyncModeName(config_.sync), stats.replayed_records,
+      stats.truncated_log_bytes > 0
+          ? fmt::format(" (dropped a torn tail of {} bytes)", stats.truncated_log_bytes)
+          : std::string());
+
+  auto accept_loop = [this]() -> asio::awaitable<void> {
+    NodeRuntime& rt = *runtime_;
+    for (;;) {
+      auto [ec, socket] = co_await rt.acceptor.async_accept(asio::make_strand(rt.io),
+                                                            asio::as_tuple(asio::use_awaitable));
+      if (ec == asio::error::operation_aborted || !rt.acceptor.is_open()) co_return;  // stopping
+      if (ec) {
+        // Out of file descriptors and the like: wait a little instead of spinning.
+        logger_->warn("accept failed: {}", ec.message());
+        asio::steady_timer pause(rt.acceptor.get_executor(), std::chrono::milliseconds(100));
+        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+        continue;
+      }
+      std::shared_ptr<Connection> connection;
+      {
+        std::lock_guard lock(mu_);
+        if (connections_.size() >= config_.max_connections) {
+          logger_->warn("refusing a connection: {} connections open, the limit",
+                        connections_.size());
+          boost::system::error_code ignored;
+          asio::write(socket,
+                      asio::buffer(EncodeMessageFrame(
+                          StatusToErrorResponse(Status::Unavailable(fmt::format(
+                              "the node has {} connections open, its limit; try again later",
+                              connections_.size()))),
+                          0)),
+                      ignored);
+          socket.close(ignored);
+          continue;
+        }
+        connection = std::make_shared<Connection>(std::move(socket), &rt.connection_context,
+                                                  [this](Connection* closed) {
+                                                    std::lock_guard lock(mu_);
+                                                    connections_.erase(closed);
+                                                    cv_.notify_all();
+                                                  });
+        connections_.emplace(connection.get(), connection);
+      }
+      asio::co_spawn(connection->executor(), connection->Run(), [this](std::exception_ptr e) {
+        if (!e) return;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          logger_->error("connection failed: {}", ex.what());
+        }
+      });
+    }
+  };
+  asio::co_spawn(rt.acceptor.get_executor(), std::move(accept_loop), [this](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      logger_->critical("the accept loop failed: {}; stopping", ex.what());
+    }
+    RequestStop();
+  });
+
+  int threads = config_.io_threads > 0 ? config_.io_threads
+                                       : static_cast<int>(std::thread::hardware_concurrency());
+  if (threads < 1) threads = 1;
+  for (int i = 0; i < threads; ++i) io_threads_.emplace_back([&rt] { rt.io.run(); });
+}
+
+void Node::StopOnSignals() {
+  NodeRuntime& rt = *runtime_;
+  rt.signals = std::make_unique<asio::signal_set>(rt.io, SIGINT, SIGTERM);
+  rt.signals->async_wait([this](boost::system::error_code ec, int signal) {
+    if (ec) return;  // cancelled at stop
+    logger_->info("received {}; stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
+    RequestStop();
+  });
+}
+
+void Node::RequestStop() {
+  std::lock_guard lock(mu_);
+  stop_requested_ = true;
+  cv_.notify_all();
+}
+
+Status Node::Wait() {
+  std::vector<std::shared_ptr<Connection>> open;
+  {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return stop_requested_; });
+    if (stopped_) return Status::Ok();
+    for (auto& [key, weak] : connections_)
+      if (auto c = weak.lock()) open.push_back(std::move(c));
+  }
+  NodeRuntime& rt = *runtime_;
+  logger_->info("stopping: closing the listener, answering requests in flight on {} connections",
+                open.size());
+  asio::post(rt.acceptor.get_executor(), [&rt] {
+    boost::system::error_code ignored;
+    rt.acceptor.close(ignored);
+  });
+  for (auto& c : open) c->StopReading();
+  open.clear();  // the connections' own coroutines keep them alive while they run
+  {
+    std::unique_lock lock(mu_);
+    if (!cv_.wait_for(lock, config_.stop_timeout, [&] { return connections_.empty(); })) {
+      logger_->warn("{} connections still busy after {} ms; cutting them", connections_.size(),
+                    config_.stop_timeout.count());
+      for (auto& [key, weak] : connections_)
+        if (auto c = weak.lock()) c->Abort();
+      cv_.wait_for(lock, std::chrono::seconds(1), [&] { return connections_.empty(); });
+    }
+  }
+  if (rt.signals) {
+    asio::post(rt.io, [&rt] {
+      boost::system::error_code ignored;
+      rt.signals->cancel(ignored);
+    });
+  }
+  rt.engine_pool.join();  // engine calls already started run to their end
+  rt.work.reset();
+  rt.io.stop();
+  for (std::thread& t : io_threads_) t.join();
+  io_threads_.clear();
+  runtime_.reset();  // destroys what never ran; connections left call back into this Node
+
+  Status closed = engine_->Close();
+  if (closed.ok())
+    logger_->info("stopped cleanly");
+  else
+    logger_->error("closing the engine failed: {}", closed.ToString());
+  std::lock_guard lock(mu_);
+  stopped_ = true;
+  return closed;
+}
+
+}  // namespace kv

@@ -1,0 +1,87 @@
+// Node: one kv server. Owns the Engine, an io_context run by one thread per core, the listening
+// socket, and a pool of threads for engine calls (so batch-mode writes wait for their group fsync
+// there, never on an I/O thread). Each accepted connection is a Connection coroutine.
+//
+// Life: Open (or Start with an engine the caller opened) -> serving -> RequestStop (any thread,
+// or SIGINT/SIGTERM after StopOnSignals) -> Wait returns after a graceful stop: no new
+// connections, answers to requests already read (up to stop_timeout), then Engine::Close.
+// Threads: every method may be called from any thread except Wait, which one thread calls once.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "libkv/base/status.h"
+#include "libkv/env/env.h"
+#include "libkv/net/host_port.h"
+#include "libkv/node/node_config.h"
+#include "libkv/storage/engine.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace kv {
+
+class Connection;
+struct NodeRuntime;
+
+class Node {
+ public:
+  // Opens the engine in config.data_dir through env, then Start. Fails with the engine's status
+  // (Unavailable when another process holds the data dir, Corruption naming file and offset) or
+  // Unavailable when the address cannot be bound. logger: null for spdlog's default.
+  static Result<std::unique_ptr<Node>> Open(const NodeConfig& config, Env* env,
+                                            std::shared_ptr<spdlog::logger> logger = nullptr);
+  // Serves `engine`, which the node then owns and closes.
+  static Result<std::unique_ptr<Node>> Start(const NodeConfig& config,
+                                             std::unique_ptr<Engine> engine,
+                                             std::shared_ptr<spdlog::logger> logger = nullptr);
+  // Stops (as Stop) when still serving.
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // The bound address (the real port when config.listen asked for port 0).
+  const HostPort& address() const { return address_; }
+  Engine& engine() { return *engine_; }
+
+  // SIGINT and SIGTERM request a stop from now on.
+  void StopOnSignals();
+  // Begins a graceful stop; returns at once. Idempotent.
+  void RequestStop();
+  // Blocks until a stop is requested, then stops gracefully. Returns Engine::Close's status.
+  Status Wait();
+  Status Stop() {
+    RequestStop();
+    return Wait();
+  }
+
+ private:
+  Node(const NodeConfig& config, std::unique_ptr<Engine> engine,
+       std::shared_ptr<spdlog::logger> logger);
+  Status Listen();
+  void Serve();
+
+  NodeConfig config_;
+  std::unique_ptr<Engine> engine_;
+  std::shared_ptr<spdlog::logger> logger_;
+  HostPort address_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_requested_ = false;                                             // GUARDED_BY(mu_)
+  bool stopped_ = false;                                                    // GUARDED_BY(mu_)
+  std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_;  // GUARDED_BY(mu_)
+
+  // Asio objects; destroyed in Wait, before the members above.
+  std::unique_ptr<NodeRuntime> runtime_;
+  std::vector<std::thread> io_threads_;
+};
+
+}  // namespace kv

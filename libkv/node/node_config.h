@@ -1,0 +1,52 @@
+// NodeConfig: everything kvnode is told (flags or config file), with the defaults of a node
+// started with no flags: 127.0.0.1:7000, data in ./kvdata, cluster "kv", batch sync. A plain
+// value; Validate says what is wrong before anything is opened.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "libkv/base/status.h"
+#include "libkv/env/env.h"
+#include "libkv/storage/engine.h"
+
+namespace kv {
+
+// Per-connection limits: what one client may cost the node.
+struct ConnectionLimits {
+  // Requests read but not yet answered; past this the node stops reading from the connection.
+  size_t max_requests_in_flight = 256;
+  // Bytes of request bodies read but not yet answered (at least one request is always taken).
+  size_t max_bytes_in_flight = 64 << 20;
+  // A connection that has not completed its handshake by then is closed.
+  std::chrono::milliseconds handshake_timeout{10000};
+};
+
+struct NodeConfig {
+  std::string listen = "127.0.0.1:7000";  // HOST:PORT; port 0 binds any free port
+  std::string data_dir = "kvdata";
+  std::string cluster_name = "kv";  // clients must name the same cluster in their handshake
+  SyncMode sync = SyncMode::kBatch;
+  std::chrono::milliseconds sync_period{10};  // for SyncMode::kPeriodic
+  size_t memtable_bytes = 64 << 20;
+  int bloom_bits_per_key = 10;
+
+  int io_threads = 0;  // threads running the io_context; 0: one per core
+  // Threads that run engine calls, so no I/O thread ever waits for an fsync. Writers blocked in
+  // a batch-mode Put share one group fsync, so this many concurrent writes commit together.
+  int engine_threads = 64;
+  size_t max_connections = 1024;
+  ConnectionLimits connection;
+  // Graceful stop: how long in-flight requests get before connections are cut.
+  std::chrono::milliseconds stop_timeout{5000};
+};
+
+// InvalidArgument naming the field and the accepted range.
+Status ValidateNodeConfig(const NodeConfig& config);
+
+// The engine's options for this node's data directory.
+EngineOptions EngineOptionsFor(const NodeConfig& config, Env* env);
+
+}  // namespace kv

@@ -1,0 +1,348 @@
+// A Node started in this process on 127.0.0.1 (port 0) over a real Engine in a temporary
+// directory, driven through Client and through raw sockets.
+#include <doctest/doctest.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <set>
+
+#include "libkv/base/coding.h"
+#include "libkv/base/limits.h"
+#include "libkv/client/client.h"
+#include "libkv/net/frame.h"
+#include "libkv/net/handshake.h"
+#include "libkv/net/messages.h"
+#include "libkv/node/node.h"
+#include "tests/node/test_engine.h"
+
+namespace kv {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+std::shared_ptr<spdlog::logger> QuietLogger() {
+  return std::make_shared<spdlog::logger>("node-test",
+                                          std::make_shared<spdlog::sinks::null_sink_mt>());
+}
+
+// A running node over a fresh data directory; stopped and removed at the end.
+struct TestNode {
+  explicit TestNode(std::string cluster = "kv") {
+    dir = TempDir("node");
+    NodeConfig config;
+    config.listen = "127.0.0.1:0";
+    config.data_dir = dir;
+    config.cluster_name = std::move(cluster);
+    config.io_threads = 2;
+    config.engine_threads = 8;
+    auto engine = OpenTestEngine(dir);
+    REQUIRE(engine.ok());
+    auto n = Node::Start(config, std::move(*engine), QuietLogger());
+    REQUIRE(n.ok());
+    node = std::move(*n);
+  }
+  ~TestNode() {
+    if (node) CHECK(node->Stop().ok());
+    node.reset();
+    std::filesystem::remove_all(dir);
+  }
+  HostPort address() const { return node->address(); }
+
+  std::string dir;
+  std::unique_ptr<Node> node;
+};
+
+// A raw connection for speaking (or mis-speaking) the protocol by hand.
+struct RawSocket {
+  explicit RawSocket(const HostPort& at) : socket(io) {
+    boost::system::error_code ec;
+    socket.connect(tcp::endpoint(asio::ip::make_address(at.host), at.port), ec);
+    REQUIRE_FALSE(ec);
+  }
+  void Write(std::string_view bytes) {
+    boost::system::error_code ec;
+    asio::write(socket, asio::buffer(bytes), ec);
+    REQUIRE_FALSE(ec);
+  }
+  // The next frame, or a non-Ok status at end of stream.
+  Result<Frame> ReadFrame() {
+    char header[wire::kFrameHeaderBytes];
+    boost::system::error_code ec;
+    asio::read(socket, asio::buffer(header), ec);
+    if (ec) return Status::Unavailable(ec.message());
+    auto h = DecodeFrameHeader(std::string_view(header, sizeof(header)));
+    if (!h.ok()) return h.status();
+    Frame f;
+    f.type = h->type;
+    f.request_id = h->request_id;
+    f.body.resize(h->body_bytes);
+    asio::read(socket, asio::buffer(f.body), ec);
+    if (ec) return Status::Unavailable(ec.message());
+    return f;
+  }
+  // True when the peer closes without sending anything more.
+  bool ClosedByPeer() {
+    char c;
+    boost::system::error_code ec;
+    asio::read(socket, asio::buffer(&c, 1), ec);
+    return ec == asio::error::eof || ec == asio::error::connection_reset;
+  }
+  void Handshake(std::string_view cluster = "kv") {
+    Write(*EncodeHandshake(cluster));
+    auto f = ReadFrame();
+    REQUIRE(f.ok());
+    REQUIRE(f->type == wire::MessageType::kHandshakeOk);
+  }
+
+  asio::io_context io;
+  tcp::socket socket;
+};
+
+TEST_CASE("node: put, get, delete through the client") {
+  TestNode node;
+  auto client = Client::Connect(node.address());
+  REQUIRE(client.ok());
+  Client& c = **client;
+  CHECK(c.server().find("kvnode") == 0);
+
+  auto missing = c.Get("nothing");
+  REQUIRE(missing.ok());
+  CHECK_FALSE(missing->has_value());
+
+  std::string binary;
+  for (int i = 0; i < 256; ++i) binary.push_back(static_cast<char>(i));
+  REQUIRE(c.Put("k1", "v1").ok());
+  REQUIRE(c.Put(binary, binary).ok());
+  REQUIRE(c.Put("empty", "").ok());
+  CHECK(**c.Get("k1") == "v1");
+  CHECK(**c.Get(binary) == binary);
+  auto empty = c.Get("empty");
+  REQUIRE(empty.ok());
+  REQUIRE(empty->has_value());
+  CHECK((*empty)->empty());
+
+  REQUIRE(c.Put("k1", "v2").ok());
+  CHECK(**c.Get("k1") == "v2");
+  REQUIRE(c.Delete("k1").ok());
+  CHECK_FALSE(c.Get("k1")->has_value());
+  REQUIRE(c.Delete("never-there").ok());
+
+  // A value at the limit goes through.
+  const std::string big(kMaxValueBytes, 'b');
+  REQUIRE(c.Put("big", big).ok());
+  CHECK(**c.Get("big") == big);
+}
+
+TEST_CASE("node: pipelined requests on one connection are all answered, by request id") {
+  TestNode node;
+  RawSocket raw(node.address());
+  raw.Handshake();
+
+  constexpr int kKeys = 200;
+  std::string batch;
+  for (int i = 0; i < kKeys; ++i)
+    batch += EncodeMessageFrame(
+        PutRequest{.key = "key" + std::to_string(i), .value = "value" + std::to_string(i)},
+        1000 + i);
+  raw.Write(batch);  // every put before reading any answer
+  std::set<uint64_t> answered;
+  for (int i = 0; i < kKeys; ++i) {
+    auto f = raw.ReadFrame();
+    REQUIRE(f.ok());
+    CHECK(f->type == wire::MessageType::kPutResponse);
+    CHECK(answered.insert(f->request_id).second);
+  }
+  CHECK(answered.size() == kKeys);
+  CHECK(*answered.begin() == 1000);
+  CHECK(*answered.rbegin() == 1000 + kKeys - 1);
+
+  batch.clear();
+  for (int i = 0; i < kKeys; ++i)
+    batch += EncodeMessageFrame(GetRequest{.key = "key" + std::to_string(i)}, 5000 + i);
+  raw.Write(batch);
+  std::map<uint64_t, std::string> values;
+  for (int i = 0; i < kKeys; ++i) {
+    auto f = raw.ReadFrame();
+    REQUIRE(f.ok());
+    REQUIRE(f->type == wire::MessageType::kGetResponse);
+    auto r = DecodeMessage<GetResponse>(f->body);
+    REQUIRE(r.ok());
+    CHECK(r->found);
+    values[f->request_id] = r->value;
+  }
+  REQUIRE(values.size() == kKeys);
+  for (int i = 0; i < kKeys; ++i) CHECK(values[5000 + i] == "value" + std::to_string(i));
+}
+
+TEST_CASE("node: random bytes and oversized frames do not hurt it") {
+  TestNode node;
+  const uint64_t seed = 4242;
+  MESSAGE("seed " << seed);
+  std::mt19937_64 rng(seed);
+  for (int round = 0; round < 5; ++round) {
+    RawSocket raw(node.address());
+    std::string junk(4096, '\0');
+    for (char& c : junk) c = static_cast<char>(rng());
+    raw.Write(junk);
+    CHECK(raw.ClosedByPeer());  // bad magic: closed without an answer
+  }
+  {
+    // A handshake, then a frame declaring 4 GiB: an error for the connection, then close.
+    RawSocket raw(node.address());
+    raw.Handshake();
+    std::string header;
+    PutFixed32(&header, 0xFFFFFFFFu);
+    header.push_back(static_cast<char>(wire::MessageType::kPutRequest));
+    PutFixed64(&header, 1);
+    raw.Write(header);
+    auto f = raw.ReadFrame();
+    REQUIRE(f.ok());
+    CHECK(f->type == wire::MessageType::kError);
+    CHECK(f->request_id == 0);
+    CHECK(ErrorResponseToStatus(*DecodeMessage<ErrorResponse>(f->body)).code() ==
+          ErrorCode::kProtocol);
+    CHECK(raw.ClosedByPeer());
+  }
+  {
+    // A well-framed request with a garbage body: an error for that request, connection kept.
+    RawSocket raw(node.address());
+    raw.Handshake();
+    raw.Write(EncodeFrame(wire::MessageType::kPutRequest, 9, "\x01garbage"));
+    auto f = raw.ReadFrame();
+    REQUIRE(f.ok());
+    CHECK(f->type == wire::MessageType::kError);
+    CHECK(f->request_id == 9);
+    raw.Write(EncodeMessageFrame(GetRequest{.key = "x"}, 10));
+    auto g = raw.ReadFrame();
+    REQUIRE(g.ok());
+    CHECK(g->type == wire::MessageType::kGetResponse);
+    CHECK(g->request_id == 10);
+  }
+  // A normal client still works.
+  auto client = Client::Connect(node.address());
+  REQUIRE(client.ok());
+  REQUIRE((*client)->Put("after", "junk").ok());
+  CHECK(**(*client)->Get("after") == "junk");
+}
+
+TEST_CASE("node: an oversized key or value is refused and nothing is written") {
+  TestNode node;
+  auto client = Client::Connect(node.address());
+  REQUIRE(client.ok());
+  Client& c = **client;
+  // Client side: refused before sending.
+  CHECK(c.Put("big", std::string(kMaxValueBytes + 1, 'x')).code() == ErrorCode::kInvalidArgument);
+  CHECK(c.Put(std::string(kMaxKeyBytes + 1, 'k'), "v").code() == ErrorCode::kInvalidArgument);
+  CHECK(c.Put("", "v").code() == ErrorCode::kInvalidArgument);
+
+  // Server side: a hand-made frame that fits the frame limit but breaks the value limit.
+  RawSocket raw(node.address());
+  raw.Handshake();
+  raw.Write(EncodeMessageFrame(
+      PutRequest{.key = "big", .value = std::string(kMaxValueBytes + 1, 'x')}, 3));
+  auto f = raw.ReadFrame();
+  REQUIRE(f.ok());
+  REQUIRE(f->type == wire::MessageType::kError);
+  CHECK(f->request_id == 3);
+  Status s = ErrorResponseToStatus(*DecodeMessage<ErrorResponse>(f->body));
+  CHECK(s.code() == ErrorCode::kInvalidArgument);
+  CHECK(s.message().find("16 MiB") != std::string::npos);
+  raw.Write(
+      EncodeMessageFrame(PutRequest{.key = std::string(kMaxKeyBytes + 1, 'k'), .value = "v"}, 4));
+  auto g = raw.ReadFrame();
+  REQUIRE(g.ok());
+  CHECK(g->type == wire::MessageType::kError);
+
+  CHECK_FALSE(c.Get("big")->has_value());
+  auto in_engine = node.node->engine().Get("big");
+  REQUIRE(in_engine.ok());
+  CHECK_FALSE(in_engine->has_value());
+}
+
+TEST_CASE("node: a wrong cluster name or protocol version is refused") {
+  TestNode node("blue");
+  auto wrong = Client::Connect(node.address(), ClientOptions{.cluster_name = "green"});
+  REQUIRE_FALSE(wrong.ok());
+  CHECK(wrong.status().code() == ErrorCode::kUnavailable);
+  CHECK(wrong.status().message().find("cluster 'blue'") != std::string::npos);
+
+  RawSocket raw(node.address());
+  raw.Write(*EncodeHandshake("blue", 99));
+  auto f = raw.ReadFrame();
+  REQUIRE(f.ok());
+  REQUIRE(f->type == wire::MessageType::kError);
+  CHECK(ErrorResponseToStatus(*DecodeMessage<ErrorResponse>(f->body)).code() ==
+        ErrorCode::kProtocol);
+  CHECK(raw.ClosedByPeer());
+
+  auto right = Client::Connect(node.address(), ClientOptions{.cluster_name = "blue"});
+  REQUIRE(right.ok());
+  CHECK((*right)->Put("k", "v").ok());
+}
+
+TEST_CASE("node: many clients at once, then a graceful stop keeps every write") {
+  TestNode node;
+  constexpr int kThreads = 16, kPerThread = 50;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto c = Client::Lazy(node.address());
+      for (int i = 0; i < kPerThread; ++i)
+        if (!c->Put(fmt::format("t{}-{}", t, i), fmt::format("v{}", i)).ok()) ++failures;
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(failures == 0);
+  auto c = Client::Connect(node.address());
+  REQUIRE(c.ok());
+  CHECK(**(*c)->Get("t7-49") == "v49");
+
+  const std::string dir = node.dir;
+  REQUIRE(node.node->Stop().ok());
+  node.node.reset();
+  // The old connection now fails cleanly.
+  auto after = (*c)->Get("t7-49");
+  REQUIRE_FALSE(after.ok());
+  CHECK(after.status().code() == ErrorCode::kUnavailable);
+
+  // Reopened, every write is there.
+  auto engine = OpenTestEngine(dir);
+  REQUIRE(engine.ok());
+  for (int t = 0; t < kThreads; ++t)
+    for (int i = 0; i < kPerThread; ++i) {
+      auto v = (*engine)->Get(fmt::format("t{}-{}", t, i));
+      REQUIRE(v.ok());
+      REQUIRE(v->has_value());
+      CHECK(**v == fmt::format("v{}", i));
+    }
+  CHECK((*engine)->Close().ok());
+}
+
+TEST_CASE("client: a closed port says what to do") {
+  uint16_t port;
+  {
+    // Bind and release a port, so nothing listens there.
+    asio::io_context io;
+    tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    port = a.local_endpoint().port();
+  }
+  auto c = Client::Connect(HostPort{"127.0.0.1", port},
+                           ClientOptions{.timeout = std::chrono::milliseconds(2000)});
+  REQUIRE_FALSE(c.ok());
+  CHECK(c.status().code() == ErrorCode::kUnavailable);
+  CHECK(c.status().message().find("is kvnode running?") != std::string::npos);
+  CHECK(c.status().message().find(fmt::format("127.0.0.1:{}", port)) != std::string::npos);
+}
+
+}  // namespace
+}  // namespace kv

@@ -1,0 +1,126 @@
+// kvput: writes one key (value from the argument, or raw bytes from stdin) or deletes it.
+// Exit codes: 0 written, 2 usage error (nothing sent: bad flags, oversized key or value),
+// 3 the store could not take it (unreachable, timeout, refused, server error).
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "libkv/base/json.h"
+#include "libkv/base/limits.h"
+#include "libkv/client/client.h"
+#include "libkv/client/exit_code.h"
+#include "libkv/client/node_address.h"
+
+namespace {
+
+// All of stdin as raw bytes; InvalidArgument as soon as it passes the value limit, so an
+// endless pipe costs at most the limit.
+kv::Result<std::string> ReadStdin() {
+  std::string out;
+  char buf[1 << 16];
+  for (;;) {
+    const size_t n = std::fread(buf, 1, sizeof(buf), stdin);
+    out.append(buf, n);
+    if (out.size() > kv::kMaxValueBytes)
+      return kv::Status::InvalidArgument(
+          "the value on stdin is over the 16 MiB limit; nothing was written");
+    if (n < sizeof(buf)) {
+      if (std::ferror(stdin)) return kv::Status::IOError("reading the value from stdin failed");
+      return out;
+    }
+  }
+}
+
+int Fail(const kv::Status& s, bool json) {
+  std::cerr << "kvput: " << s.message() << "\n";
+  if (json) {
+    std::string out = "{\"ok\":false,\"error\":";
+    kv::AppendJsonString(&out, kv::ErrorCodeName(s.code()));
+    out += ",\"message\":";
+    kv::AppendJsonString(&out, kv::IsValidUtf8(s.message()) ? s.message() : "(not UTF-8)");
+    out += "}\n";
+    std::cout << out;
+  }
+  return kv::ToolExitCode(s);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Writes KEY with VALUE (or, with --delete, deletes KEY) on a kv node.\n"
+      "The value is read from stdin, as raw bytes, when VALUE is omitted or '-'.\n"
+      "The node is --node, else $KV_NODE, else 127.0.0.1:7000.\n"
+      "Exit codes: 0 written, 2 usage error (nothing sent), 3 the store could not take it.",
+      "kvput"};
+  std::string key, value, node_flag;
+  bool value_given = false, del = false, json = false, quiet = false;
+  int timeout_ms = 5000;
+  kv::ClientOptions options;
+  app.add_option("KEY", key, "Key (1 byte to 64 KiB)")->required();
+  app.add_option("VALUE", value, "Value (up to 16 MiB); '-' or omitted: read stdin");
+  app.add_flag("--delete", del, "Delete KEY instead of writing it");
+  app.add_option("--node", node_flag,
+                 "Node to talk to, HOST:PORT (default: $KV_NODE, else 127.0.0.1:7000)");
+  app.add_option("--timeout-ms", timeout_ms, "Give up after this long (a write may still land)")
+      ->check(CLI::Range(1, 3600000))
+      ->capture_default_str();
+  app.add_option("--cluster-name", options.cluster_name, "Cluster name the node must have")
+      ->capture_default_str();
+  app.add_flag("--json", json, "Print the outcome as JSON");
+  app.add_flag("--quiet,-q", quiet, "Print nothing on success");
+  app.set_version_flag("--version", std::string("kvput ") + KV_VERSION);
+  app.footer(
+      "Examples:\n  kvput greeting hello\n  kvput photo < photo.jpg\n  kvput --delete greeting\n"
+      "  kvput --node 127.0.0.1:7001 --json k v");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kv::kExitOk : kv::kExitUsage;
+  }
+  value_given = app.count("VALUE") > 0;
+  if (del && value_given) return Fail(kv::Status::InvalidArgument("--delete takes no VALUE"), json);
+  options.timeout = std::chrono::milliseconds(timeout_ms);
+
+  kv::Result<kv::HostPort> node = kv::ChooseNodeAddress(node_flag, std::getenv("KV_NODE"));
+  if (!node.ok()) return Fail(node.status(), json);
+
+  if (!del && (!value_given || value == "-")) {
+    if (isatty(STDIN_FILENO))
+      std::cerr << "kvput: reading the value from stdin (end it with Ctrl-D)\n";
+    kv::Result<std::string> in = ReadStdin();
+    if (!in.ok()) return Fail(in.status(), json);
+    value = std::move(*in);
+  }
+  // Checked before connecting: an oversized write never leaves this process.
+  if (kv::Status s = del ? kv::CheckKey(key) : kv::CheckKeyAndValue(key, value); !s.ok())
+    return Fail(s.WithContext("nothing was written"), json);
+
+  std::unique_ptr<kv::Client> client = kv::Client::Lazy(*node, options);
+  const kv::Status s = del ? client->Delete(key) : client->Put(key, value);
+  if (!s.ok()) return Fail(s, json);
+
+  if (json) {
+    std::string out = "{\"ok\":true,\"op\":";
+    out += del ? "\"delete\"" : "\"put\"";
+    out += ",";
+    kv::AppendJsonBytesMember(&out, "key", key);
+    if (!del) out += ",\"value_bytes\":" + std::to_string(value.size());
+    out += ",\"node\":";
+    kv::AppendJsonString(&out, node->ToString());
+    out += "}\n";
+    std::cout << out;
+  } else if (!quiet) {
+    if (del)
+      std::cout << "deleted '" << key << "' on " << node->ToString() << "\n";
+    else
+      std::cout << "stored '" << key << "' (" << value.size() << " bytes) on " << node->ToString()
+                << "\n";
+  }
+  return kv::kExitOk;
+}
