@@ -1,8 +1,9 @@
 # fish completion for kvsstdump
-complete -c kvsstdump -l keys-only -d 'Print keys, not values'
-complete -c kvsstdump -l index -d 'Print the index blocks'
-complete -c kvsstdump -l bloom -d 'Print the bloom filter figures'
-complete -c kvsstdump -l verify -d 'Check every checksum'
+complete -c kvsstdump -l keys-only -d 'List keys only, without values or sequences'
+complete -c kvsstdump -l index -d 'Show each index entry: last key, offset, size'
+complete -c kvsstdump -l bloom -d 'Show bloom filter bits, hash count, keys, false-positive rate'
+complete -c kvsstdump -l verify -d 'Check every checksum; exit 4 on corruption'
 complete -c kvsstdump -l json -d 'Print JSON'
-complete -c kvsstdump -l help -d 'Print the options'
-complete -c kvsstdump -l version -d 'Print the version'
+complete -c kvsstdump -l help -d 'Print usage'
+complete -c kvsstdump -l version -d 'Print version'
+complete -c kvsstdump -F

@@ -17,6 +17,9 @@ Status BlockReader::Init(std::string_view contents, std::string_view path, uint6
   file_offset_ = file_offset;
   valid_ = false;
   status_ = Status::Ok();
+  // Offsets inside a block are 32-bit; writers never make a block near that size.
+  if (contents.size() > UINT32_MAX)
+    return status_ = TableCorruption(path, file_offset, "data block larger than 4 GiB");
   if (contents.size() < 4)
     return status_ =
                TableCorruption(path, file_offset, "data block shorter than its restart count");
@@ -50,7 +53,16 @@ void BlockReader::Fail(uint32_t offset, std::string_view what) {
 bool BlockReader::DecodeAt(uint32_t offset, bool check_order) {
   std::string_view in = data_.substr(offset, restarts_offset_ - offset);
   uint32_t shared = 0, unshared = 0, value_len = 0;
-  if (!GetVarint32(&in, &shared) || !GetVarint32(&in, &unshared) || !GetVarint32(&in, &value_len)) {
+  // Fast path: the three lengths are almost always one byte each.
+  if (in.size() >= 3 &&
+      ((static_cast<uint8_t>(in[0]) | static_cast<uint8_t>(in[1]) | static_cast<uint8_t>(in[2])) &
+       0x80) == 0) {
+    shared = static_cast<uint8_t>(in[0]);
+    unshared = static_cast<uint8_t>(in[1]);
+    value_len = static_cast<uint8_t>(in[2]);
+    in.remove_prefix(3);
+  } else if (!GetVarint32(&in, &shared) || !GetVarint32(&in, &unshared) ||
+             !GetVarint32(&in, &value_len)) {
     Fail(offset, "truncated entry header in data block");
     return false;
   }
@@ -136,7 +148,15 @@ void BlockReader::Seek(std::string_view target) {
   }
   key_.clear();
   if (!DecodeAt(RestartPoint(left), false)) return;
-  while (valid_ && std::string_view(key_) < target) Next();
+  // No order check while scanning: an entry is returned only when its key is the one asked for,
+  // so disorder could not make a wrong value come back here; Next and Verify check order.
+  while (valid_ && std::string_view(key_) < target) {
+    if (next_offset_ >= restarts_offset_) {
+      valid_ = false;
+      return;
+    }
+    DecodeAt(next_offset_, /*check_order=*/false);
+  }
 }
 
 }  // namespace kv

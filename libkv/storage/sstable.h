@@ -53,6 +53,15 @@ class TableWriter {
   virtual uint64_t FileSize() const = 0;
 };
 
+class BlockCache;
+
+// How a TableReader reads. The defaults read every data block from the file.
+struct TableReadOptions {
+  // Shared by an engine's readers: Get keeps the data blocks it read and checked here, so a hot
+  // block costs neither a read nor a checksum. Null: no cache.
+  std::shared_ptr<BlockCache> block_cache;
+};
+
 // The outcome of a point lookup in one table.
 struct TableLookup {
   enum class Outcome { kAbsent, kFound };
@@ -81,7 +90,11 @@ struct IndexEntry {
 class TableReader : public std::enable_shared_from_this<TableReader> {
  public:
   // Reads and checks the footer, index and filter; data blocks are read on demand.
-  static Result<std::shared_ptr<TableReader>> Open(Env* env, const std::string& path);
+  static Result<std::shared_ptr<TableReader>> Open(Env* env, const std::string& path,
+                                                   const TableReadOptions& options);
+  static Result<std::shared_ptr<TableReader>> Open(Env* env, const std::string& path) {
+    return Open(env, path, TableReadOptions{});
+  }
   virtual ~TableReader() = default;
 
   virtual Result<TableLookup> Get(std::string_view key) const = 0;

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "libkv/storage/block_cache.h"
 #include "libkv/storage/block_reader.h"
 #include "libkv/storage/bloom_filter.h"
 #include "libkv/storage/sstable.h"
@@ -121,8 +122,13 @@ class TableIterator final : public Iterator {
 
 class TableReaderImpl final : public TableReader {
  public:
-  TableReaderImpl(std::string path, std::unique_ptr<RandomAccessFile> file, TableMeta meta)
-      : path_(std::move(path)), file_(std::move(file)), meta_(std::move(meta)) {}
+  TableReaderImpl(std::string path, std::unique_ptr<RandomAccessFile> file, TableMeta meta,
+                  std::shared_ptr<BlockCache> cache)
+      : path_(std::move(path)),
+        file_(std::move(file)),
+        meta_(std::move(meta)),
+        cache_(std::move(cache)),
+        cache_id_(cache_ ? cache_->NewId() : 0) {}
 
   Result<TableLookup> Get(std::string_view key) const override {
     TableLookup r;
@@ -137,16 +143,26 @@ class TableReaderImpl final : public TableReader {
     const size_t i = meta_.index.Find(key);
     if (i == meta_.index.size()) return r;
     const BlockHandle h = meta_.index.handle(i);
+    std::shared_ptr<const std::string> cached;
+    std::string_view contents;
     // Most blocks fit on the stack; a block holding one large value goes to the heap.
     std::array<char, 16 * 1024> stack_scratch;
     std::unique_ptr<char[]> heap_scratch;
-    char* scratch = stack_scratch.data();
-    if (h.size + kBlockTrailerBytes > stack_scratch.size()) {
-      heap_scratch.reset(new char[h.size + kBlockTrailerBytes]);
-      scratch = heap_scratch.get();
+    if (cache_) {
+      cached = cache_->Lookup(cache_id_, h.offset);
+      if (!cached) {
+        KV_ASSIGN_OR_RETURN(cached, ReadDataBlockForCache(h));
+        cache_->Insert(cache_id_, h.offset, cached);
+      }
+      contents = *cached;
+    } else {
+      char* scratch = stack_scratch.data();
+      if (h.size + kBlockTrailerBytes > stack_scratch.size()) {
+        heap_scratch.reset(new char[h.size + kBlockTrailerBytes]);
+        scratch = heap_scratch.get();
+      }
+      KV_ASSIGN_OR_RETURN(contents, ReadBlock(*file_, path_, h, BlockType::kData, scratch));
     }
-    KV_ASSIGN_OR_RETURN(std::string_view contents,
-                        ReadBlock(*file_, path_, h, BlockType::kData, scratch));
     BlockReader block;
     KV_RETURN_IF_ERROR(block.Init(contents, path_, h.offset));
     block.Seek(key);
@@ -202,9 +218,20 @@ class TableReaderImpl final : public TableReader {
   }
 
  private:
+  Result<std::shared_ptr<const std::string>> ReadDataBlockForCache(const BlockHandle& h) const {
+    auto buf = std::make_shared<std::string>(h.size + kBlockTrailerBytes, '\0');
+    KV_ASSIGN_OR_RETURN(std::string_view contents,
+                        ReadBlock(*file_, path_, h, BlockType::kData, buf->data()));
+    if (contents.data() != buf->data()) buf->assign(contents);
+    buf->resize(h.size);
+    return std::shared_ptr<const std::string>(std::move(buf));
+  }
+
   const std::string path_;
   const std::unique_ptr<RandomAccessFile> file_;
   const TableMeta meta_;
+  const std::shared_ptr<BlockCache> cache_;
+  const uint64_t cache_id_;  // this reader's half of the cache keys
 };
 
 bool TableIterator::LoadBlock(size_t i) {
@@ -303,11 +330,12 @@ Status TableReaderImpl::Verify() const {
 
 }  // namespace
 
-Result<std::shared_ptr<TableReader>> TableReader::Open(Env* env, const std::string& path) {
+Result<std::shared_ptr<TableReader>> TableReader::Open(Env* env, const std::string& path,
+                                                       const TableReadOptions& options) {
   KV_ASSIGN_OR_RETURN(auto file, env->NewRandomAccessFile(path));
   KV_ASSIGN_OR_RETURN(TableMeta meta, LoadMeta(*file, path));
-  return std::shared_ptr<TableReader>(
-      std::make_shared<TableReaderImpl>(path, std::move(file), std::move(meta)));
+  return std::shared_ptr<TableReader>(std::make_shared<TableReaderImpl>(
+      path, std::move(file), std::move(meta), options.block_cache));
 }
 
 }  // namespace kv

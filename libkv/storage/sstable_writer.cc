@@ -108,10 +108,13 @@ class TableWriterImpl final : public TableWriter {
 
 Result<std::unique_ptr<TableWriter>> TableWriter::Create(Env* env, const std::string& path,
                                                          const TableOptions& options) {
-  if (options.block_bytes == 0 || options.bloom_bits_per_key < 0 || options.restart_interval < 1)
+  // Blocks use 32-bit offsets inside; 64 MiB leaves room for one maximal entry past the target.
+  if (options.block_bytes == 0 || options.block_bytes > (64u << 20) ||
+      options.bloom_bits_per_key < 0 || options.bloom_bits_per_key > 100 ||
+      options.restart_interval < 1)
     return Status::InvalidArgument(
-        "table options: block_bytes and restart_interval must be positive, "
-        "bloom_bits_per_key 0 or more");
+        "table options: block_bytes must be 1 to 64 MiB, restart_interval positive, "
+        "bloom_bits_per_key 0 to 100");
   KV_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(path));
   return std::unique_ptr<TableWriter>(
       std::make_unique<TableWriterImpl>(path, std::move(file), options));

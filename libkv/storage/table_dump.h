@@ -23,7 +23,7 @@ struct TableDumpOptions {
 // Writes the dump of the table at `path` to `out`: in text, a header line with the table's
 // properties then the chosen sections; in JSON, one object
 //   {"file", "properties", "entries"?, "index"?, "bloom"?, "verify"?, "error"?}
-// (docs in tools/kvsstdump/README or the man page). Returns the first error: NotFound for a
+// (members described in man/kvsstdump.1). Returns the first error: NotFound for a
 // missing file, Corruption naming the file and offset. On an error the output stays well-formed:
 // text stops, JSON closes the open array and gets an "error" member.
 Status DumpTable(Env* env, const std::string& path, const TableDumpOptions& options,

@@ -34,6 +34,17 @@ TEST_CASE("sstable: 10k random entries round trip through Get, iterator and Veri
   MESSAGE("seed " << seed);
   auto env = NewMemEnv();
   const TableModel model = testing::RandomModel(seed, 10000);
+  size_t huge_keys = 0, tombstones_in_model = 0, empty_values = 0;
+  for (const auto& [k, e] : model) {
+    huge_keys += k.size() == 64 * 1024;
+    tombstones_in_model += e.kind == EntryKind::kTombstone;
+    empty_values += e.kind == EntryKind::kValue && e.value.empty();
+  }
+  MESSAGE(huge_keys << " keys of 64 KiB, " << tombstones_in_model << " tombstones, " << empty_values
+                    << " empty values");
+  CHECK(huge_keys > 0);
+  CHECK(tombstones_in_model > 0);
+  CHECK(empty_values > 0);
   auto props = testing::BuildTable(env.get(), "/t/000001.sst", model);
   REQUIRE(props.ok());
   CHECK(props->entries == model.size());
@@ -179,7 +190,7 @@ TEST_CASE("sstable: empty table, no filter, tiny blocks, huge values") {
   }
 }
 
-TEST_CASE("sstable: writer rejects out-of-order keys, empty keys and oversize keys") {
+TEST_CASE("sstable: writer rejects out-of-order, empty and oversize keys, and bad options") {
   auto env = NewMemEnv();
   auto w = TableWriter::Create(env.get(), "/w.sst", {});
   REQUIRE(w.ok());
@@ -193,6 +204,20 @@ TEST_CASE("sstable: writer rejects out-of-order keys, empty keys and oversize ke
   auto props = (*w)->Finish();
   REQUIRE(props.ok());
   CHECK(props->entries == 2);
+  CHECK((*w)->Add(EntryView{"d", 4, EntryKind::kValue, "v"}).Is(ErrorCode::kInvalidArgument));
+
+  TableOptions bad;
+  bad.block_bytes = 0;
+  CHECK(TableWriter::Create(env.get(), "/x.sst", bad).status().Is(ErrorCode::kInvalidArgument));
+  bad = {};
+  bad.block_bytes = size_t{1} << 30;
+  CHECK(TableWriter::Create(env.get(), "/x.sst", bad).status().Is(ErrorCode::kInvalidArgument));
+  bad = {};
+  bad.bloom_bits_per_key = -1;
+  CHECK(TableWriter::Create(env.get(), "/x.sst", bad).status().Is(ErrorCode::kInvalidArgument));
+  bad = {};
+  bad.restart_interval = 0;
+  CHECK(TableWriter::Create(env.get(), "/x.sst", bad).status().Is(ErrorCode::kInvalidArgument));
 }
 
 TEST_CASE("sstable: posix files too, and a missing file is NotFound") {

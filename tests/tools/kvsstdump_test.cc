@@ -6,6 +6,8 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <regex>
+#include <set>
 #include <string>
 
 #include "libkv/storage/sstable.h"
@@ -81,6 +83,31 @@ TEST_CASE("kvsstdump: dumps, verifies, and exits with its documented codes") {
   CHECK(r.out.find("verify: ok, every checksum of " + dir + "/sub/000002.sst") !=
         std::string::npos);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("kvsstdump: every flag of --help is in the man page and the three completions") {
+  const std::string help = RunTool("--help").out;
+  std::set<std::string> flags;
+  const std::regex flag_re("--[a-z][a-z-]*");
+  for (auto it = std::sregex_iterator(help.begin(), help.end(), flag_re);
+       it != std::sregex_iterator(); ++it)
+    flags.insert(it->str());
+  CHECK(flags.size() >= 7);
+  const std::string src = KV_SOURCE_DIR;
+  for (const char* file : {"/man/kvsstdump.1", "/completions/bash/kvsstdump",
+                           "/completions/zsh/_kvsstdump", "/completions/fish/kvsstdump.fish"}) {
+    auto text = PosixEnv()->ReadFileToString(src + file);
+    REQUIRE_MESSAGE(text.ok(), file);
+    for (const std::string& flag : flags) {
+      // roff writes '-' as '\-'; fish writes "-l name".
+      std::string roff;
+      for (char c : flag) roff += c == '-' ? std::string("\\-") : std::string(1, c);
+      const bool found = text->find(flag) != std::string::npos ||
+                         text->find(roff) != std::string::npos ||
+                         text->find("-l " + flag.substr(2) + " ") != std::string::npos;
+      CHECK_MESSAGE(found, flag << " missing from " << file);
+    }
+  }
 }
 
 }  // namespace

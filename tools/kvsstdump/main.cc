@@ -45,6 +45,7 @@ kv::Status ExpandPaths(const std::vector<std::string>& args, std::vector<std::st
       }
     }
     if (ec) return kv::Status::IOError("listing " + arg + ": " + ec.message());
+    if (found.empty() && !ec) std::cerr << "kvsstdump: no *.sst files under " << arg << "\n";
     std::sort(found.begin(), found.end());
     files->insert(files->end(), found.begin(), found.end());
   }
