@@ -70,7 +70,7 @@ Result<std::optional<FillRecord>> ReadFillRecord(const std::string& dir) {
 }  // namespace
 
 Status VerifyReads(const BenchReport& report) {
-  if (report.workload == "readrandom" && report.not_found > 0) {
+  if ((report.workload == "readrandom" || report.workload == "get") && report.not_found > 0) {
     return Status::NotFound(fmt::format("{} of {} keys written by the fill were not found",
                                         report.not_found, report.ops));
   }
