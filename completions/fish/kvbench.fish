@@ -17,6 +17,7 @@ complete -c kvbench -n '__fish_seen_subcommand_from engine' -l sync -x -a 'batch
 complete -c kvbench -n '__fish_seen_subcommand_from net' -l node -x -d 'Node address (default $KV_NODE, else 127.0.0.1:7000)'
 complete -c kvbench -n '__fish_seen_subcommand_from net' -l workload -x -a 'put get' -d 'Workload'
 complete -c kvbench -n '__fish_seen_subcommand_from net' -l concurrency -x -d 'Requests in flight'
+complete -c kvbench -n '__fish_seen_subcommand_from net' -l cluster-name -x -d 'Cluster name the node must have'
 complete -c kvbench -n '__fish_seen_subcommand_from net' -l timeout-ms -x -d 'Per-request timeout'
 
 # both

@@ -82,6 +82,9 @@ int main(int argc, char** argv) {
   net->add_option("--seed", net_options.seed, "Seed of the key order and values")
       ->capture_default_str()
       ->type_name("SEED");
+  net->add_option("--cluster-name", net_options.cluster_name, "Cluster name the node must have")
+      ->capture_default_str()
+      ->type_name("NAME");
   net->add_option("--timeout-ms", timeout_ms, "Per-request timeout")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{3600000}))

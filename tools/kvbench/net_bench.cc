@@ -49,6 +49,7 @@ Result<BenchReport> RunNetBench(const NetBenchOptions& options) {
   // Connect every worker first, so an unreachable node fails before the clock starts.
   ClientOptions client_options;
   client_options.timeout = options.timeout;
+  client_options.cluster_name = options.cluster_name;
   std::vector<std::unique_ptr<Client>> clients;
   clients.reserve(options.concurrency);
   for (int i = 0; i < options.concurrency; ++i) {

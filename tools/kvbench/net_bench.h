@@ -25,6 +25,7 @@ struct NetBenchOptions {
   size_t value_size = 100;
   uint64_t seed = 301;
   std::chrono::milliseconds timeout{5000};
+  std::string cluster_name = "kv";
   bool progress = false;
 };
 
