@@ -57,7 +57,7 @@ set +e
 code=$?
 set -e
 [[ $code == 1 ]] || fail "readrandom with the data gone exited $code, want 1"
-grep -q 'not found' "$tmp/err" || fail "no message for lost keys: $(cat "$tmp/err")"
+grep -q 'missed' "$tmp/err" || fail "no message for lost keys: $(cat "$tmp/err")"
 
 expect_usage() {
   set +e

@@ -71,7 +71,7 @@ Result<std::optional<FillRecord>> ReadFillRecord(const std::string& dir) {
 
 Status VerifyReads(const BenchReport& report) {
   if ((report.workload == "readrandom" || report.workload == "get") && report.not_found > 0) {
-    return Status::NotFound(fmt::format("{} of {} keys written by the fill were not found",
+    return Status::NotFound(fmt::format("{} of {} reads missed keys an earlier fill or put wrote",
                                         report.not_found, report.ops));
   }
   if (report.workload == "readmissing" && report.found > 0) {
