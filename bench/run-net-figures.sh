@@ -81,7 +81,8 @@ run_kv() {
   for workload in put get; do
     line=$("$build_dir/bin/kvbench" net --node "127.0.0.1:$port" --workload "$workload" \
       --num "$num" --concurrency "$concurrency" --value-size 100 --key-size 16 --json)
-    echo "{\"system\":\"kv (sync batch)\",${line#\{}" >>"$results"
+    python3 -c 'import json,sys; r = json.loads(sys.argv[1]); r["system"] = "kv (sync batch)"; print(json.dumps(r))' \
+      "$line" >>"$results"
     echo "  $line" >&2
   done
   stop_server
