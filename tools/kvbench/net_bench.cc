@@ -77,7 +77,6 @@ Result<BenchReport> RunNetBench(const NetBenchOptions& options) {
   report.is_read = workload == Workload::kGet;
   report.found = run.found;
   report.not_found = run.not_found;
-  report.peak_rss_bytes = PeakRssBytes();
   return report;
 }
 
