@@ -74,7 +74,7 @@ Status EngineImpl::Recover() {
   }
 
   std::sort(logs.begin(), logs.end());
-  auto recovered = std::make_shared<MemTable>();
+  auto recovered = std::make_shared<MemTable>(0, options_.memtable_bytes);
   for (uint64_t n : logs) {
     if (n < state.log_number) continue;
     const std::string path = LogFileName(dir_, n);
@@ -104,7 +104,7 @@ Status EngineImpl::Recover() {
   KV_ASSIGN_OR_RETURN(auto log_file, env_->NewWritableFile(log_path));
   KV_RETURN_IF_ERROR(env_->SyncDir(dir_));
   log_ = std::make_shared<CommitLogWriter>(log_path, log_number, std::move(log_file));
-  mem_ = std::make_shared<MemTable>(log_number);
+  mem_ = std::make_shared<MemTable>(log_number, options_.memtable_bytes);
   tables_ = tables;
   {
     std::lock_guard manifest_lock(manifest_mu_);

@@ -157,6 +157,7 @@ Status EngineImpl::SwitchMemTable(std::unique_lock<std::mutex>& lock) {
   std::shared_ptr<CommitLogWriter> old_log = log_;
   lock.unlock();
   const std::string path = LogFileName(dir_, number);
+  auto new_mem = std::make_shared<MemTable>(number, options_.memtable_bytes);  // outside mu_
   Status s;
   std::shared_ptr<CommitLogWriter> new_log;
   auto file = env_->NewWritableFile(path);
@@ -172,7 +173,7 @@ Status EngineImpl::SwitchMemTable(std::unique_lock<std::mutex>& lock) {
   lock.lock();
   if (!s.ok()) return SetWriteErrorLocked(s.WithContext("switching to a new commit log"));
   imms_.push_front(std::move(mem_));
-  mem_ = std::make_shared<MemTable>(number);
+  mem_ = std::move(new_mem);
   log_ = std::move(new_log);
   PublishViewLocked();
   flush_cv_.notify_one();

@@ -1,6 +1,9 @@
 #include "libkv/storage/memtable.h"
 
+#include <algorithm>
 #include <cstring>
+
+#include "libkv/base/hash.h"
 
 namespace kv {
 
@@ -16,6 +19,8 @@ struct MemTable::Node {
   std::atomic<const Version*> newest;
   uint32_t key_size;
   const char* key_data;
+  uint64_t hash;
+  Node* hash_next;  // set before the node is published, never changed
   // Flexible array: next_[0..height-1], allocated with the node.
   std::atomic<Node*> next_[1];
 
@@ -26,7 +31,37 @@ struct MemTable::Node {
   void SetNextRelaxed(int level, Node* n) { next_[level].store(n, std::memory_order_relaxed); }
 };
 
-MemTable::MemTable(uint64_t log_number) : log_number_(log_number) {
+namespace {
+
+// memcmp order (shorter first on a tie), comparing 8 bytes at a time: keys often share long
+// prefixes, and this avoids a library call per skiplist step.
+inline bool KeyLess(std::string_view a, std::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) return __builtin_bswap64(x) < __builtin_bswap64(y);
+  }
+  for (; i < n; i++) {
+    if (a[i] != b[i]) return static_cast<uint8_t>(a[i]) < static_cast<uint8_t>(b[i]);
+  }
+  return a.size() < b.size();
+}
+
+size_t BucketCount(size_t expected_bytes) {
+  size_t n = 1024;
+  while (n < expected_bytes / 128 && n < (size_t{1} << 24)) n <<= 1;
+  return n;
+}
+
+}  // namespace
+
+MemTable::MemTable(uint64_t log_number, size_t expected_bytes)
+    : log_number_(log_number),
+      buckets_(BucketCount(expected_bytes)),
+      bucket_mask_(buckets_.size() - 1) {
   head_ = NewNode({}, kMaxHeight);
   for (int i = 0; i < kMaxHeight; i++) head_->SetNextRelaxed(i, nullptr);
 }
@@ -41,7 +76,17 @@ MemTable::Node* MemTable::NewNode(std::string_view key, int height) {
   n->key_size = static_cast<uint32_t>(key.size());
   n->key_data = key_copy;
   n->newest.store(nullptr, std::memory_order_relaxed);
+  n->hash = 0;
+  n->hash_next = nullptr;
   return n;
+}
+
+MemTable::Node* MemTable::FindInHash(std::string_view key, uint64_t hash) const {
+  Node* n = buckets_[hash & bucket_mask_].load(std::memory_order_acquire);
+  for (; n != nullptr; n = n->hash_next) {
+    if (n->hash == hash && n->key() == key) return n;
+  }
+  return nullptr;
 }
 
 int MemTable::RandomHeight() {
@@ -55,7 +100,7 @@ MemTable::Node* MemTable::FindGreaterOrEqual(std::string_view key, Node** prev) 
   int level = max_height_.load(std::memory_order_relaxed) - 1;
   while (true) {
     Node* next = x->Next(level);
-    if (next != nullptr && next->key() < key) {
+    if (next != nullptr && KeyLess(next->key(), key)) {
       x = next;
     } else {
       if (prev != nullptr) prev[level] = x;
@@ -74,14 +119,15 @@ void MemTable::Add(SequenceNumber seq, EntryKind kind, std::string_view key,
   v->value_size = static_cast<uint32_t>(value.size());
   if (!value.empty()) std::memcpy(mem + sizeof(Version), value.data(), value.size());
 
-  Node* prev[kMaxHeight];
-  Node* x = FindGreaterOrEqual(key, prev);
   entries_.fetch_add(1, std::memory_order_relaxed);
-  if (x != nullptr && x->key() == key) {
+  const uint64_t hash = Hash64(key);
+  if (Node* x = FindInHash(key, hash)) {
     v->older = x->newest.load(std::memory_order_relaxed);
     x->newest.store(v, std::memory_order_release);
     return;
   }
+  Node* prev[kMaxHeight];
+  FindGreaterOrEqual(key, prev);
   v->older = nullptr;
   const int height = RandomHeight();
   const int max_height = max_height_.load(std::memory_order_relaxed);
@@ -91,17 +137,21 @@ void MemTable::Add(SequenceNumber seq, EntryKind kind, std::string_view key,
     // of head_ and drop down, which is correct.
     max_height_.store(height, std::memory_order_relaxed);
   }
-  x = NewNode(key, height);
+  Node* x = NewNode(key, height);
   x->newest.store(v, std::memory_order_relaxed);
+  x->hash = hash;
+  std::atomic<Node*>& bucket = buckets_[hash & bucket_mask_];
+  x->hash_next = bucket.load(std::memory_order_relaxed);
   for (int i = 0; i < height; i++) {
     x->SetNextRelaxed(i, prev[i]->NextRelaxed(i));
     prev[i]->SetNext(i, x);  // publishes the node (and its version) to readers
   }
+  bucket.store(x, std::memory_order_release);
 }
 
 std::optional<EntryView> MemTable::Get(std::string_view key) const {
-  Node* x = FindGreaterOrEqual(key, nullptr);
-  if (x == nullptr || x->key() != key) return std::nullopt;
+  Node* x = FindInHash(key, Hash64(key));
+  if (x == nullptr) return std::nullopt;
   const Version* v = x->newest.load(std::memory_order_acquire);
   return EntryView{x->key(), v->seq, v->kind, {v->value(), v->value_size}};
 }

@@ -1,0 +1,164 @@
+#include <doctest/doctest.h>
+
+#include <map>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "libkv/env/env.h"
+#include "libkv/storage/compaction.h"
+#include "libkv/storage/flush.h"
+#include "libkv/storage/memtable.h"
+#include "libkv/storage/merging_iterator.h"
+
+namespace kv {
+namespace {
+
+struct Write {
+  SequenceNumber seq;
+  EntryKind kind;
+  std::string key;
+  std::string value;
+};
+
+std::shared_ptr<const LiveTable> MakeTable(Env* env, uint64_t number,
+                                           const std::vector<Write>& writes) {
+  MemTable mem;
+  for (const auto& w : writes) mem.Add(w.seq, w.kind, w.key, w.value);
+  auto shared = std::shared_ptr<MemTable>(&mem, [](MemTable*) {});
+  TableBuildSpec spec{env, "/c", number, 0, TableOptions{}};
+  auto table = FlushMemTable(spec, *shared);
+  REQUIRE_MESSAGE(table.ok(), table.status().ToString());
+  return std::make_shared<const LiveTable>(std::move(*table));
+}
+
+// A table set whose run sizes are given (only file_bytes matters for picking).
+TableSet Sizes(std::initializer_list<uint64_t> sizes) {
+  TableSet set;
+  uint64_t n = 1;
+  for (uint64_t s : sizes) {
+    LiveTable t;
+    t.meta.number = n++;
+    t.meta.props.file_bytes = s;
+    set.runs.push_back(std::make_shared<const LiveTable>(t));
+  }
+  return set;
+}
+
+}  // namespace
+
+TEST_CASE("compaction: picking by size amplification, size ratio and run count") {
+  CHECK_FALSE(PickCompaction(Sizes({100})).has_value());
+  // Newer runs together reach twice the oldest: everything.
+  auto all = PickCompaction(Sizes({100, 100, 100}));
+  REQUIRE(all.has_value());
+  CHECK(all->inputs.size() == 3);
+  CHECK(all->includes_oldest);
+  // Four similar small runs over a big one: the four, not the big one.
+  auto four = PickCompaction(Sizes({10, 10, 10, 10, 1000}));
+  REQUIRE(four.has_value());
+  CHECK(four->inputs.size() == 4);
+  CHECK(four->first == 0);
+  CHECK_FALSE(four->includes_oldest);
+  // Three small ones are not enough yet.
+  CHECK_FALSE(PickCompaction(Sizes({10, 10, 10, 1000})).has_value());
+  // Growing sizes (each older run much larger) but too many runs: merge the newest few.
+  TableSet many;
+  for (int i = 0; i < 14; i++) many.runs.push_back(Sizes({uint64_t{1} << (i + 1)}).runs[0]);
+  auto capped = PickCompaction(many);
+  REQUIRE(capped.has_value());
+  CHECK(capped->inputs.size() == kMinMergeWidth);
+  // A full compaction of one table is pointless unless it holds tombstones.
+  CHECK_FALSE(PickFullCompaction(Sizes({100})).has_value());
+  CHECK(PickFullCompaction(Sizes({100, 1}))->inputs.size() == 2);
+}
+
+TEST_CASE("compaction: merge keeps the newest version and purges tombstones only when allowed") {
+  auto env = NewMemEnv();
+  // Newest run first.
+  auto newer = MakeTable(env.get(), 3,
+                         {{10, EntryKind::kValue, "a", "a-new"},
+                          {11, EntryKind::kTombstone, "b", ""},
+                          {12, EntryKind::kTombstone, "z", ""}});
+  auto older = MakeTable(env.get(), 2,
+                         {{1, EntryKind::kValue, "a", "a-old"},
+                          {2, EntryKind::kValue, "b", "b-old"},
+                          {3, EntryKind::kValue, "c", "c-old"}});
+  auto oldest = MakeTable(env.get(), 1, {{0, EntryKind::kValue, "z", "z-oldest"}});
+  TableSet set;
+  set.runs = {newer, older, oldest};
+
+  auto collect = [&](const CompactionPick& pick, const CanPurgeTombstone& purge, uint64_t number) {
+    TableBuildSpec spec{env.get(), "/c", number, 1, TableOptions{}};
+    auto out = RunCompaction(pick, spec, purge);
+    REQUIRE(out.ok());
+    std::map<std::string, std::pair<EntryKind, std::string>> got;
+    if (!out->has_value()) return got;
+    auto it = (*out)->reader->NewIterator();
+    for (it->SeekToFirst(); it->Valid(); it->Next())
+      got[std::string(it->entry().key)] = {it->entry().kind, std::string(it->entry().value)};
+    return got;
+  };
+
+  // Not the oldest run: tombstones stay (z's tombstone must keep hiding z-oldest).
+  CompactionPick partial{0, {newer, older}, false};
+  auto got = collect(partial, nullptr, 10);
+  CHECK(got.size() == 4);
+  CHECK(got["a"].second == "a-new");
+  CHECK(got["b"].first == EntryKind::kTombstone);
+  CHECK(got["z"].first == EntryKind::kTombstone);
+
+  // Everything: tombstones go, and what they hid with them.
+  auto full = PickFullCompaction(set);
+  REQUIRE(full.has_value());
+  got = collect(*full, nullptr, 11);
+  CHECK(got.size() == 2);
+  CHECK(got["a"].second == "a-new");
+  CHECK(got["c"].second == "c-old");
+
+  // Everything, but the policy keeps b's tombstone.
+  got = collect(
+      *full, [](std::string_view key, SequenceNumber) { return key != "b"; }, 12);
+  CHECK(got.size() == 3);
+  CHECK(got["b"].first == EntryKind::kTombstone);
+
+  // Replacing the runs keeps the order around them.
+  LiveTable output;
+  output.meta.number = 99;
+  auto replaced = ReplaceRuns(set, partial, output);
+  REQUIRE(replaced.ok());
+  REQUIRE(replaced->runs.size() == 2);
+  CHECK(replaced->runs[0]->meta.number == 99);
+  CHECK(replaced->runs[1] == oldest);
+  CHECK_FALSE(ReplaceRuns(*replaced, partial, output).ok());
+}
+
+TEST_CASE("merging iterator: newest version per key, in order, with Seek") {
+  auto a = std::make_shared<MemTable>();
+  auto b = std::make_shared<MemTable>();
+  a->Add(5, EntryKind::kValue, "k1", "a5");
+  a->Add(6, EntryKind::kTombstone, "k3", "");
+  b->Add(1, EntryKind::kValue, "k1", "b1");
+  b->Add(2, EntryKind::kValue, "k2", "b2");
+  b->Add(3, EntryKind::kValue, "k3", "b3");
+  std::vector<std::unique_ptr<Iterator>> children;
+  children.push_back(b->NewIterator());
+  children.push_back(a->NewIterator());
+  auto merged = NewMergingIterator(std::move(children));
+  std::vector<std::string> seen;
+  for (merged->SeekToFirst(); merged->Valid(); merged->Next())
+    seen.push_back(fmt::format("{}={}", merged->entry().key, merged->entry().value));
+  CHECK(seen == std::vector<std::string>{"k1=a5", "k2=b2", "k3="});
+
+  std::vector<std::unique_ptr<Iterator>> again;
+  again.push_back(a->NewIterator());
+  again.push_back(b->NewIterator());
+  auto live = NewLiveKeysIterator(NewMergingIterator(std::move(again)));
+  live->Seek("k2");
+  REQUIRE(live->Valid());
+  CHECK(live->entry().key == "k2");
+  live->Next();
+  CHECK_FALSE(live->Valid());  // k3 is deleted
+}
+
+}  // namespace kv
