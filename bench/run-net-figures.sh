@@ -124,6 +124,9 @@ for ((run = 1; run <= runs; run++)); do
   run_redis everysec
 done
 
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+echo "Machine: $(nproc) cores ($cpu), $(uname -sr), $(df -T "$work_dir" | awk 'NR == 2 { print $2 }') under $work_dir, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+echo
 python3 - "$results" "$runs" "$num" "$concurrency" <<'PY'
 import json, statistics, sys
 from collections import defaultdict
