@@ -116,6 +116,7 @@ class TableIterator final : public Iterator {
   std::shared_ptr<const TableReaderImpl> table_;
   size_t block_index_ = 0;
   std::string buffer_;
+  std::shared_ptr<const std::string> pinned_;  // the current block, when it came from the cache
   BlockReader block_;
   Status status_;
 };
@@ -210,9 +211,16 @@ class TableReaderImpl final : public TableReader {
 
   const TableMeta& meta() const { return meta_; }
 
-  // Reads data block i into *buffer (or the file's memory) and returns its checked bytes.
-  Result<std::string_view> ReadDataBlock(size_t i, std::string* buffer) const {
+  // Data block i's checked bytes: from the cache when it holds them (*pinned keeps them),
+  // else read into *buffer (or the file's memory). Scans do not fill the cache, so a long scan
+  // does not push out the blocks that lookups keep hot.
+  Result<std::string_view> ReadDataBlock(size_t i, std::string* buffer,
+                                         std::shared_ptr<const std::string>* pinned) const {
     const BlockHandle h = meta_.index.handle(i);
+    if (cache_) {
+      *pinned = cache_->Lookup(cache_id_, h.offset);
+      if (*pinned) return std::string_view(**pinned);
+    }
     if (buffer->size() < h.size + kBlockTrailerBytes) buffer->resize(h.size + kBlockTrailerBytes);
     return ReadBlock(*file_, path_, h, BlockType::kData, buffer->data());
   }
@@ -236,7 +244,7 @@ class TableReaderImpl final : public TableReader {
 
 bool TableIterator::LoadBlock(size_t i) {
   block_index_ = i;
-  auto contents = table_->ReadDataBlock(i, &buffer_);
+  auto contents = table_->ReadDataBlock(i, &buffer_, &pinned_);
   if (!contents.ok()) {
     status_ = contents.status();
     return false;

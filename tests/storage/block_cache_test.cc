@@ -60,6 +60,19 @@ TEST_CASE("block cache: Get through a cache gives the same answers and hits on r
   MESSAGE(blocks << " blocks, " << cache->hits() << " hits, " << cache->misses() << " misses");
   CHECK(cache->misses() == blocks);
   CHECK(cache->hits() == 2 * model.size() - blocks);
+
+  // An iterator reads the cached blocks (and does not fill the cache itself).
+  const uint64_t hits_before = cache->hits();
+  auto it = (*reader)->NewIterator();
+  auto want = model.begin();
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++want) {
+    REQUIRE(want != model.end());
+    CHECK(it->entry().key == want->first);
+    CHECK(it->entry().value == want->second.value);
+  }
+  CHECK(it->status().ok());
+  CHECK(want == model.end());
+  CHECK(cache->hits() == hits_before + blocks);
 }
 
 TEST_CASE("block cache: many threads share one reader and one small cache") {
