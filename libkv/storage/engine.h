@@ -47,8 +47,14 @@ struct EngineOptions {
   std::string dir;     // the data directory; created when missing
   SyncMode sync = SyncMode::kBatch;
   std::chrono::milliseconds sync_period{10};  // for kPeriodic
-  size_t memtable_bytes = 64 << 20;           // a memtable past this becomes immutable
+  // A memtable past this becomes immutable and is flushed. 8 MiB: a skiplist insert is a chain
+  // of cache misses, and at 64 MiB random inserts ran 1.8x slower than at 8 MiB.
+  size_t memtable_bytes = 8 << 20;
   TableOptions table;
+  // Data blocks kept by all tables' Get (0: none, the OS page cache holds hot blocks). Off by
+  // default: measured on uniform random reads of a 70 MB store, a 32 MiB cache made Get 27%
+  // slower (every miss pays an insert) while the page cache already served the blocks.
+  size_t block_cache_bytes = 0;
   // Whether compaction may drop this tombstone for good. Called only when the output is the
   // oldest data for the key (nothing older can resurface). The cluster plugs in its grace-period
   // and all-replicas rule here; the default purges at once, right for a single server.

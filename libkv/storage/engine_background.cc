@@ -15,6 +15,7 @@ namespace kv {
 void EngineImpl::HandleBackgroundError(const Status& s, std::string_view what) {
   // REQUIRES: mu_ held. A failed file operation stops writes (DESIGN.md, "Files"); damaged
   // input only stops compaction, so the node keeps serving what it can.
+  if (shutting_down_ || cancel_background_) return;  // work cut short by the destructor
   if (s.Is(ErrorCode::kCorruption)) {
     logger_->error("storage engine {}: {} failed: {}; compaction is off until restart", dir_, what,
                    s.message());
@@ -58,7 +59,7 @@ void EngineImpl::FlushLoop() {
 }
 
 Status EngineImpl::FlushOldestImmutable(std::shared_ptr<MemTable> imm, uint64_t number) {
-  TableBuildSpec spec{env_, dir_, number, 0, options_.table};
+  const TableBuildSpec spec = BuildSpec(number, 0);
   KV_ASSIGN_OR_RETURN(LiveTable table, FlushMemTable(spec, *imm));
   std::lock_guard manifest_lock(manifest_mu_);
   TableSet next;
@@ -121,7 +122,7 @@ Status EngineImpl::CompactOnce(const CompactionPick& pick) {
   }
   uint32_t level = 0;
   for (const auto& t : pick.inputs) level = std::max(level, t->meta.level + 1);
-  TableBuildSpec spec{env_, dir_, number, level, options_.table};
+  const TableBuildSpec spec = BuildSpec(number, level);
   KV_ASSIGN_OR_RETURN(auto output, RunCompaction(pick, spec, options_.can_purge_tombstone));
   {
     std::lock_guard manifest_lock(manifest_mu_);

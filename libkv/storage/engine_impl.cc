@@ -12,6 +12,7 @@
 namespace kv {
 
 EngineImpl::~EngineImpl() {
+  cancel_background_ = true;
   {
     std::lock_guard lock(mu_);
     shutting_down_ = true;

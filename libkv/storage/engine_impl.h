@@ -24,6 +24,7 @@
 #include "libkv/storage/commit_log.h"
 #include "libkv/storage/compaction.h"
 #include "libkv/storage/engine.h"
+#include "libkv/storage/flush.h"
 #include "libkv/storage/memtable.h"
 #include "libkv/storage/read_view.h"
 
@@ -67,6 +68,7 @@ class EngineImpl final : public Engine {
 
   // engine_open.cc
   Status Recover();
+  TableBuildSpec BuildSpec(uint64_t number, uint32_t level) const;
   Status RemoveObsoleteFiles();
   void StartThreads();
 
@@ -94,6 +96,7 @@ class EngineImpl final : public Engine {
   const std::string dir_;
   std::shared_ptr<spdlog::logger> logger_;
   std::unique_ptr<FileLock> lock_;
+  TableReadOptions table_read_options_;  // the shared block cache
 
   mutable std::mutex mu_;
   std::deque<Writer*> writers_;                 // GUARDED_BY(mu_)
@@ -136,6 +139,7 @@ class EngineImpl final : public Engine {
   uint64_t replayed_records_ = 0;     // set by Open
   uint64_t truncated_log_bytes_ = 0;  // set by Open
 
+  std::atomic<bool> cancel_background_{false};  // set by the destructor: stop long builds
   std::thread flush_thread_;
   std::thread compaction_thread_;
   std::thread sync_thread_;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "libkv/storage/block_cache.h"
 #include "libkv/storage/data_dir.h"
 #include "libkv/storage/engine_impl.h"
 #include "libkv/storage/flush.h"
@@ -17,7 +18,15 @@ EngineImpl::EngineImpl(EngineOptions options)
     : options_(std::move(options)),
       env_(options_.env),
       dir_(options_.dir),
-      logger_(options_.logger ? options_.logger : spdlog::default_logger()) {}
+      logger_(options_.logger ? options_.logger : spdlog::default_logger()) {
+  if (options_.block_cache_bytes > 0)
+    table_read_options_.block_cache = std::make_shared<BlockCache>(options_.block_cache_bytes);
+}
+
+TableBuildSpec EngineImpl::BuildSpec(uint64_t number, uint32_t level) const {
+  return TableBuildSpec{
+      env_, dir_, number, level, options_.table, table_read_options_, &cancel_background_};
+}
 
 Result<std::unique_ptr<Engine>> EngineImpl::Open(EngineOptions options) {
   if (options.env == nullptr) return Status::InvalidArgument("EngineOptions.env is required");
@@ -63,7 +72,7 @@ Status EngineImpl::Recover() {
   auto tables = std::make_shared<TableSet>();
   for (const ManifestTable& m : state.tables) {
     const std::string path = TableFileName(dir_, m.number);
-    auto reader = TableReader::Open(env_, path);
+    auto reader = TableReader::Open(env_, path, table_read_options_);
     if (!reader.ok()) {
       const Status s = reader.status();
       if (s.Is(ErrorCode::kNotFound))
@@ -92,7 +101,7 @@ Status EngineImpl::Recover() {
     }
   }
   if (!recovered->empty()) {
-    TableBuildSpec spec{env_, dir_, next_file_++, 0, options_.table};
+    const TableBuildSpec spec = BuildSpec(next_file_++, 0);
     KV_ASSIGN_OR_RETURN(LiveTable table, FlushMemTable(spec, *recovered));
     tables->runs.insert(tables->runs.begin(), std::make_shared<const LiveTable>(std::move(table)));
   }

@@ -132,7 +132,10 @@ Status EngineImpl::MakeRoomForWrite(std::unique_lock<std::mutex>& lock, bool for
   bool delayed = false;
   while (true) {
     if (!write_error_.ok()) return write_error_;
-    const bool behind = imms_.size() >= kSlowdownImmutables || tables_->runs.size() > kMaxRuns + 4;
+    // (Runs pile up when compaction lags; not when it is off after an error, or every write
+    // would pay the delay for good.)
+    const bool behind = imms_.size() >= kSlowdownImmutables ||
+                        (compaction_error_.ok() && tables_->runs.size() > kMaxRuns + 4);
     if (!force && !delayed && behind) {
       // Background work is falling behind: give it a millisecond of this write rather than
       // stall some later write for a whole flush.

@@ -11,7 +11,13 @@ Result<std::optional<LiveTable>> BuildTable(const TableBuildSpec& spec, Iterator
   const std::string tmp = TempTableFileName(spec.dir, spec.number);
   const std::string path = TableFileName(spec.dir, spec.number);
   std::unique_ptr<TableWriter> writer;
+  uint64_t seen = 0;
   for (; source->Valid(); source->Next()) {
+    if (spec.cancel != nullptr && ++seen % 1024 == 0 && spec.cancel->load()) {
+      writer.reset();
+      (void)spec.env->RemoveFile(tmp);  // Open removes leftovers anyway
+      return Status::Unavailable(fmt::format("writing table {} cancelled", tmp));
+    }
     const EntryView e = source->entry();
     if (keep && !keep(e)) continue;
     if (!writer) {
@@ -30,7 +36,7 @@ Result<std::optional<LiveTable>> BuildTable(const TableBuildSpec& spec, Iterator
   table.meta.number = spec.number;
   table.meta.level = spec.level;
   table.meta.props = std::move(props);
-  KV_ASSIGN_OR_RETURN(table.reader, TableReader::Open(spec.env, path));
+  KV_ASSIGN_OR_RETURN(table.reader, TableReader::Open(spec.env, path, spec.read_options));
   return std::optional<LiveTable>(std::move(table));
 }
 

@@ -5,6 +5,7 @@
 // Threads: called by the engine's background threads (and Open); no shared state.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -25,6 +26,9 @@ struct TableBuildSpec {
   uint64_t number = 0;
   uint32_t level = 0;
   TableOptions options;
+  TableReadOptions read_options;  // for opening the finished table
+  // When set and true, the build stops early with Unavailable (the engine is shutting down).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // Writes the entries of `source` that `keep` accepts (null: all) from its current position to

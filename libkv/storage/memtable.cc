@@ -120,14 +120,16 @@ void MemTable::Add(SequenceNumber seq, EntryKind kind, std::string_view key,
   if (!value.empty()) std::memcpy(mem + sizeof(Version), value.data(), value.size());
 
   entries_.fetch_add(1, std::memory_order_relaxed);
-  const uint64_t hash = Hash64(key);
-  if (Node* x = FindInHash(key, hash)) {
-    v->older = x->newest.load(std::memory_order_relaxed);
-    x->newest.store(v, std::memory_order_release);
+  // The skiplist walk is needed for a new key anyway, and most writes are new keys of this
+  // memtable, so it (not the hash index) finds an existing node.
+  Node* prev[kMaxHeight];
+  Node* existing = FindGreaterOrEqual(key, prev);
+  if (existing != nullptr && existing->key() == key) {
+    v->older = existing->newest.load(std::memory_order_relaxed);
+    existing->newest.store(v, std::memory_order_release);
     return;
   }
-  Node* prev[kMaxHeight];
-  FindGreaterOrEqual(key, prev);
+  const uint64_t hash = Hash64(key);
   v->older = nullptr;
   const int height = RandomHeight();
   const int max_height = max_height_.load(std::memory_order_relaxed);

@@ -2,8 +2,8 @@
 // A skiplist in an arena (LevelDB's design) holding one node per key; a write to a key that is
 // already there links a new version in front of the old one, so readers see the newest version
 // and a snapshot iterator can still find the version it started with. A hash index over the same
-// nodes answers point lookups and overwrites without walking the skiplist (a 64 MiB skiplist is
-// ~25 cache misses deep; the hash chain is one or two).
+// nodes answers point lookups without walking the skiplist (a skiplist lookup is a chain of
+// cache misses; the hash chain is one or two).
 //
 // Threads: one writer at a time (the engine's write leader) calls Add; any number of readers may
 // call Get and iterate at the same time without locks (atomic pointers, release/acquire). Shared

@@ -19,7 +19,9 @@ std::optional<std::string> ValueOf(const EntryView& e) {
 
 Result<std::optional<std::string>> ReadKey(const ReadView& view, std::string_view key,
                                            ReadCounters* counters) {
-  if (auto e = view.mem->Get(key)) return ValueOf(*e);
+  if (!view.mem->empty()) {
+    if (auto e = view.mem->Get(key)) return ValueOf(*e);
+  }
   for (const auto& imm : view.imms) {
     if (auto e = imm->Get(key)) return ValueOf(*e);
   }

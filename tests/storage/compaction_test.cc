@@ -26,7 +26,7 @@ std::shared_ptr<const LiveTable> MakeTable(Env* env, uint64_t number,
   MemTable mem;
   for (const auto& w : writes) mem.Add(w.seq, w.kind, w.key, w.value);
   auto shared = std::shared_ptr<MemTable>(&mem, [](MemTable*) {});
-  TableBuildSpec spec{env, "/c", number, 0, TableOptions{}};
+  TableBuildSpec spec{env, "/c", number, 0, TableOptions{}, {}};
   auto table = FlushMemTable(spec, *shared);
   REQUIRE_MESSAGE(table.ok(), table.status().ToString());
   return std::make_shared<const LiveTable>(std::move(*table));
@@ -89,7 +89,7 @@ TEST_CASE("compaction: merge keeps the newest version and purges tombstones only
   set.runs = {newer, older, oldest};
 
   auto collect = [&](const CompactionPick& pick, const CanPurgeTombstone& purge, uint64_t number) {
-    TableBuildSpec spec{env.get(), "/c", number, 1, TableOptions{}};
+    TableBuildSpec spec{env.get(), "/c", number, 1, TableOptions{}, {}};
     auto out = RunCompaction(pick, spec, purge);
     REQUIRE(out.ok());
     std::map<std::string, std::pair<EntryKind, std::string>> got;

@@ -52,7 +52,7 @@ TEST_CASE("engine crash: acknowledged writes survive simulated power loss") {
   std::atomic<uint64_t> acknowledged{0};
   uint64_t missing = 0, wrong = 0, cycles = 0, failed_opens = 0;
 
-  for (int cycle = 0; cycle < 300; cycle++) {
+  for (int cycle = 0; cycle < 200; cycle++) {
     cycles++;
     auto opened = Engine::Open(o);
     if (!opened.ok()) {

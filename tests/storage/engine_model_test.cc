@@ -118,11 +118,11 @@ void RunModel(uint64_t seed, int ops, bool purge_all) {
 }  // namespace
 
 TEST_CASE("engine model: random puts, deletes, gets, updates, scans, flushes, reopens") {
-  RunModel(20261125, 200000, /*purge_all=*/true);
+  RunModel(20261125, 120000, /*purge_all=*/true);
 }
 
 TEST_CASE("engine model: the same with tombstones kept for half the keys") {
-  RunModel(7, 100000, /*purge_all=*/false);
+  RunModel(7, 60000, /*purge_all=*/false);
 }
 
 }  // namespace kv

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "libkv/env/env.h"
 #include "libkv/storage/engine.h"
@@ -82,6 +84,73 @@ TEST_CASE("engine: writes survive reopen through log replay, flush and compactio
     CHECK(it->status().ok());
     CHECK(n == 3000);
   }
+}
+
+TEST_CASE("engine: a second open of the same directory is refused while the first is open") {
+  auto env = NewMemEnv();
+  auto first = MustOpen(MemOptions(env.get()));
+  auto second = Engine::Open(MemOptions(env.get()));
+  CHECK(second.status().Is(ErrorCode::kUnavailable));
+  first.reset();
+  CHECK(Engine::Open(MemOptions(env.get())).ok());
+}
+
+TEST_CASE("engine: Update is an atomic read-modify-write per key") {
+  auto env = NewMemEnv();
+  auto e = MustOpen(MemOptions(env.get()));
+  constexpr int kThreads = 4, kIncrements = 500;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; t++) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kIncrements; i++) {
+        Status s = e->Update(
+            "counter",
+            [](std::optional<std::string_view> cur) -> Result<std::optional<std::string>> {
+              const int n = cur ? std::stoi(std::string(*cur)) : 0;
+              return std::optional<std::string>(std::to_string(n + 1));
+            });
+        REQUIRE(s.ok());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(MustGet(e.get(), "counter") == std::to_string(kThreads * kIncrements));
+  // A merge that returns nothing writes nothing; an error from the merge is returned.
+  const auto before = e->stats().last_sequence;
+  CHECK(e->Update("counter", [](auto) -> Result<std::optional<std::string>> {
+           return std::optional<std::string>();
+         }).ok());
+  CHECK(e->Update("counter", [](auto) -> Result<std::optional<std::string>> {
+           return Status::InvalidArgument("no");
+         }).Is(ErrorCode::kInvalidArgument));
+  CHECK(e->stats().last_sequence == before);
+}
+
+TEST_CASE("engine: an iterator sees the store as of its creation") {
+  auto env = NewMemEnv();
+  auto e = MustOpen(MemOptions(env.get()));
+  REQUIRE(e->Put("a", "1").ok());
+  REQUIRE(e->Put("b", "2").ok());
+  REQUIRE(e->Flush().ok());
+  REQUIRE(e->Put("c", "3").ok());
+  auto it = e->NewIterator();
+  REQUIRE(e->Put("a", "changed").ok());
+  REQUIRE(e->Delete("b").ok());
+  REQUIRE(e->Put("d", "4").ok());
+  REQUIRE(e->CompactAll().ok());
+  std::vector<std::string> seen;
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    seen.push_back(std::string(it->entry().key) + "=" + std::string(it->entry().value));
+  CHECK(it->status().ok());
+  CHECK(seen == std::vector<std::string>{"a=1", "b=2", "c=3"});
+}
+
+TEST_CASE("engine: sync modes parse and print") {
+  CHECK(*ParseSyncMode("batch") == SyncMode::kBatch);
+  CHECK(*ParseSyncMode("periodic") == SyncMode::kPeriodic);
+  CHECK(*ParseSyncMode("off") == SyncMode::kOff);
+  CHECK(ParseSyncMode("always").status().Is(ErrorCode::kInvalidArgument));
+  CHECK(SyncModeName(SyncMode::kPeriodic) == "periodic");
 }
 
 }  // namespace kv
