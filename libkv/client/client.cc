@@ -1,5 +1,7 @@
 #include "libkv/client/client.h"
 
+#include "libkv/client/connect.h"
+
 #include <fmt/format.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -81,51 +83,6 @@ std::unique_ptr<Client> Client::Lazy(const HostPort& node, ClientOptions options
 
 namespace {
 
-// Connects and handshakes; on success the socket is left in `io.socket`.
-asio::awaitable<Result<std::string>> ConnectAndHandshake(tcp::resolver& resolver,
-                                                         std::optional<tcp::socket>& socket,
-                                                         const HostPort& node,
-                                                         const std::string& handshake) {
-  const std::string where = node.ToString();
-  const std::string service = std::to_string(node.port);
-  auto [rec, endpoints] = co_await resolver.async_resolve(node.host, service, kNoThrow);
-  if (rec)
-    co_return Status::Unavailable(fmt::format("cannot connect to {}: cannot resolve '{}': {}",
-                                              where, node.host, rec.message()));
-  socket.emplace(resolver.get_executor());
-  auto [cec, endpoint] = co_await asio::async_connect(*socket, endpoints, kNoThrow);
-  if (cec) {
-    std::string hint;
-    if (cec == asio::error::connection_refused)
-      hint = " — is kvnode running? start it with `kvnode`, or point --node / KV_NODE at it";
-    co_return Status::Unavailable(
-        fmt::format("cannot connect to {}: {}{}", where, cec.message(), hint));
-  }
-  boost::system::error_code ignored;
-  socket->set_option(tcp::no_delay(true), ignored);
-  Status sent = co_await AsyncWriteAll(*socket, handshake);
-  if (!sent.ok()) co_return sent.WithContext(fmt::format("handshake with {}", where));
-  Result<Frame> reply = co_await AsyncReadFrame(*socket, wire::kMaxHandshakeReplyLength);
-  if (!reply.ok()) {
-    if (reply.status().code() == ErrorCode::kProtocol)
-      co_return Status::Protocol(
-          fmt::format("{} did not answer like a kv node: {}", where, reply.status().message()));
-    co_return reply.status().WithContext(fmt::format("handshake with {}", where));
-  }
-  if (reply->type == wire::MessageType::kError) {
-    Result<ErrorResponse> e = DecodeMessage<ErrorResponse>(reply->body);
-    if (!e.ok()) co_return e.status();
-    co_return ErrorResponseToStatus(*e).WithContext(
-        fmt::format("{} refused the connection", where));
-  }
-  if (reply->type != wire::MessageType::kHandshakeOk)
-    co_return Status::Protocol(fmt::format("{} answered the handshake with a {} message", where,
-                                           wire::MessageTypeName(reply->type)));
-  Result<HandshakeOk> ok = DecodeMessage<HandshakeOk>(reply->body);
-  if (!ok.ok()) co_return ok.status();
-  co_return std::move(ok->server);
-}
-
 // Writes the request, then reads until the answer with the same id.
 asio::awaitable<Result<Frame>> Exchange(tcp::socket& socket, const std::string& request,
                                         uint64_t request_id) {
@@ -149,39 +106,32 @@ asio::awaitable<Result<Frame>> Exchange(tcp::socket& socket, const std::string& 
 
 Result<std::unique_ptr<Client>> Client::Connect(const HostPort& node, ClientOptions options) {
   std::unique_ptr<Client> client(new Client(node, std::move(options)));
-  KV_ASSIGN_OR_RETURN(std::string handshake, EncodeHandshake(client->options_.cluster_name));
-  Io& io = *client->io_;
-  std::optional<Result<std::string>> server = io.RunFor(
-      ConnectAndHandshake(io.resolver, io.socket, node, handshake), client->options_.timeout);
+  KV_RETURN_IF_ERROR(client->EnsureConnected(client->options_.timeout));
+  return client;
+}
+
+Status Client::EnsureConnected(std::chrono::milliseconds timeout) {
+  Io& io = *io_;
+  if (io.socket) return Status::Ok();
+  KV_ASSIGN_OR_RETURN(std::string handshake, EncodeHandshake(options_.cluster_name));
+  std::optional<Result<std::string>> server =
+      io.RunFor(ConnectAndHandshake(io.resolver, io.socket, node_, handshake), timeout);
   if (!server)
     return Status::Timeout(fmt::format("cannot connect to {}: no answer within {} ms",
-                                       node.ToString(), client->options_.timeout.count()));
+                                       node_.ToString(), timeout.count()));
   if (!server->ok()) {
     io.Drop();
     return server->status();
   }
-  client->server_ = std::move(**server);
-  return client;
+  server_ = std::move(**server);
+  return Status::Ok();
 }
 
 Result<Frame> Client::Call(std::string request_frame, uint64_t request_id, bool is_write) {
   Io& io = *io_;
   const std::string where = node_.ToString();
   const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
-  const bool fresh = !io.socket.has_value();
-  if (fresh) {
-    KV_ASSIGN_OR_RETURN(std::string handshake, EncodeHandshake(options_.cluster_name));
-    std::optional<Result<std::string>> server =
-        io.RunFor(ConnectAndHandshake(io.resolver, io.socket, node_, handshake), options_.timeout);
-    if (!server)
-      return Status::Timeout(fmt::format("cannot connect to {}: no answer within {} ms", where,
-                                         options_.timeout.count()));
-    if (!server->ok()) {
-      io.Drop();
-      return server->status();
-    }
-    server_ = std::move(**server);
-  }
+  KV_RETURN_IF_ERROR(EnsureConnected(options_.timeout));
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - std::chrono::steady_clock::now());
   std::optional<Result<Frame>> answer = io.RunFor(Exchange(*io.socket, request_frame, request_id),

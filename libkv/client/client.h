@@ -53,6 +53,8 @@ class Client {
   // comes back as its Status).
   Result<Frame> Call(std::string request_frame, uint64_t request_id, bool is_write);
   uint64_t NextRequestId() { return next_request_id_++; }
+  // Connects and handshakes unless connected.
+  Status EnsureConnected(std::chrono::milliseconds timeout);
 
   HostPort node_;
   ClientOptions options_;

@@ -147,8 +147,9 @@ asio::awaitable<void> Connection::ReadLoop() {
   const ConnectionLimits& limits = context_->limits;
   while (!stop_reading_ && !write_failed_) {
     // Back-pressure: stop reading while this connection has too much in flight.
-    while ((requests_in_flight_ >= limits.max_requests_in_flight ||
-            (requests_in_flight_ > 0 && bytes_in_flight_ >= limits.max_bytes_in_flight)) &&
+    while ((requests_in_flight_ + answers_unwritten_ >= limits.max_requests_in_flight ||
+            (requests_in_flight_ + answers_unwritten_ > 0 &&
+             bytes_in_flight_ + answer_bytes_unwritten_ >= limits.max_bytes_in_flight)) &&
            !stop_reading_ && !write_failed_) {
       co_await request_done_.async_wait(kNoThrow);
     }
@@ -247,6 +248,8 @@ asio::awaitable<std::string> Connection::Answer(Frame& request) {
 
 void Connection::Enqueue(std::string frame) {
   if (write_failed_ || writer_done_) return;  // the peer is gone; the answer has nowhere to go
+  ++answers_unwritten_;
+  answer_bytes_unwritten_ += frame.size();
   output_.push_back(std::move(frame));
   output_ready_.cancel();
 }
@@ -266,9 +269,14 @@ asio::awaitable<void> Connection::WriteLoop() {
       context_->logger->debug("connection from {}: {}", peer_, s.ToString());
       write_failed_ = true;
       output_.clear();
+      answers_unwritten_ = 0;
+      answer_bytes_unwritten_ = 0;
       CloseSocket();  // also ends the read loop
       break;
     }
+    answers_unwritten_ -= batch.size();
+    for (const std::string& frame : batch) answer_bytes_unwritten_ -= frame.size();
+    request_done_.cancel();  // room for the read loop
   }
   writer_done_ = true;
   request_done_.cancel();

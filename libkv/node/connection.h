@@ -76,8 +76,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::steady_timer output_ready_;  // the write loop waits for answers or for closing
   boost::asio::steady_timer handshake_deadline_;
 
-  size_t requests_in_flight_ = 0;
-  size_t bytes_in_flight_ = 0;
+  // A request counts against the limits from when it is read until its answer is written, so a
+  // client that sends without reading stalls its own connection instead of growing our memory.
+  size_t requests_in_flight_ = 0;  // read, answer not yet queued (in the engine)
+  size_t bytes_in_flight_ = 0;     // request bodies of those
+  size_t answers_unwritten_ = 0;   // answers queued or being written
+  size_t answer_bytes_unwritten_ = 0;
   std::vector<std::string> output_;  // whole frames waiting for the write loop
   bool stop_reading_ = false;
   bool closing_ = false;  // no more answers will come; the write loop ends when output_ empties

@@ -148,6 +148,13 @@ void Node::Serve() {
       std::shared_ptr<Connection> connection;
       {
         std::lock_guard lock(mu_);
+        if (stop_requested_) {
+          // Accepted just as the stop began: Wait has already told the open connections to
+          // finish, and would not know of this one.
+          boost::system::error_code ignored;
+          socket.close(ignored);
+          co_return;
+        }
         if (connections_.size() >= config_.max_connections) {
           logger_->warn("refusing a connection: {} connections open, the limit",
                         connections_.size());
@@ -254,8 +261,10 @@ Status Node::Wait() {
   runtime_.reset();  // destroys what never ran; connections left call back into this Node
 
   Status closed = engine_->Close();
+  const EngineStats stats = engine_->stats();
   if (closed.ok())
-    logger_->info("stopped cleanly");
+    logger_->info("stopped cleanly; commit log: {} fsyncs covered {} records", stats.log_syncs,
+                  stats.log_records);
   else
     logger_->error("closing the engine failed: {}", closed.ToString());
   std::lock_guard lock(mu_);

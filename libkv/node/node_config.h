@@ -30,7 +30,7 @@ struct NodeConfig {
   std::string cluster_name = "kv";  // clients must name the same cluster in their handshake
   SyncMode sync = SyncMode::kBatch;
   std::chrono::milliseconds sync_period{10};  // for SyncMode::kPeriodic
-  size_t memtable_bytes = 64 << 20;
+  size_t memtable_bytes = EngineOptions().memtable_bytes;  // the engine's measured default
   int bloom_bits_per_key = 10;
 
   int io_threads = 0;  // threads running the io_context; 0: one per core

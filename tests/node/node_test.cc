@@ -21,45 +21,13 @@
 #include "libkv/net/handshake.h"
 #include "libkv/net/messages.h"
 #include "libkv/node/node.h"
-#include "tests/node/test_engine.h"
+#include "tests/node/test_node.h"
 
 namespace kv {
 namespace {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
-
-std::shared_ptr<spdlog::logger> QuietLogger() {
-  return std::make_shared<spdlog::logger>("node-test",
-                                          std::make_shared<spdlog::sinks::null_sink_mt>());
-}
-
-// A running node over a fresh data directory; stopped and removed at the end.
-struct TestNode {
-  explicit TestNode(std::string cluster = "kv") {
-    dir = TempDir("node");
-    NodeConfig config;
-    config.listen = "127.0.0.1:0";
-    config.data_dir = dir;
-    config.cluster_name = std::move(cluster);
-    config.io_threads = 2;
-    config.engine_threads = 8;
-    auto engine = OpenTestEngine(dir);
-    REQUIRE(engine.ok());
-    auto n = Node::Start(config, std::move(*engine), QuietLogger());
-    REQUIRE(n.ok());
-    node = std::move(*n);
-  }
-  ~TestNode() {
-    if (node) CHECK(node->Stop().ok());
-    node.reset();
-    std::filesystem::remove_all(dir);
-  }
-  HostPort address() const { return node->address(); }
-
-  std::string dir;
-  std::unique_ptr<Node> node;
-};
 
 // A raw connection for speaking (or mis-speaking) the protocol by hand.
 struct RawSocket {
@@ -142,8 +110,9 @@ TEST_CASE("node: put, get, delete through the client") {
   CHECK(**c.Get("big") == big);
 }
 
-TEST_CASE("node: pipelined requests on one connection are all answered, by request id") {
-  TestNode node;
+// Writes every request before reading any answer; checks each is answered once, by request id.
+void PipelineRoundTrip(const ConnectionLimits& limits) {
+  TestNode node("kv", limits);
   RawSocket raw(node.address());
   raw.Handshake();
 
@@ -181,6 +150,19 @@ TEST_CASE("node: pipelined requests on one connection are all answered, by reque
   }
   REQUIRE(values.size() == kKeys);
   for (int i = 0; i < kKeys; ++i) CHECK(values[5000 + i] == "value" + std::to_string(i));
+}
+
+TEST_CASE("node: pipelined requests on one connection are all answered, by request id") {
+  PipelineRoundTrip(ConnectionLimits{});
+}
+
+TEST_CASE("node: pipelining under tight per-connection limits slows down but never stalls") {
+  // The client writes 200 requests before reading: the node must stop reading at its limit and
+  // go on as answers are written (TCP buffers hold the rest), never deadlock.
+  ConnectionLimits tight;
+  tight.max_requests_in_flight = 3;
+  tight.max_bytes_in_flight = 64;
+  PipelineRoundTrip(tight);
 }
 
 TEST_CASE("node: random bytes and oversized frames do not hurt it") {
@@ -342,6 +324,80 @@ TEST_CASE("client: a closed port says what to do") {
   CHECK(c.status().code() == ErrorCode::kUnavailable);
   CHECK(c.status().message().find("is kvnode running?") != std::string::npos);
   CHECK(c.status().message().find(fmt::format("127.0.0.1:{}", port)) != std::string::npos);
+}
+
+}  // namespace
+}  // namespace kv
+
+namespace kv {
+namespace {
+
+TEST_CASE("node: a stop during writes keeps every acknowledged write, and fails the rest cleanly") {
+  TestNode node;
+  constexpr int kThreads = 8;
+  std::atomic<bool> stop{false};
+  std::vector<std::vector<int>> acked(kThreads);
+  std::vector<Status> last_error(kThreads);
+  std::vector<std::thread> writers;
+  std::atomic<int> total{0};
+  for (int t = 0; t < kThreads; ++t) {
+    writers.emplace_back([&, t] {
+      auto c = Client::Lazy(node.address());
+      for (int i = 0; !stop; ++i) {
+        Status s = c->Put(fmt::format("w{}-{}", t, i), std::to_string(i));
+        if (s.ok()) {
+          acked[t].push_back(i);
+          ++total;
+        } else {
+          last_error[t] = s;
+          break;  // the node is stopping
+        }
+      }
+    });
+  }
+  while (total < 400) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const std::string dir = node.dir;
+  REQUIRE(node.node->Stop().ok());
+  stop = true;
+  for (auto& w : writers) w.join();
+  node.node.reset();
+  for (int t = 0; t < kThreads; ++t) {
+    // Writers still running when the node stopped saw a clean error, not a hang or a crash.
+    if (!last_error[t].ok()) CHECK(last_error[t].code() == ErrorCode::kUnavailable);
+  }
+  auto engine = OpenTestEngine(dir);
+  REQUIRE(engine.ok());
+  int checked = 0;
+  for (int t = 0; t < kThreads; ++t)
+    for (int i : acked[t]) {
+      auto v = (*engine)->Get(fmt::format("w{}-{}", t, i));
+      REQUIRE(v.ok());
+      REQUIRE(v->has_value());
+      CHECK(**v == std::to_string(i));
+      ++checked;
+    }
+  MESSAGE("acknowledged writes checked after the stop: " << checked);
+  CHECK((*engine)->Close().ok());
+}
+
+}  // namespace
+}  // namespace kv
+
+namespace kv {
+namespace {
+
+TEST_CASE("node: a connection that never completes its handshake is closed") {
+  ConnectionLimits limits;
+  limits.handshake_timeout = std::chrono::milliseconds(100);
+  TestNode node("kv", limits);
+  RawSocket silent(node.address());
+  RawSocket partial(node.address());
+  partial.Write("kvNP");  // the magic, then nothing
+  CHECK(silent.ClosedByPeer());
+  CHECK(partial.ClosedByPeer());
+  auto client = Client::Connect(node.address());
+  REQUIRE(client.ok());
+  CHECK((*client)->Put("still", "serving").ok());
 }
 
 }  // namespace

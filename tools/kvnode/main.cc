@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   kv::NodeConfig config;
   std::string sync = "batch";
   int sync_period_ms = 10;
-  size_t memtable_mb = 64;
+  size_t memtable_mb = config.memtable_bytes >> 20;
   std::string log_level = "info";
 
   app.add_option("--listen", config.listen, "HOST:PORT to serve on (port 0: any free port)")

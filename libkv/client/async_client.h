@@ -1,0 +1,57 @@
+// AsyncClient: one connection to a node shared by many coroutines. Each call sends its request at
+// once (pipelining: no waiting for earlier answers) and waits for the answer with its request id,
+// up to options.timeout; the node may answer in any order. For load generators (kvbench: 50
+// requests in flight over one or a few connections) and, later, coordinators.
+//
+// Results and errors as Client's (client.h). After the connection breaks every call fails with
+// Unavailable; make a new AsyncClient to go on (no silent reconnect: a load generator must see
+// the failure).
+// Threads: every call, and the destructor, from coroutines on the executor given to Connect,
+// which must not run handlers in parallel (a single-threaded io_context, or a strand). Destroy
+// the client before that executor's io_context.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "libkv/base/status.h"
+#include "libkv/client/client.h"
+#include "libkv/net/frame.h"
+#include "libkv/net/host_port.h"
+
+namespace kv {
+
+class AsyncClient {
+ public:
+  static boost::asio::awaitable<Result<std::unique_ptr<AsyncClient>>> Connect(
+      boost::asio::any_io_executor executor, HostPort node, ClientOptions options);
+  // Closes the connection; calls still waiting fail with Unavailable.
+  ~AsyncClient();
+  AsyncClient(const AsyncClient&) = delete;
+  AsyncClient& operator=(const AsyncClient&) = delete;
+
+  // Arguments by value: they must outlive the coroutine's suspension.
+  boost::asio::awaitable<Status> Put(std::string key, std::string value);
+  boost::asio::awaitable<Status> Delete(std::string key);
+  boost::asio::awaitable<Result<std::optional<std::string>>> Get(std::string key);
+
+  const HostPort& node() const { return node_; }
+  // Requests sent and not yet answered or timed out.
+  size_t in_flight() const;
+
+ private:
+  struct Connection;
+  AsyncClient(HostPort node, ClientOptions options, std::shared_ptr<Connection> connection);
+  boost::asio::awaitable<Result<Frame>> Call(std::string request_frame, uint64_t request_id,
+                                             bool is_write);
+
+  HostPort node_;
+  ClientOptions options_;
+  std::shared_ptr<Connection> connection_;  // shared with its read and write loops
+  uint64_t next_request_id_ = 1;
+};
+
+}  // namespace kv
