@@ -10,12 +10,17 @@
 
 #include <memory>
 
+#include "libkv/storage/engine.h"
+
 namespace kv::bench {
 
 namespace {
 
-constexpr size_t kMemtableBytes = 64 << 20;  // EngineOptions::memtable_bytes
-constexpr size_t kBlockBytes = 4096;         // TableOptions::block_bytes
+// kv's defaults, read from its option structs so that the peers follow when they change.
+const size_t kMemtableBytes = EngineOptions{}.memtable_bytes;
+const size_t kBlockBytes = TableOptions{}.block_bytes;
+// kv keeps no block cache by default (it maps table files and leaves caching to the OS); LevelDB
+// always has one (8 MiB when none is given), so both peers get LevelDB's default.
 constexpr size_t kBlockCacheBytes = 8 << 20;
 
 class LevelDbTarget final : public BenchTarget {

@@ -1,7 +1,7 @@
 // LevelDB and RocksDB as BenchTargets, opened with the settings kv's engine uses so that the
-// figures compare like with like: 64 MiB memtable, 4 KiB blocks, a bloom filter of the given bits
-// per key, no compression (kv has none), an 8 MiB block cache, and a sync on every write only for
-// fillsync.
+// figures compare like with like: kv's default memtable and block sizes, a bloom filter of the
+// given bits per key, no compression (kv has none), an 8 MiB block cache, and a sync on every
+// write only for fillsync.
 //
 // Threads: both databases are thread-safe; the targets add no state of their own.
 #pragma once
