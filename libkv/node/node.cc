@@ -5,6 +5,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -39,6 +40,33 @@ struct NodeRuntime {
   std::unique_ptr<asio::signal_set> signals;
   ConnectionContext connection_context;
 };
+
+namespace {
+
+// Sends `error_frame` and closes, after reading what the client sent (its handshake) so that the
+// close is a FIN, not a reset that could destroy the error frame before the client reads it.
+asio::awaitable<void> Refuse(tcp::socket socket, std::string error_frame) {
+  auto [wec, written] = co_await asio::async_write(socket, asio::buffer(error_frame),
+                                                   asio::as_tuple(asio::use_awaitable));
+  boost::system::error_code ignored;
+  if (!wec) {
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    asio::steady_timer deadline(socket.get_executor(), std::chrono::seconds(1));
+    deadline.async_wait([&socket](boost::system::error_code ec) {
+      if (!ec) socket.cancel();  // a client that neither reads nor closes: stop draining
+    });
+    char sink[512];
+    for (;;) {
+      auto [rec, n] =
+          co_await socket.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+      if (rec) break;
+    }
+    deadline.cancel();
+  }
+  socket.close(ignored);
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config, Env* env,
                                          std::shared_ptr<spdlog::logger> logger) {
@@ -158,15 +186,13 @@ void Node::Serve() {
         if (connections_.size() >= config_.max_connections) {
           logger_->warn("refusing a connection: {} connections open, the limit",
                         connections_.size());
-          boost::system::error_code ignored;
-          asio::write(socket,
-                      asio::buffer(EncodeMessageFrame(
-                          StatusToErrorResponse(Status::Unavailable(fmt::format(
-                              "the node has {} connections open, its limit; try again later",
-                              connections_.size()))),
-                          0)),
-                      ignored);
-          socket.close(ignored);
+          std::string refusal =
+              EncodeMessageFrame(StatusToErrorResponse(Status::Unavailable(fmt::format(
+                                     "the node has {} connections open, its limit; try again later",
+                                     connections_.size()))),
+                                 0);
+          asio::co_spawn(socket.get_executor(), Refuse(std::move(socket), std::move(refusal)),
+                         asio::detached);
           continue;
         }
         connection = std::make_shared<Connection>(std::move(socket), &rt.connection_context,

@@ -119,7 +119,13 @@ void MemTable::Add(SequenceNumber seq, EntryKind kind, std::string_view key,
   v->value_size = static_cast<uint32_t>(value.size());
   if (!value.empty()) std::memcpy(mem + sizeof(Version), value.data(), value.size());
 
-  entries_.fetch_add(1, std::memory_order_relaxed);
+  // One writer: a plain load and store, no locked read-modify-write.
+  entries_.store(entries_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  // The bucket is a random line of a large array: start fetching it now, so the miss overlaps
+  // the skiplist walk instead of following it.
+  const uint64_t hash = Hash64(key);
+  std::atomic<Node*>& bucket = buckets_[hash & bucket_mask_];
+  __builtin_prefetch(&bucket, 1);
   // The skiplist walk is needed for a new key anyway, and most writes are new keys of this
   // memtable, so it (not the hash index) finds an existing node.
   Node* prev[kMaxHeight];
@@ -129,7 +135,6 @@ void MemTable::Add(SequenceNumber seq, EntryKind kind, std::string_view key,
     existing->newest.store(v, std::memory_order_release);
     return;
   }
-  const uint64_t hash = Hash64(key);
   v->older = nullptr;
   const int height = RandomHeight();
   const int max_height = max_height_.load(std::memory_order_relaxed);
@@ -142,7 +147,6 @@ void MemTable::Add(SequenceNumber seq, EntryKind kind, std::string_view key,
   Node* x = NewNode(key, height);
   x->newest.store(v, std::memory_order_relaxed);
   x->hash = hash;
-  std::atomic<Node*>& bucket = buckets_[hash & bucket_mask_];
   x->hash_next = bucket.load(std::memory_order_relaxed);
   for (int i = 0; i < height; i++) {
     x->SetNextRelaxed(i, prev[i]->NextRelaxed(i));

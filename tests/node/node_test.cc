@@ -402,3 +402,31 @@ TEST_CASE("node: a connection that never completes its handshake is closed") {
 
 }  // namespace
 }  // namespace kv
+
+namespace kv {
+namespace {
+
+TEST_CASE("node: past its connection limit a node refuses with Unavailable, then takes more") {
+  TestNode node("kv", ConnectionLimits{}, 2);
+  auto first = std::make_unique<RawSocket>(node.address());
+  first->Handshake();
+  RawSocket second(node.address());
+  second.Handshake();
+  auto refused = Client::Connect(node.address());
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == ErrorCode::kUnavailable);
+  CHECK(refused.status().message().find("connections open") != std::string::npos);
+
+  first.reset();  // the node notices the close and frees the slot, soon but not at once
+  Status last;
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    auto c = Client::Connect(node.address());
+    last = c.status();
+    if (c.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(last.ok());
+}
+
+}  // namespace
+}  // namespace kv

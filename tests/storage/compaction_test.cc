@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 
@@ -71,6 +72,38 @@ TEST_CASE("compaction: picking by size amplification, size ratio and run count")
   // A full compaction of one table is pointless unless it holds tombstones.
   CHECK_FALSE(PickFullCompaction(Sizes({100})).has_value());
   CHECK(PickFullCompaction(Sizes({100, 1}))->inputs.size() == 2);
+}
+
+TEST_CASE("compaction: under a steady stream of flushes the run count stays bounded") {
+  // Simulates the policy: each step adds an 8 MiB run, then compacts while a trigger fires
+  // (a merged run's size is the sum of its inputs: no overwrites, the worst case for space).
+  constexpr uint64_t kFlush = 8 << 20;
+  TableSet set;
+  uint64_t next = 1, written = 0, rewritten = 0;
+  size_t most_runs = 0;
+  for (int flush = 0; flush < 500; flush++) {
+    LiveTable t;
+    t.meta.number = next++;
+    t.meta.props.file_bytes = kFlush;
+    set.runs.insert(set.runs.begin(), std::make_shared<const LiveTable>(t));
+    written += kFlush;
+    most_runs = std::max(most_runs, set.runs.size());
+    while (auto pick = PickCompaction(set)) {
+      LiveTable out;
+      out.meta.number = next++;
+      for (const auto& in : pick->inputs) out.meta.props.file_bytes += in->meta.props.file_bytes;
+      rewritten += out.meta.props.file_bytes;
+      set = *ReplaceRuns(set, *pick, out);
+    }
+  }
+  MESSAGE(
+      fmt::format("{} flushes: at most {} runs before compaction, {} after; write "
+                  "amplification {:.1f}",
+                  500, most_runs, set.runs.size(), double(written + rewritten) / written));
+  CHECK(most_runs <= kMaxRuns + 1);
+  CHECK(set.runs.size() <= kMaxRuns);
+  // Tiered merging rewrites each byte a logarithmic number of times, not once per flush.
+  CHECK(rewritten < 12 * written);
 }
 
 TEST_CASE("compaction: merge keeps the newest version and purges tombstones only when allowed") {
