@@ -125,7 +125,7 @@ for ((run = 1; run <= runs; run++)); do
 done
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
-echo "Machine: $(nproc) cores ($cpu), $(uname -sr), $(df -T "$work_dir" | awk 'NR == 2 { print $2 }') under $work_dir, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+echo "Commit $(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo unknown). Machine: $(nproc) cores ($cpu), $(uname -sr), $(df -T "$work_dir" | awk 'NR == 2 { print $2 }') under $work_dir, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
 echo
 python3 - "$results" "$runs" "$num" "$concurrency" <<'PY'
 import json, statistics, sys
