@@ -1,0 +1,28 @@
+# fish completion for kvbench
+set -l subcommands engine net
+complete -c kvbench -f
+complete -c kvbench -n "not __fish_seen_subcommand_from $subcommands" -a engine -d 'Run a workload on the storage engine'
+complete -c kvbench -n "not __fish_seen_subcommand_from $subcommands" -a net -d 'Run puts or gets against a node'
+complete -c kvbench -n "not __fish_seen_subcommand_from $subcommands" -l version -d 'Print the version'
+complete -c kvbench -l help -d 'Print the options'
+
+# kvbench engine
+complete -c kvbench -n '__fish_seen_subcommand_from engine' -l dir -x -a '(__fish_complete_directories)' -d 'Data directory'
+complete -c kvbench -n '__fish_seen_subcommand_from engine' -l workload -x -a 'fillseq fillrandom readrandom readmissing fillsync' -d 'Workload'
+complete -c kvbench -n '__fish_seen_subcommand_from engine' -l threads -x -d 'Worker threads'
+complete -c kvbench -n '__fish_seen_subcommand_from engine' -l bloom-bits -x -d 'Bloom filter bits per key'
+complete -c kvbench -n '__fish_seen_subcommand_from engine' -l sync -x -a 'batch periodic off' -d 'Commit-log sync mode'
+
+# kvbench net
+complete -c kvbench -n '__fish_seen_subcommand_from net' -l node -x -d 'Node address (default $KV_NODE, else 127.0.0.1:7000)'
+complete -c kvbench -n '__fish_seen_subcommand_from net' -l workload -x -a 'put get' -d 'Workload'
+complete -c kvbench -n '__fish_seen_subcommand_from net' -l concurrency -x -d 'Requests in flight'
+complete -c kvbench -n '__fish_seen_subcommand_from net' -l cluster-name -x -d 'Cluster name the node must have'
+complete -c kvbench -n '__fish_seen_subcommand_from net' -l timeout-ms -x -d 'Per-request timeout'
+
+# both
+complete -c kvbench -n "__fish_seen_subcommand_from $subcommands" -l num -x -d 'Operations or keys'
+complete -c kvbench -n "__fish_seen_subcommand_from $subcommands" -l value-size -x -d 'Value bytes'
+complete -c kvbench -n "__fish_seen_subcommand_from $subcommands" -l key-size -x -d 'Key bytes'
+complete -c kvbench -n "__fish_seen_subcommand_from $subcommands" -l seed -x -d 'Seed of key order and values'
+complete -c kvbench -n "__fish_seen_subcommand_from $subcommands" -l json -d 'Print one JSON object'

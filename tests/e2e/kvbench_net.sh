@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# kvbench net end to end against a real kvnode on a free 127.0.0.1 port: put writes every key,
+# get then finds every one of them, the JSON report has the promised fields, and a node that is
+# not there is exit 3 with a message that says what to do.
+source "$(dirname "$0")/node_lib.bash"
+
+field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
+
+start_node "$WORK/data" 0 --sync batch
+
+out=$("$KV_BIN/kvbench" net --workload put --num 3000 --concurrency 8 --json 2>"$WORK/stderr")
+for name in workload ops seconds ops_per_sec concurrency p50_us p99_us p999_us; do
+  field "$out" "$name" >/dev/null || fail "no $name in: $out"
+done
+[[ $(field "$out" ops) == 3000 && $(field "$out" concurrency) == 8 ]] || fail "put: $out"
+[[ ! -s $WORK/stderr ]] || fail "stderr not empty off a terminal: $(cat "$WORK/stderr")"
+
+out=$("$KV_BIN/kvbench" net --node "$KV_NODE" --workload get --num 3000 --concurrency 4 --json)
+[[ $(field "$out" found) == 3000 && $(field "$out" not_found) == 0 ]] || fail "get: $out"
+
+# The keys are the ones kvbench engine uses: key 42 is 42 zero-padded with a trailing 0.
+expect_status 0 "kvget of a key kvbench put" "$KV_BIN/kvget" 0000000000000420
+[[ $(wc -c <"$WORK/out") == 100 ]] || fail "value of key 42 is not 100 bytes"
+
+# Gets over a larger key space than was put miss keys: exit 1 (the report is still printed).
+expect_status 1 "get of keys never put" "$KV_BIN/kvbench" net --workload get --num 6000 \
+  --concurrency 2 --json
+(($(field "$(cat "$WORK/out")" not_found) > 0)) || fail "no misses reported: $(cat "$WORK/out")"
+grep -q 'missed' "$WORK/err" || fail "no message for the misses: $(cat "$WORK/err")"
+
+kill_node TERM
+[[ $NODE_STATUS == 0 ]] || fail "kvnode exited $NODE_STATUS on SIGTERM"
+
+expect_status 3 "put to a stopped node" "$KV_BIN/kvbench" net --workload put --num 10
+grep -q 'kvnode' "$WORK/err" || fail "no hint in: $(cat "$WORK/err")"
+expect_status 2 "bad --node" "$KV_BIN/kvbench" net --node nonsense --workload put --num 10
+echo ok

@@ -1,0 +1,109 @@
+#include "tools/kvbench/bench_report.h"
+
+#include <filesystem>
+#include <fstream>
+#include <string_view>
+#include <system_error>
+
+#include <fmt/format.h>
+
+namespace kv::bench {
+
+namespace {
+
+double Micros(uint64_t nanos) {
+  return static_cast<double>(nanos) / 1000.0;
+}
+
+// Names and workload strings here are ours (no quotes or control characters), but escape anyway
+// so that the output is always valid JSON.
+std::string JsonString(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\u{:04x}", static_cast<int>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string MiB(uint64_t bytes) {
+  return fmt::format("{:.1f} MiB", bytes / 1048576.0);
+}
+
+}  // namespace
+
+std::string FormatHuman(const BenchReport& r) {
+  std::string out =
+      fmt::format("{:<12} {:<8} {} ops, {} {}, {:.3f} s: {:.0f} ops/s\n", r.workload, r.system,
+                  r.ops, r.workers, r.workers_name, r.seconds, r.ops_per_sec());
+  const auto& h = r.latency;
+  out +=
+      fmt::format("  latency us: p50 {:.1f}  p99 {:.1f}  p99.9 {:.1f}  max {:.1f}  mean {:.1f}\n",
+                  Micros(h.PercentileNanos(0.50)), Micros(h.PercentileNanos(0.99)),
+                  Micros(h.PercentileNanos(0.999)), Micros(h.max_nanos()), h.mean_nanos() / 1000.0);
+  if (r.is_read) out += fmt::format("  found {}  not found {}\n", r.found, r.not_found);
+  std::string tail;
+  if (!r.sync.empty()) tail += fmt::format("  sync {}", r.sync);
+  if (r.peak_rss_bytes) tail += fmt::format("  peak RSS {}", MiB(*r.peak_rss_bytes));
+  if (r.disk_bytes) tail += fmt::format("  on disk {}", MiB(*r.disk_bytes));
+  if (!tail.empty()) out += tail + "\n";
+  return out;
+}
+
+std::string FormatJson(const BenchReport& r) {
+  const auto& h = r.latency;
+  std::string out = "{";
+  out += fmt::format("\"system\":{},\"workload\":{},\"ops\":{},\"seconds\":{:.6f},",
+                     JsonString(r.system), JsonString(r.workload), r.ops, r.seconds);
+  out +=
+      fmt::format("\"ops_per_sec\":{:.1f},\"{}\":{},", r.ops_per_sec(), r.workers_name, r.workers);
+  out += fmt::format(
+      "\"p50_us\":{:.3f},\"p99_us\":{:.3f},\"p999_us\":{:.3f},\"max_us\":{:.3f},"
+      "\"mean_us\":{:.3f}",
+      Micros(h.PercentileNanos(0.50)), Micros(h.PercentileNanos(0.99)),
+      Micros(h.PercentileNanos(0.999)), Micros(h.max_nanos()), h.mean_nanos() / 1000.0);
+  if (r.is_read) out += fmt::format(",\"found\":{},\"not_found\":{}", r.found, r.not_found);
+  if (!r.sync.empty()) out += fmt::format(",\"sync\":{}", JsonString(r.sync));
+  if (r.peak_rss_bytes) out += fmt::format(",\"peak_rss_bytes\":{}", *r.peak_rss_bytes);
+  if (r.disk_bytes) out += fmt::format(",\"disk_bytes\":{}", *r.disk_bytes);
+  return out + "}";
+}
+
+std::optional<uint64_t> PeakRssBytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    // "VmHWM:	  123456 kB"
+    if (line.rfind("VmHWM:", 0) == 0) {
+      uint64_t kib = 0;
+      for (char c : line) {
+        if (c >= '0' && c <= '9') kib = kib * 10 + static_cast<uint64_t>(c - '0');
+      }
+      return kib * 1024;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<uint64_t> DirectoryBytes(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  uint64_t total = 0;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code size_ec;
+    if (it->is_regular_file(size_ec)) {
+      uint64_t size = it->file_size(size_ec);
+      if (!size_ec) total += size;
+    }
+  }
+  if (ec) return std::nullopt;
+  return total;
+}
+
+}  // namespace kv::bench

@@ -1,0 +1,44 @@
+// BenchReport: the figures of one workload run and how kvbench and kvbench-peers print them —
+// a few human lines, or one JSON object per run (--json) for scripts. Also the two process
+// figures the report carries: peak RSS (VmHWM of /proc/self/status) and bytes on disk.
+//
+// Threads: plain values and free functions; no shared state.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "tools/kvbench/latency_histogram.h"
+
+namespace kv::bench {
+
+struct BenchReport {
+  std::string system;                    // "kv", "leveldb", "rocksdb"
+  std::string workload;                  // "fillseq", ..., "put", "get"
+  std::string workers_name = "threads";  // "concurrency" for the network workloads
+  int workers = 1;
+  uint64_t ops = 0;
+  double seconds = 0;
+  LatencyHistogram latency;
+  bool is_read = false;
+  uint64_t found = 0;
+  uint64_t not_found = 0;
+  std::optional<uint64_t> peak_rss_bytes;
+  std::optional<uint64_t> disk_bytes;
+  std::string sync;  // the sync mode the writes used, empty when not meaningful
+
+  double ops_per_sec() const { return seconds > 0 ? static_cast<double>(ops) / seconds : 0; }
+};
+
+// "fillrandom  kv  1000000 ops in 4.21 s: 237529 ops/s ..." and a latency line.
+std::string FormatHuman(const BenchReport& report);
+// One line: {"system":"kv","workload":"fillrandom","ops":1000000,...,"p999_us":...}
+std::string FormatJson(const BenchReport& report);
+
+// VmHWM of this process in bytes; nullopt when /proc/self/status cannot be read.
+std::optional<uint64_t> PeakRssBytes();
+// The sum of the sizes of the regular files under `dir`; nullopt when it cannot be walked.
+std::optional<uint64_t> DirectoryBytes(const std::string& dir);
+
+}  // namespace kv::bench

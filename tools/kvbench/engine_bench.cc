@@ -1,0 +1,157 @@
+#include "tools/kvbench/engine_bench.h"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "tools/kvbench/progress_line.h"
+#include "tools/kvbench/workload_runner.h"
+
+namespace kv::bench {
+
+namespace {
+
+constexpr const char* kFillRecordName = "kvbench.fill";
+
+struct FillRecord {
+  uint64_t num = 0;
+  size_t key_size = 0;
+  size_t value_size = 0;
+  uint64_t seed = 0;
+};
+
+std::string FillRecordPath(const std::string& dir) {
+  return dir + "/" + kFillRecordName;
+}
+
+// "key=value" lines. Written after a fill completes, so a crashed fill leaves no record.
+Status WriteFillRecord(const std::string& dir, const WorkloadKeys& keys) {
+  std::string tmp = FillRecordPath(dir) + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << "num=" << keys.num() << "\nkey_size=" << keys.key_size()
+        << "\nvalue_size=" << keys.value_size() << "\nseed=" << keys.seed() << "\n";
+    if (!out.flush()) return Status::IOError("cannot write " + tmp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, FillRecordPath(dir), ec);
+  if (ec) return Status::IOError(fmt::format("cannot rename {}: {}", tmp, ec.message()));
+  return Status::Ok();
+}
+
+Result<std::optional<FillRecord>> ReadFillRecord(const std::string& dir) {
+  std::ifstream in(FillRecordPath(dir));
+  if (!in) return std::optional<FillRecord>();
+  std::map<std::string, uint64_t> fields;
+  std::string line;
+  while (std::getline(in, line)) {
+    auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    try {
+      fields[line.substr(0, eq)] = std::stoull(line.substr(eq + 1));
+    } catch (const std::exception&) {
+      return Status::Corruption(FillRecordPath(dir) + ": bad line '" + line +
+                                "'; delete the file and fill the directory again");
+    }
+  }
+  for (const char* name : {"num", "key_size", "value_size", "seed"}) {
+    if (!fields.count(name)) {
+      return Status::Corruption(FillRecordPath(dir) + ": no " + name +
+                                "; delete the file and fill the directory again");
+    }
+  }
+  return std::optional<FillRecord>(
+      FillRecord{fields["num"], fields["key_size"], fields["value_size"], fields["seed"]});
+}
+
+}  // namespace
+
+Status VerifyReads(const BenchReport& report) {
+  if ((report.workload == "readrandom" || report.workload == "get") && report.not_found > 0) {
+    return Status::NotFound(fmt::format("{} of {} reads missed keys an earlier fill or put wrote",
+                                        report.not_found, report.ops));
+  }
+  if (report.workload == "readmissing" && report.found > 0) {
+    return Status::NotFound(
+        fmt::format("{} of {} keys that no fill writes were found", report.found, report.ops));
+  }
+  return Status::Ok();
+}
+
+int ExitCodeFor(const Status& status) {
+  switch (status.code()) {
+    case ErrorCode::kOk:
+      return 0;
+    case ErrorCode::kNotFound:
+      return 1;
+    case ErrorCode::kInvalidArgument:
+      return 2;
+    default:
+      return 3;
+  }
+}
+
+Result<BenchReport> RunEngineBench(const EngineBenchOptions& options, const std::string& system,
+                                   const OpenTargetFn& open) {
+  KV_ASSIGN_OR_RETURN(Workload workload, ParseWorkload(options.workload));
+  if (workload == Workload::kPut || workload == Workload::kGet) {
+    return Status::InvalidArgument("put and get are network workloads: use `kvbench net`");
+  }
+  if (options.threads < 1) return Status::InvalidArgument("--threads must be at least 1");
+  // Option errors before anything touches the directory.
+  KV_ASSIGN_OR_RETURN(auto requested, WorkloadKeys::Make(options.num, options.key_size,
+                                                         options.value_size, options.seed));
+  std::error_code ec;
+  std::filesystem::create_directories(options.dir, ec);
+  if (ec) {
+    return Status::IOError(fmt::format("cannot create --dir {}: {}", options.dir, ec.message()));
+  }
+
+  const bool write = IsWrite(workload);
+  KV_ASSIGN_OR_RETURN(auto opened, open(options.dir, workload == Workload::kFillSync));
+  BenchTarget& target = *opened.target;
+  ProgressLine progress(options.progress);
+
+  // The key space: this run's for a fill; the earlier fill's for reads.
+  KV_ASSIGN_OR_RETURN(auto record, ReadFillRecord(options.dir));
+  std::optional<WorkloadKeys> keys;
+  if (write || !record) {
+    keys = std::move(requested);
+  } else {
+    KV_ASSIGN_OR_RETURN(
+        keys, WorkloadKeys::Make(record->num, record->key_size, record->value_size, record->seed));
+  }
+  if (!write) {
+    if (!record) {
+      RunSpec prefill{Workload::kFillRandom, 0, options.threads, options.seed};
+      KV_ASSIGN_OR_RETURN(auto filled, RunWorkload(target, *keys, prefill, progress));
+      (void)filled;
+      KV_RETURN_IF_ERROR(WriteFillRecord(options.dir, *keys));
+    }
+    KV_RETURN_IF_ERROR(target.CompactAll());
+  }
+
+  RunSpec spec{workload, options.num, options.threads, options.seed + 1};
+  KV_ASSIGN_OR_RETURN(RunResult run, RunWorkload(target, *keys, spec, progress));
+  if (write) KV_RETURN_IF_ERROR(WriteFillRecord(options.dir, *keys));
+
+  BenchReport report;
+  report.system = system;
+  report.workload = std::string(WorkloadName(workload));
+  report.workers = options.threads;
+  report.ops = run.ops;
+  report.seconds = run.seconds;
+  report.latency = run.latency;
+  report.is_read = !write;
+  report.found = run.found;
+  report.not_found = run.not_found;
+  if (write) report.sync = opened.sync;
+  report.disk_bytes = DirectoryBytes(options.dir);
+  report.peak_rss_bytes = PeakRssBytes();
+  return report;
+}
+
+}  // namespace kv::bench

@@ -1,0 +1,53 @@
+#include "tools/kvbench/engine_target.h"
+
+#include <memory>
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+namespace kv::bench {
+
+namespace {
+
+class EngineTarget final : public BenchTarget {
+ public:
+  explicit EngineTarget(std::unique_ptr<Engine> engine) : engine_(std::move(engine)) {}
+  ~EngineTarget() override {
+    Status s = engine_->Close();
+    if (!s.ok()) spdlog::error("closing the engine: {}", s.ToString());
+  }
+
+  Status Put(int, std::string_view key, std::string_view value) override {
+    return engine_->Put(key, value);
+  }
+  Result<bool> Get(int, std::string_view key) override {
+    KV_ASSIGN_OR_RETURN(auto value, engine_->Get(key));
+    return value.has_value();
+  }
+  Status CompactAll() override { return engine_->CompactAll(); }
+
+ private:
+  std::unique_ptr<Engine> engine_;
+};
+
+}  // namespace
+
+Result<OpenedTarget> OpenKvEngine(const std::string& dir, bool sync_every_write,
+                                  std::optional<SyncMode> sync, int bloom_bits) {
+  EngineOptions options;
+  options.env = PosixEnv();
+  options.dir = dir;
+  options.sync = sync.value_or(sync_every_write ? SyncMode::kBatch : SyncMode::kOff);
+  options.table.bloom_bits_per_key = bloom_bits;
+  // Engine logs go to stderr, warnings and worse only, so that stdout holds just the report.
+  auto logger =
+      std::make_shared<spdlog::logger>("engine", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  logger->set_level(spdlog::level::warn);
+  options.logger = logger;
+  KV_ASSIGN_OR_RETURN(auto engine, Engine::Open(std::move(options)));
+  std::string sync_name(
+      SyncModeName(sync.value_or(sync_every_write ? SyncMode::kBatch : SyncMode::kOff)));
+  return OpenedTarget{std::make_unique<EngineTarget>(std::move(engine)), sync_name};
+}
+
+}  // namespace kv::bench

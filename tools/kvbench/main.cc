@@ -1,0 +1,121 @@
+// kvbench: load generator. `kvbench engine` runs a workload on kv's storage engine in a
+// directory (like LevelDB's db_bench); `kvbench net` runs puts or gets against a node.
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "libkv/client/node_address.h"
+#include "libkv/storage/engine.h"
+#include "tools/kvbench/engine_bench.h"
+#include "tools/kvbench/engine_flags.h"
+#include "tools/kvbench/engine_target.h"
+#include "tools/kvbench/net_bench.h"
+#include "tools/kvbench/progress_line.h"
+
+namespace {
+
+int Fail(const kv::Status& status) {
+  std::fprintf(stderr, "kvbench: %s\n", status.ToString().c_str());
+  return kv::bench::ExitCodeFor(status);
+}
+
+int PrintReport(const kv::Result<kv::bench::BenchReport>& report, bool json) {
+  if (!report.ok()) return Fail(report.status());
+  std::string text = json ? kv::bench::FormatJson(*report) + "\n" : kv::bench::FormatHuman(*report);
+  std::fputs(text.c_str(), stdout);
+  std::fflush(stdout);
+  kv::Status verified = kv::bench::VerifyReads(*report);
+  return verified.ok() ? 0 : Fail(verified);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace kv::bench;
+  CLI::App app{"kv load generator: engine benchmarks on a directory, puts and gets on a node",
+               "kvbench"};
+  app.set_version_flag("--version", std::string("kvbench ") + KV_VERSION);
+  app.require_subcommand(1);
+
+  EngineBenchOptions engine_options;
+  bool engine_json = false;
+  std::string sync_name;
+  CLI::App* engine = app.add_subcommand("engine", "Run a workload on the storage engine in --dir");
+  AddEngineFlags(*engine, engine_options, engine_json);
+  engine
+      ->add_option("--sync", sync_name,
+                   "Commit-log sync mode (default: batch for fillsync, off for other fills)")
+      ->check(CLI::IsMember({"batch", "periodic", "off"}))
+      ->type_name("MODE");
+
+  NetBenchOptions net_options;
+  std::string node_flag;
+  bool net_json = false;
+  int64_t timeout_ms = net_options.timeout.count();
+  CLI::App* net = app.add_subcommand("net", "Run puts or gets against a node");
+  net->add_option("--node", node_flag, "Node address (default: $KV_NODE, else 127.0.0.1:7000)")
+      ->type_name("HOST:PORT");
+  net->add_option("--workload", net_options.workload, "What to run")
+      ->required()
+      ->check(CLI::IsMember({"put", "get"}))
+      ->type_name("WORKLOAD");
+  net->add_option("--num", net_options.num, "Operations (put: keys written once each)")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
+      ->type_name("N");
+  net->add_option("--concurrency", net_options.concurrency,
+                  "Requests in flight, one connection each")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096))
+      ->type_name("C");
+  net->add_option("--value-size", net_options.value_size, "Value bytes")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{0}, size_t{16} << 20))
+      ->type_name("BYTES");
+  net->add_option("--key-size", net_options.key_size, "Key bytes")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{2}, size_t{64} << 10))
+      ->type_name("BYTES");
+  net->add_option("--seed", net_options.seed, "Seed of the key order and values")
+      ->capture_default_str()
+      ->type_name("SEED");
+  net->add_option("--cluster-name", net_options.cluster_name, "Cluster name the node must have")
+      ->capture_default_str()
+      ->type_name("NAME");
+  net->add_option("--timeout-ms", timeout_ms, "Per-request timeout")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{3600000}))
+      ->type_name("MS");
+  net->add_flag("--json", net_json, "Print one JSON object instead of text");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  if (engine->parsed()) {
+    engine_options.progress = ProgressLine::StderrIsTerminal();
+    std::optional<kv::SyncMode> sync;
+    if (!sync_name.empty()) {
+      auto parsed = kv::ParseSyncMode(sync_name);
+      if (!parsed.ok()) return Fail(parsed.status());
+      sync = *parsed;
+    }
+    OpenTargetFn open = [&](const std::string& dir, bool sync_every_write) {
+      return OpenKvEngine(dir, sync_every_write, sync, engine_options.bloom_bits);
+    };
+    return PrintReport(RunEngineBench(engine_options, "kv", open), engine_json);
+  }
+
+  auto node = kv::ChooseNodeAddress(node_flag, std::getenv("KV_NODE"));
+  if (!node.ok()) return Fail(node.status());
+  net_options.node = *node;
+  net_options.timeout = std::chrono::milliseconds(timeout_ms);
+  net_options.progress = ProgressLine::StderrIsTerminal();
+  return PrintReport(RunNetBench(net_options), net_json);
+}
