@@ -33,7 +33,7 @@ bool SiblingSet::AllTombstones() const {
 }
 
 void SiblingSet::Reduce() {
-  std::vector<Version> kept;
+  std::vector<bool> keeps(versions_.size(), true);
   for (size_t i = 0; i < versions_.size(); ++i) {
     bool keep = true;
     for (size_t j = 0; j < versions_.size() && keep; ++j) {
@@ -45,7 +45,11 @@ void SiblingSet::Reduce() {
         if (identical ? j < i : TieLess(versions_[i], versions_[j])) keep = false;
       }
     }
-    if (keep) kept.push_back(std::move(versions_[i]));
+    keeps[i] = keep;
+  }
+  std::vector<Version> kept;
+  for (size_t i = 0; i < versions_.size(); ++i) {
+    if (keeps[i]) kept.push_back(std::move(versions_[i]));
   }
   std::sort(kept.begin(), kept.end(), TieLess);
   versions_ = std::move(kept);
