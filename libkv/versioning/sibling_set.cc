@@ -32,37 +32,25 @@ bool SiblingSet::AllTombstones() const {
                                            [](const Version& v) { return v.tombstone; });
 }
 
-void SiblingSet::Reduce() {
-  std::vector<bool> keeps(versions_.size(), true);
-  for (size_t i = 0; i < versions_.size(); ++i) {
-    bool keep = true;
-    for (size_t j = 0; j < versions_.size() && keep; ++j) {
-      if (i == j) continue;
-      const ClockOrder order = CompareVersions(versions_[i], versions_[j]);
-      if (order == ClockOrder::kBefore) keep = false;
-      if (order == ClockOrder::kEqual) {
-        const bool identical = versions_[i] == versions_[j];
-        if (identical ? j < i : TieLess(versions_[i], versions_[j])) keep = false;
-      }
-    }
-    keeps[i] = keep;
-  }
-  std::vector<Version> kept;
-  for (size_t i = 0; i < versions_.size(); ++i) {
-    if (keeps[i]) kept.push_back(std::move(versions_[i]));
-  }
-  std::sort(kept.begin(), kept.end(), TieLess);
-  versions_ = std::move(kept);
-}
-
 void SiblingSet::Add(Version v) {
-  versions_.push_back(std::move(v));
-  Reduce();
+  // The set's versions are pairwise concurrent, so if `v` loses to one of them it supersedes none
+  // of them (that one would too), and otherwise it only ever drops the ones it supersedes.
+  for (auto it = versions_.begin(); it != versions_.end(); ++it) {
+    const ClockOrder order = CompareVersions(v, *it);
+    if (order == ClockOrder::kBefore) return;
+    if (order == ClockOrder::kEqual) {
+      if (v == *it || TieLess(v, *it)) return;
+      versions_.erase(it);  // same history, and `v` wins the tie: it takes the place
+      break;
+    }
+  }
+  std::erase_if(versions_,
+                [&](const Version& w) { return CompareVersions(w, v) == ClockOrder::kBefore; });
+  versions_.insert(std::upper_bound(versions_.begin(), versions_.end(), v, TieLess), std::move(v));
 }
 
 void SiblingSet::Merge(const SiblingSet& other) {
-  versions_.insert(versions_.end(), other.versions_.begin(), other.versions_.end());
-  Reduce();
+  for (const Version& v : other.versions_) Add(v);
 }
 
 const Version& SiblingSet::Put(SiblingWrite write, const ClockPruneOptions& prune) {
@@ -124,8 +112,8 @@ Result<SiblingSet> SiblingSet::Decode(std::string_view in) {
     return Status::Corruption("sibling set: version count " + std::to_string(count) +
                               " exceeds the input");
   }
-  SiblingSet set;
-  set.versions_.reserve(count);
+  std::vector<Version> decoded;
+  decoded.reserve(count);
   for (uint32_t i = 0; i < count; ++i) {
     const std::string where = "sibling set: version " + std::to_string(i) + ": ";
     Version v;
@@ -152,14 +140,16 @@ Result<SiblingSet> SiblingSet::Decode(std::string_view in) {
     if (v.dot.counter == 0 || v.dot.counter <= v.clock.CounterOf(v.dot.id)) {
       return Status::Corruption(where + "dot inside its own clock");
     }
-    if (!set.versions_.empty() && !TieLess(set.versions_.back(), v)) {
+    if (!decoded.empty() && !TieLess(decoded.back(), v)) {
       return Status::Corruption(where + "versions out of order");
     }
-    set.versions_.push_back(std::move(v));
+    decoded.push_back(std::move(v));
   }
   if (!in.empty()) return Status::Corruption("sibling set: trailing bytes");
-  // Sorted input may still hold a dominated version; reducing makes the result a valid set.
-  set.Reduce();
+  // Sorted input may still hold a superseded version; adding one by one drops it.
+  SiblingSet set;
+  set.versions_.reserve(decoded.size());
+  for (Version& v : decoded) set.Add(std::move(v));
   return set;
 }
 

@@ -76,8 +76,6 @@ class SiblingSet {
   friend bool operator==(const SiblingSet&, const SiblingSet&) = default;
 
  private:
-  void Reduce();  // restores the invariant after versions were appended
-
   std::vector<Version> versions_;
 };
 

@@ -21,6 +21,6 @@ inline constexpr size_t kMinVersionBytes = 12;
 
 // Sanity bounds a decoder enforces (pruning keeps real clocks far below these).
 inline constexpr uint32_t kMaxClockEntries = 1 << 16;
-inline constexpr uint32_t kMaxSiblings = 1 << 16;
+inline constexpr uint32_t kMaxSiblings = 4096;  // decoding is quadratic in it; Riak stops at 100
 
 }  // namespace kv

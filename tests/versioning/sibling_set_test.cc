@@ -9,6 +9,7 @@
 #include <set>
 
 #include "libkv/versioning/context_token.h"
+#include "libkv/versioning/versioning_format.h"
 
 namespace kv {
 namespace {
@@ -415,6 +416,30 @@ TEST_CASE("context token: binary and text round-trip; bad tokens are refused") {
     auto got = DecodeContextToken(bytes);
     if (got.ok()) CHECK(DecodeContextToken(EncodeContextToken(*got)).ok());
   }
+}
+
+}  // namespace kv
+
+namespace kv {
+
+TEST_CASE("sibling set: the largest set the decoder takes decodes, one more is refused") {
+  SiblingSet s;
+  for (uint32_t i = 0; i < kMaxSiblings; ++i) {
+    Version v;
+    v.dot = Dot{1 + i, 1};  // all concurrent: the decoder's worst case
+    v.value = "v";
+    s.Add(std::move(v));
+    if (i == 0) REQUIRE(s.size() == 1);
+  }
+  REQUIRE(s.size() == kMaxSiblings);
+  const std::string bytes = s.Encode();
+  auto got = SiblingSet::Decode(bytes);
+  REQUIRE(got.ok());
+  CHECK(got->size() == kMaxSiblings);
+  Version extra;
+  extra.dot = Dot{~0ull, 1};
+  s.Add(extra);
+  CHECK(SiblingSet::Decode(s.Encode()).status().Is(ErrorCode::kCorruption));
 }
 
 }  // namespace kv
