@@ -57,7 +57,8 @@ const Version& SiblingSet::Put(SiblingWrite write, const ClockPruneOptions& prun
   // The next counter of the coordinator above everything this set and the context have seen.
   uint64_t seen = write.context.CounterOf(write.coordinator);
   for (const Version& v : versions_) {
-    seen = std::max(seen, v.HistoryClock().CounterOf(write.coordinator));
+    seen = std::max(seen, v.clock.CounterOf(write.coordinator));
+    if (v.dot.id == write.coordinator) seen = std::max(seen, v.dot.counter);
   }
   Version nv;
   nv.dot = Dot{write.coordinator, std::max(seen + 1, write.min_counter)};

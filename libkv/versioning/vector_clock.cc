@@ -14,15 +14,24 @@ std::string ClockIdToHex(ClockId id) {
   return buf;
 }
 
+namespace {
+
+// The first entry whose id is not below `id`; const or not, as `entries` is.
+template <class Entries>
+auto LowerBound(Entries& entries, ClockId id) {
+  return std::lower_bound(entries.begin(), entries.end(), id,
+                          [](const ClockEntry& e, ClockId v) { return e.id < v; });
+}
+
+}  // namespace
+
 uint64_t VectorClock::CounterOf(ClockId id) const {
-  auto it = std::lower_bound(entries_.begin(), entries_.end(), id,
-                             [](const ClockEntry& e, ClockId v) { return e.id < v; });
+  auto it = LowerBound(entries_, id);
   return it != entries_.end() && it->id == id ? it->counter : 0;
 }
 
 void VectorClock::Increment(ClockId id, uint64_t now_micros) {
-  auto it = std::lower_bound(entries_.begin(), entries_.end(), id,
-                             [](const ClockEntry& e, ClockId v) { return e.id < v; });
+  auto it = LowerBound(entries_, id);
   if (it != entries_.end() && it->id == id) {
     ++it->counter;
     it->timestamp_micros = now_micros;
@@ -33,8 +42,7 @@ void VectorClock::Increment(ClockId id, uint64_t now_micros) {
 
 void VectorClock::Witness(ClockId id, uint64_t counter, uint64_t timestamp_micros) {
   if (counter == 0) return;
-  auto it = std::lower_bound(entries_.begin(), entries_.end(), id,
-                             [](const ClockEntry& e, ClockId v) { return e.id < v; });
+  auto it = LowerBound(entries_, id);
   if (it == entries_.end() || it->id != id) {
     entries_.insert(it, ClockEntry{id, counter, timestamp_micros});
   } else if (counter > it->counter) {
