@@ -1,6 +1,7 @@
 #include "libkv/versioning/sibling_set.h"
 
 #include <algorithm>
+#include <limits>
 #include <tuple>
 
 #include "libkv/base/coding.h"
@@ -53,12 +54,17 @@ void SiblingSet::Merge(const SiblingSet& other) {
   for (const Version& v : other.versions_) Add(v);
 }
 
-const Version& SiblingSet::Put(SiblingWrite write, const ClockPruneOptions& prune) {
+Result<Dot> SiblingSet::Put(SiblingWrite write, const ClockPruneOptions& prune) {
   // The next counter of the coordinator above everything this set and the context have seen.
   uint64_t seen = write.context.CounterOf(write.coordinator);
   for (const Version& v : versions_) {
     seen = std::max(seen, v.clock.CounterOf(write.coordinator));
     if (v.dot.id == write.coordinator) seen = std::max(seen, v.dot.counter);
+  }
+  if (seen == std::numeric_limits<uint64_t>::max()) {
+    return Status::InvalidArgument("the context's counter for clock " +
+                                   ClockIdToHex(write.coordinator) +
+                                   " is at its maximum; pass a context that a get returned");
   }
   Version nv;
   nv.dot = Dot{write.coordinator, std::max(seen + 1, write.min_counter)};
@@ -75,8 +81,14 @@ const Version& SiblingSet::Put(SiblingWrite write, const ClockPruneOptions& prun
   // No remaining version can hold the fresh dot, so the new one is never dropped here; a version
   // its pruned clock no longer covers stays as a sibling.
   Add(std::move(nv));
-  return *std::find_if(versions_.begin(), versions_.end(),
-                       [&](const Version& v) { return v.dot == dot; });
+  return dot;
+}
+
+const Version* SiblingSet::Find(const Dot& dot) const {
+  for (const Version& v : versions_) {
+    if (v.dot == dot) return &v;
+  }
+  return nullptr;
 }
 
 VectorClock SiblingSet::Context() const {

@@ -62,8 +62,12 @@ class SiblingSet {
   // A coordinator's write: drops every version the context covers (the client saw it), and adds
   // a new version whose history is the context plus a fresh dot at the coordinator, with its
   // clock pruned by `prune`. Without a context it supersedes nothing and becomes a sibling.
-  // Returns the new version.
-  const Version& Put(SiblingWrite write, const ClockPruneOptions& prune);
+  // Returns the new version's dot; InvalidArgument (nothing changed) when no fresh counter is
+  // left for the coordinator, which only a forged context token can cause.
+  Result<Dot> Put(SiblingWrite write, const ClockPruneOptions& prune);
+
+  // The version with this dot, or null. Valid until the set next changes.
+  const Version* Find(const Dot& dot) const;
 
   // The context a get hands to the client: the merged history of every version here.
   VectorClock Context() const;

@@ -33,6 +33,15 @@ SiblingWrite W(const VectorClock& context, ClockId coordinator, std::string valu
                       .now_micros = now};
 }
 
+// Put, which must succeed; returns the new version.
+Version MustPut(SiblingSet& s, SiblingWrite w, const ClockPruneOptions& prune) {
+  auto dot = s.Put(std::move(w), prune);
+  REQUIRE(dot.ok());
+  const Version* v = s.Find(*dot);
+  REQUIRE(v != nullptr);
+  return *v;
+}
+
 // The rule a last-write-wins store uses: keep the version with the latest timestamp.
 SiblingSet LastWriteWinsMerge(const SiblingSet& a, const SiblingSet& b) {
   std::vector<Version> all = a.versions();
@@ -82,9 +91,9 @@ bool WellFormed(const SiblingSet& s) {
 
 TEST_CASE("sibling set: a write with the context it read supersedes what it saw") {
   SiblingSet s;
-  s.Put(W({}, kA, "one", 1), kNoPrune);
+  MustPut(s, W({}, kA, "one", 1), kNoPrune);
   CHECK(Values(s) == std::set<std::string>{"one"});
-  s.Put(W(s.Context(), kA, "two", 2), kNoPrune);
+  MustPut(s, W(s.Context(), kA, "two", 2), kNoPrune);
   CHECK(Values(s) == std::set<std::string>{"two"});
   REQUIRE(s.size() == 1);
   // With a fresh context the history is the context incremented at the coordinator (Dynamo).
@@ -94,33 +103,33 @@ TEST_CASE("sibling set: a write with the context it read supersedes what it saw"
 
 TEST_CASE("sibling set: writes without a context become siblings, even at one coordinator") {
   SiblingSet s;
-  s.Put(W({}, kA, "one", 1), kNoPrune);
-  s.Put(W({}, kA, "two", 2), kNoPrune);  // a plain clock {a:2} would have dominated {a:1}
-  s.Put(W({}, kB, "three", 3), kNoPrune);
+  MustPut(s, W({}, kA, "one", 1), kNoPrune);
+  MustPut(s, W({}, kA, "two", 2), kNoPrune);  // a plain clock {a:2} would have dominated {a:1}
+  MustPut(s, W({}, kB, "three", 3), kNoPrune);
   CHECK(Values(s) == std::set<std::string>{"one", "two", "three"});
   // Reading all three and writing with their context resolves them.
-  s.Put(W(s.Context(), kB, "merged", 4), kNoPrune);
+  MustPut(s, W(s.Context(), kB, "merged", 4), kNoPrune);
   CHECK(Values(s) == std::set<std::string>{"merged"});
 }
 
 TEST_CASE("sibling set: a context write supersedes exactly the versions it saw") {
   SiblingSet s;
-  s.Put(W({}, kA, "x", 1), kNoPrune);
-  s.Put(W({}, kB, "y", 2), kNoPrune);
-  const VectorClock seen = s.Context();     // a client reads x and y
-  s.Put(W({}, kA, "late-a", 3), kNoPrune);  // then two writes it did not see
-  s.Put(W({}, kB, "late-b", 4), kNoPrune);
-  s.Put(W(seen, kA, "resolved", 5), kNoPrune);
+  MustPut(s, W({}, kA, "x", 1), kNoPrune);
+  MustPut(s, W({}, kB, "y", 2), kNoPrune);
+  const VectorClock seen = s.Context();          // a client reads x and y
+  MustPut(s, W({}, kA, "late-a", 3), kNoPrune);  // then two writes it did not see
+  MustPut(s, W({}, kB, "late-b", 4), kNoPrune);
+  MustPut(s, W(seen, kA, "resolved", 5), kNoPrune);
   CHECK(Values(s) == std::set<std::string>{"late-a", "late-b", "resolved"});
 }
 
 TEST_CASE("sibling set: delete writes a tombstone the same way") {
   SiblingSet s;
-  s.Put(W({}, kA, "x", 1), kNoPrune);
+  MustPut(s, W({}, kA, "x", 1), kNoPrune);
   CHECK_FALSE(s.AllTombstones());
   SiblingWrite del = W(s.Context(), kB, "ignored", 2);
   del.tombstone = true;
-  const Version& t = s.Put(del, kNoPrune);
+  const Version t = MustPut(s, del, kNoPrune);
   CHECK(t.tombstone);
   CHECK(t.value.empty());
   CHECK(s.size() == 1);
@@ -130,23 +139,35 @@ TEST_CASE("sibling set: delete writes a tombstone the same way") {
 
 TEST_CASE("sibling set: min_counter keeps dots unique when the local set forgot its writes") {
   SiblingSet before;
-  before.Put(W({}, kA, "old", 1), kNoPrune);
+  MustPut(before, W({}, kA, "old", 1), kNoPrune);
   SiblingSet forgot;  // the same coordinator after losing its data, without a node-wide counter
-  const Version reused = forgot.Put(W({}, kA, "new", 2), kNoPrune);
+  const Version reused = MustPut(forgot, W({}, kA, "new", 2), kNoPrune);
   CHECK(reused.dot == before.versions()[0].dot);          // KV679: the same event twice...
   CHECK(SiblingSet::Merged(before, forgot).size() == 1);  // ...and one write is gone
   SiblingSet counted;
   SiblingWrite w = W({}, kA, "new", 2);
   w.min_counter = 1000;  // from a persisted node-wide counter
-  counted.Put(w, kNoPrune);
+  MustPut(counted, w, kNoPrune);
   CHECK(Values(SiblingSet::Merged(before, counted)) == std::set<std::string>{"old", "new"});
+}
+
+TEST_CASE("sibling set: a forged context at the counter's maximum is refused") {
+  SiblingSet s;
+  MustPut(s, W({}, kA, "x", 1), kNoPrune);
+  VectorClock forged;
+  forged.Witness(kA, ~0ull, 0);
+  auto r = s.Put(W(forged, kA, "y", 2), kNoPrune);
+  CHECK(r.status().Is(ErrorCode::kInvalidArgument));
+  CHECK(Values(s) == std::set<std::string>{"x"});  // unchanged
+  CHECK(s.Find(Dot{kA, 1}) != nullptr);
+  CHECK(s.Find(Dot{kA, 2}) == nullptr);
 }
 
 TEST_CASE("sibling set: positive control, last-write-wins loses a concurrent write") {
   SiblingSet at_a;
   SiblingSet at_b;
-  at_a.Put(W({}, kA, "from-a", 100), kNoPrune);
-  at_b.Put(W({}, kB, "from-b", 200), kNoPrune);  // both acknowledged
+  MustPut(at_a, W({}, kA, "from-a", 100), kNoPrune);
+  MustPut(at_b, W({}, kB, "from-b", 200), kNoPrune);  // both acknowledged
   const SiblingSet lww = LastWriteWinsMerge(at_a, at_b);
   CHECK(Values(lww) == std::set<std::string>{"from-b"});  // "from-a" lost
   const SiblingSet merged = SiblingSet::Merged(at_a, at_b);
@@ -239,7 +260,7 @@ int RunReplicaModel(const ClockPruneOptions& prune, bool expect_no_resurrection,
     const int coord = static_cast<int>(rng() % kReplicas);
     SiblingWrite w = W(read.Context(), 100 + coord, id, now);
     SiblingSet sent;
-    sent.Add(replica[coord].Put(w, prune));
+    sent.Add(MustPut(replica[coord], w, prune));
     if (rule == ModelRule::kLastWriteWins) replica[coord] = sent;
     if (rule != ModelRule::kSendOnlyNewVersion) sent = replica[coord];
     for (int r = 0; r < kReplicas; ++r) {
@@ -292,12 +313,12 @@ TEST_CASE("sibling set: positive controls, the replica model catches lost writes
 TEST_CASE("sibling set: pruning creates false siblings, never a lost update") {
   ClockPruneOptions tight{.max_entries = 1, .min_age_micros = 0};
   SiblingSet s;
-  s.Put(W({}, kA, "a1", 1), kNoPrune);
-  s.Put(W(s.Context(), kB, "b1", 2), kNoPrune);  // history {a:1, b:1}
-  SiblingSet replica = s;                        // a replica holding "b1"
+  MustPut(s, W({}, kA, "a1", 1), kNoPrune);
+  MustPut(s, W(s.Context(), kB, "b1", 2), kNoPrune);  // history {a:1, b:1}
+  SiblingSet replica = s;                             // a replica holding "b1"
   // A client reads b1 and writes through c; the context {a:1, b:1} is pruned to one entry.
   const ClockId kC = 0xc;
-  const Version& nv = s.Put(W(s.Context(), kC, "c1", 100), tight);  // drops a:1, the oldest
+  const Version nv = MustPut(s, W(s.Context(), kC, "c1", 100), tight);  // drops a:1, the oldest
   CHECK(nv.clock.size() == 1);
   CHECK(Values(s) == std::set<std::string>{"c1"});  // locally the context decided
   // Elsewhere the pruned clock no longer shows that c1 saw b1: both stay, as siblings.
@@ -305,7 +326,7 @@ TEST_CASE("sibling set: pruning creates false siblings, never a lost update") {
   CHECK(Values(merged) == std::set<std::string>{"b1", "c1"});
   // Without pruning, c1 would have superseded b1 everywhere.
   SiblingSet unpruned = replica;
-  unpruned.Put(W(replica.Context(), kC, "c1", 100), kNoPrune);
+  MustPut(unpruned, W(replica.Context(), kC, "c1", 100), kNoPrune);
   CHECK(Values(SiblingSet::Merged(replica, unpruned)) == std::set<std::string>{"c1"});
 }
 
@@ -318,8 +339,8 @@ TEST_CASE("sibling set: encoding round-trips") {
     CHECK(*got == s);
   }
   SiblingSet big;
-  big.Put(W({}, kA, std::string(100000, 'x'), 1), kNoPrune);
-  big.Put(W({}, ~0ull, std::string("\0\xff", 2), ~0ull), kNoPrune);
+  MustPut(big, W({}, kA, std::string(100000, 'x'), 1), kNoPrune);
+  MustPut(big, W({}, ~0ull, std::string("\0\xff", 2), ~0ull), kNoPrune);
   auto got = SiblingSet::Decode(big.Encode());
   REQUIRE(got.ok());
   CHECK(*got == big);
@@ -387,8 +408,8 @@ TEST_CASE("sibling set: the decoder rejects malformed bytes and never crashes") 
 
 TEST_CASE("context token: binary and text round-trip; bad tokens are refused") {
   SiblingSet s;
-  s.Put(W({}, kA, "x", 1), kNoPrune);
-  s.Put(W({}, kB, "y", 2), kNoPrune);
+  MustPut(s, W({}, kA, "x", 1), kNoPrune);
+  MustPut(s, W({}, kB, "y", 2), kNoPrune);
   const VectorClock ctx = s.Context();
   auto bin = DecodeContextToken(EncodeContextToken(ctx));
   REQUIRE(bin.ok());
