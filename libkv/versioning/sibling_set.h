@@ -5,16 +5,20 @@
 // Invariant: no version's history lies within another's (none is dominated), no two have the
 // same history, and the versions are sorted by dot, so equal sets encode to equal bytes.
 //
-// How the node must use it, for "never a lost update" to hold:
-//  - A write is coordinated by a replica of the key, through Put on its local set inside
-//    Engine::Update, and the coordinator then sends its whole resulting set (not only the new
-//    version) to the other replicas, which Merge it into theirs. Then any replica that holds a dot
-//    (c, n) also holds, or holds something superseding, every earlier write of this key by c; that
-//    is what makes a context cover the gaps below a dot (Context) safely.
-//  - Dot counters must never repeat for one clock id. Put takes the next one above everything
-//    the local set and the context have seen; a node whose recent local writes may be lost (a
-//    crash with an unsynced commit log) or pruned away should pass `min_counter` from a node-wide
-//    counter it persists (Riak's vnode counter), or start with a new clock id after such a crash.
+// How the node must use it, for "never a lost update" to hold (tests/versioning's replica model
+// checks it, and shows a write lost when the second rule is broken):
+//  - A write is coordinated by a primary replica of the key whose data is intact, through Put on
+//    its local set inside Engine::Update. Not by a fallback: it drops its copy after handoff and
+//    would then issue dots without remembering its earlier ones.
+//  - The coordinator sends its whole resulting set (not only the new version) to the other
+//    replicas, which Merge it into theirs. Then any replica holding a dot (c, n) also holds, or
+//    holds something superseding, every earlier write of this key by c: that is what lets a
+//    context cover the gaps below a dot (Context) safely.
+//  - Dots never repeat for one clock id. Put takes the next counter above everything the local
+//    set and the context have seen. A node that may have lost recent local writes (a crash with
+//    an unsynced commit log, a wiped data dir) must start with a new clock id; passing
+//    `min_counter` from a node-wide counter it persists also covers a clock whose own entry was
+//    pruned away (Riak's vnode counter, the fix for KV679).
 #pragma once
 
 #include <cstdint>
