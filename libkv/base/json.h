@@ -3,6 +3,7 @@
 // bytes while JSON strings must be UTF-8. Pure functions, any thread.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,9 @@ bool IsValidUtf8(std::string_view s);
 
 // Standard base64 (RFC 4648, with '=' padding).
 std::string Base64Encode(std::string_view bytes);
+// The bytes of standard padded base64, or nullopt when `text` is not exactly that (wrong length,
+// a character outside the alphabet, misplaced padding, nonzero padding bits).
+std::optional<std::string> Base64Decode(std::string_view text);
 
 // Appends `s` as a JSON string literal (quotes included). REQUIRES: IsValidUtf8(s).
 void AppendJsonString(std::string* out, std::string_view s);

@@ -1,0 +1,136 @@
+#include "libkv/ring/ring.h"
+
+#include <algorithm>
+
+namespace kv {
+
+Ring::Ring(std::vector<RingMember> members) {
+  std::map<std::string, std::vector<Token>> by_id;
+  for (RingMember& m : members) {
+    auto& tokens = by_id[m.id];
+    tokens.insert(tokens.end(), m.tokens.begin(), m.tokens.end());
+  }
+  for (auto& [id, tokens] : by_id) {
+    const auto index = static_cast<uint32_t>(nodes_.size());
+    nodes_.push_back(id);
+    std::sort(tokens.begin(), tokens.end());
+    tokens.erase(std::unique(tokens.begin(), tokens.end()), tokens.end());
+    for (Token t : tokens) points_.push_back(Point{t, index});
+  }
+  // nodes_ is sorted, so ordering by index orders a shared token by node id.
+  std::sort(points_.begin(), points_.end(), [](const Point& a, const Point& b) {
+    return a.token != b.token ? a.token < b.token : a.node < b.node;
+  });
+}
+
+Ring Ring::WithVnodes(const std::vector<std::string>& node_ids, int vnodes) {
+  std::vector<RingMember> members;
+  for (const std::string& id : node_ids) members.push_back(RingMember{id, VnodeTokens(id, vnodes)});
+  return Ring(std::move(members));
+}
+
+size_t Ring::FirstPointAtOrAfter(Token token) const {
+  auto it = std::lower_bound(points_.begin(), points_.end(), token,
+                             [](const Point& p, Token t) { return p.token < t; });
+  return it == points_.end() ? 0 : static_cast<size_t>(it - points_.begin());
+}
+
+std::vector<uint32_t> Ring::WalkFrom(size_t start, size_t n) const {
+  std::vector<uint32_t> out;
+  std::vector<bool> seen(nodes_.size(), false);
+  for (size_t step = 0; step < points_.size() && out.size() < n; ++step) {
+    const uint32_t node = points_[(start + step) % points_.size()].node;
+    if (!seen[node]) {
+      seen[node] = true;
+      out.push_back(node);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> Ring::PreferenceListForToken(Token token, size_t n) const {
+  std::vector<std::string> out;
+  if (points_.empty()) return out;
+  for (uint32_t node : WalkFrom(FirstPointAtOrAfter(token), n)) out.push_back(nodes_[node]);
+  return out;
+}
+
+std::vector<std::string> Ring::PreferenceList(std::string_view key, size_t n) const {
+  return PreferenceListForToken(KeyToken(key), n);
+}
+
+std::vector<ReplicaTarget> Ring::SloppyPreferenceList(
+    std::string_view key, size_t n, const std::function<bool(std::string_view)>& is_up) const {
+  std::vector<ReplicaTarget> out;
+  if (points_.empty()) return out;
+  const std::vector<uint32_t> order = WalkFrom(FirstPointAtOrAfter(KeyToken(key)), nodes_.size());
+  const size_t primaries = std::min(n, order.size());
+  std::vector<uint32_t> down;
+  for (size_t i = 0; i < primaries; ++i) {
+    if (is_up(nodes_[order[i]])) {
+      out.push_back(ReplicaTarget{nodes_[order[i]], std::nullopt});
+    } else {
+      down.push_back(order[i]);
+    }
+  }
+  size_t next_down = 0;
+  for (size_t i = primaries; i < order.size() && next_down < down.size(); ++i) {
+    if (is_up(nodes_[order[i]])) {
+      out.push_back(ReplicaTarget{nodes_[order[i]], nodes_[down[next_down++]]});
+    }
+  }
+  return out;
+}
+
+std::optional<TokenRange> Ring::RangeOfPoint(size_t i) const {
+  const Token end = points_[i].token;
+  const Token start = points_[(i + points_.size() - 1) % points_.size()].token;
+  if (start != end) return TokenRange{start, end};
+  // Equal tokens: the whole ring when every point shares this token and this is the first of
+  // them, else an empty range behind an earlier point on the same token.
+  const bool first_of_token = i == 0 || points_[i - 1].token != end;
+  const bool single_token = points_.front().token == points_.back().token;
+  if (single_token && first_of_token) return TokenRange{end, end};
+  return std::nullopt;
+}
+
+std::map<std::string, Ownership> Ring::OwnershipShares(size_t n) const {
+  std::map<std::string, Ownership> out;
+  for (const std::string& id : nodes_) out[id] = Ownership{};
+  for (size_t i = 0; i < points_.size(); ++i) {
+    const auto range = RangeOfPoint(i);
+    if (!range) continue;
+    const double share = range->Fraction();
+    const std::vector<uint32_t> replicas = WalkFrom(i, n);
+    out[nodes_[replicas.front()]].primary += share;
+    for (uint32_t node : replicas) out[nodes_[node]].replica += share;
+  }
+  return out;
+}
+
+std::vector<TokenRange> Ring::RangesReplicatedBy(std::string_view node, size_t n) const {
+  std::vector<TokenRange> out;
+  auto it = std::lower_bound(nodes_.begin(), nodes_.end(), node);
+  if (it == nodes_.end() || *it != node) return out;
+  const auto index = static_cast<uint32_t>(it - nodes_.begin());
+  for (size_t i = 0; i < points_.size(); ++i) {
+    const auto range = RangeOfPoint(i);
+    if (!range) continue;
+    const std::vector<uint32_t> replicas = WalkFrom(i, n);
+    if (std::find(replicas.begin(), replicas.end(), index) == replicas.end()) continue;
+    if (!out.empty() && out.back().end == range->start && out.back().start != out.back().end) {
+      out.back().end = range->end;  // adjacent: extend
+    } else {
+      out.push_back(*range);
+    }
+  }
+  // Join the last range to the first across the wrap. A chain that came all the way round ends
+  // where it began: start == end, the whole ring.
+  if (out.size() > 1 && out.back().end == out.front().start) {
+    out.front().start = out.back().start;
+    out.pop_back();
+  }
+  return out;
+}
+
+}  // namespace kv
