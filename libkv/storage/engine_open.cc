@@ -83,8 +83,7 @@ Status EngineImpl::Recover() {
     // DecodeManifest checked that runs come in order, each number once: m.run is the last run
     // here or the next one.
     if (runs.size() <= m.run) runs.push_back(std::make_shared<SortedRun>());
-    runs.back()->tables.push_back(
-        std::make_shared<const LiveTable>(LiveTable{m, std::move(*reader)}));
+    runs.back()->tables.push_back(std::make_shared<const LiveTable>(m, std::move(*reader)));
   }
   tables->runs.assign(runs.begin(), runs.end());
 

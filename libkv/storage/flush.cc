@@ -36,12 +36,12 @@ Result<std::optional<LiveTable>> BuildTable(const TableBuildSpec& spec, Iterator
   writer.reset();
   KV_RETURN_IF_ERROR(spec.env->RenameFile(tmp, path));
   KV_RETURN_IF_ERROR(spec.env->SyncDir(spec.dir));
-  LiveTable table;
-  table.meta.number = spec.number;
-  table.meta.level = spec.level;
-  table.meta.props = std::move(props);
-  KV_ASSIGN_OR_RETURN(table.reader, TableReader::Open(spec.env, path, spec.read_options));
-  return std::optional<LiveTable>(std::move(table));
+  ManifestTable meta;
+  meta.number = spec.number;
+  meta.level = spec.level;
+  meta.props = std::move(props);
+  KV_ASSIGN_OR_RETURN(auto reader, TableReader::Open(spec.env, path, spec.read_options));
+  return std::optional<LiveTable>(LiveTable(std::move(meta), std::move(reader)));
 }
 
 Result<std::vector<LiveTable>> BuildTables(const TableBuildSpec& spec, Iterator* source,

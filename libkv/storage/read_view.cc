@@ -119,7 +119,7 @@ Result<std::optional<std::string>> ReadKey(const ReadView& view, std::string_vie
     }
     if (found.bloom_skipped) {
       counters->bloom_skips.fetch_add(1, std::memory_order_relaxed);
-    } else {
+    } else if (table->has_filter) {
       counters->bloom_false_positives.fetch_add(1, std::memory_order_relaxed);
     }
   }

@@ -23,8 +23,12 @@ namespace kv {
 
 // A table in the live set: its manifest entry and its open reader.
 struct LiveTable {
+  LiveTable() = default;
+  LiveTable(ManifestTable m, std::shared_ptr<TableReader> r)
+      : meta(std::move(m)), reader(std::move(r)), has_filter(reader->bloom().bits > 0) {}
   ManifestTable meta;
   std::shared_ptr<TableReader> reader;
+  bool has_filter = false;  // for counting bloom false positives honestly
 };
 
 // A sorted run: tables in ascending key order with disjoint key ranges, so a key is in at most

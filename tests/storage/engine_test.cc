@@ -174,6 +174,31 @@ TEST_CASE("engine: sequential flushes are compacted by moving tables, and reopen
   CHECK(MustGet(e.get(), "00000599") == "v");
 }
 
+TEST_CASE("engine: bloom figures count what the filters did, and nothing without filters") {
+  for (int bits : {10, 0}) {
+    auto env = NewMemEnv();
+    auto o = MemOptions(env.get());
+    o.table.bloom_bits_per_key = bits;
+    o.memtable_bytes = 1 << 20;  // one table: one probe per Get
+    auto e = MustOpen(o);
+    for (int i = 0; i < 1000; i++) REQUIRE(e->Put(fmt::format("present{}", i), "v").ok());
+    REQUIRE(e->Flush().ok());
+    for (int i = 0; i < 1000; i++)
+      CHECK(MustGet(e.get(), fmt::format("present{}x", i)) == std::nullopt);
+    const EngineStats st = e->stats();
+    CAPTURE(bits);
+    if (bits > 0) {
+      // A few absent keys sort past the table's largest key: the range check skips those.
+      CHECK(st.bloom_skips + st.bloom_false_positives <= 1000);
+      CHECK(st.bloom_skips + st.bloom_false_positives >= 990);
+      CHECK(st.bloom_false_positives < 100);
+    } else {
+      CHECK(st.bloom_skips == 0);
+      CHECK(st.bloom_false_positives == 0);
+    }
+  }
+}
+
 TEST_CASE("engine: sync modes parse and print") {
   CHECK(*ParseSyncMode("batch") == SyncMode::kBatch);
   CHECK(*ParseSyncMode("periodic") == SyncMode::kPeriodic);
