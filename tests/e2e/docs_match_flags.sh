@@ -3,7 +3,8 @@
 # program built in $KV_BIN that has a tools/NAME directory: every long flag its --help prints (and
 # each subcommand's --help) must appear in man/NAME.1, completions/bash/NAME, completions/zsh/_NAME
 # and completions/fish/NAME.fish, and every flag those files offer must be one the program knows.
-# Each man page needs an EXIT STATUS section. The completion scripts must parse (bash -n; zsh -n and
+# Each man page needs the sections NAME, SYNOPSIS, DESCRIPTION, OPTIONS, EXIT STATUS, ENVIRONMENT,
+# EXAMPLES and SEE ALSO. The completion scripts must parse (bash -n; zsh -n and
 # fish --no-execute when those shells are installed).
 set -u
 
@@ -42,7 +43,11 @@ for tool_dir in "$src"/tools/*/; do
   for f in "$man" "$bash_c" "$zsh_c" "$fish_c"; do
     [[ -f $f ]] || fail "$name: $f is missing"
   done
-  [[ -f $man ]] && ! grep -q '^\.SH EXIT STATUS' "$man" && fail "$name: $man has no EXIT STATUS section"
+  if [[ -f $man ]]; then
+    for section in NAME SYNOPSIS DESCRIPTION OPTIONS 'EXIT STATUS' ENVIRONMENT EXAMPLES 'SEE ALSO'; do
+      grep -q "^\.SH \"\?$section\"\?\$" "$man" || fail "$name: $man has no $section section"
+    done
+  fi
 
   if [[ ! -x $KV_BIN/$name ]]; then
     echo "skip: $name is not built in $KV_BIN (static checks only)"
