@@ -203,8 +203,10 @@ asio::awaitable<std::string> Connection::Answer(Frame& request) {
       Result<GetRequest> m = DecodeMessage<GetRequest>(request.body);
       if (!m.ok()) co_return ErrorFrame(id, m.status());
       if (Status s = CheckKey(m->key); !s.ok()) co_return ErrorFrame(id, s);
-      auto get = [engine, key = std::move(m->key)] { return engine->Get(key); };
-      Result<std::optional<std::string>> got = co_await RunOnPool(pool, std::move(get));
+      // Reads run right here on the I/O thread: Engine::Get never waits for a sync or a lock held
+      // across I/O (it reads memtables and mapped tables), and the hop to the pool and back would
+      // cost more than the read itself.
+      Result<std::optional<std::string>> got = engine->Get(m->key);
       if (!got.ok()) {
         context_->logger->error("get failed: {}", got.status().ToString());
         co_return ErrorFrame(id, got.status());

@@ -1,7 +1,8 @@
 // Connection: the node's side of one client connection. Handshake, then a read loop that starts
 // one coroutine per request (so requests on a connection run concurrently and are answered in
-// any order, matched by request id), and a write loop that sends answers in batches. Engine calls
-// run on the engine pool (RunOnPool), never on an I/O thread.
+// any order, matched by request id), and a write loop that sends answers in batches. Engine writes
+// run on the engine pool (RunOnPool), never on an I/O thread, since they wait for a group fsync;
+// reads run inline, since Engine::Get never waits on I/O other than a page of a mapped table.
 //
 // Ownership: shared by its coroutines (shared_from_this); destroyed when the last one ends, which
 // calls on_closed(this). Threads: all state lives on the socket's strand; StopReading and Abort may
