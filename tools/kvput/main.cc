@@ -14,6 +14,7 @@
 #include "libkv/client/client.h"
 #include "libkv/client/exit_code.h"
 #include "libkv/client/node_address.h"
+#include "libkv/client/tool_error.h"
 
 namespace {
 
@@ -36,16 +37,7 @@ kv::Result<std::string> ReadStdin() {
 }
 
 int Fail(const kv::Status& s, bool json) {
-  std::cerr << "kvput: " << s.message() << "\n";
-  if (json) {
-    std::string out = "{\"ok\":false,\"error\":";
-    kv::AppendJsonString(&out, kv::ErrorCodeName(s.code()));
-    out += ",\"message\":";
-    kv::AppendJsonString(&out, kv::IsValidUtf8(s.message()) ? s.message() : "(not UTF-8)");
-    out += "}\n";
-    std::cout << out;
-  }
-  return kv::ToolExitCode(s);
+  return kv::ReportToolError("kvput", s, json);
 }
 
 }  // namespace
