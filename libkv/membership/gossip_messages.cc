@@ -108,7 +108,7 @@ Result<GossipSynMessage> DecodeGossipSyn(std::string_view in) {
   KV_RETURN_IF_ERROR(ConsumeHeader(&in, kGossipSyn));
   GossipSynMessage m;
   std::string_view from;
-  if (!GetLengthPrefixed(&in, &from) || from.size() > kMaxNodeIdBytes) {
+  if (!GetLengthPrefixed(&in, &from) || from.empty() || from.size() > kMaxNodeIdBytes) {
     return Status::Corruption("gossip: bad sender id in SYN");
   }
   m.from = from;
