@@ -34,6 +34,8 @@ struct NodeState {
   std::string address;  // host:port where its gossip and requests are served
   // Grows on every restart: the node's start time in seconds, and above the one it persisted
   // last (NextGeneration). Never reused, so a restart always supersedes the previous life.
+  // At least 1: an ACK asks for an unknown node with the digest (0, 0), and only a newer state
+  // answers it.
   uint64_t generation = 0;
   uint64_t version = 0;  // the owner bumps it every gossip round and on every change
   NodeStatus status = NodeStatus::kNormal;
