@@ -1,0 +1,107 @@
+// MembershipTable: this node's view of the cluster — the gossip state of every node it has heard
+// of (itself included) and, through its PhiAccrualDetector, which of them are up. Gossip is a
+// three-way exchange (Cassandra's): MakeSyn -> the peer's HandleSyn -> HandleAck -> the peer's
+// HandleAck2. Pure: messages and time (monotonic microseconds) are passed in, the node sends what
+// comes back. A plain value, not thread-safe: the node serialises calls (one strand).
+//
+// Only this node changes its own state (BeatHeartbeat, SetStatus); what others say about it is
+// ignored. Any other node's state is replaced by a newer one (generation, version), so a
+// restart's new generation supersedes the previous life; every such replacement is a heartbeat
+// arrival for the detector.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "libkv/base/status.h"
+#include "libkv/membership/gossip_messages.h"
+#include "libkv/membership/node_state.h"
+#include "libkv/membership/phi_accrual.h"
+
+namespace kv {
+
+// What applying a remote state changed, for the node to log and to rebuild its ring on.
+struct StateChange {
+  enum class Kind {
+    kNew,        // a node not known before
+    kRestarted,  // a higher generation
+    kUpdated,    // a higher version of the same generation (a heartbeat, maybe more)
+  };
+  std::string id;
+  Kind kind = Kind::kUpdated;
+  // The parts the ring depends on (address, status, vnodes) differ from before; always true
+  // for kNew.
+  bool ring_changed = false;
+
+  friend bool operator==(const StateChange&, const StateChange&) = default;
+};
+
+struct AckOutcome {
+  GossipAck2Message reply;  // send it to the peer that sent the ACK
+  std::vector<StateChange> changes;
+};
+
+class MembershipTable {
+ public:
+  explicit MembershipTable(NodeState self, PhiAccrualOptions detector_options = {});
+
+  const NodeState& self() const { return states_.at(self_id_); }
+  // Every known node by id, this one included.
+  const std::map<std::string, NodeState, std::less<>>& states() const { return states_; }
+  const NodeState* Find(std::string_view id) const;
+  const PhiAccrualDetector& detector() const { return detector_; }
+
+  // This node's own changes; each bumps its version. Beat once per gossip round, before MakeSyn.
+  void BeatHeartbeat();
+  void SetStatus(NodeStatus status);
+
+  // This node is always up; a node that has left never is; any other when its phi is below the
+  // threshold. A node only known from the membership file is down until heard from.
+  bool IsUp(std::string_view id, uint64_t now_micros) const;
+  double Phi(std::string_view id, uint64_t now_micros) const;
+  // Ids of the other nodes (not left) that are up, and that are down; sorted.
+  std::vector<std::string> LivePeers(uint64_t now_micros) const;
+  std::vector<std::string> UnreachablePeers(uint64_t now_micros) const;
+
+  // Where to send this round's SYN (addresses, no duplicates, never this node's own): a random
+  // live peer; with probability unreachable / (live + 1) also a random unreachable one, so a
+  // node coming back is noticed; and a random seed when no peer is live, or else now and then
+  // (probability seeds / (live + unreachable)) unless the live peer chosen is a seed, so
+  // partitions heal through the seeds (Cassandra's rules). Seeds are addresses (host:port).
+  std::vector<std::string> ChooseGossipTargets(const std::vector<std::string>& seed_addresses,
+                                               std::mt19937_64& rng, uint64_t now_micros) const;
+
+  // The three steps of an exchange. The SYN carries a digest of every known node.
+  GossipSynMessage MakeSyn() const;
+  // Changes nothing: answers with the states newer than the sender's digests (and those the
+  // sender did not mention), and digests of the ones the sender has newer.
+  GossipAckMessage HandleSyn(const GossipSynMessage& syn) const;
+  // Applies the ACK's states; the reply carries the states the ACK asked for, where ours are newer.
+  AckOutcome HandleAck(const GossipAckMessage& ack, uint64_t now_micros);
+  std::vector<StateChange> HandleAck2(const GossipAck2Message& ack2, uint64_t now_micros);
+
+  // Merges states learnt from anywhere; returns what changed.
+  std::vector<StateChange> Apply(const std::vector<NodeState>& states, uint64_t now_micros);
+
+  // Persistence (docs/formats.md, "Gossip", `membership_file`): every known state, this node's
+  // included, with a checksum. On start the node decodes its file, takes its own old generation
+  // for NextGeneration, builds the table with its new self, and calls Restore with the rest.
+  std::string EncodeFile() const;
+  // Corruption for a bad checksum or anything malformed.
+  static Result<std::vector<NodeState>> DecodeFile(std::string_view bytes);
+  // Adds the states of other nodes as known but not heard from: down until gossip shows them a
+  // heartbeat. This node's own entry is ignored.
+  void Restore(const std::vector<NodeState>& states);
+
+ private:
+  std::string self_id_;
+  std::map<std::string, NodeState, std::less<>> states_;
+  PhiAccrualDetector detector_;
+};
+
+}  // namespace kv

@@ -1,0 +1,34 @@
+// Constants of the gossip encodings (node states, digests, SYN/ACK/ACK2 messages, the membership
+// file): docs/formats.md, "Gossip".
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace kv {
+
+// The first byte of every gossip message and of the membership file's body.
+inline constexpr uint8_t kGossipFormatVersion = 1;
+
+// Message kinds (the byte after the format version).
+inline constexpr uint8_t kGossipSyn = 1;
+inline constexpr uint8_t kGossipAck = 2;
+inline constexpr uint8_t kGossipAck2 = 3;
+
+// Smallest encodings, used to check a count against the bytes left before allocating.
+// digest: lp(id) with a 1-byte id (2) + generation (1) + version (1).
+inline constexpr size_t kMinDigestBytes = 4;
+// state: lp(id) (2) + lp(address) (1) + generation (1) + version (1) + status (1) + vnodes (1)
+// + clock id (8).
+inline constexpr size_t kMinNodeStateBytes = 15;
+
+// Sanity bounds a decoder enforces.
+inline constexpr uint32_t kMaxGossipNodes = 4096;
+inline constexpr size_t kMaxNodeIdBytes = 255;
+inline constexpr size_t kMaxNodeAddressBytes = 1024;
+inline constexpr uint32_t kMaxNodeVnodes = 4096;
+
+// The membership file: fixed32 masked CRC-32C of the body, then the body.
+inline constexpr size_t kMembershipFileHeaderBytes = 4;
+
+}  // namespace kv

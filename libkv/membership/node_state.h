@@ -1,0 +1,76 @@
+// NodeState: what gossip says about one node — its name, address, generation, heartbeat version,
+// status and vnode count — and GossipDigest, the (id, generation, version) summary exchanged in a
+// SYN. Plain values; pure functions, any thread.
+//
+// Only the owner of a state changes it, and every change bumps `version` (a heartbeat each
+// gossip round, a status change at once). A state is newer than another of the same id when its
+// (generation, version) is larger, so a restarted node (higher generation, version from 0)
+// replaces everything its previous life said.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "libkv/base/status.h"
+#include "libkv/versioning/vector_clock.h"
+
+namespace kv {
+
+// Issue 6 moves nodes through joining and leaving; a node that has left stays in the tables
+// (as a tombstone would) so old gossip cannot bring it back.
+enum class NodeStatus : uint8_t {
+  kJoining = 0,
+  kNormal = 1,
+  kLeaving = 2,
+  kLeft = 3,
+};
+
+std::string_view NodeStatusName(NodeStatus status);  // "joining", "normal", ...
+
+struct NodeState {
+  std::string id;       // the node's name (--id); unique in the cluster, 1..255 bytes
+  std::string address;  // host:port where its gossip and requests are served
+  // Grows on every restart: the node's start time in seconds, and above the one it persisted
+  // last (NextGeneration). Never reused, so a restart always supersedes the previous life.
+  // At least 1: an ACK asks for an unknown node with the digest (0, 0), and only a newer state
+  // answers it.
+  uint64_t generation = 0;
+  uint64_t version = 0;  // the owner bumps it every gossip round and on every change
+  NodeStatus status = NodeStatus::kNormal;
+  uint32_t vnodes = 0;   // its ring tokens are VnodeTokens(id, vnodes) (libkv/ring)
+  ClockId clock_id = 0;  // its vector-clock identity (libkv/versioning), for kvring to show
+
+  friend bool operator==(const NodeState&, const NodeState&) = default;
+};
+
+struct GossipDigest {
+  std::string id;
+  uint64_t generation = 0;
+  uint64_t version = 0;
+
+  friend bool operator==(const GossipDigest&, const GossipDigest&) = default;
+};
+
+GossipDigest DigestOf(const NodeState& state);
+
+// Orders (generation, version) pairs: negative, zero or positive as a is older, the same, newer.
+int CompareVersions(uint64_t a_generation, uint64_t a_version, uint64_t b_generation,
+                    uint64_t b_version);
+inline bool IsNewer(const NodeState& a, const NodeState& b) {
+  return CompareVersions(a.generation, a.version, b.generation, b.version) > 0;
+}
+
+// The generation for a node starting now: its start time in seconds, but always above the one it
+// persisted in its previous life (a clock stepped back must not make the restart look older).
+uint64_t NextGeneration(uint64_t now_seconds, std::optional<uint64_t> persisted_generation);
+
+// docs/formats.md, "Gossip" (`node_state`, `digest`). Append to `dst`; Consume reads one from
+// the front of `in` and advances it; Corruption on anything malformed, never a crash.
+void AppendNodeState(std::string* dst, const NodeState& state);
+Result<NodeState> ConsumeNodeState(std::string_view* in);
+void AppendDigest(std::string* dst, const GossipDigest& digest);
+Result<GossipDigest> ConsumeDigest(std::string_view* in);
+
+}  // namespace kv
