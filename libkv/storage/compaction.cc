@@ -8,7 +8,7 @@ namespace kv {
 namespace {
 
 uint64_t SizeOf(const TableSet& set, size_t i) {
-  return std::max<uint64_t>(set.runs[i]->meta.props.file_bytes, 1);
+  return std::max<uint64_t>(set.runs[i]->bytes(), 1);
 }
 
 CompactionPick Window(const TableSet& set, size_t first, size_t count) {
@@ -40,26 +40,53 @@ std::optional<CompactionPick> PickCompaction(const TableSet& set) {
 
 std::optional<CompactionPick> PickFullCompaction(const TableSet& set) {
   if (set.runs.empty()) return std::nullopt;
-  if (set.runs.size() == 1 && set.runs[0]->meta.props.tombstones == 0) return std::nullopt;
-  return Window(set, 0, set.runs.size());
+  const SortedRun& only = *set.runs[0];
+  // One run without tombstones in as few files as its size needs: nothing to gain.
+  if (set.runs.size() == 1 && only.tombstones() == 0 &&
+      only.tables.size() <= 1 + only.bytes() / kTargetFileBytes)
+    return std::nullopt;
+  CompactionPick pick = Window(set, 0, set.runs.size());
+  pick.full = true;
+  return pick;
 }
 
-Result<std::optional<LiveTable>> RunCompaction(const CompactionPick& pick,
-                                               const TableBuildSpec& spec,
-                                               const CanPurgeTombstone& can_purge) {
+Result<CompactionOutput> RunCompaction(const CompactionPick& pick, const TableBuildSpec& spec,
+                                       const CanPurgeTombstone& can_purge,
+                                       const std::function<uint64_t()>& new_number) {
+  CompactionOutput out;
+  if (!pick.full) {
+    std::vector<std::shared_ptr<const LiveTable>> all;
+    for (const auto& run : pick.inputs)
+      all.insert(all.end(), run->tables.begin(), run->tables.end());
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+      return a->meta.props.smallest_key < b->meta.props.smallest_key;
+    });
+    bool disjoint = true;
+    for (size_t i = 1; i < all.size() && disjoint; i++)
+      disjoint = all[i - 1]->meta.props.largest_key < all[i]->meta.props.smallest_key;
+    if (disjoint) {
+      out.run.tables = std::move(all);
+      out.moved = true;
+      return out;
+    }
+  }
   std::vector<std::unique_ptr<Iterator>> children;
-  for (const auto& t : pick.inputs) children.push_back(t->reader->NewIterator());
+  for (const auto& run : pick.inputs) children.push_back(NewRunIterator(run));
   auto merged = NewMergingIterator(std::move(children));
   merged->SeekToFirst();
   auto keep = [&](const EntryView& e) {
     if (e.kind != EntryKind::kTombstone || !pick.includes_oldest) return true;
     return can_purge && !can_purge(e.key, e.seq);
   };
-  return BuildTable(spec, merged.get(), keep);
+  TableBuildSpec split = spec;
+  split.max_file_bytes = kTargetFileBytes;
+  KV_ASSIGN_OR_RETURN(auto tables, BuildTables(split, merged.get(), keep, new_number));
+  for (auto& t : tables) out.run.tables.push_back(std::make_shared<const LiveTable>(std::move(t)));
+  return out;
 }
 
 Result<TableSet> ReplaceRuns(const TableSet& current, const CompactionPick& pick,
-                             const std::optional<LiveTable>& output) {
+                             const SortedRun& output) {
   auto start = std::find(current.runs.begin(), current.runs.end(), pick.inputs.front());
   if (start == current.runs.end() ||
       static_cast<size_t>(current.runs.end() - start) < pick.inputs.size() ||
@@ -67,7 +94,7 @@ Result<TableSet> ReplaceRuns(const TableSet& current, const CompactionPick& pick
     return Status::Corruption("compaction inputs are no longer adjacent runs of the live set");
   TableSet next;
   next.runs.assign(current.runs.begin(), start);
-  if (output) next.runs.push_back(std::make_shared<const LiveTable>(*output));
+  if (!output.tables.empty()) next.runs.push_back(std::make_shared<const SortedRun>(output));
   next.runs.insert(next.runs.end(), start + static_cast<ptrdiff_t>(pick.inputs.size()),
                    current.runs.end());
   return next;

@@ -36,7 +36,12 @@ Status EngineImpl::WriteManifestFor(const TableSet& tables, uint64_t log_number)
     state.last_sequence = visible_seq_;
   }
   state.log_number = log_number;
-  for (const auto& t : tables.runs) state.tables.push_back(t->meta);
+  for (size_t r = 0; r < tables.runs.size(); r++) {
+    for (const auto& t : tables.runs[r]->tables) {
+      state.tables.push_back(t->meta);
+      state.tables.back().run = static_cast<uint32_t>(r);
+    }
+  }
   KV_RETURN_IF_ERROR(WriteManifest(env_, dir_, state, number, manifest_number_));
   manifest_number_ = number;
   manifest_log_number_ = log_number;
@@ -66,7 +71,9 @@ Status EngineImpl::FlushOldestImmutable(std::shared_ptr<MemTable> imm, uint64_t 
   uint64_t log_number;
   {
     std::lock_guard lock(mu_);
-    next.runs.push_back(std::make_shared<const LiveTable>(std::move(table)));
+    auto run = std::make_shared<SortedRun>();
+    run->tables.push_back(std::make_shared<const LiveTable>(std::move(table)));
+    next.runs.push_back(std::move(run));
     next.runs.insert(next.runs.end(), tables_->runs.begin(), tables_->runs.end());
     // The oldest log still needed is the next memtable's.
     log_number = imms_.size() >= 2 ? imms_[imms_.size() - 2]->log_number() : mem_->log_number();
@@ -115,15 +122,16 @@ void EngineImpl::CompactionLoop() {
 }
 
 Status EngineImpl::CompactOnce(const CompactionPick& pick) {
-  uint64_t number;
-  {
-    std::lock_guard lock(mu_);
-    number = next_file_++;
-  }
   uint32_t level = 0;
-  for (const auto& t : pick.inputs) level = std::max(level, t->meta.level + 1);
-  const TableBuildSpec spec = BuildSpec(number, level);
-  KV_ASSIGN_OR_RETURN(auto output, RunCompaction(pick, spec, options_.can_purge_tombstone));
+  for (const auto& run : pick.inputs)
+    for (const auto& t : run->tables) level = std::max(level, t->meta.level + 1);
+  const TableBuildSpec spec = BuildSpec(0, level);
+  auto new_number = [this] {
+    std::lock_guard lock(mu_);
+    return next_file_++;
+  };
+  KV_ASSIGN_OR_RETURN(CompactionOutput output,
+                      RunCompaction(pick, spec, options_.can_purge_tombstone, new_number));
   {
     std::lock_guard manifest_lock(manifest_mu_);
     std::shared_ptr<const TableSet> current;
@@ -131,17 +139,20 @@ Status EngineImpl::CompactOnce(const CompactionPick& pick) {
       std::lock_guard lock(mu_);
       current = tables_;
     }
-    KV_ASSIGN_OR_RETURN(TableSet next, ReplaceRuns(*current, pick, output));
+    KV_ASSIGN_OR_RETURN(TableSet next, ReplaceRuns(*current, pick, output.run));
     KV_RETURN_IF_ERROR(WriteManifestFor(next, manifest_log_number_));
     std::lock_guard lock(mu_);
     tables_ = std::make_shared<const TableSet>(std::move(next));
     PublishViewLocked();
   }
   compactions_.fetch_add(1, std::memory_order_relaxed);
+  if (output.moved) return Status::Ok();  // the input tables live on in the output run
   // Readers that still hold the inputs keep reading them through their open files.
-  for (const auto& t : pick.inputs) {
-    Status s = env_->RemoveFile(TableFileName(dir_, t->meta.number));
-    if (!s.ok() && !s.Is(ErrorCode::kNotFound)) return s;
+  for (const auto& run : pick.inputs) {
+    for (const auto& t : run->tables) {
+      Status s = env_->RemoveFile(TableFileName(dir_, t->meta.number));
+      if (!s.ok() && !s.Is(ErrorCode::kNotFound)) return s;
+    }
   }
   return Status::Ok();
 }

@@ -110,7 +110,7 @@ EngineStats EngineImpl::stats() const {
     std::lock_guard lock(mu_);
     st.memtable_bytes = mem_->ApproximateBytes();
     st.immutable_memtables = imms_.size();
-    st.tables = tables_->runs.size();
+    st.tables = tables_->table_count();
     st.table_bytes = tables_->total_bytes();
     st.last_sequence = visible_seq_;
   }

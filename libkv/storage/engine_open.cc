@@ -70,6 +70,7 @@ Status EngineImpl::Recover() {
   last_seq_ = state.last_sequence;
 
   auto tables = std::make_shared<TableSet>();
+  std::vector<std::shared_ptr<SortedRun>> runs;
   for (const ManifestTable& m : state.tables) {
     const std::string path = TableFileName(dir_, m.number);
     auto reader = TableReader::Open(env_, path, table_read_options_);
@@ -79,8 +80,12 @@ Status EngineImpl::Recover() {
         return Status::Corruption(fmt::format("table {} named by the manifest is missing", path));
       return s.WithContext(fmt::format("opening table {}", path));
     }
-    tables->runs.push_back(std::make_shared<const LiveTable>(LiveTable{m, std::move(*reader)}));
+    // DecodeManifest checked that runs come in order, each number once: m.run is the last run
+    // here or the next one.
+    if (runs.size() <= m.run) runs.push_back(std::make_shared<SortedRun>());
+    runs.back()->tables.push_back(std::make_shared<const LiveTable>(m, std::move(*reader)));
   }
+  tables->runs.assign(runs.begin(), runs.end());
 
   std::sort(logs.begin(), logs.end());
   auto recovered = std::make_shared<MemTable>(0, options_.memtable_bytes);
@@ -103,7 +108,9 @@ Status EngineImpl::Recover() {
   if (!recovered->empty()) {
     const TableBuildSpec spec = BuildSpec(next_file_++, 0);
     KV_ASSIGN_OR_RETURN(LiveTable table, FlushMemTable(spec, *recovered));
-    tables->runs.insert(tables->runs.begin(), std::make_shared<const LiveTable>(std::move(table)));
+    auto run = std::make_shared<SortedRun>();
+    run->tables.push_back(std::make_shared<const LiveTable>(std::move(table)));
+    tables->runs.insert(tables->runs.begin(), std::move(run));
   }
   recovered.reset();
   visible_seq_ = last_seq_;
@@ -129,7 +136,8 @@ Status EngineImpl::Recover() {
 Status EngineImpl::RemoveObsoleteFiles() {
   KV_ASSIGN_OR_RETURN(auto names, env_->GetChildren(dir_));
   std::vector<uint64_t> live;
-  for (const auto& t : tables_->runs) live.push_back(t->meta.number);
+  for (const auto& run : tables_->runs)
+    for (const auto& t : run->tables) live.push_back(t->meta.number);
   for (const auto& name : names) {
     uint64_t n = 0;
     bool obsolete = false;

@@ -25,6 +25,10 @@ Result<std::optional<LiveTable>> BuildTable(const TableBuildSpec& spec, Iterator
     }
     Status s = writer->Add(e);
     if (!s.ok()) return s.WithContext(fmt::format("writing table {}", tmp));
+    if (spec.max_file_bytes > 0 && writer->FileSize() >= spec.max_file_bytes) {
+      source->Next();  // the rest goes to the next table
+      break;
+    }
   }
   KV_RETURN_IF_ERROR(source->status());
   if (!writer) return std::optional<LiveTable>();
@@ -32,12 +36,27 @@ Result<std::optional<LiveTable>> BuildTable(const TableBuildSpec& spec, Iterator
   writer.reset();
   KV_RETURN_IF_ERROR(spec.env->RenameFile(tmp, path));
   KV_RETURN_IF_ERROR(spec.env->SyncDir(spec.dir));
-  LiveTable table;
-  table.meta.number = spec.number;
-  table.meta.level = spec.level;
-  table.meta.props = std::move(props);
-  KV_ASSIGN_OR_RETURN(table.reader, TableReader::Open(spec.env, path, spec.read_options));
-  return std::optional<LiveTable>(std::move(table));
+  ManifestTable meta;
+  meta.number = spec.number;
+  meta.level = spec.level;
+  meta.props = std::move(props);
+  KV_ASSIGN_OR_RETURN(auto reader, TableReader::Open(spec.env, path, spec.read_options));
+  return std::optional<LiveTable>(LiveTable(std::move(meta), std::move(reader)));
+}
+
+Result<std::vector<LiveTable>> BuildTables(const TableBuildSpec& spec, Iterator* source,
+                                           const std::function<bool(const EntryView&)>& keep,
+                                           const std::function<uint64_t()>& new_number) {
+  std::vector<LiveTable> out;
+  while (source->Valid()) {
+    TableBuildSpec one = spec;
+    one.number = new_number();
+    KV_ASSIGN_OR_RETURN(auto table, BuildTable(one, source, keep));
+    if (!table) break;
+    out.push_back(std::move(*table));
+  }
+  KV_RETURN_IF_ERROR(source->status());
+  return out;
 }
 
 Result<LiveTable> FlushMemTable(const TableBuildSpec& spec, const MemTable& mem) {

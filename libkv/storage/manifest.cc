@@ -56,13 +56,21 @@ Result<ManifestState> Decode(std::string_view contents, const std::string& path,
     } else if (t == RecordType::kTable) {
       ManifestTable m;
       std::string_view smallest, largest;
-      if (!GetVarint64(&p, &m.number) || !GetVarint32(&p, &m.level) ||
+      if (!GetVarint64(&p, &m.number) || !GetVarint32(&p, &m.level) || !GetVarint32(&p, &m.run) ||
           !GetLengthPrefixed(&p, &smallest) || !GetLengthPrefixed(&p, &largest) ||
           !GetVarint64(&p, &m.props.smallest_seq) || !GetVarint64(&p, &m.props.largest_seq) ||
           !GetVarint64(&p, &m.props.file_bytes) || !GetVarint64(&p, &m.props.entries) ||
           !GetVarint64(&p, &m.props.tombstones) || !p.empty())
         return bad("table record does not parse");
       if (m.number >= state.next_file) return bad("table number not below next file number");
+      if (!state.tables.empty()) {
+        const ManifestTable& prev = state.tables.back();
+        if (m.run < prev.run || m.run > prev.run + 1) return bad("runs out of order");
+        if (m.run == prev.run && !(prev.props.largest_key < std::string_view(smallest)))
+          return bad("tables of one run overlap or are out of key order");
+      } else if (m.run != 0) {
+        return bad("the first table is not in run 0");
+      }
       m.props.smallest_key = std::string(smallest);
       m.props.largest_key = std::string(largest);
       state.tables.push_back(std::move(m));
@@ -93,6 +101,7 @@ std::string EncodeManifest(const ManifestState& state) {
     p.clear();
     PutVarint64(&p, m.number);
     PutVarint32(&p, m.level);
+    PutVarint32(&p, m.run);
     PutLengthPrefixed(&p, m.props.smallest_key);
     PutLengthPrefixed(&p, m.props.largest_key);
     PutVarint64(&p, m.props.smallest_seq);

@@ -25,6 +25,9 @@ struct ManifestTable {
   // How many compactions the data went through (0: a flushed memtable). The size-tiered
   // compaction orders runs by age, not by this; it is kept for inspection.
   uint32_t level = 0;
+  // Which sorted run the table belongs to: 0 is the newest run. Within a run tables are in key
+  // order with disjoint ranges.
+  uint32_t run = 0;
   TableProperties props;
 };
 
@@ -33,7 +36,7 @@ struct ManifestState {
   SequenceNumber last_sequence = 0;
   // Commit logs numbered below this are flushed into tables and no longer needed.
   uint64_t log_number = 0;
-  std::vector<ManifestTable> tables;  // newest data first
+  std::vector<ManifestTable> tables;  // by run (newest first), then by key
 };
 
 std::string EncodeManifest(const ManifestState& state);

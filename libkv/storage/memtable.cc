@@ -1,7 +1,9 @@
 #include "libkv/storage/memtable.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
+#include <utility>
 
 #include "libkv/base/hash.h"
 
@@ -15,16 +17,32 @@ struct MemTable::Version {
   const char* value() const { return reinterpret_cast<const char*>(this + 1); }
 };
 
+// Layout in the arena, so that a skiplist step touches as few cache lines as it can:
+//   newest | key_size | height | next_[0..height-1] | key bytes | (pad to 8) | HashLink
+// A search reads key_size, one next_ and the key, which sit together; the hash chain's fields
+// are only read by hash lookups and go last.
 struct MemTable::Node {
+  struct HashLink {
+    Node* next;  // set before the node is published, never changed
+    uint64_t hash;
+  };
+
   std::atomic<const Version*> newest;
   uint32_t key_size;
-  const char* key_data;
-  uint64_t hash;
-  Node* hash_next;  // set before the node is published, never changed
-  // Flexible array: next_[0..height-1], allocated with the node.
-  std::atomic<Node*> next_[1];
+  uint32_t height;
+  std::atomic<Node*> next_[1];  // really next_[height]
 
-  std::string_view key() const { return {key_data, key_size}; }
+  const char* key_data() const { return reinterpret_cast<const char*>(&next_[height]); }
+  std::string_view key() const { return {key_data(), key_size}; }
+  static size_t LinkOffset(uint32_t height, size_t key_size) {
+    const size_t end = offsetof(Node, next_) + sizeof(std::atomic<Node*>) * height + key_size;
+    return (end + 7) & ~size_t{7};
+  }
+  const HashLink* link() const {
+    return reinterpret_cast<const HashLink*>(reinterpret_cast<const char*>(this) +
+                                             LinkOffset(height, key_size));
+  }
+  HashLink* link() { return const_cast<HashLink*>(std::as_const(*this).link()); }
   Node* Next(int level) const { return next_[level].load(std::memory_order_acquire); }
   void SetNext(int level, Node* n) { next_[level].store(n, std::memory_order_release); }
   Node* NextRelaxed(int level) const { return next_[level].load(std::memory_order_relaxed); }
@@ -67,24 +85,22 @@ MemTable::MemTable(uint64_t log_number, size_t expected_bytes)
 }
 
 MemTable::Node* MemTable::NewNode(std::string_view key, int height) {
-  const size_t bytes = sizeof(Node) + sizeof(std::atomic<Node*>) * (height - 1) + key.size();
-  char* mem = arena_.Allocate(bytes);
+  const size_t link = Node::LinkOffset(static_cast<uint32_t>(height), key.size());
+  char* mem = arena_.Allocate(link + sizeof(Node::HashLink));
   Node* n = new (mem) Node;
   for (int i = 1; i < height; i++) new (&n->next_[i]) std::atomic<Node*>(nullptr);
-  char* key_copy = mem + bytes - key.size();
-  if (!key.empty()) std::memcpy(key_copy, key.data(), key.size());
+  n->height = static_cast<uint32_t>(height);
   n->key_size = static_cast<uint32_t>(key.size());
-  n->key_data = key_copy;
+  if (!key.empty()) std::memcpy(const_cast<char*>(n->key_data()), key.data(), key.size());
   n->newest.store(nullptr, std::memory_order_relaxed);
-  n->hash = 0;
-  n->hash_next = nullptr;
+  new (mem + link) Node::HashLink{nullptr, 0};
   return n;
 }
 
 MemTable::Node* MemTable::FindInHash(std::string_view key, uint64_t hash) const {
   Node* n = buckets_[hash & bucket_mask_].load(std::memory_order_acquire);
-  for (; n != nullptr; n = n->hash_next) {
-    if (n->hash == hash && n->key() == key) return n;
+  for (; n != nullptr; n = n->link()->next) {
+    if (n->link()->hash == hash && n->key() == key) return n;
   }
   return nullptr;
 }
@@ -146,8 +162,8 @@ void MemTable::Add(SequenceNumber seq, EntryKind kind, std::string_view key,
   }
   Node* x = NewNode(key, height);
   x->newest.store(v, std::memory_order_relaxed);
-  x->hash = hash;
-  x->hash_next = bucket.load(std::memory_order_relaxed);
+  x->link()->hash = hash;
+  x->link()->next = bucket.load(std::memory_order_relaxed);
   for (int i = 0; i < height; i++) {
     x->SetNextRelaxed(i, prev[i]->NextRelaxed(i));
     prev[i]->SetNext(i, x);  // publishes the node (and its version) to readers

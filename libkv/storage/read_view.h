@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "libkv/base/status.h"
@@ -22,15 +23,31 @@ namespace kv {
 
 // A table in the live set: its manifest entry and its open reader.
 struct LiveTable {
+  LiveTable() = default;
+  LiveTable(ManifestTable m, std::shared_ptr<TableReader> r)
+      : meta(std::move(m)), reader(std::move(r)), has_filter(reader->bloom().bits > 0) {}
   ManifestTable meta;
   std::shared_ptr<TableReader> reader;
+  bool has_filter = false;  // for counting bloom false positives honestly
+};
+
+// A sorted run: tables in ascending key order with disjoint key ranges, so a key is in at most
+// one of them. A flush makes a run of one table; a compaction writes a run split into files of
+// a bounded size, or (when its inputs do not overlap) just puts the input tables side by side.
+struct SortedRun {
+  std::vector<std::shared_ptr<const LiveTable>> tables;
+  uint64_t bytes() const;
+  uint64_t tombstones() const;
+  // The one table whose key range holds key, or null.
+  const LiveTable* TableFor(std::string_view key) const;
 };
 
 // The live tables as sorted runs, newest data first: every entry of runs[i] is newer than every
 // entry of runs[i+1] (flushes add at the front; compaction replaces neighbours by their merge).
 struct TableSet {
-  std::vector<std::shared_ptr<const LiveTable>> runs;
+  std::vector<std::shared_ptr<const SortedRun>> runs;
   uint64_t total_bytes() const;
+  uint64_t table_count() const;
 };
 
 struct ReadView {
@@ -49,6 +66,9 @@ struct ReadCounters {
 // I/O) is returned, never skipped: an older table could otherwise answer with stale data.
 Result<std::optional<std::string>> ReadKey(const ReadView& view, std::string_view key,
                                            ReadCounters* counters);
+
+// The entries of a run in key order. Pins the run's tables.
+std::unique_ptr<Iterator> NewRunIterator(std::shared_ptr<const SortedRun> run);
 
 // Every source of the view merged (newest version per key, tombstones included), showing
 // memtable versions with seq <= snapshot. Pins the view's memtables and tables.

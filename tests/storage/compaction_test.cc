@@ -22,6 +22,12 @@ struct Write {
   std::string value;
 };
 
+std::shared_ptr<const SortedRun> RunOf(std::vector<std::shared_ptr<const LiveTable>> tables) {
+  auto run = std::make_shared<SortedRun>();
+  run->tables = std::move(tables);
+  return run;
+}
+
 std::shared_ptr<const LiveTable> MakeTable(Env* env, uint64_t number,
                                            const std::vector<Write>& writes) {
   MemTable mem;
@@ -41,7 +47,7 @@ TableSet Sizes(std::initializer_list<uint64_t> sizes) {
     LiveTable t;
     t.meta.number = n++;
     t.meta.props.file_bytes = s;
-    set.runs.push_back(std::make_shared<const LiveTable>(t));
+    set.runs.push_back(RunOf({std::make_shared<const LiveTable>(t)}));
   }
   return set;
 }
@@ -85,15 +91,15 @@ TEST_CASE("compaction: under a steady stream of flushes the run count stays boun
     LiveTable t;
     t.meta.number = next++;
     t.meta.props.file_bytes = kFlush;
-    set.runs.insert(set.runs.begin(), std::make_shared<const LiveTable>(t));
+    set.runs.insert(set.runs.begin(), RunOf({std::make_shared<const LiveTable>(t)}));
     written += kFlush;
     most_runs = std::max(most_runs, set.runs.size());
     while (auto pick = PickCompaction(set)) {
       LiveTable out;
       out.meta.number = next++;
-      for (const auto& in : pick->inputs) out.meta.props.file_bytes += in->meta.props.file_bytes;
+      for (const auto& in : pick->inputs) out.meta.props.file_bytes += in->bytes();
       rewritten += out.meta.props.file_bytes;
-      set = *ReplaceRuns(set, *pick, out);
+      set = *ReplaceRuns(set, *pick, *RunOf({std::make_shared<const LiveTable>(out)}));
     }
   }
   MESSAGE(
@@ -109,32 +115,36 @@ TEST_CASE("compaction: under a steady stream of flushes the run count stays boun
 TEST_CASE("compaction: merge keeps the newest version and purges tombstones only when allowed") {
   auto env = NewMemEnv();
   // Newest run first.
-  auto newer = MakeTable(env.get(), 3,
-                         {{10, EntryKind::kValue, "a", "a-new"},
-                          {11, EntryKind::kTombstone, "b", ""},
-                          {12, EntryKind::kTombstone, "z", ""}});
-  auto older = MakeTable(env.get(), 2,
-                         {{1, EntryKind::kValue, "a", "a-old"},
-                          {2, EntryKind::kValue, "b", "b-old"},
-                          {3, EntryKind::kValue, "c", "c-old"}});
-  auto oldest = MakeTable(env.get(), 1, {{0, EntryKind::kValue, "z", "z-oldest"}});
+  auto newer_table = MakeTable(env.get(), 3,
+                               {{10, EntryKind::kValue, "a", "a-new"},
+                                {11, EntryKind::kTombstone, "b", ""},
+                                {12, EntryKind::kTombstone, "z", ""}});
+  auto older_table = MakeTable(env.get(), 2,
+                               {{1, EntryKind::kValue, "a", "a-old"},
+                                {2, EntryKind::kValue, "b", "b-old"},
+                                {3, EntryKind::kValue, "c", "c-old"}});
+  auto oldest_table = MakeTable(env.get(), 1, {{0, EntryKind::kValue, "z", "z-oldest"}});
+  auto newer = RunOf({newer_table});
+  auto older = RunOf({older_table});
+  auto oldest = RunOf({oldest_table});
   TableSet set;
   set.runs = {newer, older, oldest};
 
   auto collect = [&](const CompactionPick& pick, const CanPurgeTombstone& purge, uint64_t number) {
-    TableBuildSpec spec{env.get(), "/c", number, 1, TableOptions{}, {}};
-    auto out = RunCompaction(pick, spec, purge);
+    TableBuildSpec spec{env.get(), "/c", 0, 1, TableOptions{}, {}};
+    auto out = RunCompaction(pick, spec, purge, [&] { return number++; });
     REQUIRE(out.ok());
+    CHECK_FALSE(out->moved);
     std::map<std::string, std::pair<EntryKind, std::string>> got;
-    if (!out->has_value()) return got;
-    auto it = (*out)->reader->NewIterator();
+    if (out->run.tables.empty()) return got;
+    auto it = NewRunIterator(std::make_shared<const SortedRun>(out->run));
     for (it->SeekToFirst(); it->Valid(); it->Next())
       got[std::string(it->entry().key)] = {it->entry().kind, std::string(it->entry().value)};
     return got;
   };
 
   // Not the oldest run: tombstones stay (z's tombstone must keep hiding z-oldest).
-  CompactionPick partial{0, {newer, older}, false};
+  CompactionPick partial{0, {newer, older}, false, false};
   auto got = collect(partial, nullptr, 10);
   CHECK(got.size() == 4);
   CHECK(got["a"].second == "a-new");
@@ -156,14 +166,52 @@ TEST_CASE("compaction: merge keeps the newest version and purges tombstones only
   CHECK(got["b"].first == EntryKind::kTombstone);
 
   // Replacing the runs keeps the order around them.
-  LiveTable output;
-  output.meta.number = 99;
-  auto replaced = ReplaceRuns(set, partial, output);
+  auto output = RunOf({newer_table});
+  auto replaced = ReplaceRuns(set, partial, *output);
   REQUIRE(replaced.ok());
   REQUIRE(replaced->runs.size() == 2);
-  CHECK(replaced->runs[0]->meta.number == 99);
+  CHECK(replaced->runs[0]->tables[0] == newer_table);
   CHECK(replaced->runs[1] == oldest);
-  CHECK_FALSE(ReplaceRuns(*replaced, partial, output).ok());
+  CHECK_FALSE(ReplaceRuns(*replaced, partial, *output).ok());
+}
+
+TEST_CASE("compaction: runs whose tables do not overlap are moved, not rewritten") {
+  auto env = NewMemEnv();
+  auto t1 =
+      MakeTable(env.get(), 1, {{1, EntryKind::kValue, "a", "1"}, {2, EntryKind::kValue, "b", "2"}});
+  auto t2 =
+      MakeTable(env.get(), 2, {{3, EntryKind::kValue, "c", "3"}, {4, EntryKind::kValue, "d", "4"}});
+  auto t3 = MakeTable(env.get(), 3, {{5, EntryKind::kValue, "e", "5"}});
+  TableSet set;
+  set.runs = {RunOf({t3}), RunOf({t2}), RunOf({t1})};
+  CompactionPick pick{0, set.runs, true, false};
+  TableBuildSpec spec{env.get(), "/c", 0, 1, TableOptions{}, {}};
+  uint64_t number = 10;
+  auto out = RunCompaction(pick, spec, nullptr, [&] { return number++; });
+  REQUIRE(out.ok());
+  CHECK(out->moved);
+  CHECK(number == 10);  // no table written
+  REQUIRE(out->run.tables.size() == 3);
+  CHECK(out->run.tables[0] == t1);
+  CHECK(out->run.tables[2] == t3);
+  // The run reads like one table: point lookups and a scan across the files.
+  auto run = std::make_shared<const SortedRun>(out->run);
+  CHECK(run->TableFor("c") == t2.get());
+  CHECK(run->TableFor("bb") == nullptr);
+  CHECK(run->TableFor("z") == nullptr);
+  std::string keys;
+  auto it = NewRunIterator(run);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) keys += it->entry().key;
+  CHECK(keys == "abcde");
+  it->Seek("bb");
+  REQUIRE(it->Valid());
+  CHECK(it->entry().key == "c");
+  // A full compaction rewrites (to purge tombstones) even when nothing overlaps.
+  pick.full = true;
+  out = RunCompaction(pick, spec, nullptr, [&] { return number++; });
+  REQUIRE(out.ok());
+  CHECK_FALSE(out->moved);
+  CHECK(out->run.tables.size() == 1);
 }
 
 TEST_CASE("merging iterator: newest version per key, in order, with Seek") {

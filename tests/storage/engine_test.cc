@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -143,6 +144,59 @@ TEST_CASE("engine: an iterator sees the store as of its creation") {
     seen.push_back(std::string(it->entry().key) + "=" + std::string(it->entry().value));
   CHECK(it->status().ok());
   CHECK(seen == std::vector<std::string>{"a=1", "b=2", "c=3"});
+}
+
+TEST_CASE("engine: sequential flushes are compacted by moving tables, and reopen keeps runs") {
+  auto env = NewMemEnv();
+  auto o = MemOptions(env.get());
+  int key = 0;
+  {
+    auto e = MustOpen(o);
+    for (int flush = 0; flush < 6; flush++) {
+      for (int i = 0; i < 100; i++) REQUIRE(e->Put(fmt::format("{:08}", key++), "v").ok());
+      REQUIRE(e->Flush().ok());
+    }
+    // Four runs trigger a compaction; wait for it (no deadline: it is a background thread).
+    while (e->stats().compactions == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    // Moved, not merged: still one table per flush.
+    CHECK(e->stats().tables == 6);
+  }
+  auto e = MustOpen(o);
+  CHECK(e->stats().tables == 6);
+  for (int k = 0; k < key; k++) REQUIRE(MustGet(e.get(), fmt::format("{:08}", k)) == "v");
+  auto it = e->NewIterator();
+  int n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next(), n++)
+    REQUIRE(it->entry().key == fmt::format("{:08}", n));
+  CHECK(n == key);
+  REQUIRE(e->CompactAll().ok());
+  CHECK(e->stats().tables == 1);
+  CHECK(MustGet(e.get(), "00000599") == "v");
+}
+
+TEST_CASE("engine: bloom figures count what the filters did, and nothing without filters") {
+  for (int bits : {10, 0}) {
+    auto env = NewMemEnv();
+    auto o = MemOptions(env.get());
+    o.table.bloom_bits_per_key = bits;
+    o.memtable_bytes = 1 << 20;  // one table: one probe per Get
+    auto e = MustOpen(o);
+    for (int i = 0; i < 1000; i++) REQUIRE(e->Put(fmt::format("present{}", i), "v").ok());
+    REQUIRE(e->Flush().ok());
+    for (int i = 0; i < 1000; i++)
+      CHECK(MustGet(e.get(), fmt::format("present{}x", i)) == std::nullopt);
+    const EngineStats st = e->stats();
+    CAPTURE(bits);
+    if (bits > 0) {
+      // A few absent keys sort past the table's largest key: the range check skips those.
+      CHECK(st.bloom_skips + st.bloom_false_positives <= 1000);
+      CHECK(st.bloom_skips + st.bloom_false_positives >= 990);
+      CHECK(st.bloom_false_positives < 100);
+    } else {
+      CHECK(st.bloom_skips == 0);
+      CHECK(st.bloom_false_positives == 0);
+    }
+  }
 }
 
 TEST_CASE("engine: sync modes parse and print") {

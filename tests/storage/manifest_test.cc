@@ -20,6 +20,7 @@ ManifestState SampleState() {
     ManifestTable t;
     t.number = n;
     t.level = static_cast<uint32_t>(n % 3);
+    t.run = static_cast<uint32_t>(s.tables.size());
     t.props.smallest_key = fmt::format("a{}", n);
     t.props.largest_key = fmt::format("z{}", n);
     t.props.smallest_seq = n;
@@ -40,6 +41,7 @@ void CheckSame(const ManifestState& a, const ManifestState& b) {
   for (size_t i = 0; i < a.tables.size(); i++) {
     CHECK(a.tables[i].number == b.tables[i].number);
     CHECK(a.tables[i].level == b.tables[i].level);
+    CHECK(a.tables[i].run == b.tables[i].run);
     CHECK(a.tables[i].props.smallest_key == b.tables[i].props.smallest_key);
     CHECK(a.tables[i].props.largest_key == b.tables[i].props.largest_key);
     CHECK(a.tables[i].props.smallest_seq == b.tables[i].props.smallest_seq);
