@@ -183,7 +183,7 @@ asio::awaitable<Status> AsyncClient::Put(std::string key, std::string value) {
   if (Status s = CheckKeyAndValue(key, value); !s.ok()) co_return s;
   const uint64_t id = next_request_id_++;
   std::string frame =
-      EncodeMessageFrame(PutRequest{.key = std::move(key), .value = std::move(value)}, id);
+      EncodeMessageFrame(PutRequest{.key = std::move(key), .value = std::move(value), .context = {}, .w = 0, .forwarded = false}, id);
   Result<Frame> answer = co_await Call(std::move(frame), id, true);
   if (!answer.ok()) co_return answer.status();
   if (answer->type != wire::MessageType::kPutResponse)
@@ -195,7 +195,7 @@ asio::awaitable<Status> AsyncClient::Put(std::string key, std::string value) {
 asio::awaitable<Status> AsyncClient::Delete(std::string key) {
   if (Status s = CheckKey(key); !s.ok()) co_return s;
   const uint64_t id = next_request_id_++;
-  std::string frame = EncodeMessageFrame(DeleteRequest{.key = std::move(key)}, id);
+  std::string frame = EncodeMessageFrame(DeleteRequest{.key = std::move(key), .context = {}, .w = 0, .forwarded = false}, id);
   Result<Frame> answer = co_await Call(std::move(frame), id, true);
   if (!answer.ok()) co_return answer.status();
   if (answer->type != wire::MessageType::kDeleteResponse)
@@ -207,7 +207,7 @@ asio::awaitable<Status> AsyncClient::Delete(std::string key) {
 asio::awaitable<Result<std::optional<std::string>>> AsyncClient::Get(std::string key) {
   if (Status s = CheckKey(key); !s.ok()) co_return s;
   const uint64_t id = next_request_id_++;
-  std::string frame = EncodeMessageFrame(GetRequest{.key = std::move(key)}, id);
+  std::string frame = EncodeMessageFrame(GetRequest{.key = std::move(key), .r = 0}, id);
   Result<Frame> answer = co_await Call(std::move(frame), id, false);
   if (!answer.ok()) co_return answer.status();
   if (answer->type != wire::MessageType::kGetResponse)
@@ -216,7 +216,7 @@ asio::awaitable<Result<std::optional<std::string>>> AsyncClient::Get(std::string
   Result<GetResponse> response = DecodeMessage<GetResponse>(answer->body);
   if (!response.ok()) co_return response.status();
   if (!response->found) co_return std::optional<std::string>();
-  co_return std::optional<std::string>(std::move(response->value));
+  co_return std::optional<std::string>(std::move(response->siblings)  /* bridge */);
 }
 
 }  // namespace kv

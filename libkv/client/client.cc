@@ -163,7 +163,9 @@ Result<Frame> Client::Call(std::string request_frame, uint64_t request_id, bool 
 Status Client::Put(std::string_view key, std::string_view value) {
   KV_RETURN_IF_ERROR(CheckKeyAndValue(key, value));
   const uint64_t id = NextRequestId();
-  PutRequest request{.key = std::string(key), .value = std::string(value)};
+  PutRequest request;
+  request.key = std::string(key);
+  request.value = std::string(value);
   KV_ASSIGN_OR_RETURN(Frame answer, Call(EncodeMessageFrame(request, id), id, true));
   if (answer.type != wire::MessageType::kPutResponse)
     return Status::Protocol(
@@ -175,7 +177,7 @@ Status Client::Delete(std::string_view key) {
   KV_RETURN_IF_ERROR(CheckKey(key));
   const uint64_t id = NextRequestId();
   KV_ASSIGN_OR_RETURN(
-      Frame answer, Call(EncodeMessageFrame(DeleteRequest{.key = std::string(key)}, id), id, true));
+      Frame answer, Call(EncodeMessageFrame(DeleteRequest{.key = std::string(key), .context = {}, .w = 0, .forwarded = false}, id), id, true));
   if (answer.type != wire::MessageType::kDeleteResponse)
     return Status::Protocol(
         fmt::format("a delete was answered with a {} message", wire::MessageTypeName(answer.type)));
@@ -186,13 +188,13 @@ Result<std::optional<std::string>> Client::Get(std::string_view key) {
   KV_RETURN_IF_ERROR(CheckKey(key));
   const uint64_t id = NextRequestId();
   KV_ASSIGN_OR_RETURN(Frame answer,
-                      Call(EncodeMessageFrame(GetRequest{.key = std::string(key)}, id), id, false));
+                      Call(EncodeMessageFrame(GetRequest{.key = std::string(key), .r = 0}, id), id, false));
   if (answer.type != wire::MessageType::kGetResponse)
     return Status::Protocol(
         fmt::format("a get was answered with a {} message", wire::MessageTypeName(answer.type)));
   KV_ASSIGN_OR_RETURN(GetResponse response, DecodeMessage<GetResponse>(answer.body));
   if (!response.found) return std::optional<std::string>();
-  return std::optional<std::string>(std::move(response.value));
+  return std::optional<std::string>(std::move(response.siblings)  /* bridge: raw value until the cluster lands */);
 }
 
 }  // namespace kv

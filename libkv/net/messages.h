@@ -5,14 +5,15 @@
 // malformed body (short, trailing bytes, unknown class version) is a Protocol error, never a
 // crash. This is the one place in libkv where exceptions (Cereal's) are caught.
 //
-// Every message carries a Cereal class version (1 today); a later protocol version adds fields
-// behind `version >= 2` (vector-clock contexts, sibling lists; see docs/formats.md).
+// Every message carries a Cereal class version: 1 for the messages protocol 1 had unchanged, 2
+// for those protocol 2 changed (see docs/formats.md, "Evolving the protocol").
 // Pure functions, safe from any thread.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "libkv/base/status.h"
 #include "libkv/net/wire_format.h"
@@ -34,34 +35,127 @@ struct ErrorResponse {
   std::string message;
 };
 
+// Client requests. A quorum of 0 means the node's default (kvnode --read-quorum,
+// --write-quorum); anything else must be 1..N.
 struct GetRequest {
   static constexpr wire::MessageType kType = wire::MessageType::kGetRequest;
   std::string key;
+  uint32_t r = 0;
 };
 
+// Every version of the key the replicas that answered hold, merged: `siblings` is a SiblingSet
+// (docs/formats.md, "Sibling set"), empty when no replica has the key; `context` is its merged
+// clock as a context token, which a later put or delete passes back. `found` is false when there
+// is nothing or only tombstones; the context then still covers the tombstones.
 struct GetResponse {
   static constexpr wire::MessageType kType = wire::MessageType::kGetResponse;
   bool found = false;
-  std::string value;  // empty when !found
+  std::string siblings;
+  std::string context;
 };
 
+// A write the node coordinates. `context` is a token from a get (empty: a blind write, which
+// becomes a sibling of whatever is there). `forwarded` is set by a node that is not a replica
+// of the key when it hands the write to one that is (only a replica coordinates: it must issue
+// the write's dot); a forwarded write is never forwarded again.
 struct PutRequest {
   static constexpr wire::MessageType kType = wire::MessageType::kPutRequest;
   std::string key;
   std::string value;
+  std::string context;
+  uint32_t w = 0;
+  bool forwarded = false;
 };
 
 struct PutResponse {
   static constexpr wire::MessageType kType = wire::MessageType::kPutResponse;
 };
 
+// Writes a tombstone that supersedes what the context saw (as a put would a value).
 struct DeleteRequest {
   static constexpr wire::MessageType kType = wire::MessageType::kDeleteRequest;
   std::string key;
+  std::string context;
+  uint32_t w = 0;
+  bool forwarded = false;
 };
 
 struct DeleteResponse {
   static constexpr wire::MessageType kType = wire::MessageType::kDeleteResponse;
+};
+
+// Node to node: a coordinator asks a replica for its sibling set of a key.
+struct ReplicaReadRequest {
+  static constexpr wire::MessageType kType = wire::MessageType::kReplicaReadRequest;
+  std::string key;
+};
+
+// `siblings` is the replica's SiblingSet of the key, encoded; empty when it has none.
+struct ReplicaReadResponse {
+  static constexpr wire::MessageType kType = wire::MessageType::kReplicaReadResponse;
+  std::string siblings;
+};
+
+// Node to node: merge this sibling set into yours (a coordinator's write, read repair).
+struct ReplicaWriteRequest {
+  static constexpr wire::MessageType kType = wire::MessageType::kReplicaWriteRequest;
+  std::string key;
+  std::string siblings;
+};
+
+struct ReplicaWriteResponse {
+  static constexpr wire::MessageType kType = wire::MessageType::kReplicaWriteResponse;
+};
+
+// Gossip (docs/formats.md, "Gossip"): each carries the hand-coded encoding of
+// libkv/membership/gossip_messages.h. A SYN is answered by an ACK, an ACK2 by a GossipDone.
+struct GossipSyn {
+  static constexpr wire::MessageType kType = wire::MessageType::kGossipSyn;
+  std::string payload;
+};
+struct GossipAck {
+  static constexpr wire::MessageType kType = wire::MessageType::kGossipAck;
+  std::string payload;
+};
+struct GossipAck2 {
+  static constexpr wire::MessageType kType = wire::MessageType::kGossipAck2;
+  std::string payload;
+};
+struct GossipDone {
+  static constexpr wire::MessageType kType = wire::MessageType::kGossipDone;
+};
+
+// The ring as the asked node sees it, for kvring; with a key, that key's preference list too.
+struct RingRequest {
+  static constexpr wire::MessageType kType = wire::MessageType::kRingRequest;
+  std::string key;  // empty: no key
+};
+
+struct RingNodeInfo {
+  std::string id;
+  std::string address;
+  bool up = false;
+  std::string state;  // joining, normal, leaving, left (NodeStatusName)
+  uint32_t vnodes = 0;
+  double ownership = 0;  // share of the key space this node replicates, in [0, 1]
+  double primary_ownership = 0;  // share for which it is the first replica
+  // Seconds since the asked node last heard this one's heartbeat; negative: never (or itself).
+  double seconds_since_heard = -1;
+  uint64_t generation = 0;
+  std::string clock_id;  // 16 hex digits
+
+  friend bool operator==(const RingNodeInfo&, const RingNodeInfo&) = default;
+};
+
+struct RingResponse {
+  static constexpr wire::MessageType kType = wire::MessageType::kRingResponse;
+  std::string self;  // the asked node's id
+  uint32_t replicas = 0;  // N
+  uint32_t read_quorum = 0;
+  uint32_t write_quorum = 0;
+  std::vector<RingNodeInfo> nodes;  // sorted by id
+  std::string key;                  // as asked; empty when none
+  std::vector<std::string> preference_list;  // the key's replicas, in ring order
 };
 
 // The body alone. Defined for the message structs above.

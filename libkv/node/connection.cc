@@ -213,7 +213,7 @@ asio::awaitable<std::string> Connection::Answer(Frame& request) {
       }
       GetResponse response;
       response.found = got->has_value();
-      if (response.found) response.value = std::move(**got);
+      if (response.found) response.siblings = std::move(**got);  // bridge: raw value until the cluster lands
       co_return EncodeMessageFrame(response, id);
     }
     case wire::MessageType::kPutRequest: {
