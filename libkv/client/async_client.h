@@ -24,6 +24,8 @@
 
 namespace kv {
 
+class PipelinedConnection;
+
 class AsyncClient {
  public:
   static boost::asio::awaitable<Result<std::unique_ptr<AsyncClient>>> Connect(
@@ -43,14 +45,14 @@ class AsyncClient {
   size_t in_flight() const;
 
  private:
-  struct Connection;
-  AsyncClient(HostPort node, ClientOptions options, std::shared_ptr<Connection> connection);
+  AsyncClient(HostPort node, ClientOptions options,
+              std::shared_ptr<PipelinedConnection> connection);
   boost::asio::awaitable<Result<Frame>> Call(std::string request_frame, uint64_t request_id,
                                              bool is_write);
 
   HostPort node_;
   ClientOptions options_;
-  std::shared_ptr<Connection> connection_;  // shared with its read and write loops
+  std::shared_ptr<PipelinedConnection> connection_;  // shared with its read and write loops
   uint64_t next_request_id_ = 1;
 };
 
