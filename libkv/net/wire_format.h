@@ -25,9 +25,10 @@ inline constexpr size_t kMaxClusterNameBytes = 255;
 inline constexpr size_t kLengthBytes = 4;
 inline constexpr size_t kFrameHeaderBytes = kLengthBytes + 1 + 8;  // 13
 inline constexpr size_t kMinFrameLength = 1 + 8;                   // an empty body
-// The largest frame either side accepts: a 16 MiB value, a 64 KiB key and 64 KiB for the header
-// and Cereal's size tags and whatever later versions add. Checked before allocating anything.
-inline constexpr size_t kMaxFrameLength = kMaxValueBytes + kMaxKeyBytes + 64 * 1024;
+// The largest frame either side accepts: a largest stored value (a sibling set: a 16 MiB value
+// and its clocks, 17 MiB), a 64 KiB key and 64 KiB for the header and Cereal's size tags and
+// whatever later versions add. Checked before allocating anything.
+inline constexpr size_t kMaxFrameLength = kMaxStoredValueBytes + kMaxKeyBytes + 64 * 1024;
 // The server's answer to a handshake is small; a client refuses a bigger one.
 inline constexpr size_t kMaxHandshakeReplyLength = 64 * 1024;
 

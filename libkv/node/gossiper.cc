@@ -89,8 +89,8 @@ asio::awaitable<void> Gossiper::Exchange(std::string address, std::string syn) {
   const auto timeout = options_.interval;
   // Arguments named, not temporaries inside co_await: g++ 12 mis-destroys those.
   std::string syn_body = EncodeMessage(GossipSyn{.payload = std::move(syn)});
-  Result<Frame> answer =
-      co_await transport_->Call(address, wire::MessageType::kGossipSyn, std::move(syn_body), timeout);
+  Result<Frame> answer = co_await transport_->Call(address, wire::MessageType::kGossipSyn,
+                                                   std::move(syn_body), timeout);
   if (!answer.ok()) {
     logger_->debug("gossip with {}: {}", address, answer.status().ToString());
     co_return;
@@ -110,8 +110,8 @@ asio::awaitable<void> Gossiper::Exchange(std::string address, std::string syn) {
     ack2 = EncodeGossipAck2(outcome.reply);
   }
   std::string ack2_body = EncodeMessage(GossipAck2{.payload = std::move(ack2)});
-  Result<Frame> done =
-      co_await transport_->Call(address, wire::MessageType::kGossipAck2, std::move(ack2_body), timeout);
+  Result<Frame> done = co_await transport_->Call(address, wire::MessageType::kGossipAck2,
+                                                 std::move(ack2_body), timeout);
   if (!done.ok()) logger_->debug("gossip ACK2 to {}: {}", address, done.status().ToString());
 }
 

@@ -79,12 +79,12 @@ class Gossiper {
   std::shared_ptr<spdlog::logger> logger_;
 
   mutable std::mutex mu_;
-  MembershipTable table_;                          // GUARDED_BY(mu_)
-  std::shared_ptr<const ClusterView> view_;        // GUARDED_BY(mu_)
-  std::map<std::string, bool, std::less<>> up_;    // GUARDED_BY(mu_): last logged state
-  std::mt19937_64 rng_;                            // GUARDED_BY(mu_)
+  MembershipTable table_;                             // GUARDED_BY(mu_)
+  std::shared_ptr<const ClusterView> view_;           // GUARDED_BY(mu_)
+  std::map<std::string, bool, std::less<>> up_;       // GUARDED_BY(mu_): last logged state
+  std::mt19937_64 rng_;                               // GUARDED_BY(mu_)
   std::unique_ptr<boost::asio::steady_timer> timer_;  // GUARDED_BY(mu_)
-  bool stopped_ = false;                           // GUARDED_BY(mu_)
+  bool stopped_ = false;                              // GUARDED_BY(mu_)
 };
 
 // Monotonic microseconds, the time base of the failure detector.

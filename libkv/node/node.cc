@@ -177,7 +177,8 @@ void Node::Serve() {
       "seeds: {}), data in {}, sync {}, replayed {} commit-log records{}",
       rt.connection_context.server_name, service_->identity().id,
       ClockIdToHex(service_->identity().clock_id), address_.ToString(), config_.cluster_name, q.n,
-      q.r, q.w, config_.vnodes, config_.seeds.empty() ? "none" : fmt::format("{}", fmt::join(config_.seeds, ",")),
+      q.r, q.w, config_.vnodes,
+      config_.seeds.empty() ? "none" : fmt::format("{}", fmt::join(config_.seeds, ",")),
       config_.data_dir, SyncModeName(config_.sync), stats.replayed_records,
       stats.truncated_log_bytes > 0
           ? fmt::format(" (dropped a torn tail of {} bytes)", stats.truncated_log_bytes)

@@ -40,12 +40,12 @@ struct NodeConfig {
   // Virtual nodes. 128: the busiest of 3 to 10 nodes then holds 5-9% over its fair share
   // (docs/architecture.md, "ring"; 64 gave 12-18%).
   int vnodes = 128;
-  QuorumSettings quorum;  // N, R, W
+  QuorumSettings quorum;                            // N, R, W
   std::chrono::milliseconds request_timeout{2000};  // a coordinator's wait for its quorum
   std::chrono::milliseconds gossip_interval{1000};
   double phi_threshold = PhiAccrualOptions().threshold;
   SyncMode sync = SyncMode::kBatch;
-  std::chrono::milliseconds sync_period{10};  // for SyncMode::kPeriodic
+  std::chrono::milliseconds sync_period{10};               // for SyncMode::kPeriodic
   size_t memtable_bytes = EngineOptions().memtable_bytes;  // the engine's measured default
   int bloom_bits_per_key = 10;
 

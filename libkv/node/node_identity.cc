@@ -45,7 +45,8 @@ Result<NodeIdentity> DecodeIdentity(std::string_view text) {
   std::string clock;
   if (!field("id", &out.id) || out.id.empty() || out.id.size() > 255)
     return bad("no 'id=' line with 1 to 255 bytes");
-  if (!field("clock_id", &clock) || clock.size() != 16) return bad("no 'clock_id=' line of 16 hex digits");
+  if (!field("clock_id", &clock) || clock.size() != 16)
+    return bad("no 'clock_id=' line of 16 hex digits");
   auto [ptr, ec] = std::from_chars(clock.data(), clock.data() + clock.size(), out.clock_id, 16);
   if (ec != std::errc() || ptr != clock.data() + clock.size() || out.clock_id == 0)
     return bad("clock_id is not 16 hex digits");
@@ -54,8 +55,8 @@ Result<NodeIdentity> DecodeIdentity(std::string_view text) {
 }
 
 Result<NodeIdentity> LoadOrCreateIdentity(Env* env, const std::string& dir,
-                                          const std::string& required_id,
-                                          const std::string& new_id, bool new_clock) {
+                                          const std::string& required_id, const std::string& new_id,
+                                          bool new_clock) {
   const std::string path = dir + "/IDENTITY";
   NodeIdentity identity;
   if (env->FileExists(path)) {

@@ -24,8 +24,8 @@ struct NodeIdentity {
 // not synced before writes are acknowledged (sync periodic or off) may have lost its latest
 // writes in a crash, and must not issue their dots again. The file is written before returning.
 Result<NodeIdentity> LoadOrCreateIdentity(Env* env, const std::string& dir,
-                                          const std::string& required_id,
-                                          const std::string& new_id, bool new_clock);
+                                          const std::string& required_id, const std::string& new_id,
+                                          bool new_clock);
 
 // The text of an IDENTITY file, and back (Corruption naming what is wrong).
 std::string EncodeIdentity(const NodeIdentity& identity);

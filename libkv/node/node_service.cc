@@ -50,8 +50,7 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
   NodeState self;
   self.id = identity.id;
   self.address = address;
-  self.generation =
-      NextGeneration(static_cast<uint64_t>(std::time(nullptr)), last_generation);
+  self.generation = NextGeneration(static_cast<uint64_t>(std::time(nullptr)), last_generation);
   self.status = NodeStatus::kNormal;
   self.vnodes = static_cast<uint32_t>(config.vnodes);
   self.clock_id = identity.clock_id;
@@ -60,9 +59,9 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
   gossip.interval = config.gossip_interval;
   gossip.seeds = config.seeds;
   gossip.detector.threshold = config.phi_threshold;
-  service->gossiper_ = std::make_unique<Gossiper>(std::move(self), known, std::move(gossip),
-                                                  parts.transport, parts.env, membership_path,
-                                                  parts.logger);
+  service->gossiper_ =
+      std::make_unique<Gossiper>(std::move(self), known, std::move(gossip), parts.transport,
+                                 parts.env, membership_path, parts.logger);
 
   Gossiper* gossiper = service->gossiper_.get();
   Coordinator::Services services;

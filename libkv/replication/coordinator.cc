@@ -78,10 +78,9 @@ class Gather {
         why += fmt::format("{}: {}", replicas_[i], outcomes_[i]->status().message());
       }
     }
-    std::string message =
-        fmt::format("{} quorum not met: {} of {} replicas {} ({}={}){}; {}", what, ok_,
-                    replicas_.size(), what == "read" ? "answered" : "acknowledged", quorum_name,
-                    quorum, consequence, why);
+    std::string message = fmt::format(
+        "{} quorum not met: {} of {} replicas {} ({}={}){}; {}", what, ok_, replicas_.size(),
+        what == "read" ? "answered" : "acknowledged", quorum_name, quorum, consequence, why);
     return any_timeout ? Status::Timeout(std::move(message))
                        : Status::Unavailable(std::move(message));
   }
@@ -175,9 +174,9 @@ asio::awaitable<Result<GetResponse>> Coordinator::Get(std::string key, uint32_t 
           if (encoded.empty()) encoded = all.Encode();
           std::string address(view->AddressOf(replica));
           std::string body = EncodeMessage(ReplicaWriteRequest{.key = key, .siblings = encoded});
-          Result<Frame> answer =
-              co_await s_.transport->Call(std::move(address), wire::MessageType::kReplicaWriteRequest,
-                                          std::move(body), options_.timeout);
+          Result<Frame> answer = co_await s_.transport->Call(
+              std::move(address), wire::MessageType::kReplicaWriteRequest, std::move(body),
+              options_.timeout);
           if (!answer.ok())
             s_.logger->debug("read repair of '{}' on {} failed: {}", key, replica,
                              answer.status().ToString());
@@ -236,8 +235,7 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
   co_return shortfall;
 }
 
-asio::awaitable<Result<SiblingSet>> Coordinator::MergeLocal(std::string key,
-                                                            SiblingSet incoming) {
+asio::awaitable<Result<SiblingSet>> Coordinator::MergeLocal(std::string key, SiblingSet incoming) {
   ReplicaStore* store = s_.store;
   auto merge = [store, key = std::move(key), incoming = std::move(incoming)] {
     return store->Merge(key, incoming);
@@ -281,8 +279,8 @@ asio::awaitable<Status> Coordinator::Forward(const ClientWrite& write,
   wire::MessageType type;
   if (write.tombstone) {
     type = wire::MessageType::kDeleteRequest;
-    body = EncodeMessage(DeleteRequest{
-        .key = write.key, .context = write.context, .w = write.w, .forwarded = true});
+    body = EncodeMessage(
+        DeleteRequest{.key = write.key, .context = write.context, .w = write.w, .forwarded = true});
   } else {
     type = wire::MessageType::kPutRequest;
     body = EncodeMessage(PutRequest{.key = write.key,
@@ -296,8 +294,8 @@ asio::awaitable<Status> Coordinator::Forward(const ClientWrite& write,
     // The replica waits up to its own timeout for its quorum; allow for that and the hop.
     std::string address(view.AddressOf(replica));
     std::string request = body;
-    Result<Frame> answer =
-        co_await s_.transport->Call(std::move(address), type, std::move(request), 2 * options_.timeout);
+    Result<Frame> answer = co_await s_.transport->Call(std::move(address), type, std::move(request),
+                                                       2 * options_.timeout);
     if (answer.ok()) co_return Status::Ok();
     // Only "could not reach it" is safe to retry elsewhere; anything else may have been applied
     // (a timeout) or is the replica's verdict (a quorum shortfall, a bad request).
@@ -307,9 +305,9 @@ asio::awaitable<Status> Coordinator::Forward(const ClientWrite& write,
     if (!failures.empty()) failures += "; ";
     failures += fmt::format("{}: {}", replica, answer.status().message());
   }
-  co_return Status::Unavailable(fmt::format(
-      "no replica of the key could take the write (this node is not one of its {}): {}",
-      replicas.size(), failures));
+  co_return Status::Unavailable(
+      fmt::format("no replica of the key could take the write (this node is not one of its {}): {}",
+                  replicas.size(), failures));
 }
 
 }  // namespace kv

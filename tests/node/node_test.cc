@@ -21,6 +21,7 @@
 #include "libkv/net/handshake.h"
 #include "libkv/net/messages.h"
 #include "libkv/node/node.h"
+#include "libkv/versioning/sibling_set.h"
 #include "tests/node/test_node.h"
 
 namespace kv {
@@ -28,6 +29,15 @@ namespace {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
+
+// The one live value of a get's answer ("" when none: the checks then fail on the value).
+std::string LiveValue(const GetResponse& r) {
+  if (r.siblings.empty()) return {};
+  Result<SiblingSet> set = SiblingSet::Decode(r.siblings);
+  REQUIRE(set.ok());
+  REQUIRE(set->size() == 1);
+  return set->versions()[0].value;
+}
 
 // A raw connection for speaking (or mis-speaking) the protocol by hand.
 struct RawSocket {
@@ -119,9 +129,12 @@ void PipelineRoundTrip(const ConnectionLimits& limits) {
   constexpr int kKeys = 200;
   std::string batch;
   for (int i = 0; i < kKeys; ++i)
-    batch += EncodeMessageFrame(
-        PutRequest{.key = "key" + std::to_string(i), .value = "value" + std::to_string(i)},
-        1000 + i);
+    batch += EncodeMessageFrame(PutRequest{.key = "key" + std::to_string(i),
+                                           .value = "value" + std::to_string(i),
+                                           .context = {},
+                                           .w = 0,
+                                           .forwarded = false},
+                                1000 + i);
   raw.Write(batch);  // every put before reading any answer
   std::set<uint64_t> answered;
   for (int i = 0; i < kKeys; ++i) {
@@ -136,7 +149,7 @@ void PipelineRoundTrip(const ConnectionLimits& limits) {
 
   batch.clear();
   for (int i = 0; i < kKeys; ++i)
-    batch += EncodeMessageFrame(GetRequest{.key = "key" + std::to_string(i)}, 5000 + i);
+    batch += EncodeMessageFrame(GetRequest{.key = "key" + std::to_string(i), .r = 0}, 5000 + i);
   raw.Write(batch);
   std::map<uint64_t, std::string> values;
   for (int i = 0; i < kKeys; ++i) {
@@ -146,7 +159,7 @@ void PipelineRoundTrip(const ConnectionLimits& limits) {
     auto r = DecodeMessage<GetResponse>(f->body);
     REQUIRE(r.ok());
     CHECK(r->found);
-    values[f->request_id] = r->value;
+    values[f->request_id] = LiveValue(*r);
   }
   REQUIRE(values.size() == kKeys);
   for (int i = 0; i < kKeys; ++i) CHECK(values[5000 + i] == "value" + std::to_string(i));
@@ -203,7 +216,7 @@ TEST_CASE("node: random bytes and oversized frames do not hurt it") {
     REQUIRE(f.ok());
     CHECK(f->type == wire::MessageType::kError);
     CHECK(f->request_id == 9);
-    raw.Write(EncodeMessageFrame(GetRequest{.key = "x"}, 10));
+    raw.Write(EncodeMessageFrame(GetRequest{.key = "x", .r = 0}, 10));
     auto g = raw.ReadFrame();
     REQUIRE(g.ok());
     CHECK(g->type == wire::MessageType::kGetResponse);
@@ -229,8 +242,12 @@ TEST_CASE("node: an oversized key or value is refused and nothing is written") {
   // Server side: a hand-made frame that fits the frame limit but breaks the value limit.
   RawSocket raw(node.address());
   raw.Handshake();
-  raw.Write(EncodeMessageFrame(
-      PutRequest{.key = "big", .value = std::string(kMaxValueBytes + 1, 'x')}, 3));
+  raw.Write(EncodeMessageFrame(PutRequest{.key = "big",
+                                          .value = std::string(kMaxValueBytes + 1, 'x'),
+                                          .context = {},
+                                          .w = 0,
+                                          .forwarded = false},
+                               3));
   auto f = raw.ReadFrame();
   REQUIRE(f.ok());
   REQUIRE(f->type == wire::MessageType::kError);
@@ -238,8 +255,12 @@ TEST_CASE("node: an oversized key or value is refused and nothing is written") {
   Status s = ErrorResponseToStatus(*DecodeMessage<ErrorResponse>(f->body));
   CHECK(s.code() == ErrorCode::kInvalidArgument);
   CHECK(s.message().find("16 MiB") != std::string::npos);
-  raw.Write(
-      EncodeMessageFrame(PutRequest{.key = std::string(kMaxKeyBytes + 1, 'k'), .value = "v"}, 4));
+  raw.Write(EncodeMessageFrame(PutRequest{.key = std::string(kMaxKeyBytes + 1, 'k'),
+                                          .value = "v",
+                                          .context = {},
+                                          .w = 0,
+                                          .forwarded = false},
+                               4));
   auto g = raw.ReadFrame();
   REQUIRE(g.ok());
   CHECK(g->type == wire::MessageType::kError);
