@@ -1,0 +1,214 @@
+// SimCluster: a whole kv cluster in this process — one NodeService per node (the code kvnode
+// runs), each over its own engine in memory, talking over a SimNetwork with faults — and a client
+// that sends requests to any node through the same network. The nodes learn each other by real
+// gossip (a short interval) before the constructor returns.
+#pragma once
+
+#include <doctest/doctest.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_future.hpp>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "libkv/env/env.h"
+#include "libkv/net/messages.h"
+#include "libkv/net/sim_network.h"
+#include "libkv/node/node_service.h"
+#include "libkv/storage/engine.h"
+#include "libkv/versioning/context_token.h"
+#include "libkv/versioning/sibling_set.h"
+
+namespace kv {
+
+struct SimClusterOptions {
+  int nodes = 3;
+  QuorumSettings quorum;
+  int vnodes = 64;
+  std::chrono::milliseconds request_timeout{300};
+  uint64_t seed = 1;
+};
+
+// What a get answered, decoded.
+struct SimGet {
+  bool found = false;
+  SiblingSet siblings;
+  std::string context;  // binary token
+  std::vector<std::string> Values() const {
+    std::vector<std::string> out;
+    for (const Version& v : siblings.versions())
+      if (!v.tombstone) out.push_back(v.value);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+};
+
+class SimCluster {
+ public:
+  explicit SimCluster(SimClusterOptions options = {})
+      : options_(options),
+        network_(options.seed),
+        work_(boost::asio::make_work_guard(io_)),
+        env_(NewMemEnv()),
+        pool_(8),
+        logger_(std::make_shared<spdlog::logger>(
+            "sim", std::make_shared<spdlog::sinks::null_sink_mt>())) {
+    for (int i = 0; i < options.nodes; ++i) AddNode("n" + std::to_string(i + 1));
+    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
+    for (auto& node : nodes_) REQUIRE(node->service->Start(node->strand).ok());
+    WaitForConvergence();
+  }
+
+  ~SimCluster() {
+    for (auto& node : nodes_) node->service->Stop();
+    work_.reset();
+    io_.stop();
+    for (std::thread& t : threads_) t.join();
+    pool_.join();
+    for (auto& node : nodes_) node->service.reset();
+  }
+
+  SimNetwork& network() { return network_; }
+  static std::string AddressOf(const std::string& id) { return id + ":7000"; }
+  NodeService& service(const std::string& id) { return *Find(id).service; }
+  Engine& engine(const std::string& id) { return *Find(id).engine; }
+
+  // The node's own sibling set of the key, read from its engine directly.
+  SiblingSet StoredAt(const std::string& id, const std::string& key) {
+    Result<std::optional<std::string>> raw = engine(id).Get(key);
+    REQUIRE(raw.ok());
+    if (!raw->has_value()) return SiblingSet();
+    Result<SiblingSet> set = SiblingSet::Decode(**raw);
+    REQUIRE(set.ok());
+    return *set;
+  }
+
+  Status Put(const std::string& via, const std::string& key, const std::string& value,
+             const std::string& context = {}, uint32_t w = 0) {
+    PutRequest m{.key = key, .value = value, .context = context, .w = w, .forwarded = false};
+    Result<Frame> answer = Call(via, wire::MessageType::kPutRequest, EncodeMessage(m));
+    return answer.status();
+  }
+  Status Delete(const std::string& via, const std::string& key, const std::string& context) {
+    DeleteRequest m{.key = key, .context = context, .w = 0, .forwarded = false};
+    return Call(via, wire::MessageType::kDeleteRequest, EncodeMessage(m)).status();
+  }
+  Result<SimGet> Get(const std::string& via, const std::string& key, uint32_t r = 0) {
+    GetRequest m{.key = key, .r = r};
+    KV_ASSIGN_OR_RETURN(Frame answer,
+                        Call(via, wire::MessageType::kGetRequest, EncodeMessage(m)));
+    KV_ASSIGN_OR_RETURN(GetResponse response, DecodeMessage<GetResponse>(answer.body));
+    SimGet out;
+    out.found = response.found;
+    out.context = response.context;
+    if (!response.siblings.empty()) {
+      KV_ASSIGN_OR_RETURN(out.siblings, SiblingSet::Decode(response.siblings));
+    }
+    return out;
+  }
+
+  // Waits (up to `limit`) until `done()` holds; returns whether it did.
+  template <class Pred>
+  static bool Eventually(Pred done, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > until) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
+  }
+
+ private:
+  struct SimNode {
+    std::string id;
+    std::unique_ptr<Engine> engine;
+    std::shared_ptr<Transport> transport;
+    boost::asio::strand<boost::asio::io_context::executor_type> strand;
+    std::unique_ptr<NodeService> service;
+  };
+
+  void AddNode(const std::string& id) {
+    const std::string address = AddressOf(id);
+    EngineOptions eo;
+    eo.env = env_.get();
+    eo.dir = "/" + id;
+    eo.logger = logger_;
+    Result<std::unique_ptr<Engine>> engine = Engine::Open(std::move(eo));
+    REQUIRE(engine.ok());
+    auto node = std::make_unique<SimNode>(SimNode{id, std::move(*engine),
+                                                  network_.TransportFor(address),
+                                                  boost::asio::make_strand(io_), nullptr});
+    NodeConfig config;
+    config.id = id;
+    config.data_dir = "/" + id;
+    config.vnodes = options_.vnodes;
+    config.quorum = options_.quorum;
+    config.request_timeout = options_.request_timeout;
+    config.gossip_interval = std::chrono::milliseconds(20);
+    if (!nodes_.empty()) config.seeds = {AddressOf(nodes_.front()->id)};
+    NodeService::Parts parts{.engine = node->engine.get(),
+                             .transport = node->transport.get(),
+                             .env = env_.get(),
+                             .engine_pool = &pool_,
+                             .logger = logger_};
+    Result<std::unique_ptr<NodeService>> service = NodeService::Create(config, address, parts);
+    REQUIRE(service.ok());
+    node->service = std::move(*service);
+    NodeService* raw = node->service.get();
+    network_.Attach(address, [raw](Frame f) { return raw->Answer(std::move(f)); }, node->strand);
+    nodes_.push_back(std::move(node));
+  }
+
+  SimNode& Find(const std::string& id) {
+    for (auto& n : nodes_)
+      if (n->id == id) return *n;
+    FAIL("no node " << id);
+    throw 0;
+  }
+
+  void WaitForConvergence() {
+    const size_t n = nodes_.size();
+    const bool converged = Eventually([&] {
+      for (auto& node : nodes_) {
+        if (node->service->gossiper().view()->ring->nodes().size() != n) return false;
+        for (auto& other : nodes_)
+          if (!node->service->gossiper().IsUp(other->id)) return false;
+      }
+      return true;
+    });
+    REQUIRE(converged);
+  }
+
+  Result<Frame> Call(const std::string& via, wire::MessageType type, std::string body) {
+    std::shared_ptr<Transport> client = network_.TransportFor("client:1");
+    const std::string address = AddressOf(via);
+    const auto timeout = options_.request_timeout * 4;
+    auto call = [client, address, type, body = std::move(body),
+                 timeout]() mutable -> boost::asio::awaitable<Result<Frame>> {
+      Result<Frame> answer =
+          co_await client->Call(address, type, std::move(body), timeout);
+      co_return answer;
+    };
+    return boost::asio::co_spawn(io_, std::move(call), boost::asio::use_future).get();
+  }
+
+  SimClusterOptions options_;
+  SimNetwork network_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::unique_ptr<Env> env_;
+  boost::asio::thread_pool pool_;
+  std::shared_ptr<spdlog::logger> logger_;
+  std::vector<std::unique_ptr<SimNode>> nodes_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace kv
