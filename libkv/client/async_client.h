@@ -34,9 +34,10 @@ class AsyncClient {
   AsyncClient& operator=(const AsyncClient&) = delete;
 
   // Arguments by value: they must outlive the coroutine's suspension.
-  boost::asio::awaitable<Status> Put(std::string key, std::string value);
-  boost::asio::awaitable<Status> Delete(std::string key);
-  boost::asio::awaitable<Result<std::optional<std::string>>> Get(std::string key);
+  boost::asio::awaitable<Result<GetResult>> Get(std::string key, ReadOptions options = {});
+  boost::asio::awaitable<Status> Put(std::string key, std::string value, WriteOptions options = {});
+  boost::asio::awaitable<Status> Delete(std::string key, WriteOptions options = {});
+  boost::asio::awaitable<Result<RingResponse>> Ring(std::string key = {});
 
   const HostPort& node() const { return node_; }
   // Requests sent and not yet answered or timed out.
