@@ -179,10 +179,14 @@ asio::awaitable<Result<Frame>> AsyncClient::Call(std::string request_frame, uint
   co_return std::move(*answer);
 }
 
+// Each request is a named local, moved into its encoder: GCC 12 destroys a by-value aggregate
+// temporary twice when it is built inside a coroutine's full expression (a double free).
 asio::awaitable<Result<GetResult>> AsyncClient::Get(std::string key, ReadOptions options) {
   const uint64_t id = next_request_id_++;
-  Result<std::string> request =
-      EncodeGetCall(GetRequest{.key = std::move(key), .r = options.r}, id);
+  GetRequest get;
+  get.key = std::move(key);
+  get.r = options.r;
+  Result<std::string> request = EncodeGetCall(std::move(get), id);
   if (!request.ok()) co_return request.status();
   Result<Frame> answer = co_await Call(std::move(*request), id, false);
   if (!answer.ok()) co_return answer.status();
@@ -191,12 +195,12 @@ asio::awaitable<Result<GetResult>> AsyncClient::Get(std::string key, ReadOptions
 
 asio::awaitable<Status> AsyncClient::Put(std::string key, std::string value, WriteOptions options) {
   const uint64_t id = next_request_id_++;
-  Result<std::string> request = EncodePutCall(PutRequest{.key = std::move(key),
-                                                         .value = std::move(value),
-                                                         .context = std::move(options.context),
-                                                         .w = options.w,
-                                                         .forwarded = false},
-                                              id);
+  PutRequest put;
+  put.key = std::move(key);
+  put.value = std::move(value);
+  put.context = std::move(options.context);
+  put.w = options.w;
+  Result<std::string> request = EncodePutCall(std::move(put), id);
   if (!request.ok()) co_return request.status();
   Result<Frame> answer = co_await Call(std::move(*request), id, true);
   if (!answer.ok()) co_return answer.status();
@@ -205,12 +209,11 @@ asio::awaitable<Status> AsyncClient::Put(std::string key, std::string value, Wri
 
 asio::awaitable<Status> AsyncClient::Delete(std::string key, WriteOptions options) {
   const uint64_t id = next_request_id_++;
-  Result<std::string> request =
-      EncodeDeleteCall(DeleteRequest{.key = std::move(key),
-                                     .context = std::move(options.context),
-                                     .w = options.w,
-                                     .forwarded = false},
-                       id);
+  DeleteRequest del;
+  del.key = std::move(key);
+  del.context = std::move(options.context);
+  del.w = options.w;
+  Result<std::string> request = EncodeDeleteCall(std::move(del), id);
   if (!request.ok()) co_return request.status();
   Result<Frame> answer = co_await Call(std::move(*request), id, true);
   if (!answer.ok()) co_return answer.status();
@@ -219,7 +222,9 @@ asio::awaitable<Status> AsyncClient::Delete(std::string key, WriteOptions option
 
 asio::awaitable<Result<RingResponse>> AsyncClient::Ring(std::string key) {
   const uint64_t id = next_request_id_++;
-  Result<std::string> request = EncodeRingCall(RingRequest{.key = std::move(key)}, id);
+  RingRequest ring;
+  ring.key = std::move(key);
+  Result<std::string> request = EncodeRingCall(std::move(ring), id);
   if (!request.ok()) co_return request.status();
   Result<Frame> answer = co_await Call(std::move(*request), id, false);
   if (!answer.ok()) co_return answer.status();
