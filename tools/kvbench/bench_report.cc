@@ -62,7 +62,7 @@ std::string FormatHuman(const BenchReport& r) {
     out += "\n";
   }
   std::string tail;
-  if (!r.distribution.empty()) tail += fmt::format("  keys {}", r.distribution);
+  if (!r.distribution.empty()) tail += fmt::format("  key distribution {}", r.distribution);
   if (r.load_ops && r.load_seconds)
     tail += fmt::format("  loaded {} keys first in {:.3f} s", *r.load_ops, *r.load_seconds);
   if (!r.sync.empty()) tail += fmt::format("  sync {}", r.sync);
