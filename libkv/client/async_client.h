@@ -35,10 +35,23 @@ class AsyncClient {
   AsyncClient(const AsyncClient&) = delete;
   AsyncClient& operator=(const AsyncClient&) = delete;
 
-  // Arguments by value: they must outlive the coroutine's suspension.
-  boost::asio::awaitable<Status> Put(std::string key, std::string value);
-  boost::asio::awaitable<Status> Delete(std::string key);
-  boost::asio::awaitable<Result<std::optional<std::string>>> Get(std::string key);
+  // Arguments by value: they must outlive the coroutine's suspension. The overloads without
+  // options stand for default arguments, which GCC 12 copies wrongly into a coroutine's frame
+  // (a std::string member then points into the dead argument: a crash at its destruction).
+  boost::asio::awaitable<Result<GetResult>> Get(std::string key, ReadOptions options);
+  boost::asio::awaitable<Result<GetResult>> Get(std::string key) {
+    return Get(std::move(key), ReadOptions());
+  }
+  boost::asio::awaitable<Status> Put(std::string key, std::string value, WriteOptions options);
+  boost::asio::awaitable<Status> Put(std::string key, std::string value) {
+    return Put(std::move(key), std::move(value), WriteOptions());
+  }
+  boost::asio::awaitable<Status> Delete(std::string key, WriteOptions options);
+  boost::asio::awaitable<Status> Delete(std::string key) {
+    return Delete(std::move(key), WriteOptions());
+  }
+  // An empty key: the ring only.
+  boost::asio::awaitable<Result<RingResponse>> Ring(std::string key);
 
   const HostPort& node() const { return node_; }
   // Requests sent and not yet answered or timed out.

@@ -74,6 +74,13 @@ Status VerifyReads(const BenchReport& report) {
     return Status::NotFound(fmt::format("{} of {} reads missed keys an earlier fill or put wrote",
                                         report.not_found, report.ops));
   }
+  if ((report.workload == "a" || report.workload == "b" || report.workload == "c") &&
+      report.not_found > 0) {
+    return Status::NotFound(fmt::format(
+        "{} of {} gets missed keys of the key space; load it first (--load, or the put workload "
+        "with the same key space and seed)",
+        report.not_found, report.found + report.not_found));
+  }
   if (report.workload == "readmissing" && report.found > 0) {
     return Status::NotFound(
         fmt::format("{} of {} keys that no fill writes were found", report.found, report.ops));
