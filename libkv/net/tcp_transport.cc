@@ -26,9 +26,9 @@ namespace {
 
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
+// Rounded up: a call never gives up before its deadline.
 milliseconds Remaining(Clock::time_point deadline) {
-  return std::max(milliseconds(0),
-                  std::chrono::duration_cast<milliseconds>(deadline - Clock::now()));
+  return std::max(milliseconds(0), std::chrono::ceil<milliseconds>(deadline - Clock::now()));
 }
 
 // co_spawn(..., use_awaitable) needs a default-constructible result; Result<T> is not.
@@ -143,7 +143,8 @@ class TcpTransport::Peer : public std::enable_shared_from_this<Peer> {
           where_, timeout.count()));
     PipelinedConnection& c = **connection;
     const uint64_t request_id = c.NextRequestId();
-    Result<Frame> answer = co_await c.Call(EncodeFrame(type, request_id, body), request_id, left);
+    std::string frame = EncodeFrame(type, request_id, body);
+    Result<Frame> answer = co_await c.Call(std::move(frame), request_id, left);
     if (answer.status().code() == ErrorCode::kTimeout)
       co_return Status::Timeout(
           fmt::format("no answer from {} within {} ms; the request may have been applied", where_,
