@@ -7,7 +7,10 @@ source "$(dirname "$0")/node_lib.bash"
 declare -a PIDS PORTS
 stop_all() {
   for pid in "${PIDS[@]:-}"; do
-    [[ -n "$pid" ]] && kill -9 "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    if [[ -n "$pid" ]]; then
+      kill -9 "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
   done
   rm -rf "$WORK"
 }
