@@ -190,11 +190,25 @@ class SimTransport final : public Transport {
           }
           asio::post(caller, [reply] { reply->wake.cancel(); });
         });
-    auto [ec] = co_await reply->wake.async_wait(kNoThrow);
+    // The answer may land before this coroutine waits (a caller's executor that is not a strand
+    // runs the posted cancel at once), so look before every wait.
     std::optional<Result<std::string>> answer;
-    {
-      std::lock_guard lock(reply->mutex);
-      answer = std::move(reply->answer);
+    boost::system::error_code ec;
+    for (;;) {
+      {
+        std::lock_guard lock(reply->mutex);
+        if (reply->answer) {
+          answer = std::move(reply->answer);
+          break;
+        }
+      }
+      if (ec == asio::error::operation_aborted && Clock::now() < deadline) {
+        // Woken by a cancel that was not ours (the answer is not there): the caller's coroutine
+        // is being cancelled.
+        break;
+      }
+      if (Clock::now() >= deadline) break;
+      std::tie(ec) = co_await reply->wake.async_wait(kNoThrow);
     }
     if (!answer) {
       if (ec == asio::error::operation_aborted) co_return cancelled;

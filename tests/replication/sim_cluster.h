@@ -5,7 +5,9 @@
 #pragma once
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -30,6 +32,11 @@
 namespace kv {
 
 struct SimClusterOptions {
+  static SimClusterOptions Nodes(int n) {
+    SimClusterOptions o;
+    o.nodes = n;
+    return o;
+  }
   int nodes = 3;
   QuorumSettings quorum;
   int vnodes = 64;
@@ -59,9 +66,8 @@ class SimCluster {
         work_(boost::asio::make_work_guard(io_)),
         env_(NewMemEnv()),
         pool_(8),
-        logger_(std::make_shared<spdlog::logger>(
-            "sim", std::make_shared<spdlog::sinks::null_sink_mt>())) {
-    for (int i = 0; i < options.nodes; ++i) AddNode("n" + std::to_string(i + 1));
+        logger_(QuietOrStderr()) {
+    for (int i = 0; i < options.nodes; ++i) AddNode(fmt::format("n{}", i + 1));
     for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
     for (auto& node : nodes_) REQUIRE(node->service->Start(node->strand).ok());
     WaitForConvergence();
@@ -77,6 +83,17 @@ class SimCluster {
   }
 
   SimNetwork& network() { return network_; }
+
+  // The nodes' log: silent, or on stderr at debug level when KV_SIM_LOG is set (for debugging).
+  static std::shared_ptr<spdlog::logger> QuietOrStderr() {
+    if (std::getenv("KV_SIM_LOG") == nullptr)
+      return std::make_shared<spdlog::logger>("sim",
+                                              std::make_shared<spdlog::sinks::null_sink_mt>());
+    auto logger =
+        std::make_shared<spdlog::logger>("sim", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    logger->set_level(spdlog::level::debug);
+    return logger;
+  }
   static std::string AddressOf(const std::string& id) { return id + ":7000"; }
   NodeService& service(const std::string& id) { return *Find(id).service; }
   Engine& engine(const std::string& id) { return *Find(id).engine; }
@@ -103,8 +120,7 @@ class SimCluster {
   }
   Result<SimGet> Get(const std::string& via, const std::string& key, uint32_t r = 0) {
     GetRequest m{.key = key, .r = r};
-    KV_ASSIGN_OR_RETURN(Frame answer,
-                        Call(via, wire::MessageType::kGetRequest, EncodeMessage(m)));
+    KV_ASSIGN_OR_RETURN(Frame answer, Call(via, wire::MessageType::kGetRequest, EncodeMessage(m)));
     KV_ASSIGN_OR_RETURN(GetResponse response, DecodeMessage<GetResponse>(answer.body));
     SimGet out;
     out.found = response.found;
@@ -143,9 +159,9 @@ class SimCluster {
     eo.logger = logger_;
     Result<std::unique_ptr<Engine>> engine = Engine::Open(std::move(eo));
     REQUIRE(engine.ok());
-    auto node = std::make_unique<SimNode>(SimNode{id, std::move(*engine),
-                                                  network_.TransportFor(address),
-                                                  boost::asio::make_strand(io_), nullptr});
+    auto node =
+        std::make_unique<SimNode>(SimNode{id, std::move(*engine), network_.TransportFor(address),
+                                          boost::asio::make_strand(io_), nullptr});
     NodeConfig config;
     config.id = id;
     config.data_dir = "/" + id;
@@ -163,7 +179,8 @@ class SimCluster {
     REQUIRE(service.ok());
     node->service = std::move(*service);
     NodeService* raw = node->service.get();
-    network_.Attach(address, [raw](Frame f) { return raw->Answer(std::move(f)); }, node->strand);
+    network_.Attach(
+        address, [raw](Frame f) { return raw->Answer(std::move(f)); }, node->strand);
     nodes_.push_back(std::move(node));
   }
 
@@ -191,13 +208,14 @@ class SimCluster {
     std::shared_ptr<Transport> client = network_.TransportFor("client:1");
     const std::string address = AddressOf(via);
     const auto timeout = options_.request_timeout * 4;
-    auto call = [client, address, type, body = std::move(body),
-                 timeout]() mutable -> boost::asio::awaitable<Result<Frame>> {
-      Result<Frame> answer =
-          co_await client->Call(address, type, std::move(body), timeout);
-      co_return answer;
+    auto answer = std::make_shared<std::optional<Result<Frame>>>();
+    auto call = [client, address, type, body = std::move(body), timeout,
+                 answer]() mutable -> boost::asio::awaitable<void> {
+      Result<Frame> got = co_await client->Call(address, type, std::move(body), timeout);
+      answer->emplace(std::move(got));
     };
-    return boost::asio::co_spawn(io_, std::move(call), boost::asio::use_future).get();
+    boost::asio::co_spawn(io_, std::move(call), boost::asio::use_future).get();
+    return std::move(**answer);
   }
 
   SimClusterOptions options_;
