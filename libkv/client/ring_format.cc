@@ -41,12 +41,14 @@ std::string FormatRingText(const RingResponse& ring, std::string_view asked) {
     address_width = std::max(address_width, n.address.size());
     state_width = std::max(state_width, n.state.size());
   }
-  out += fmt::format("{:<{}}  {:<{}}  {:<6}  {:<{}}  {:>6}  {:>9}  {}\n", "ID", id_width, "ADDRESS",
-                     address_width, "STATUS", "STATE", state_width, "VNODES", "OWNERSHIP", "HEARD");
+  out += fmt::format("{:<{}}  {:<{}}  {:<6}  {:<{}}  {:>6}  {:>9}  {:>7}  {}\n", "ID", id_width,
+                     "ADDRESS", address_width, "STATUS", "STATE", state_width, "VNODES",
+                     "OWNERSHIP", "PRIMARY", "HEARD");
   for (const RingNodeInfo& n : ring.nodes) {
-    out += fmt::format("{:<{}}  {:<{}}  {:<6}  {:<{}}  {:>6}  {:>8.1f}%  {}\n", n.id, id_width,
-                       n.address, address_width, n.up ? "up" : "down", n.state, state_width,
-                       n.vnodes, n.ownership * 100, Heard(n, ring.self));
+    out += fmt::format("{:<{}}  {:<{}}  {:<6}  {:<{}}  {:>6}  {:>8.1f}%  {:>6.1f}%  {}\n", n.id,
+                       id_width, n.address, address_width, n.up ? "up" : "down", n.state,
+                       state_width, n.vnodes, n.ownership * 100, n.primary_ownership * 100,
+                       Heard(n, ring.self));
   }
   if (!ring.nodes.empty() && ring.nodes.size() < ring.replicas) {
     out += fmt::format("fewer nodes than N={}: every key is stored on all {} of them\n",

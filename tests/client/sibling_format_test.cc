@@ -132,9 +132,9 @@ RingResponse TwoNodeRing() {
 TEST_CASE("ring as text: a header with N/R/W, a row per node, and the fewer-than-N note") {
   CHECK(FormatRingText(TwoNodeRing(), "127.0.0.1:7000") ==
         "ring as seen by a (127.0.0.1:7000): 2 nodes, N=3 R=2 W=2\n"
-        "ID  ADDRESS         STATUS  STATE   VNODES  OWNERSHIP  HEARD\n"
-        "a   127.0.0.1:7000  up      normal     256     100.0%  -\n"
-        "b   127.0.0.1:7001  down    normal     256     100.0%  12.5s ago\n"
+        "ID  ADDRESS         STATUS  STATE   VNODES  OWNERSHIP  PRIMARY  HEARD\n"
+        "a   127.0.0.1:7000  up      normal     256     100.0%    50.0%  -\n"
+        "b   127.0.0.1:7001  down    normal     256     100.0%    50.0%  12.5s ago\n"
         "fewer nodes than N=3: every key is stored on all 2 of them\n");
 }
 
