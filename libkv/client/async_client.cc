@@ -74,6 +74,7 @@ asio::awaitable<Status> AsyncClient::Put(std::string key, std::string value, Wri
   put.value = std::move(value);
   put.context = std::move(options.context);
   put.w = options.w;
+  put.primaries_only = options.primaries_only;
   Result<std::string> request = EncodePutCall(std::move(put), id);
   if (!request.ok()) co_return request.status();
   Result<Frame> answer = co_await Call(std::move(*request), id, true);
@@ -87,6 +88,7 @@ asio::awaitable<Status> AsyncClient::Delete(std::string key, WriteOptions option
   del.key = std::move(key);
   del.context = std::move(options.context);
   del.w = options.w;
+  del.primaries_only = options.primaries_only;
   Result<std::string> request = EncodeDeleteCall(std::move(del), id);
   if (!request.ok()) co_return request.status();
   Result<Frame> answer = co_await Call(std::move(*request), id, true);

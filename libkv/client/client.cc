@@ -181,12 +181,14 @@ Result<GetResult> Client::Get(std::string_view key, const ReadOptions& options) 
 
 Status Client::Put(std::string_view key, std::string_view value, const WriteOptions& options) {
   const uint64_t id = NextRequestId();
-  KV_ASSIGN_OR_RETURN(std::string request, EncodePutCall(PutRequest{.key = std::string(key),
-                                                                    .value = std::string(value),
-                                                                    .context = options.context,
-                                                                    .w = options.w,
-                                                                    .forwarded = false},
-                                                         id));
+  KV_ASSIGN_OR_RETURN(std::string request,
+                      EncodePutCall(PutRequest{.key = std::string(key),
+                                               .value = std::string(value),
+                                               .context = options.context,
+                                               .w = options.w,
+                                               .forwarded = false,
+                                               .primaries_only = options.primaries_only},
+                                    id));
   KV_ASSIGN_OR_RETURN(Frame answer, Call(std::move(request), id, true));
   return DecodePutAnswer(answer);
 }
@@ -197,7 +199,8 @@ Status Client::Delete(std::string_view key, const WriteOptions& options) {
                       EncodeDeleteCall(DeleteRequest{.key = std::string(key),
                                                      .context = options.context,
                                                      .w = options.w,
-                                                     .forwarded = false},
+                                                     .forwarded = false,
+                                                     .primaries_only = options.primaries_only},
                                        id));
   KV_ASSIGN_OR_RETURN(Frame answer, Call(std::move(request), id, true));
   return DecodeDeleteAnswer(answer);

@@ -37,6 +37,8 @@ struct WriteOptions {
   // The binary context token of a get (GetResult::context); empty: a blind write.
   std::string context;
   uint32_t w = 0;  // replicas that must acknowledge; 0: the node's default (--write-quorum)
+  // Only the key's own replicas count toward W: no stand-in under a sloppy quorum (Riak's PW).
+  bool primaries_only = false;
 };
 
 // InvalidArgument when `context` is neither empty nor a well-formed context token. Put and Delete

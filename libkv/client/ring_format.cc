@@ -41,14 +41,14 @@ std::string FormatRingText(const RingResponse& ring, std::string_view asked) {
     address_width = std::max(address_width, n.address.size());
     state_width = std::max(state_width, n.state.size());
   }
-  out += fmt::format("{:<{}}  {:<{}}  {:<6}  {:<{}}  {:>6}  {:>9}  {:>7}  {}\n", "ID", id_width,
-                     "ADDRESS", address_width, "STATUS", "STATE", state_width, "VNODES",
-                     "OWNERSHIP", "PRIMARY", "HEARD");
+  out += fmt::format("{:<{}}  {:<{}}  {:<6}  {:<{}}  {:>6}  {:>9}  {:>7}  {:>5}  {}\n", "ID",
+                     id_width, "ADDRESS", address_width, "STATUS", "STATE", state_width, "VNODES",
+                     "OWNERSHIP", "PRIMARY", "HINTS", "HEARD");
   for (const RingNodeInfo& n : ring.nodes) {
-    out += fmt::format("{:<{}}  {:<{}}  {:<6}  {:<{}}  {:>6}  {:>8.1f}%  {:>6.1f}%  {}\n", n.id,
-                       id_width, n.address, address_width, n.up ? "up" : "down", n.state,
+    out += fmt::format("{:<{}}  {:<{}}  {:<6}  {:<{}}  {:>6}  {:>8.1f}%  {:>6.1f}%  {:>5}  {}\n",
+                       n.id, id_width, n.address, address_width, n.up ? "up" : "down", n.state,
                        state_width, n.vnodes, n.ownership * 100, n.primary_ownership * 100,
-                       Heard(n, ring.self));
+                       n.hints_pending, Heard(n, ring.self));
   }
   if (!ring.nodes.empty() && ring.nodes.size() < ring.replicas) {
     out += fmt::format("fewer nodes than N={}: every key is stored on all {} of them\n",
@@ -79,7 +79,8 @@ std::string FormatRingJson(const RingResponse& ring) {
     } else {
       out += fmt::format(",\"seconds_since_heard\":{:.3f}", n.seconds_since_heard);
     }
-    out += fmt::format(",\"generation\":{},\"clock_id\":", n.generation);
+    out += fmt::format(",\"hints_pending\":{},\"generation\":{},\"clock_id\":", n.hints_pending,
+                       n.generation);
     AppendJsonText(&out, n.clock_id);
     out += "}";
   }

@@ -124,6 +124,7 @@ void serialize(Archive& ar, PutRequest& m, std::uint32_t const version) {
   Bytes(ar, m.context);
   ar(m.w);
   Flag(ar, m.forwarded);
+  Flag(ar, m.primaries_only);
 }
 
 template <class Archive>
@@ -138,6 +139,7 @@ void serialize(Archive& ar, DeleteRequest& m, std::uint32_t const version) {
   Bytes(ar, m.context);
   ar(m.w);
   Flag(ar, m.forwarded);
+  Flag(ar, m.primaries_only);
 }
 
 template <class Archive>
@@ -162,6 +164,7 @@ void serialize(Archive& ar, ReplicaWriteRequest& m, std::uint32_t const version)
   CheckVersion(version);
   Bytes(ar, m.key);
   Bytes(ar, m.siblings);
+  Bytes(ar, m.hinted_for);
 }
 
 template <class Archive>
@@ -204,6 +207,7 @@ void RingNode(Archive& ar, RingNodeInfo& n) {
   Bytes(ar, n.state);
   ar(n.vnodes, n.ownership, n.primary_ownership, n.seconds_since_heard, n.generation);
   Bytes(ar, n.clock_id);
+  ar(n.hints_pending);
 }
 template <class Archive>
 void RingNode(Archive& ar, const RingNodeInfo& n) {

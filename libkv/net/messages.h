@@ -65,6 +65,9 @@ struct PutRequest {
   std::string context;
   uint32_t w = 0;
   bool forwarded = false;
+  // Riak's PW: only the key's own replicas may count toward W (no fallback under a sloppy
+  // quorum); a write refused rather than parked on a stand-in.
+  bool primaries_only = false;
 };
 
 struct PutResponse {
@@ -78,6 +81,7 @@ struct DeleteRequest {
   std::string context;
   uint32_t w = 0;
   bool forwarded = false;
+  bool primaries_only = false;  // as PutRequest's
 };
 
 struct DeleteResponse {
@@ -96,11 +100,14 @@ struct ReplicaReadResponse {
   std::string siblings;
 };
 
-// Node to node: merge this sibling set into yours (a coordinator's write, read repair).
+// Node to node: merge this sibling set into yours (a coordinator's write, read repair, a hint
+// handed off). With `hinted_for`, the receiver is a fallback standing in for that node under a
+// sloppy quorum: it keeps the set as a durable hint and hands it to that node when it is back.
 struct ReplicaWriteRequest {
   static constexpr wire::MessageType kType = wire::MessageType::kReplicaWriteRequest;
   std::string key;
   std::string siblings;
+  std::string hinted_for{};
 };
 
 struct ReplicaWriteResponse {
@@ -143,6 +150,7 @@ struct RingNodeInfo {
   double seconds_since_heard = -1;
   uint64_t generation = 0;
   std::string clock_id;  // 16 hex digits
+  uint64_t hints_pending = 0;  // hints the asked node holds for this node
 
   friend bool operator==(const RingNodeInfo&, const RingNodeInfo&) = default;
 };

@@ -41,7 +41,12 @@ Status ValidateNodeConfig(const NodeConfig& c) {
   if (c.request_timeout.count() < 1 || c.gossip_interval.count() < 10)
     return Status::InvalidArgument(
         "the request timeout must be at least 1 ms and the gossip interval at least 10 ms");
-  if (!(c.phi_threshold > 0)) return Status::InvalidArgument("the phi threshold must be above 0");
+  if (!(c.failure_detector.threshold > 0))
+    return Status::InvalidArgument("the phi threshold must be above 0");
+  if (c.hint_window.count() < 1)
+    return Status::InvalidArgument("the hint window must be at least 1 second");
+  if (c.handoff_rate < 1)
+    return Status::InvalidArgument("the handoff rate must be at least 1 hint per second");
   if (c.max_connections < 1) return Status::InvalidArgument("max connections must be at least 1");
   if (c.connection.max_requests_in_flight < 1)
     return Status::InvalidArgument("max requests in flight must be at least 1");

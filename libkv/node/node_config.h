@@ -43,7 +43,16 @@ struct NodeConfig {
   QuorumSettings quorum;                            // N, R, W
   std::chrono::milliseconds request_timeout{2000};  // a coordinator's wait for its quorum
   std::chrono::milliseconds gossip_interval{1000};
-  double phi_threshold = PhiAccrualOptions().threshold;
+  // The failure detector; kvnode sets only its threshold (--phi-threshold), tests its timing too.
+  PhiAccrualOptions failure_detector;
+  // Sloppy quorum and hinted handoff (Dynamo): a down replica's writes go to a stand-in that
+  // keeps them as hints and hands them off when it is back.
+  bool hinted_handoff = true;
+  // Hints older than this are dropped (and counted): anti-entropy covers them. Cassandra's
+  // max_hint_window, 3 hours.
+  std::chrono::seconds hint_window{3 * 3600};
+  uint32_t handoff_rate = 2000;                      // hints handed off per second at most
+  std::chrono::milliseconds handoff_interval{1000};  // between handoff rounds
   SyncMode sync = SyncMode::kBatch;
   std::chrono::milliseconds sync_period{10};               // for SyncMode::kPeriodic
   size_t memtable_bytes = EngineOptions().memtable_bytes;  // the engine's measured default

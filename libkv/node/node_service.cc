@@ -7,6 +7,7 @@
 
 #include "libkv/base/limits.h"
 #include "libkv/net/messages.h"
+#include "libkv/replication/run_on_pool.h"
 
 namespace kv {
 
@@ -47,6 +48,15 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
     if (s.id == identity.id) last_generation = s.generation;
 
   std::unique_ptr<NodeService> service(new NodeService(config, identity, parts));
+  HintStoreOptions hint_options;
+  hint_options.env = parts.env;
+  hint_options.dir = HintDir(config.data_dir);
+  hint_options.sync = config.sync;
+  hint_options.max_age = config.hint_window;
+  hint_options.logger = parts.logger;
+  Result<std::unique_ptr<HintStore>> hints = HintStore::Open(std::move(hint_options));
+  if (!hints.ok()) return hints.status().WithContext("opening the hint store");
+  service->hints_ = std::move(*hints);
   NodeState self;
   self.id = identity.id;
   self.address = address;
@@ -58,7 +68,7 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
   GossipOptions gossip;
   gossip.interval = config.gossip_interval;
   gossip.seeds = config.seeds;
-  gossip.detector.threshold = config.phi_threshold;
+  gossip.detector = config.failure_detector;
   service->gossiper_ =
       std::make_unique<Gossiper>(std::move(self), known, std::move(gossip), parts.transport,
                                  parts.env, membership_path, parts.logger);
@@ -67,6 +77,7 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
   Coordinator::Services services;
   services.transport = parts.transport;
   services.store = service->store_.get();
+  services.hints = service->hints_.get();
   services.engine_pool = parts.engine_pool;
   services.view = [gossiper] { return gossiper->view(); };
   services.is_up = [gossiper](std::string_view id) { return gossiper->IsUp(id); };
@@ -75,8 +86,42 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
   CoordinatorOptions options;
   options.quorum = config.quorum;
   options.timeout = config.request_timeout;
+  options.sloppy_quorum = config.hinted_handoff;
   service->coordinator_ = std::make_unique<Coordinator>(std::move(services), options);
+
+  HintedHandoff::Services handoff;
+  handoff.store = service->hints_.get();
+  handoff.transport = parts.transport;
+  handoff.engine_pool = parts.engine_pool;
+  handoff.view = [gossiper] { return gossiper->view(); };
+  handoff.is_up = [gossiper](std::string_view id) { return gossiper->IsUp(id); };
+  handoff.wall_micros = WallMicros;
+  handoff.logger = parts.logger.get();
+  HandoffOptions handoff_options;
+  handoff_options.max_hints_per_second = config.handoff_rate;
+  handoff_options.interval = config.handoff_interval;
+  handoff_options.timeout = config.request_timeout;
+  service->handoff_ = std::make_unique<HintedHandoff>(std::move(handoff), handoff_options);
   return service;
+}
+
+Status NodeService::Start(asio::any_io_executor executor) {
+  KV_RETURN_IF_ERROR(gossiper_->Start(executor));
+  // Hints survive restarts: a node holding some hands them off whether or not new ones come.
+  handoff_->Start(executor);
+  return Status::Ok();
+}
+
+void NodeService::Stop() {
+  gossiper_->Stop();
+  handoff_->Stop();
+}
+
+NodeService::~NodeService() {
+  if (hints_) {
+    if (Status s = hints_->Close(); !s.ok())
+      parts_.logger->error("closing the hint store: {}", s.ToString());
+  }
 }
 
 NodeService::NodeService(const NodeConfig& config, NodeIdentity identity, Parts parts)
@@ -111,7 +156,8 @@ asio::awaitable<std::string> NodeService::Answer(Frame request) {
                             .value = std::move(m->value),
                             .context = std::move(m->context),
                             .w = m->w,
-                            .forwarded = m->forwarded};
+                            .forwarded = m->forwarded,
+                            .primaries_only = m->primaries_only};
       } else {
         Result<DeleteRequest> m = DecodeMessage<DeleteRequest>(request.body);
         if (!m.ok()) co_return ErrorFrame(id, m.status());
@@ -121,7 +167,8 @@ asio::awaitable<std::string> NodeService::Answer(Frame request) {
                             .value = {},
                             .context = std::move(m->context),
                             .w = m->w,
-                            .forwarded = m->forwarded};
+                            .forwarded = m->forwarded,
+                            .primaries_only = m->primaries_only};
       }
       const bool is_put = !write.tombstone;
       Status s = co_await coordinator_->Write(std::move(write));
@@ -150,19 +197,10 @@ asio::awaitable<std::string> NodeService::Answer(Frame request) {
     case wire::MessageType::kReplicaWriteRequest: {
       Result<ReplicaWriteRequest> m = DecodeMessage<ReplicaWriteRequest>(request.body);
       if (!m.ok()) co_return ErrorFrame(id, m.status());
-      if (Status s = CheckKey(m->key); !s.ok()) co_return ErrorFrame(id, s);
-      Result<SiblingSet> incoming = SiblingSet::Decode(m->siblings);
-      if (!incoming.ok())
-        co_return ErrorFrame(id, Status::Protocol(fmt::format("a replica write carried a bad "
-                                                              "sibling set: {}",
-                                                              incoming.status().message())));
-      Result<SiblingSet> merged =
-          co_await coordinator_->MergeLocal(std::move(m->key), std::move(*incoming));
-      if (!merged.ok()) {
-        log.error("replica write failed: {}", merged.status().ToString());
-        co_return ErrorFrame(id, merged.status());
-      }
-      co_return EncodeMessageFrame(ReplicaWriteResponse{}, id);
+      request.body.clear();
+      request.body.shrink_to_fit();
+      std::string answer = co_await AnswerReplicaWrite(id, std::move(*m));
+      co_return answer;
     }
     case wire::MessageType::kGossipSyn: {
       Result<GossipSyn> m = DecodeMessage<GossipSyn>(request.body);
@@ -180,12 +218,46 @@ asio::awaitable<std::string> NodeService::Answer(Frame request) {
     case wire::MessageType::kRingRequest: {
       Result<RingRequest> m = DecodeMessage<RingRequest>(request.body);
       if (!m.ok()) co_return ErrorFrame(id, m.status());
-      co_return EncodeMessageFrame(gossiper_->Describe(m->key, quorum_), id);
+      RingResponse ring = gossiper_->Describe(m->key, quorum_);
+      const std::map<std::string, HintBacklog> pending = hints_->PendingCounts();
+      for (RingNodeInfo& n : ring.nodes)
+        if (auto it = pending.find(n.id); it != pending.end()) n.hints_pending = it->second.hints;
+      co_return EncodeMessageFrame(ring, id);
     }
     default:
       co_return ErrorFrame(id, Status::Protocol(fmt::format("message type {} is not a request",
                                                             wire::MessageTypeName(request.type))));
   }
+}
+
+asio::awaitable<std::string> NodeService::AnswerReplicaWrite(uint64_t id, ReplicaWriteRequest m) {
+  spdlog::logger& log = *parts_.logger;
+  if (Status s = CheckKey(m.key); !s.ok()) co_return ErrorFrame(id, s);
+  Result<SiblingSet> incoming = SiblingSet::Decode(m.siblings);
+  if (!incoming.ok())
+    co_return ErrorFrame(id, Status::Protocol(fmt::format("a replica write carried a bad sibling "
+                                                          "set: {}",
+                                                          incoming.status().message())));
+  if (!m.hinted_for.empty() && m.hinted_for != identity_.id) {
+    // A stand-in under a sloppy quorum: keep it for its owner, durably, before acknowledging.
+    HintStore* hints = hints_.get();
+    auto add = [hints, m = std::move(m)] {
+      return hints->Add(m.hinted_for, m.key, m.siblings, WallMicros());
+    };
+    Status added = co_await RunOnPool(*parts_.engine_pool, std::move(add));
+    if (!added.ok()) {
+      log.error("storing a hint failed: {}", added.ToString());
+      co_return ErrorFrame(id, added);
+    }
+    co_return EncodeMessageFrame(ReplicaWriteResponse{}, id);
+  }
+  Result<SiblingSet> merged =
+      co_await coordinator_->MergeLocal(std::move(m.key), std::move(*incoming));
+  if (!merged.ok()) {
+    log.error("replica write failed: {}", merged.status().ToString());
+    co_return ErrorFrame(id, merged.status());
+  }
+  co_return EncodeMessageFrame(ReplicaWriteResponse{}, id);
 }
 
 }  // namespace kv

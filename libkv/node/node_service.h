@@ -1,13 +1,14 @@
 // NodeService: everything a node answers, whichever way a request reached it — a TCP connection
 // (kvnode) or the simulated network of a test cluster, which runs this same code. It assembles
 // the node's cluster parts over one engine: its identity (data dir), the ReplicaStore of sibling
-// sets, the Gossiper (membership, ring) and the Coordinator, and routes each request frame to
-// them (Answer, a RequestHandler).
+// sets, the Gossiper (membership, ring), the Coordinator, the HintStore of writes it holds for
+// down nodes and the HintedHandoff that returns them, and routes each request frame to them
+// (Answer, a RequestHandler).
 //
-// Life: Create -> Start (gossip begins) -> serving -> Stop (gossip ends). The engine, transport,
-// engine pool and logger are the caller's and outlive the service; so must the io_context that
-// runs its coroutines stop before the service is destroyed.
-// Threads: Answer runs on the request's strand, any number at once; the rest from any thread.
+// Life: Create -> Start (gossip and handoff begin) -> serving -> Stop (they end). The engine,
+// transport, engine pool and logger are the caller's and outlive the service; so must the
+// io_context that runs its coroutines stop before the service is destroyed. Threads: Answer runs on
+// the request's strand, any number at once; the rest from any thread.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -24,6 +25,8 @@
 #include "libkv/node/node_config.h"
 #include "libkv/node/node_identity.h"
 #include "libkv/replication/coordinator.h"
+#include "libkv/replication/hint_store.h"
+#include "libkv/replication/hinted_handoff.h"
 #include "libkv/replication/replica_store.h"
 #include "libkv/storage/engine.h"
 
@@ -51,9 +54,10 @@ class NodeService {
   NodeService(const NodeService&) = delete;
   NodeService& operator=(const NodeService&) = delete;
 
-  // Starts gossip on `executor` (a strand).
-  Status Start(boost::asio::any_io_executor executor) { return gossiper_->Start(executor); }
-  void Stop() { gossiper_->Stop(); }
+  // Starts gossip and hinted handoff on `executor` (a strand).
+  Status Start(boost::asio::any_io_executor executor);
+  void Stop();
+  ~NodeService();
 
   // The answer frame to one request frame.
   boost::asio::awaitable<std::string> Answer(Frame request);
@@ -61,6 +65,8 @@ class NodeService {
   const NodeIdentity& identity() const { return identity_; }
   Gossiper& gossiper() { return *gossiper_; }
   Coordinator& coordinator() { return *coordinator_; }
+  HintStore& hints() { return *hints_; }
+  HintedHandoff& handoff() { return *handoff_; }
 
  private:
   NodeService(const NodeConfig& config, NodeIdentity identity, Parts parts);
@@ -68,9 +74,13 @@ class NodeService {
   const QuorumSettings quorum_;
   NodeIdentity identity_;
   Parts parts_;
+  boost::asio::awaitable<std::string> AnswerReplicaWrite(uint64_t id, ReplicaWriteRequest request);
+
   std::unique_ptr<ReplicaStore> store_;
+  std::unique_ptr<HintStore> hints_;
   std::unique_ptr<Gossiper> gossiper_;
   std::unique_ptr<Coordinator> coordinator_;
+  std::unique_ptr<HintedHandoff> handoff_;
 };
 
 }  // namespace kv

@@ -19,14 +19,12 @@ namespace kv {
 
 namespace asio = boost::asio;
 
-namespace {
-
 // The answers of one request's replicas, gathered on the request's strand: every call records its
 // outcome here and wakes the waiter, which re-checks what it waits for.
-class Gather {
+class ReplicaReplies {
  public:
-  Gather(asio::any_io_executor executor, std::vector<std::string> replicas,
-         std::chrono::steady_clock::time_point deadline)
+  ReplicaReplies(asio::any_io_executor executor, std::vector<std::string> replicas,
+                 std::chrono::steady_clock::time_point deadline)
       : replicas_(std::move(replicas)),
         outcomes_(replicas_.size()),
         deadline_(deadline),
@@ -94,6 +92,8 @@ class Gather {
   asio::steady_timer wake_;
 };
 
+namespace {
+
 // InvalidArgument unless 1 <= q <= n; 0 picks the default.
 Result<uint32_t> QuorumFor(uint32_t asked, uint32_t fallback, uint32_t n, std::string_view flag) {
   const uint32_t q = asked == 0 ? fallback : asked;
@@ -119,8 +119,8 @@ asio::awaitable<Result<GetResponse>> Coordinator::Get(std::string key, uint32_t 
   const uint32_t need = std::min<uint32_t>(*quorum, static_cast<uint32_t>(replicas.size()));
 
   auto executor = co_await asio::this_coro::executor;
-  auto gather = std::make_shared<Gather>(executor, replicas,
-                                         std::chrono::steady_clock::now() + options_.timeout);
+  auto gather = std::make_shared<ReplicaReplies>(
+      executor, replicas, std::chrono::steady_clock::now() + options_.timeout);
   for (size_t i = 0; i < replicas.size(); ++i) {
     if (replicas[i] == view->self) {
       gather->Record(i, s_.store->Read(key));
@@ -206,24 +206,49 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
   if (!local.ok()) co_return local.status();
   const std::string encoded = local->Encode();
 
+  // Where the set goes: the key's replicas, or under a sloppy quorum the first N healthy nodes,
+  // each stand-in knowing whom it holds a hint for.
+  std::vector<ReplicaTarget> targets;
+  if (options_.sloppy_quorum && !write.primaries_only)
+    targets = view->ring->SloppyPreferenceList(write.key, options_.quorum.n, s_.is_up);
+  // A replica with no stand-in (too few healthy nodes, or no sloppy quorum) is still tried: the
+  // detector may be wrong, and the shortfall message then counts it.
+  for (const std::string& r : replicas) {
+    const bool covered = std::any_of(targets.begin(), targets.end(), [&](const ReplicaTarget& t) {
+      return t.node == r || t.hinted_for == r;
+    });
+    if (!covered) targets.push_back(ReplicaTarget{r, std::nullopt});
+  }
+  std::vector<std::string> names;
+  for (const ReplicaTarget& t : targets)
+    names.push_back(t.hinted_for ? fmt::format("{} (for {})", t.node, *t.hinted_for) : t.node);
+
   auto executor = co_await asio::this_coro::executor;
-  auto gather = std::make_shared<Gather>(executor, replicas,
-                                         std::chrono::steady_clock::now() + options_.timeout);
-  for (size_t i = 0; i < replicas.size(); ++i) {
-    if (replicas[i] == view->self) {
+  auto gather = std::make_shared<ReplicaReplies>(
+      executor, std::move(names), std::chrono::steady_clock::now() + options_.timeout);
+  for (size_t i = 0; i < targets.size(); ++i) {
+    if (targets[i].node == view->self) {
       gather->Record(i, SiblingSet());
       continue;
     }
-    std::string address(view->AddressOf(replicas[i]));
+    std::string address(view->AddressOf(targets[i].node));
+    ReplicaWriteRequest request{
+        .key = write.key, .siblings = encoded, .hinted_for = targets[i].hinted_for.value_or("")};
+    std::string body = EncodeMessage(request);
     asio::co_spawn(
         executor,
-        [this, gather, i, address, key = write.key, encoded]() -> asio::awaitable<void> {
-          std::string body = EncodeMessage(ReplicaWriteRequest{.key = key, .siblings = encoded});
+        [this, gather, i, address, body = std::move(body)]() mutable -> asio::awaitable<void> {
           Result<Frame> answer = co_await s_.transport->Call(
               address, wire::MessageType::kReplicaWriteRequest, std::move(body), options_.timeout);
           gather->Record(i, answer.ok() ? Result<SiblingSet>(SiblingSet()) : answer.status());
         },
         asio::detached);
+  }
+  if (s_.hints && options_.sloppy_quorum) {
+    std::vector<std::string> owners;
+    for (const ReplicaTarget& t : targets) owners.push_back(t.hinted_for.value_or(t.node));
+    asio::co_spawn(executor, HintMissedCopies(gather, std::move(owners), write.key, encoded),
+                   asio::detached);
   }
   co_await gather->WaitUntil([&] { return gather->ok() >= need; });
   if (gather->ok() >= need) co_return Status::Ok();
@@ -233,6 +258,24 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
                    "may have been applied"
                  : "; the write may have been applied");
   co_return shortfall;
+}
+
+asio::awaitable<void> Coordinator::HintMissedCopies(std::shared_ptr<ReplicaReplies> gather,
+                                                    std::vector<std::string> owners,
+                                                    std::string key, std::string siblings) {
+  co_await gather->WaitUntil([] { return false; });
+  const std::string self = s_.view()->self;
+  for (size_t i = 0; i < owners.size(); ++i) {
+    if (owners[i] == self || (gather->done(i) && gather->outcome(i).ok())) continue;
+    HintStore* hints = s_.hints;
+    const uint64_t now = s_.wall_micros();
+    auto add = [hints, owner = owners[i], key, siblings, now] {
+      return hints->Add(owner, key, siblings, now);
+    };
+    Status added = co_await RunOnPool(*s_.engine_pool, std::move(add));
+    if (!added.ok())
+      s_.logger->warn("could not keep a hint of '{}' for {}: {}", key, owners[i], added.ToString());
+  }
 }
 
 asio::awaitable<Result<SiblingSet>> Coordinator::MergeLocal(std::string key, SiblingSet incoming) {
@@ -287,7 +330,8 @@ asio::awaitable<Status> Coordinator::Forward(const ClientWrite& write,
                                     .value = write.value,
                                     .context = write.context,
                                     .w = write.w,
-                                    .forwarded = true});
+                                    .forwarded = true,
+                                    .primaries_only = write.primaries_only});
   }
   std::string failures;
   for (const std::string& replica : order) {

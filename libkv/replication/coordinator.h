@@ -9,8 +9,15 @@
 //  - A write is coordinated by a replica of the key, which must issue the write's dot: a node that
 //    is not one forwards the request to one (once). The coordinator applies the write to its own
 //    set (ReplicaStore::Coordinate) and sends the whole resulting set to the other replicas, which
-//    merge it. A write that fails its quorum after the local apply is reported as possibly
-//    applied: it is on at least this replica and will spread.
+//    merge it. Under a sloppy quorum (Dynamo) a replica that is down is replaced by the next
+//    healthy node beyond the preference list, which keeps the set as a hint for the replica it
+//    stands in for (HintStore, HintedHandoff) and counts toward W; `primaries_only` (Riak's PW)
+//    refuses stand-ins. A replica (or stand-in) that has not acknowledged by the timeout gets a
+//    hint kept by the coordinator itself, as Cassandra does, so a replica the failure detector
+//    still thought up is caught up too. A write that fails its quorum after the local apply is
+//    reported as possibly applied: it is on at least this replica and will spread.
+//  - Reads ask the key's own replicas only: a stand-in's hints are not read before they are
+//    handed off.
 //
 // A ring smaller than N stores every key on each of its nodes, and R and W are then capped at the
 // ring's size, so a lone node serves with the defaults.
@@ -29,6 +36,7 @@
 #include "libkv/net/messages.h"
 #include "libkv/net/transport.h"
 #include "libkv/replication/cluster_view.h"
+#include "libkv/replication/hint_store.h"
 #include "libkv/replication/replica_store.h"
 
 namespace spdlog {
@@ -42,6 +50,9 @@ struct CoordinatorOptions {
   // How long a request waits for its quorum; replicas still silent then count as failed.
   std::chrono::milliseconds timeout{2000};
   ClockPruneOptions prune;
+  // Sloppy quorum with hints (kvnode --hinted-handoff). Off: a write goes to the key's own
+  // replicas only, as if every request asked for primaries_only.
+  bool sloppy_quorum = true;
 };
 
 // A client's write as the coordinator takes it: a value, or a tombstone (delete).
@@ -52,13 +63,18 @@ struct ClientWrite {
   std::string context;  // binary context token; empty for a blind write
   uint32_t w = 0;       // 0: the cluster's W
   bool forwarded = false;
+  bool primaries_only = false;
 };
+
+// The answers of one request's replicas, as they come in (coordinator.cc).
+class ReplicaReplies;
 
 class Coordinator {
  public:
   struct Services {
     Transport* transport = nullptr;
     ReplicaStore* store = nullptr;
+    HintStore* hints = nullptr;  // null: no hints (no sloppy quorum)
     boost::asio::thread_pool* engine_pool = nullptr;
     std::function<std::shared_ptr<const ClusterView>()> view;
     std::function<bool(std::string_view node_id)> is_up;
@@ -89,6 +105,11 @@ class Coordinator {
                                          const std::vector<std::string>& replicas,
                                          const ClusterView& view);
   boost::asio::awaitable<Result<SiblingSet>> CoordinateLocal(const ClientWrite& write);
+  // Once every target of a write has answered or timed out, keeps a hint for the owner of each
+  // copy that did not land.
+  boost::asio::awaitable<void> HintMissedCopies(std::shared_ptr<ReplicaReplies> gather,
+                                                std::vector<std::string> owners, std::string key,
+                                                std::string siblings);
 
   Services s_;
   CoordinatorOptions options_;

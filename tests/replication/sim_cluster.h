@@ -42,6 +42,8 @@ struct SimClusterOptions {
   int vnodes = 64;
   std::chrono::milliseconds request_timeout{300};
   uint64_t seed = 1;
+  bool hinted_handoff = true;
+  std::chrono::seconds hint_window{3600};
 };
 
 // What a get answered, decoded.
@@ -71,6 +73,27 @@ class SimCluster {
     for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
     for (auto& node : nodes_) REQUIRE(node->service->Start(node->strand).ok());
     WaitForConvergence();
+  }
+
+  // The node's process dies and starts again on the same data (its engine and hint store are
+  // closed and reopened from the in-memory files), as kill -9 and a restart would.
+  void Restart(const std::string& id) {
+    SimNode& node = Find(id);
+    network_.Crash(AddressOf(id));
+    node.service->Stop();
+    // Its coroutines still running refer to the service: let them end first (every wait of
+    // theirs is bounded by the request timeout).
+    std::this_thread::sleep_for(options_.request_timeout + std::chrono::milliseconds(200));
+    node.service.reset();
+    node.engine.reset();
+    OpenNode(node);
+    REQUIRE(node.service->Start(node.strand).ok());
+    network_.Recover(AddressOf(id));
+  }
+
+  // Whether `observer`'s failure detector thinks `target` is up.
+  bool SeesUp(const std::string& observer, const std::string& target) {
+    return service(observer).gossiper().IsUp(target);
   }
 
   ~SimCluster() {
@@ -109,8 +132,13 @@ class SimCluster {
   }
 
   Status Put(const std::string& via, const std::string& key, const std::string& value,
-             const std::string& context = {}, uint32_t w = 0) {
-    PutRequest m{.key = key, .value = value, .context = context, .w = w, .forwarded = false};
+             const std::string& context = {}, uint32_t w = 0, bool primaries_only = false) {
+    PutRequest m{.key = key,
+                 .value = value,
+                 .context = context,
+                 .w = w,
+                 .forwarded = false,
+                 .primaries_only = primaries_only};
     Result<Frame> answer = Call(via, wire::MessageType::kPutRequest, EncodeMessage(m));
     return answer.status();
   }
@@ -152,6 +180,16 @@ class SimCluster {
   };
 
   void AddNode(const std::string& id) {
+    auto node = std::make_unique<SimNode>(SimNode{id, nullptr, network_.TransportFor(AddressOf(id)),
+                                                  boost::asio::make_strand(io_), nullptr});
+    OpenNode(*node);
+    nodes_.push_back(std::move(node));
+  }
+
+  // Opens the node's engine and service over its data in the shared in-memory Env, and attaches
+  // it to the network.
+  void OpenNode(SimNode& node) {
+    const std::string& id = node.id;
     const std::string address = AddressOf(id);
     EngineOptions eo;
     eo.env = env_.get();
@@ -159,9 +197,7 @@ class SimCluster {
     eo.logger = logger_;
     Result<std::unique_ptr<Engine>> engine = Engine::Open(std::move(eo));
     REQUIRE(engine.ok());
-    auto node =
-        std::make_unique<SimNode>(SimNode{id, std::move(*engine), network_.TransportFor(address),
-                                          boost::asio::make_strand(io_), nullptr});
+    node.engine = std::move(*engine);
     NodeConfig config;
     config.id = id;
     config.data_dir = "/" + id;
@@ -169,19 +205,26 @@ class SimCluster {
     config.quorum = options_.quorum;
     config.request_timeout = options_.request_timeout;
     config.gossip_interval = std::chrono::milliseconds(20);
-    if (!nodes_.empty()) config.seeds = {AddressOf(nodes_.front()->id)};
-    NodeService::Parts parts{.engine = node->engine.get(),
-                             .transport = node->transport.get(),
+    // Heartbeats every 20 ms: a silence of a few hundred ms is an outage.
+    config.failure_detector.acceptable_pause_micros = 100'000;
+    config.failure_detector.min_std_deviation_micros = 20'000;
+    config.failure_detector.bootstrap_interval_micros = 20'000;
+    config.failure_detector.max_sample_interval_micros = 500'000;
+    config.hinted_handoff = options_.hinted_handoff;
+    config.hint_window = options_.hint_window;
+    config.handoff_interval = std::chrono::milliseconds(50);
+    if (id != "n1") config.seeds = {AddressOf("n1")};
+    NodeService::Parts parts{.engine = node.engine.get(),
+                             .transport = node.transport.get(),
                              .env = env_.get(),
                              .engine_pool = &pool_,
                              .logger = logger_};
     Result<std::unique_ptr<NodeService>> service = NodeService::Create(config, address, parts);
     REQUIRE(service.ok());
-    node->service = std::move(*service);
-    NodeService* raw = node->service.get();
+    node.service = std::move(*service);
+    NodeService* raw = node.service.get();
     network_.Attach(
-        address, [raw](Frame f) { return raw->Answer(std::move(f)); }, node->strand);
-    nodes_.push_back(std::move(node));
+        address, [raw](Frame f) { return raw->Answer(std::move(f)); }, node.strand);
   }
 
   SimNode& Find(const std::string& id) {

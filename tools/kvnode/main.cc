@@ -93,9 +93,24 @@ int main(int argc, char** argv) {
   app.add_option("--gossip-interval-ms", gossip_interval_ms, "Time between gossip rounds")
       ->check(CLI::Range(10, 60000))
       ->capture_default_str();
-  app.add_option("--phi-threshold", config.phi_threshold,
+  app.add_option("--phi-threshold", config.failure_detector.threshold,
                  "Failure detector: a peer is down when its phi reaches this (Cassandra: 8)")
       ->check(CLI::Range(0.5, 100.0))
+      ->capture_default_str();
+  std::string hinted_handoff = "on";
+  app.add_option("--hinted-handoff", hinted_handoff,
+                 "Sloppy quorum with hints: a down replica's writes go to a stand-in that hands "
+                 "them off when it returns (off: writes go to the key's own replicas only)")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->capture_default_str();
+  int64_t hint_window_s = config.hint_window.count();
+  app.add_option("--hint-window-s", hint_window_s,
+                 "Hints older than this are dropped and counted (anti-entropy covers them)")
+      ->check(CLI::Range(int64_t{1}, int64_t{30} * 24 * 3600))
+      ->capture_default_str();
+  app.add_option("--handoff-rate", config.handoff_rate,
+                 "Hints handed off per second at most, so a returning node keeps serving")
+      ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
   app.add_option("--memtable-mb", memtable_mb, "Memtable size before it is flushed to an SSTable")
       ->check(CLI::Range(1, 4096))
@@ -134,6 +149,8 @@ int main(int argc, char** argv) {
   config.memtable_bytes = memtable_mb << 20;
   config.request_timeout = std::chrono::milliseconds(request_timeout_ms);
   config.gossip_interval = std::chrono::milliseconds(gossip_interval_ms);
+  config.hinted_handoff = hinted_handoff == "on";
+  config.hint_window = std::chrono::seconds(hint_window_s);
   if (kv::Status valid = kv::ValidateNodeConfig(config); !valid.ok()) {
     std::cerr << "kvnode: " << valid.message() << "\n";
     return kExitUsage;

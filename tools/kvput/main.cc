@@ -75,6 +75,9 @@ int main(int argc, char** argv) {
                  "quorum)")
       ->check(CLI::Range(1, 255))
       ->type_name("N");
+  app.add_flag("--primaries-only", write.primaries_only,
+               "Count only the key's own replicas toward W: refuse the write rather than leave it "
+               "with a stand-in for a down replica (Riak's PW)");
   app.add_option("--node", node_flag,
                  "Node to talk to, HOST:PORT (default: $KV_NODE, else 127.0.0.1:7000)");
   app.add_option("--timeout-ms", timeout_ms, "Give up after this long (a write may still land)")
