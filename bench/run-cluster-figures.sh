@@ -28,7 +28,8 @@
 # RUNS rounds of all of these (medians printed as Markdown tables). Then, unless --profile never,
 # when the goals are missed (durable writes at 10x etcd's, p99.9 under 5 ms at half of peak) or
 # with --profile always: one more put run on a fresh cluster under `perf record -a -g`
-# (cpu-clock; `perf report` summaries in WORK_DIR/perf-*.txt).
+# (cpu-clock; `perf report` summaries in WORK_DIR/perf-*.txt: by command, the three nodes' share
+# of the samples, and the nodes' top symbols by self time).
 #
 #   bench/run-cluster-figures.sh [--keys N] [--ops N] [--concurrency C] [--runs R]
 #       [--etcd-seconds S] [--profile auto|always|never] [--build-dir DIR] [--work-dir DIR]
@@ -356,17 +357,35 @@ if [[ $profile == always || ($profile == auto && $missed == 1) ]]; then
       --key-size 16 --json --workload put --num "$ops" >"$work_dir/profiled-put.json" \
       2>"$work_dir/perf-record.log"
     echo "  $(cat "$work_dir/profiled-put.json")" >&2
-    coordinator_pid=${pids[0]}
+    node_pids=("${pids[@]}")
     stop_all
     rm -rf "$work_dir"/n[0-9]*
     perf report -i "$work_dir/perf.data" --stdio --no-children --sort comm --percent-limit 1 -g none \
       2>/dev/null | grep -v '^$' >"$work_dir/perf-comm.txt" || true
-    perf report -i "$work_dir/perf.data" --stdio --no-children --pid "$coordinator_pid" \
-      --sort dso,sym --percent-limit 0.7 -g none 2>/dev/null | grep -v '^$' \
-      >"$work_dir/perf-coordinator.txt" || true
-    perf report -i "$work_dir/perf.data" --stdio --no-children --comm kvnode --sort sym \
-      --percent-limit 0.7 -g caller,0.5,callee,function,percent --max-stack 12 2>/dev/null |
-      grep -v '^$' >"$work_dir/perf-kvnode-callers.txt" || true
+    # The three nodes' threads (other kvnode processes on the machine are not ours), their
+    # symbols as a share of the nodes' own samples; release builds have no frame pointers, so
+    # self time only.
+    perf script -i "$work_dir/perf.data" -F pid 2>/dev/null | awk '{ n[$1]++ } END { for (p in n) print n[p], p }' |
+      sort -rn >"$work_dir/perf-samples-by-pid.txt" || true
+    node_tids=$(perf script -i "$work_dir/perf.data" -F pid,tid 2>/dev/null | python3 -c '
+import sys
+ours = set(sys.argv[1:])
+print(",".join(sorted({l.split()[0].split("/")[1] for l in sys.stdin
+                       if l.split() and l.split()[0].split("/")[0] in ours})))' "${node_pids[@]}")
+    if [[ -n $node_tids ]]; then
+      perf report -i "$work_dir/perf.data" --stdio --no-children --tid "$node_tids" --sort sym \
+        --percentage relative --percent-limit 0.6 -g none 2>/dev/null | grep -v '^$' \
+        >"$work_dir/perf-nodes.txt" || true
+    fi
+    python3 - "$work_dir/perf-samples-by-pid.txt" "${node_pids[@]}" >"$work_dir/perf-share.txt" <<'PY' || true
+import sys
+counts = [l.split() for l in open(sys.argv[1]) if l.strip()]
+total = sum(int(c) for c, _ in counts)
+ours = set(sys.argv[2:])
+nodes = sum(int(c) for c, p in counts if p in ours)
+print(f"samples {total} (both cores); the 3 kvnode processes {100 * nodes / total:.1f}%"
+      + "".join(f"; pid {p} {100 * int(c) / total:.1f}%" for c, p in counts if p in ours))
+PY
   else
     echo "run-cluster-figures: perf cannot record here (install linux-perf); no profile" >&2
   fi
@@ -482,12 +501,12 @@ echo
 echo "Ring balance from the unit test (kv_tests -tc='ring: ownership balance by virtual nodes'):"
 echo
 grep -E '^(ring balance|  |\(kv_tests)' "$work_dir/ring-balance.txt" | sed 's/^/    /' || true
-for f in perf-comm perf-coordinator; do
+for f in perf-comm perf-share perf-nodes; do
   if [[ -s $work_dir/$f.txt ]]; then
     echo
     echo "$f (perf report; the put run profiled: $(python3 -c 'import json,sys; print(format(json.load(open(sys.argv[1]))["ops_per_sec"], ",.0f"))' "$work_dir/profiled-put.json") ops/s):"
     echo
-    grep -v '^#' "$work_dir/$f.txt" | head -40 | sed 's/^/    /'
+    { grep -v '^#' "$work_dir/$f.txt" || true; } | head -40 | cut -c1-140 | sed 's/^/    /'
   fi
 done
 echo "raw results: $results" >&2
