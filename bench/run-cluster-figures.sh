@@ -327,7 +327,7 @@ note_load "end"
 echo "measured in $((SECONDS - started)) s" >&2
 
 if [[ -n $kv_tests ]]; then
-  "$kv_tests" -tc='ring: ownership balance by virtual nodes' -s >"$work_dir/ring-balance.txt" 2>&1 ||
+  "$kv_tests" -tc='ring: ownership balance by virtual nodes' >"$work_dir/ring-balance.txt" 2>&1 ||
     echo "run-cluster-figures: kv_tests failed; see $work_dir/ring-balance.txt" >&2
 else
   echo "(kv_tests is not built in $build_dir: ninja -C $build_dir kv_tests for the table)" \
