@@ -22,6 +22,7 @@ complete -c kvbench -n '__fish_seen_subcommand_from net' -l load -d 'Write the k
 complete -c kvbench -n '__fish_seen_subcommand_from net' -l r -x -d 'Read quorum'
 complete -c kvbench -n '__fish_seen_subcommand_from net' -l w -x -d 'Write quorum'
 complete -c kvbench -n '__fish_seen_subcommand_from net' -l concurrency -x -d 'Requests in flight'
+complete -c kvbench -n '__fish_seen_subcommand_from net' -l rate -x -d 'Target operations per second (paced open-loop)'
 complete -c kvbench -n '__fish_seen_subcommand_from net' -l cluster-name -x -d 'Cluster name the node must have'
 complete -c kvbench -n '__fish_seen_subcommand_from net' -l timeout-ms -x -d 'Per-request timeout'
 

@@ -65,6 +65,7 @@ std::string FormatHuman(const BenchReport& r) {
   if (!r.distribution.empty()) tail += fmt::format("  key distribution {}", r.distribution);
   if (r.load_ops && r.load_seconds)
     tail += fmt::format("  loaded {} keys first in {:.3f} s", *r.load_ops, *r.load_seconds);
+  if (r.target_rate) tail += fmt::format("  paced at {:.0f} ops/s", *r.target_rate);
   if (!r.sync.empty()) tail += fmt::format("  sync {}", r.sync);
   if (r.peak_rss_bytes) tail += fmt::format("  peak RSS {}", MiB(*r.peak_rss_bytes));
   if (r.disk_bytes) tail += fmt::format("  on disk {}", MiB(*r.disk_bytes));
@@ -100,6 +101,7 @@ std::string FormatJson(const BenchReport& r) {
     out += fmt::format(",\"distribution\":{}", JsonString(r.distribution));
   if (r.load_ops) out += fmt::format(",\"load_ops\":{}", *r.load_ops);
   if (r.load_seconds) out += fmt::format(",\"load_seconds\":{:.6f}", *r.load_seconds);
+  if (r.target_rate) out += fmt::format(",\"target_rate\":{:.1f}", *r.target_rate);
   if (!r.sync.empty()) out += fmt::format(",\"sync\":{}", JsonString(r.sync));
   if (r.peak_rss_bytes) out += fmt::format(",\"peak_rss_bytes\":{}", *r.peak_rss_bytes);
   if (r.disk_bytes) out += fmt::format(",\"disk_bytes\":{}", *r.disk_bytes);

@@ -42,6 +42,8 @@ struct BenchReport {
   std::optional<uint64_t> siblings;
   std::optional<uint64_t> load_ops;
   std::optional<double> load_seconds;
+  // kvbench net --rate: the operations per second the run was paced at (its schedule).
+  std::optional<double> target_rate;
 
   double ops_per_sec() const { return seconds > 0 ? static_cast<double>(ops) / seconds : 0; }
 };

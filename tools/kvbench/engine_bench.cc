@@ -133,7 +133,7 @@ Result<BenchReport> RunEngineBench(const EngineBenchOptions& options, const std:
   }
   if (!write) {
     if (!record) {
-      RunSpec prefill{Workload::kFillRandom, 0, options.threads, options.seed};
+      RunSpec prefill{Workload::kFillRandom, 0, options.threads, options.seed, 0};
       KV_ASSIGN_OR_RETURN(auto filled, RunWorkload(target, *keys, prefill, progress));
       (void)filled;
       KV_RETURN_IF_ERROR(WriteFillRecord(options.dir, *keys));
@@ -141,7 +141,7 @@ Result<BenchReport> RunEngineBench(const EngineBenchOptions& options, const std:
     KV_RETURN_IF_ERROR(target.CompactAll());
   }
 
-  RunSpec spec{workload, options.num, options.threads, options.seed + 1};
+  RunSpec spec{workload, options.num, options.threads, options.seed + 1, 0};
   KV_ASSIGN_OR_RETURN(RunResult run, RunWorkload(target, *keys, spec, progress));
   if (write) KV_RETURN_IF_ERROR(WriteFillRecord(options.dir, *keys));
 

@@ -95,6 +95,12 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 4096))
       ->type_name("C");
+  net->add_option("--rate", net_options.rate,
+                  "Target operations per second over all workers, paced open-loop (latency from "
+                  "when each operation was due); 0: as fast as the node answers")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9))
+      ->type_name("OPS");
   net->add_option("--value-size", net_options.value_size, "Value bytes")
       ->capture_default_str()
       ->check(CLI::Range(size_t{0}, size_t{16} << 20))

@@ -91,6 +91,8 @@ Result<MixRun> RunMix(NodeTarget& target, const NetBenchOptions& options, const 
   std::vector<MixOutput> outputs(options.concurrency);
   FirstError error;
   const ReadOptions read{.r = options.r};
+  const Pacer pacer(options.rate, options.concurrency);
+  Clock::time_point started;  // set before the workers start
 
   auto work = [&](int worker) {
     MixOutput& out = outputs[worker];
@@ -102,7 +104,7 @@ Result<MixRun> RunMix(NodeTarget& target, const NetBenchOptions& options, const 
     for (uint64_t op = begin; op < end && !error.failed(); ++op) {
       const bool is_read = mix.read_fraction >= 1.0 || random.NextUnit() < mix.read_fraction;
       keys.KeyAt(chooser.Next(random), &key);
-      const auto start = Clock::now();
+      const auto start = pacer.Wait(started, worker, op - begin);
       Result<GetResult> got = client.Get(key, read);
       if (!got.ok()) {
         error.Set(got.status().WithContext(fmt::format("reading key {}", key)));
@@ -137,7 +139,7 @@ Result<MixRun> RunMix(NodeTarget& target, const NetBenchOptions& options, const 
   };
 
   progress.Start(std::string(mix.name), total);
-  const auto started = Clock::now();
+  started = Clock::now();
   std::vector<std::thread> threads;
   threads.reserve(options.concurrency);
   for (int w = 0; w < options.concurrency; ++w) threads.emplace_back(work, w);
@@ -175,6 +177,7 @@ Result<BenchReport> RunNetBench(const NetBenchOptions& options) {
         options.workload));
   }
   if (options.concurrency < 1) return Status::InvalidArgument("--concurrency must be at least 1");
+  if (!(options.rate >= 0)) return Status::InvalidArgument("--rate must be 0 or more");
   KV_ASSIGN_OR_RETURN(KeyDistribution distribution, ParseKeyDistribution(options.distribution));
   const uint64_t key_space = options.keys > 0 ? options.keys : options.num;
   KV_ASSIGN_OR_RETURN(
@@ -201,10 +204,13 @@ Result<BenchReport> RunNetBench(const NetBenchOptions& options) {
   report.workload = options.workload;
   report.workers_name = "concurrency";
   report.workers = options.concurrency;
+  if (options.rate > 0) report.target_rate = options.rate;
 
   ProgressLine progress(options.progress);
   if (mix == nullptr || options.load) {
-    RunSpec spec{Workload::kPut, key_space, options.concurrency, options.seed + 1};
+    // The load phase of a, b and c is never paced; a put run is.
+    RunSpec spec{Workload::kPut, key_space, options.concurrency, options.seed + 1,
+                 mix == nullptr ? options.rate : 0};
     KV_ASSIGN_OR_RETURN(RunResult run, RunWorkload(target, keys, spec, progress));
     if (mix == nullptr) {
       report.ops = run.ops;

@@ -15,6 +15,12 @@
 // grow without bound.) With `load`, the key space is first written as by `put` (untimed for the
 // figures, reported as load_ops and load_seconds).
 //
+// With `rate` > 0 the measured operations (not the --load phase) are paced open-loop at that many
+// per second over all the workers (Pacer, tools/kvbench/workload_runner.h): each worker sends on a
+// fixed schedule, and latency counts from when an operation was due, so queueing behind a slow
+// answer is measured. The workers still have one request in flight each, so `concurrency` must
+// cover rate × latency, or the run falls behind its schedule (its ops_per_sec then shows it).
+//
 // Every get (the reads, and the first half of each update) counts as found or not found, and as
 // one with siblings when it returned several versions.
 //
@@ -39,7 +45,8 @@ struct NetBenchOptions {
   std::string distribution = "uniform";  // uniform | zipfian
   bool load = false;
   int concurrency = 50;
-  uint32_t r = 0;  // 0: the node's default quorums
+  double rate = 0;  // target operations per second over all workers; 0: as fast as answered
+  uint32_t r = 0;   // 0: the node's default quorums
   uint32_t w = 0;
   size_t key_size = 16;
   size_t value_size = 100;
