@@ -4,9 +4,10 @@
 //          them, moving to the next node after any failure), keep an add-only set per key by
 //          read-modify-write: read the key, take the union of its live siblings (a value is a
 //          comma-separated set of unique element ids, "c3-1042"), add a new element, put the
-//          set back with the read's context. Every operation goes to the log (below) before and
-//          after its put. With --resolve lww a client keeps only the newest sibling instead of
-//          the union: the positive control, which must lose acknowledged elements.
+//          set back with the read's context; --return-ms after a failure, back to its home node.
+//          Every operation goes to the log (below) before and after its put. With --resolve lww a
+//          client keeps only the newest sibling instead of the union: the positive control, which
+//          must lose acknowledged elements.
 //   check: after the faults are healed, reads every key of the logs at R = --r (every replica),
 //          retrying until it answers, and prints the Jepsen-style table: attempted,
 //          acknowledged, lost (acknowledged, missing), unexpected (present, never attempted),
@@ -17,9 +18,10 @@
 //
 // Log lines, one write(2) each with O_APPEND (whole lines from many threads; a client killed
 // mid-line leaves a torn last line, which the checker skips), times in ms since the epoch:
-//   R MS KEY CODE         the read of an operation failed: nothing was put
-//   A MS ELEMENT KEY      the read worked; ELEMENT is about to be put (MS: when the read began)
-//   O MS ELEMENT OUTCOME  the put's outcome: ok | failed (surely not applied) | indeterminate
+//   R MS KEY CODE NODE CLIENT  the read of an operation failed: nothing was put
+//   A MS ELEMENT KEY NODE      the read worked; ELEMENT is about to be put (MS: when the read
+//                              began; ELEMENT is CLIENT-SEQ)
+//   O MS ELEMENT OUTCOME       the put's outcome: ok | failed (surely not applied) | indeterminate
 // An A without its O (the client was killed) counts as indeterminate.
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -139,6 +141,7 @@ struct RunOptions {
   std::string id_prefix = "c";
   int timeout_ms = 3000;
   int pause_ms = 0;
+  int return_ms = 1000;
   uint64_t seed = 1;
 };
 
@@ -156,20 +159,32 @@ int Run(const RunOptions& o) {
     workers.emplace_back([&, t] {
       std::mt19937_64 rng(o.seed * 1000 + t);
       const kv::ClientOptions options{.timeout = std::chrono::milliseconds(o.timeout_ms)};
-      size_t at = t % o.nodes.size();
+      // A client has a home node; after a failure it moves to the next node, and returns home
+      // once --return-ms have passed, so a faulty node keeps being asked, as a client pinned
+      // to it with a fallback would.
+      const size_t home = t % o.nodes.size();
+      size_t at = home;
       auto client = kv::Client::Lazy(o.nodes[at], options);
+      Clock::time_point moved_at;
       auto next_node = [&] {
         at = (at + 1) % o.nodes.size();
         client = kv::Client::Lazy(o.nodes[at], options);
+        moved_at = Clock::now();
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       };
       for (uint64_t seq = 1; Clock::now() < deadline; ++seq) {
+        if (at != home && o.return_ms > 0 &&
+            Clock::now() - moved_at > std::chrono::milliseconds(o.return_ms)) {
+          at = home;
+          client = kv::Client::Lazy(o.nodes[at], options);
+        }
         const std::string key = KeyName(static_cast<int>(rng() % o.keys));
+        const std::string node = o.nodes[at].ToString();
         const int64_t start = NowMs();
         kv::Result<kv::GetResult> got = client->Get(key, kv::ReadOptions{.r = o.r});
         if (!got.ok()) {
-          AppendLine(
-              fd, fmt::format("R {} {} {}\n", start, key, kv::ErrorCodeName(got.status().code())));
+          AppendLine(fd, fmt::format("R {} {} {} {} {}{}\n", start, key,
+                                     kv::ErrorCodeName(got.status().code()), node, o.id_prefix, t));
           ++failed_count;
           next_node();
           continue;
@@ -177,7 +192,7 @@ int Run(const RunOptions& o) {
         std::set<std::string> elements = o.lww ? NewestOf(*got) : UnionOf(*got);
         const std::string element = fmt::format("{}{}-{}", o.id_prefix, t, seq);
         elements.insert(element);
-        AppendLine(fd, fmt::format("A {} {} {}\n", start, element, key));
+        AppendLine(fd, fmt::format("A {} {} {} {}\n", start, element, key, node));
         const kv::Status put =
             client->Put(key, Join(elements), kv::WriteOptions{.context = got->context, .w = o.w});
         const Outcome outcome = Classify(put);
@@ -208,7 +223,7 @@ struct Element {
 struct Op {
   int64_t start_ms;
   bool acknowledged;
-  const Element* element;  // null for an operation whose read failed
+  std::string client;  // "c3": the thread that ran it
 };
 
 struct FaultWindow {
@@ -216,19 +231,35 @@ struct FaultWindow {
   std::string kind;
 };
 
+// Two measures: of the operations begun, those acknowledged; and of the client-seconds (each
+// client thread in each second of the run), those in which an operation begun was acknowledged.
+// The first is Jepsen's; the second is what a user pinned to a node sees, since a client that
+// waits out a 3 s timeout begins few operations and so weighs little in the first.
 struct Availability {
   uint64_t ops = 0, acknowledged = 0;
-  void Add(bool ok) {
+  uint64_t client_seconds = 0, client_seconds_ok = 0;
+  void AddOp(bool ok) {
     ++ops;
     if (ok) ++acknowledged;
   }
-  double Percent() const { return ops == 0 ? 100.0 : 100.0 * acknowledged / ops; }
+  void AddClientSecond(bool ok) {
+    ++client_seconds;
+    if (ok) ++client_seconds_ok;
+  }
+  static double Percent(uint64_t part, uint64_t all) {
+    return all == 0 ? 100.0 : 100.0 * part / all;
+  }
   std::string Text() const {
-    return fmt::format("{:.1f}% ({} of {} ops)", Percent(), acknowledged, ops);
+    return fmt::format("{:5.1f}% of ops ({} of {}), {:5.1f}% of client-seconds ({} of {})",
+                       Percent(acknowledged, ops), acknowledged, ops,
+                       Percent(client_seconds_ok, client_seconds), client_seconds_ok,
+                       client_seconds);
   }
   std::string Json() const {
-    return fmt::format(R"({{"ops":{},"acknowledged":{},"percent":{:.2f}}})", ops, acknowledged,
-                       Percent());
+    return fmt::format(R"({{"ops":{},"acknowledged":{},"percent":{:.2f},"client_seconds":{},)"
+                       R"("client_seconds_ok":{},"client_seconds_percent":{:.2f}}})",
+                       ops, acknowledged, Percent(acknowledged, ops), client_seconds,
+                       client_seconds_ok, Percent(client_seconds_ok, client_seconds));
   }
 };
 
@@ -255,7 +286,7 @@ struct CheckOptions {
 
 int Check(const CheckOptions& o) {
   std::unordered_map<std::string, Element> elements;
-  std::vector<std::pair<int64_t, std::string>> failed_reads;  // start, key
+  std::vector<std::pair<int64_t, std::string>> failed_reads;  // start, client
   std::set<std::string> keys;
   for (const std::string& path : o.logs) {
     std::ifstream in(path);
@@ -266,11 +297,12 @@ int Check(const CheckOptions& o) {
     std::string line;
     while (std::getline(in, line)) {
       std::istringstream fields(line);
-      std::string kind, a, b;
+      std::string kind, a, b, c, d;
       int64_t ms;
       if (!(fields >> kind >> ms >> a >> b)) continue;  // a torn last line
       if (kind == "R") {
-        failed_reads.emplace_back(ms, a);
+        if (!(fields >> c >> d)) continue;
+        failed_reads.emplace_back(ms, d);
       } else if (kind == "A") {
         elements[a] = Element{.key = b, .start_ms = ms, .outcome = Outcome::kIndeterminate};
         keys.insert(b);
@@ -340,7 +372,7 @@ int Check(const CheckOptions& o) {
         if (there) ++failed_present;
         break;
     }
-    ops.push_back(Op{e.start_ms, e.outcome == Outcome::kOk, &e});
+    ops.push_back(Op{e.start_ms, e.outcome == Outcome::kOk, name.substr(0, name.find('-'))});
   }
   for (const auto& [key, read] : present) {
     for (const std::string& name : read) {
@@ -351,28 +383,28 @@ int Check(const CheckOptions& o) {
       }
     }
   }
-  for (const auto& [ms, key] : failed_reads) ops.push_back(Op{ms, false, nullptr});
+  for (const auto& [ms, client] : failed_reads) ops.push_back(Op{ms, false, client});
 
   // Availability: every operation (a failed read included) by when it began.
   Availability overall, quiet;
   std::map<std::string, Availability> by_kind;
-  int64_t first_ms = INT64_MAX, last_ms = 0;
-  for (const Op& op : ops) {
-    overall.Add(op.acknowledged);
-    first_ms = std::min(first_ms, op.start_ms);
-    last_ms = std::max(last_ms, op.start_ms);
+  // Calls add(availability) for `overall`, and for `quiet` or each fault window holding `ms`.
+  auto account = [&](int64_t ms, auto add) {
+    add(overall);
     bool in_fault = false;
     for (const FaultWindow& w : windows) {
-      if (op.start_ms >= w.start_ms && op.start_ms <= w.end_ms) {
-        by_kind[w.kind].Add(op.acknowledged);
+      if (ms >= w.start_ms && ms <= w.end_ms) {
+        add(by_kind[w.kind]);
         in_fault = true;
       }
     }
-    if (in_fault) {
-      by_kind["any fault"].Add(op.acknowledged);
-    } else {
-      quiet.Add(op.acknowledged);
-    }
+    add(in_fault ? by_kind["any fault"] : quiet);
+  };
+  int64_t first_ms = INT64_MAX, last_ms = 0;
+  for (const Op& op : ops) {
+    account(op.start_ms, [&](Availability& a) { a.AddOp(op.acknowledged); });
+    first_ms = std::min(first_ms, op.start_ms);
+    last_ms = std::max(last_ms, op.start_ms);
   }
   // Per second of the run: acknowledged and other operations; the longest stretch of seconds
   // without an acknowledgement is the worst unavailability a client saw.
@@ -381,6 +413,18 @@ int Check(const CheckOptions& o) {
   for (const Op& op : ops) {
     const size_t s = static_cast<size_t>((op.start_ms - first_ms) / 1000);
     (op.acknowledged ? ok_per_s : bad_per_s)[s]++;
+  }
+  std::map<std::string, std::vector<bool>> acked_in_second;  // client -> second -> any ack
+  for (const Op& op : ops) {
+    std::vector<bool>& acked = acked_in_second[op.client];
+    acked.resize(seconds);
+    if (op.acknowledged) acked[static_cast<size_t>((op.start_ms - first_ms) / 1000)] = true;
+  }
+  for (const auto& [client, acked] : acked_in_second) {
+    for (size_t s = 0; s < seconds; ++s) {
+      const int64_t middle = first_ms + static_cast<int64_t>(s) * 1000 + 500;
+      account(middle, [&](Availability& a) { a.AddClientSecond(acked[s]); });
+    }
   }
   size_t longest_gap = 0, gap = 0;
   for (size_t s = 0; s < seconds; ++s) {
@@ -431,10 +475,9 @@ int Check(const CheckOptions& o) {
     row("failed", failed, "surely not applied");
     row("failed-but-present", failed_present, "must be 0");
     row("failed reads", failed_reads.size(), "operations that stopped at their read");
-    out += fmt::format("  availability overall      {}\n", overall.Text());
-    out += fmt::format("  availability no fault     {}\n", quiet.Text());
-    for (const auto& [kind, a] : by_kind)
-      out += fmt::format("  availability {:<12} {}\n", kind, a.Text());
+    out += fmt::format("  availability\n    {:<10} {}\n", "overall", overall.Text());
+    out += fmt::format("    {:<10} {}\n", "no fault", quiet.Text());
+    for (const auto& [kind, a] : by_kind) out += fmt::format("    {:<10} {}\n", kind, a.Text());
     out += fmt::format("  longest stretch without an acknowledged op: {} s of {} s\n", longest_gap,
                        seconds);
     for (const std::string& e : lost_examples) out += fmt::format("  lost: {}\n", e);
@@ -484,6 +527,8 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--id-prefix", run.id_prefix, "prefix of this process's element ids");
   run_cmd->add_option("--timeout-ms", run.timeout_ms, "client timeout per call");
   run_cmd->add_option("--pause-ms", run.pause_ms, "pause after each acknowledged operation");
+  run_cmd->add_option("--return-ms", run.return_ms,
+                      "after a failure, go back to the home node after this long (0: never)");
   run_cmd->add_option("--seed", run.seed);
 
   CLI::App* check_cmd = app.add_subcommand("check", "read every key and print the verdict");
