@@ -18,6 +18,7 @@
 # Needs KV_BIN (the directory of kvnode and kvring; kv_nemesis_client is in $KV_BIN/../tests),
 # else uses build/bin of the repository. Exit 0 when the verdict is PASS.
 set -euo pipefail
+PATH=$PATH:/usr/sbin:/sbin  # ip and iptables, for a user whose PATH lacks them
 
 here=$(cd "$(dirname "$0")" && pwd)
 KV_BIN=${KV_BIN:-$here/../../build/bin}
