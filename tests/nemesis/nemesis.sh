@@ -323,8 +323,10 @@ if [[ ${#kinds[@]} -gt 0 ]]; then
   k=0
   # Faults one after another, each kind in turn, until 5 s before the clients stop: the end of
   # the run is quiet, so the cluster is whole again when the clients finish.
-  while [[ $(($(date +%s) + 10)) -lt $run_end ]]; do
-    inject "${kinds[$((k % ${#kinds[@]}))]}" $((3 + RANDOM % 6))
+  while :; do
+    hold=$((3 + RANDOM % 6))
+    [[ $(($(date +%s) + hold + 5)) -lt $run_end ]] || break
+    inject "${kinds[$((k % ${#kinds[@]}))]}" "$hold"
     k=$((k + 1))
     sleep $((2 + RANDOM % 3))
   done
