@@ -90,6 +90,7 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& config, Env* env,
   if (s.ok()) s = node->StartService(env);
   if (!s.ok()) {
     // Nothing was served: close the engine (flushes) and report why we could not start.
+    node->service_.reset();  // its timers belong to the runtime's io_context
     node->runtime_.reset();
     (void)node->engine_->Close();
     node->stopped_ = true;
@@ -310,6 +311,8 @@ Status Node::Wait() {
   rt.io.stop();
   for (std::thread& t : io_threads_) t.join();
   io_threads_.clear();
+  // The service's timers belong to the io_context: destroy it first (nothing runs any more).
+  service_.reset();
   runtime_.reset();  // destroys what never ran; connections left call back into this Node
 
   Status closed = engine_->Close();

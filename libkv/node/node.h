@@ -54,6 +54,7 @@ class Node {
   // The bound address (the real port when config.listen asked for port 0).
   const HostPort& address() const { return address_; }
   Engine& engine() { return *engine_; }
+  // REQUIRES: not stopped.
   NodeService& service() { return *service_; }
 
   // SIGINT and SIGTERM request a stop from now on.
@@ -85,7 +86,8 @@ class Node {
   bool stopped_ = false;                                                    // GUARDED_BY(mu_)
   std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_;  // GUARDED_BY(mu_)
 
-  // Destroyed after runtime_ (whose io_context runs its coroutines).
+  // Reset in Wait after the I/O threads end and before runtime_, whose io_context its timers
+  // belong to.
   std::unique_ptr<NodeService> service_;
 
   // Asio objects; destroyed in Wait, before the members above.
