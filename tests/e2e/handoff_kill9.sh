@@ -45,7 +45,7 @@ ring_field() {
   "$KV_BIN/kvring" --node "$(node "$1")" --json | python3 -c '
 import json, sys
 ring = json.load(sys.stdin)
-print(next(n[sys.argv[2]] for n in ring["nodes"] if n["id"] == sys.argv[1]))' "$2" "$3"
+print(next((n[sys.argv[2]] for n in ring["nodes"] if n["id"] == sys.argv[1]), ""))' "$2" "$3"
 }
 wait_until() {  # wait_until SECONDS DESCRIPTION CMD...: until CMD succeeds
   local limit=$1 what=$2
@@ -57,7 +57,7 @@ wait_until() {  # wait_until SECONDS DESCRIPTION CMD...: until CMD succeeds
   fail "not within ${limit}s: $what"
 }
 sees() { [[ $(ring_field "$1" "$2" status) == "$3" ]]; }
-hints_are() { [[ $(ring_field "$1" "$2" hints_pending) -eq $3 ]]; }
+hints_are() { [[ "$(ring_field "$1" "$2" hints_pending)" == "$3" ]]; }
 
 start_member 1
 start_member 2

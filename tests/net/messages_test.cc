@@ -153,9 +153,13 @@ TEST_CASE("message bodies are laid out as docs/formats.md says") {
                                 "v"
                                 "\x00\x00\x00\x00\x00\x00\x00\x00",
                                 23));
-  // key, value, context, w fixed32, forwarded byte
-  const std::string put =
-      EncodeMessage(PutRequest{.key = "k", .value = "v", .context = "", .w = 1, .forwarded = true});
+  // key, value, context, w fixed32, forwarded byte, primaries_only byte
+  const std::string put = EncodeMessage(PutRequest{.key = "k",
+                                                   .value = "v",
+                                                   .context = "",
+                                                   .w = 1,
+                                                   .forwarded = true,
+                                                   .primaries_only = true});
   CHECK(put == std::string("\x01"
                            "\x02\x00\x00\x00"
                            "\x01\x00\x00\x00\x00\x00\x00\x00"
@@ -164,8 +168,9 @@ TEST_CASE("message bodies are laid out as docs/formats.md says") {
                            "v"
                            "\x00\x00\x00\x00\x00\x00\x00\x00"
                            "\x01\x00\x00\x00"
+                           "\x01"
                            "\x01",
-                           36));
+                           37));
   // wire error code byte, then the message
   const std::string error =
       EncodeMessage(ErrorResponse{.code = ErrorCode::kTimeout, .message = ""});
@@ -194,10 +199,11 @@ TEST_CASE("node-to-node messages round-trip") {
   CHECK(read_answer->siblings == binary);
 
   auto write = DecodeMessage<ReplicaWriteRequest>(
-      EncodeMessage(ReplicaWriteRequest{.key = "wk", .siblings = binary}));
+      EncodeMessage(ReplicaWriteRequest{.key = "wk", .siblings = binary, .hinted_for = "n4"}));
   REQUIRE(write.ok());
   CHECK(write->key == "wk");
   CHECK(write->siblings == binary);
+  CHECK(write->hinted_for == "n4");
   CHECK(DecodeMessage<ReplicaWriteResponse>(EncodeMessage(ReplicaWriteResponse{})).ok());
 
   auto syn = DecodeMessage<GossipSyn>(EncodeMessage(GossipSyn{.payload = binary}));
