@@ -4,38 +4,8 @@
 # its data and serves the keys it had; kvring shows the membership throughout.
 source "$(dirname "$0")/node_lib.bash"
 
-declare -a PIDS PORTS
-stop_all() {
-  for pid in "${PIDS[@]:-}"; do
-    if [[ -n "$pid" ]]; then
-      kill -9 "$pid" 2>/dev/null || true
-      wait "$pid" 2>/dev/null || true
-    fi
-  done
-  rm -rf "$WORK"
-}
-trap stop_all EXIT
-
-# start_member I [extra flags]: node nI, data in $WORK/nI, joining through node 1 (if it runs).
-start_member() {
-  local i=$1
-  shift
-  local log="$WORK/n$i.log" seeds=()
-  [[ $i -ne 1 ]] && seeds=(--seeds "127.0.0.1:${PORTS[1]}")
-  "$KV_BIN/kvnode" --id "n$i" --listen "127.0.0.1:${PORTS[$i]:-0}" --data-dir "$WORK/n$i" \
-    --gossip-interval-ms 200 "${seeds[@]}" "$@" 2>> "$log" &
-  PIDS[$i]=$!
-  for _ in $(seq 1 200); do
-    if line=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$log" 2>/dev/null | tail -n 1); then
-      PORTS[$i]=${line##*:}
-      return 0
-    fi
-    kill -0 "${PIDS[$i]}" 2>/dev/null || { cat "$log" >&2; fail "n$i exited at start"; }
-    sleep 0.05
-  done
-  fail "n$i did not start listening"
-}
-node() { echo "127.0.0.1:${PORTS[$1]}"; }
+CLUSTER_FLAGS=(--gossip-interval-ms 200)
+source "$(dirname "$0")/cluster_lib.bash"
 
 # up_count NODE: how many nodes NODE's kvring shows up.
 up_count() {
@@ -69,9 +39,7 @@ done
 echo "50 keys written through every node and read through another"
 
 # kill -9 node 3: R=W=2 keep working through nodes 1 and 2.
-kill -9 "${PIDS[3]}"
-wait "${PIDS[3]}" 2>/dev/null || true
-PIDS[3]=""
+kill_member 3
 for k in $(seq 51 80); do
   "$KV_BIN/kvput" --quiet --node "$(node $((k % 2 + 1)))" "key$k" "value$k" \
     || fail "put key$k with n3 killed"

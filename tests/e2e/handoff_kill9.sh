@@ -6,57 +6,9 @@
 source "$(dirname "$0")/node_lib.bash"
 
 KEYS=${KV_HANDOFF_KEYS:-300}
-declare -a PIDS PORTS
-stop_all() {
-  for pid in "${PIDS[@]:-}"; do
-    if [[ -n "$pid" ]]; then
-      kill -9 "$pid" 2>/dev/null || true
-      wait "$pid" 2>/dev/null || true
-    fi
-  done
-  rm -rf "$WORK"
-}
-trap stop_all EXIT
+CLUSTER_FLAGS=(--gossip-interval-ms 200 --request-timeout-ms 1000)
+source "$(dirname "$0")/cluster_lib.bash"
 
-start_member() {
-  local i=$1 log="$WORK/n$1.log" seeds=()
-  [[ $i -ne 1 ]] && seeds=(--seeds "127.0.0.1:${PORTS[1]}")
-  "$KV_BIN/kvnode" --id "n$i" --listen "127.0.0.1:${PORTS[$i]:-0}" --data-dir "$WORK/n$i" \
-    --gossip-interval-ms 200 --request-timeout-ms 1000 "${seeds[@]}" 2>> "$log" &
-  PIDS[$i]=$!
-  for _ in $(seq 1 200); do
-    if line=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$log" 2>/dev/null | tail -n 1); then
-      PORTS[$i]=${line##*:}
-      return 0
-    fi
-    kill -0 "${PIDS[$i]}" 2>/dev/null || { cat "$log" >&2; fail "n$i exited at start"; }
-    sleep 0.05
-  done
-  fail "n$i did not start listening"
-}
-node() { echo "127.0.0.1:${PORTS[$1]}"; }
-kill_member() {
-  kill -9 "${PIDS[$1]}"
-  wait "${PIDS[$1]}" 2>/dev/null || true
-  PIDS[$1]=""
-}
-# ring_field NODE ID FIELD: a number field of node ID in NODE's kvring --json.
-ring_field() {
-  "$KV_BIN/kvring" --node "$(node "$1")" --json | python3 -c '
-import json, sys
-ring = json.load(sys.stdin)
-print(next((n[sys.argv[2]] for n in ring["nodes"] if n["id"] == sys.argv[1]), ""))' "$2" "$3"
-}
-wait_until() {  # wait_until SECONDS DESCRIPTION CMD...: until CMD succeeds
-  local limit=$1 what=$2
-  shift 2
-  for _ in $(seq 1 $((limit * 10))); do
-    "$@" && return 0
-    sleep 0.1
-  done
-  fail "not within ${limit}s: $what"
-}
-sees() { [[ $(ring_field "$1" "$2" status) == "$3" ]]; }
 hints_are() { [[ "$(ring_field "$1" "$2" hints_pending)" == "$3" ]]; }
 
 start_member 1
