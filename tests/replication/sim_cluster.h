@@ -40,7 +40,9 @@ struct SimClusterOptions {
   int nodes = 3;
   QuorumSettings quorum;
   int vnodes = 64;
-  std::chrono::milliseconds request_timeout{300};
+  // Generous: sanitizer builds on a loaded 2-core machine answer slowly, and only the partition
+  // test waits for a timeout.
+  std::chrono::milliseconds request_timeout{1000};
   uint64_t seed = 1;
   bool hinted_handoff = true;
   std::chrono::seconds hint_window{3600};
@@ -102,6 +104,9 @@ class SimCluster {
     io_.stop();
     for (std::thread& t : threads_) t.join();
     pool_.join();
+    // The network holds each node's handler and strand: release them while io_ (whose strands
+    // they are) still exists, before the services they call.
+    for (auto& node : nodes_) network_.Detach(AddressOf(node->id));
     for (auto& node : nodes_) node->service.reset();
   }
 
