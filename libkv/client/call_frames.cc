@@ -57,6 +57,11 @@ Status DecodeDeleteAnswer(const Frame& answer) {
   return DecodeMessage<DeleteResponse>(answer.body).status();
 }
 
+Result<RepairResponse> DecodeRepairAnswer(const Frame& answer) {
+  KV_RETURN_IF_ERROR(CheckAnswerType(answer, wire::MessageType::kRepairResponse, "repair"));
+  return DecodeMessage<RepairResponse>(answer.body);
+}
+
 Result<RingResponse> DecodeRingAnswer(const Frame& answer) {
   KV_RETURN_IF_ERROR(CheckAnswerType(answer, wire::MessageType::kRingResponse, "ring request"));
   return DecodeMessage<RingResponse>(answer.body);

@@ -24,5 +24,6 @@ Result<GetResult> DecodeGetAnswer(const Frame& answer);
 Status DecodePutAnswer(const Frame& answer);
 Status DecodeDeleteAnswer(const Frame& answer);
 Result<RingResponse> DecodeRingAnswer(const Frame& answer);
+Result<RepairResponse> DecodeRepairAnswer(const Frame& answer);
 
 }  // namespace kv

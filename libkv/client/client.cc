@@ -214,4 +214,11 @@ Result<RingResponse> Client::Ring(std::string_view key) {
   return DecodeRingAnswer(answer);
 }
 
+Result<RepairResponse> Client::Repair(const RepairRequest& request) {
+  const uint64_t id = NextRequestId();
+  std::string frame = EncodeMessageFrame(request, id);
+  KV_ASSIGN_OR_RETURN(Frame answer, Call(std::move(frame), id, false));
+  return DecodeRepairAnswer(answer);
+}
+
 }  // namespace kv

@@ -66,6 +66,9 @@ class Client {
   Status Delete(std::string_view key, const WriteOptions& options = {});
   // The ring as the node sees it; with a key, also that key's preference list.
   Result<RingResponse> Ring(std::string_view key = {});
+  // Anti-entropy now on the node (kvrepair): lists the ranges it replicates, or repairs one with
+  // every other replica of it. A repair can take long: give the client a timeout to match.
+  Result<RepairResponse> Repair(const RepairRequest& request);
 
   const HostPort& node() const { return node_; }
   // "kvnode 0.1.0", from the last handshake; empty before one.

@@ -12,7 +12,7 @@ namespace wire {
 
 bool IsKnownMessageType(uint8_t type) {
   return type >= static_cast<uint8_t>(MessageType::kHandshakeOk) &&
-         type <= static_cast<uint8_t>(MessageType::kRingResponse);
+         type <= static_cast<uint8_t>(MessageType::kRepairResponse);
 }
 
 std::string_view MessageTypeName(MessageType type) {
@@ -53,6 +53,18 @@ std::string_view MessageTypeName(MessageType type) {
       return "RingRequest";
     case MessageType::kRingResponse:
       return "RingResponse";
+    case MessageType::kMerkleLevelRequest:
+      return "MerkleLevelRequest";
+    case MessageType::kMerkleLevelResponse:
+      return "MerkleLevelResponse";
+    case MessageType::kLeafKeysRequest:
+      return "LeafKeysRequest";
+    case MessageType::kLeafKeysResponse:
+      return "LeafKeysResponse";
+    case MessageType::kRepairRequest:
+      return "RepairRequest";
+    case MessageType::kRepairResponse:
+      return "RepairResponse";
   }
   return "unknown";
 }

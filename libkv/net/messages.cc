@@ -228,6 +228,65 @@ void Count(cereal::PortableBinaryInputArchive& ar, size_t& count, size_t min_ele
 }
 
 template <class Archive>
+void Indices(Archive& ar, std::vector<uint32_t>& v) {
+  size_t n = v.size();
+  Count(ar, n, 4);
+  v.resize(n);
+  for (uint32_t& x : v) ar(x);
+}
+template <class Archive>
+void Indices(Archive& ar, const std::vector<uint32_t>& v) {
+  Indices(ar, const_cast<std::vector<uint32_t>&>(v));  // saving only reads
+}
+
+template <class Archive>
+void serialize(Archive& ar, MerkleLevelRequest& m, std::uint32_t const version) {
+  CheckVersion(version);
+  ar(m.range_start, m.range_end, m.depth, m.level);
+  Indices(ar, m.indices);
+  Bytes(ar, m.peer);
+}
+template <class Archive>
+void serialize(Archive& ar, MerkleLevelResponse& m, std::uint32_t const version) {
+  CheckVersion(version);
+  Bytes(ar, m.payload);
+}
+template <class Archive>
+void serialize(Archive& ar, LeafKeysRequest& m, std::uint32_t const version) {
+  CheckVersion(version);
+  ar(m.range_start, m.range_end, m.depth);
+  Indices(ar, m.leaves);
+  Bytes(ar, m.peer);
+}
+template <class Archive>
+void serialize(Archive& ar, LeafKeysResponse& m, std::uint32_t const version) {
+  CheckVersion(version);
+  size_t n = m.keys.size();
+  Count(ar, n, 16);
+  m.keys.resize(n);
+  for (LeafKey& k : m.keys) {
+    Bytes(ar, k.key);
+    ar(k.digest);
+  }
+}
+template <class Archive>
+void serialize(Archive& ar, RepairRequest& m, std::uint32_t const version) {
+  CheckVersion(version);
+  ar(m.range_start, m.range_end);
+  Flag(ar, m.list_ranges);
+}
+template <class Archive>
+void serialize(Archive& ar, RepairResponse& m, std::uint32_t const version) {
+  CheckVersion(version);
+  size_t n = m.ranges.size();
+  Count(ar, n, 16);
+  m.ranges.resize(n);
+  for (RepairRange& r : m.ranges) ar(r.start, r.end);
+  ar(m.keys_compared, m.keys_repaired, m.bytes_exchanged, m.replicas, m.replicas_unreachable);
+  Bytes(ar, m.problems);
+}
+
+template <class Archive>
 void serialize(Archive& ar, RingResponse& m, std::uint32_t const version) {
   CheckVersion(version);
   Bytes(ar, m.self);
@@ -263,6 +322,12 @@ CEREAL_CLASS_VERSION(kv::GossipAck2, 1)
 CEREAL_CLASS_VERSION(kv::GossipDone, 1)
 CEREAL_CLASS_VERSION(kv::RingRequest, 1)
 CEREAL_CLASS_VERSION(kv::RingResponse, 1)
+CEREAL_CLASS_VERSION(kv::MerkleLevelRequest, 1)
+CEREAL_CLASS_VERSION(kv::MerkleLevelResponse, 1)
+CEREAL_CLASS_VERSION(kv::LeafKeysRequest, 1)
+CEREAL_CLASS_VERSION(kv::LeafKeysResponse, 1)
+CEREAL_CLASS_VERSION(kv::RepairRequest, 1)
+CEREAL_CLASS_VERSION(kv::RepairResponse, 1)
 
 namespace kv {
 
@@ -335,6 +400,12 @@ KV_INSTANTIATE_MESSAGE(GossipAck2)
 KV_INSTANTIATE_MESSAGE(GossipDone)
 KV_INSTANTIATE_MESSAGE(RingRequest)
 KV_INSTANTIATE_MESSAGE(RingResponse)
+KV_INSTANTIATE_MESSAGE(MerkleLevelRequest)
+KV_INSTANTIATE_MESSAGE(MerkleLevelResponse)
+KV_INSTANTIATE_MESSAGE(LeafKeysRequest)
+KV_INSTANTIATE_MESSAGE(LeafKeysResponse)
+KV_INSTANTIATE_MESSAGE(RepairRequest)
+KV_INSTANTIATE_MESSAGE(RepairResponse)
 #undef KV_INSTANTIATE_MESSAGE
 
 wire::WireErrorCode ToWireErrorCode(ErrorCode code) {

@@ -53,6 +53,13 @@ enum class MessageType : uint8_t {
   // Client to node (protocol 2): the ring as this node sees it (kvring).
   kRingRequest = 17,
   kRingResponse = 18,
+  // Anti-entropy (docs/formats.md, "Merkle tree"): node to node, then client to node (kvrepair).
+  kMerkleLevelRequest = 19,
+  kMerkleLevelResponse = 20,
+  kLeafKeysRequest = 21,
+  kLeafKeysResponse = 22,
+  kRepairRequest = 23,
+  kRepairResponse = 24,
 };
 
 // Whether a byte is one of the MessageType values above.
