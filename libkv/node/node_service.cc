@@ -102,6 +102,17 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
   handoff_options.interval = config.handoff_interval;
   handoff_options.timeout = config.request_timeout;
   service->handoff_ = std::make_unique<HintedHandoff>(std::move(handoff), handoff_options);
+
+  AntiEntropy::Services ae;
+  ae.transport = parts.transport;
+  ae.engine = parts.engine;
+  ae.store = service->store_.get();
+  ae.coordinator = service->coordinator_.get();
+  ae.engine_pool = parts.engine_pool;
+  ae.view = [gossiper] { return gossiper->view(); };
+  ae.replicas = config.quorum.n;
+  ae.logger = parts.logger.get();
+  service->anti_entropy_ = std::make_unique<AntiEntropy>(std::move(ae), AntiEntropyOptions{});
   return service;
 }
 
@@ -223,6 +234,44 @@ asio::awaitable<std::string> NodeService::Answer(Frame request) {
       for (RingNodeInfo& n : ring.nodes)
         if (auto it = pending.find(n.id); it != pending.end()) n.hints_pending = it->second.hints;
       co_return EncodeMessageFrame(ring, id);
+    }
+    case wire::MessageType::kMerkleLevelRequest: {
+      Result<MerkleLevelRequest> m = DecodeMessage<MerkleLevelRequest>(request.body);
+      if (!m.ok()) co_return ErrorFrame(id, m.status());
+      AntiEntropy* ae = anti_entropy_.get();
+      auto answer = [ae, m = std::move(*m)] { return ae->AnswerLevel(m); };
+      Result<MerkleLevelResponse> level =
+          co_await RunOnPool(*parts_.engine_pool, std::move(answer));
+      if (!level.ok()) co_return ErrorFrame(id, level.status());
+      co_return EncodeMessageFrame(*level, id);
+    }
+    case wire::MessageType::kLeafKeysRequest: {
+      Result<LeafKeysRequest> m = DecodeMessage<LeafKeysRequest>(request.body);
+      if (!m.ok()) co_return ErrorFrame(id, m.status());
+      AntiEntropy* ae = anti_entropy_.get();
+      auto answer = [ae, m = std::move(*m)] { return ae->AnswerLeafKeys(m); };
+      Result<LeafKeysResponse> keys = co_await RunOnPool(*parts_.engine_pool, std::move(answer));
+      if (!keys.ok()) co_return ErrorFrame(id, keys.status());
+      co_return EncodeMessageFrame(*keys, id);
+    }
+    case wire::MessageType::kRepairRequest: {
+      Result<RepairRequest> m = DecodeMessage<RepairRequest>(request.body);
+      if (!m.ok()) co_return ErrorFrame(id, m.status());
+      if (m->list_ranges) {
+        RepairResponse listed;
+        for (const TokenRange& r : anti_entropy_->Ranges())
+          listed.ranges.push_back(RepairRange{.start = r.start, .end = r.end});
+        co_return EncodeMessageFrame(listed, id);
+      }
+      const TokenRange range{m->range_start, m->range_end};
+      RepairResponse figures = co_await anti_entropy_->RepairRange(range);
+      log.info(
+          "repair of range ({:#x}, {:#x}]: {} keys compared, {} repaired, {} bytes, {} of {} "
+          "replicas unreachable{}",
+          range.start, range.end, figures.keys_compared, figures.keys_repaired,
+          figures.bytes_exchanged, figures.replicas_unreachable, figures.replicas,
+          figures.problems.empty() ? "" : ": " + figures.problems);
+      co_return EncodeMessageFrame(figures, id);
     }
     default:
       co_return ErrorFrame(id, Status::Protocol(fmt::format("message type {} is not a request",

@@ -2,7 +2,8 @@
 // (kvnode) or the simulated network of a test cluster, which runs this same code. It assembles
 // the node's cluster parts over one engine: its identity (data dir), the ReplicaStore of sibling
 // sets, the Gossiper (membership, ring), the Coordinator, the HintStore of writes it holds for
-// down nodes and the HintedHandoff that returns them, and routes each request frame to them
+// down nodes and the HintedHandoff that returns them, and AntiEntropy (kvrepair), and routes each
+// request frame to them
 // (Answer, a RequestHandler).
 //
 // Life: Create -> Start (gossip and handoff begin) -> serving -> Stop (they end). The engine,
@@ -24,6 +25,7 @@
 #include "libkv/node/gossiper.h"
 #include "libkv/node/node_config.h"
 #include "libkv/node/node_identity.h"
+#include "libkv/replication/anti_entropy.h"
 #include "libkv/replication/coordinator.h"
 #include "libkv/replication/hint_store.h"
 #include "libkv/replication/hinted_handoff.h"
@@ -67,6 +69,7 @@ class NodeService {
   Coordinator& coordinator() { return *coordinator_; }
   HintStore& hints() { return *hints_; }
   HintedHandoff& handoff() { return *handoff_; }
+  AntiEntropy& anti_entropy() { return *anti_entropy_; }
 
  private:
   NodeService(const NodeConfig& config, NodeIdentity identity, Parts parts);
@@ -81,6 +84,7 @@ class NodeService {
   std::unique_ptr<Gossiper> gossiper_;
   std::unique_ptr<Coordinator> coordinator_;
   std::unique_ptr<HintedHandoff> handoff_;
+  std::unique_ptr<AntiEntropy> anti_entropy_;
 };
 
 }  // namespace kv

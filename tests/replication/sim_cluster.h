@@ -164,6 +164,29 @@ class SimCluster {
     return out;
   }
 
+  // kvrepair's calls: the ranges `via` replicates, or a repair of one of them.
+  Result<RepairResponse> Repair(const std::string& via, const RepairRequest& request) {
+    KV_ASSIGN_OR_RETURN(Frame answer,
+                        Call(via, wire::MessageType::kRepairRequest, EncodeMessage(request)));
+    return DecodeMessage<RepairResponse>(answer.body);
+  }
+  // Repairs every range `via` replicates; the summed figures.
+  RepairResponse RepairAll(const std::string& via) {
+    Result<RepairResponse> listed = Repair(via, RepairRequest{.list_ranges = true});
+    REQUIRE(listed.ok());
+    RepairResponse total;
+    for (const RepairRange& r : listed->ranges) {
+      Result<RepairResponse> one =
+          Repair(via, RepairRequest{.range_start = r.start, .range_end = r.end});
+      REQUIRE(one.ok());
+      total.keys_compared += one->keys_compared;
+      total.keys_repaired += one->keys_repaired;
+      total.bytes_exchanged += one->bytes_exchanged;
+      total.replicas_unreachable += one->replicas_unreachable;
+    }
+    return total;
+  }
+
   // Waits (up to `limit`) until `done()` holds; returns whether it did.
   template <class Pred>
   static bool Eventually(Pred done, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
