@@ -10,6 +10,7 @@
 
 #include "libkv/client/client.h"
 #include "tools/kvbench/bench_target.h"
+#include "tools/kvbench/first_error.h"
 #include "tools/kvbench/progress_line.h"
 #include "tools/kvbench/workload_keys.h"
 #include "tools/kvbench/workload_runner.h"
@@ -55,26 +56,6 @@ constexpr uint64_t kProgressBatch = 64;
 struct MixOutput {
   LatencyHistogram all, read, update;
   uint64_t reads = 0, updates = 0, found = 0, not_found = 0, siblings = 0;
-};
-
-// The first error of any worker; the others see it and stop.
-class FirstError {
- public:
-  void Set(Status status) {
-    std::lock_guard lock(mu_);
-    if (status_.ok()) status_ = std::move(status);
-    failed_.store(true, std::memory_order_relaxed);
-  }
-  bool failed() const { return failed_.load(std::memory_order_relaxed); }
-  Status status() {
-    std::lock_guard lock(mu_);
-    return status_;
-  }
-
- private:
-  std::mutex mu_;
-  Status status_;
-  std::atomic<bool> failed_{false};
 };
 
 struct MixRun {

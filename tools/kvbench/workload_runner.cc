@@ -1,4 +1,5 @@
 #include "tools/kvbench/workload_runner.h"
+#include "tools/kvbench/first_error.h"
 
 #include <atomic>
 #include <chrono>
@@ -36,26 +37,6 @@ struct WorkerOutput {
   LatencyHistogram latency;
   uint64_t found = 0;
   uint64_t not_found = 0;
-};
-
-// The first error of any worker; the others see `failed` and stop.
-class FirstError {
- public:
-  void Set(Status status) {
-    std::lock_guard lock(mu_);
-    if (status_.ok()) status_ = std::move(status);
-    failed_.store(true, std::memory_order_relaxed);
-  }
-  bool failed() const { return failed_.load(std::memory_order_relaxed); }
-  Status status() {
-    std::lock_guard lock(mu_);
-    return status_;
-  }
-
- private:
-  std::mutex mu_;
-  Status status_;
-  std::atomic<bool> failed_{false};
 };
 
 }  // namespace
