@@ -2,7 +2,7 @@
 set -l subcommands engine net
 complete -c kvbench -f
 complete -c kvbench -n "not __fish_seen_subcommand_from $subcommands" -a engine -d 'Run a workload on the storage engine'
-complete -c kvbench -n "not __fish_seen_subcommand_from $subcommands" -a net -d 'Run puts or gets against a node'
+complete -c kvbench -n "not __fish_seen_subcommand_from $subcommands" -a net -d 'Run puts, gets or YCSB-style workloads against a node'
 complete -c kvbench -n "not __fish_seen_subcommand_from $subcommands" -l version -d 'Print the version'
 complete -c kvbench -l help -d 'Print the options'
 
@@ -15,8 +15,14 @@ complete -c kvbench -n '__fish_seen_subcommand_from engine' -l sync -x -a 'batch
 
 # kvbench net
 complete -c kvbench -n '__fish_seen_subcommand_from net' -l node -x -d 'Node address (default $KV_NODE, else 127.0.0.1:7000)'
-complete -c kvbench -n '__fish_seen_subcommand_from net' -l workload -x -a 'put get' -d 'Workload'
+complete -c kvbench -n '__fish_seen_subcommand_from net' -l workload -x -a 'put get a b c' -d 'Workload (a: 50% updates, b: 5%, c: reads only)'
+complete -c kvbench -n '__fish_seen_subcommand_from net' -l keys -x -d 'Key space'
+complete -c kvbench -n '__fish_seen_subcommand_from net' -l distribution -x -a 'uniform zipfian' -d 'How keys are chosen'
+complete -c kvbench -n '__fish_seen_subcommand_from net' -l load -d 'Write the key space first'
+complete -c kvbench -n '__fish_seen_subcommand_from net' -l r -x -d 'Read quorum'
+complete -c kvbench -n '__fish_seen_subcommand_from net' -l w -x -d 'Write quorum'
 complete -c kvbench -n '__fish_seen_subcommand_from net' -l concurrency -x -d 'Requests in flight'
+complete -c kvbench -n '__fish_seen_subcommand_from net' -l rate -x -d 'Target operations per second (paced open-loop)'
 complete -c kvbench -n '__fish_seen_subcommand_from net' -l cluster-name -x -d 'Cluster name the node must have'
 complete -c kvbench -n '__fish_seen_subcommand_from net' -l timeout-ms -x -d 'Per-request timeout'
 

@@ -20,4 +20,15 @@ Status CheckKeyAndValue(std::string_view key, std::string_view value) {
   return Status::Ok();
 }
 
+Status CheckKeyAndStoredValue(std::string_view key, std::string_view stored) {
+  KV_RETURN_IF_ERROR(CheckKey(key));
+  if (stored.size() > kMaxStoredValueBytes)
+    return Status::InvalidArgument(
+        fmt::format("the value to store is {} bytes; the engine's limit is {} bytes (17 MiB: a "
+                    "16 MiB value and its version clocks); if the key has siblings, resolve them "
+                    "with a put that passes the context of a get",
+                    stored.size(), kMaxStoredValueBytes));
+  return Status::Ok();
+}
+
 }  // namespace kv

@@ -24,6 +24,8 @@
 
 namespace kv {
 
+class PipelinedConnection;
+
 class AsyncClient {
  public:
   static boost::asio::awaitable<Result<std::unique_ptr<AsyncClient>>> Connect(
@@ -33,24 +35,37 @@ class AsyncClient {
   AsyncClient(const AsyncClient&) = delete;
   AsyncClient& operator=(const AsyncClient&) = delete;
 
-  // Arguments by value: they must outlive the coroutine's suspension.
-  boost::asio::awaitable<Status> Put(std::string key, std::string value);
-  boost::asio::awaitable<Status> Delete(std::string key);
-  boost::asio::awaitable<Result<std::optional<std::string>>> Get(std::string key);
+  // Arguments by value: they must outlive the coroutine's suspension. The overloads without
+  // options stand for default arguments, which GCC 12 copies wrongly into a coroutine's frame
+  // (a std::string member then points into the dead argument: a crash at its destruction).
+  boost::asio::awaitable<Result<GetResult>> Get(std::string key, ReadOptions options);
+  boost::asio::awaitable<Result<GetResult>> Get(std::string key) {
+    return Get(std::move(key), ReadOptions());
+  }
+  boost::asio::awaitable<Status> Put(std::string key, std::string value, WriteOptions options);
+  boost::asio::awaitable<Status> Put(std::string key, std::string value) {
+    return Put(std::move(key), std::move(value), WriteOptions());
+  }
+  boost::asio::awaitable<Status> Delete(std::string key, WriteOptions options);
+  boost::asio::awaitable<Status> Delete(std::string key) {
+    return Delete(std::move(key), WriteOptions());
+  }
+  // An empty key: the ring only.
+  boost::asio::awaitable<Result<RingResponse>> Ring(std::string key);
 
   const HostPort& node() const { return node_; }
   // Requests sent and not yet answered or timed out.
   size_t in_flight() const;
 
  private:
-  struct Connection;
-  AsyncClient(HostPort node, ClientOptions options, std::shared_ptr<Connection> connection);
+  AsyncClient(HostPort node, ClientOptions options,
+              std::shared_ptr<PipelinedConnection> connection);
   boost::asio::awaitable<Result<Frame>> Call(std::string request_frame, uint64_t request_id,
                                              bool is_write);
 
   HostPort node_;
   ClientOptions options_;
-  std::shared_ptr<Connection> connection_;  // shared with its read and write loops
+  std::shared_ptr<PipelinedConnection> connection_;  // shared with its read and write loops
   uint64_t next_request_id_ = 1;
 };
 

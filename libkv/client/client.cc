@@ -10,11 +10,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <optional>
 
-#include "libkv/base/limits.h"
+#include "libkv/client/call_frames.h"
 #include "libkv/net/frame_io.h"
 #include "libkv/net/handshake.h"
 #include "libkv/net/messages.h"
+#include "libkv/versioning/context_token.h"
 
 namespace kv {
 
@@ -160,39 +162,63 @@ Result<Frame> Client::Call(std::string request_frame, uint64_t request_id, bool 
   return std::move(frame);
 }
 
-Status Client::Put(std::string_view key, std::string_view value) {
-  KV_RETURN_IF_ERROR(CheckKeyAndValue(key, value));
-  const uint64_t id = NextRequestId();
-  PutRequest request{.key = std::string(key), .value = std::string(value)};
-  KV_ASSIGN_OR_RETURN(Frame answer, Call(EncodeMessageFrame(request, id), id, true));
-  if (answer.type != wire::MessageType::kPutResponse)
-    return Status::Protocol(
-        fmt::format("a put was answered with a {} message", wire::MessageTypeName(answer.type)));
-  return DecodeMessage<PutResponse>(answer.body).status();
+Status CheckContextToken(std::string_view context) {
+  if (context.empty()) return Status::Ok();
+  Result<VectorClock> clock = DecodeContextToken(context);
+  if (clock.ok()) return Status::Ok();
+  return Status::InvalidArgument(
+      fmt::format("the context is not a context token a get returned ({}); nothing was written",
+                  clock.status().message()));
 }
 
-Status Client::Delete(std::string_view key) {
-  KV_RETURN_IF_ERROR(CheckKey(key));
+Result<GetResult> Client::Get(std::string_view key, const ReadOptions& options) {
   const uint64_t id = NextRequestId();
-  KV_ASSIGN_OR_RETURN(
-      Frame answer, Call(EncodeMessageFrame(DeleteRequest{.key = std::string(key)}, id), id, true));
-  if (answer.type != wire::MessageType::kDeleteResponse)
-    return Status::Protocol(
-        fmt::format("a delete was answered with a {} message", wire::MessageTypeName(answer.type)));
-  return DecodeMessage<DeleteResponse>(answer.body).status();
+  KV_ASSIGN_OR_RETURN(std::string request,
+                      EncodeGetCall(GetRequest{.key = std::string(key), .r = options.r}, id));
+  KV_ASSIGN_OR_RETURN(Frame answer, Call(std::move(request), id, false));
+  return DecodeGetAnswer(answer);
 }
 
-Result<std::optional<std::string>> Client::Get(std::string_view key) {
-  KV_RETURN_IF_ERROR(CheckKey(key));
+Status Client::Put(std::string_view key, std::string_view value, const WriteOptions& options) {
   const uint64_t id = NextRequestId();
-  KV_ASSIGN_OR_RETURN(Frame answer,
-                      Call(EncodeMessageFrame(GetRequest{.key = std::string(key)}, id), id, false));
-  if (answer.type != wire::MessageType::kGetResponse)
-    return Status::Protocol(
-        fmt::format("a get was answered with a {} message", wire::MessageTypeName(answer.type)));
-  KV_ASSIGN_OR_RETURN(GetResponse response, DecodeMessage<GetResponse>(answer.body));
-  if (!response.found) return std::optional<std::string>();
-  return std::optional<std::string>(std::move(response.value));
+  KV_ASSIGN_OR_RETURN(std::string request,
+                      EncodePutCall(PutRequest{.key = std::string(key),
+                                               .value = std::string(value),
+                                               .context = options.context,
+                                               .w = options.w,
+                                               .forwarded = false,
+                                               .primaries_only = options.primaries_only},
+                                    id));
+  KV_ASSIGN_OR_RETURN(Frame answer, Call(std::move(request), id, true));
+  return DecodePutAnswer(answer);
+}
+
+Status Client::Delete(std::string_view key, const WriteOptions& options) {
+  const uint64_t id = NextRequestId();
+  KV_ASSIGN_OR_RETURN(std::string request,
+                      EncodeDeleteCall(DeleteRequest{.key = std::string(key),
+                                                     .context = options.context,
+                                                     .w = options.w,
+                                                     .forwarded = false,
+                                                     .primaries_only = options.primaries_only},
+                                       id));
+  KV_ASSIGN_OR_RETURN(Frame answer, Call(std::move(request), id, true));
+  return DecodeDeleteAnswer(answer);
+}
+
+Result<RingResponse> Client::Ring(std::string_view key) {
+  const uint64_t id = NextRequestId();
+  KV_ASSIGN_OR_RETURN(std::string request,
+                      EncodeRingCall(RingRequest{.key = std::string(key)}, id));
+  KV_ASSIGN_OR_RETURN(Frame answer, Call(std::move(request), id, false));
+  return DecodeRingAnswer(answer);
+}
+
+Result<RepairResponse> Client::Repair(const RepairRequest& request) {
+  const uint64_t id = NextRequestId();
+  std::string frame = EncodeMessageFrame(request, id);
+  KV_ASSIGN_OR_RETURN(Frame answer, Call(std::move(frame), id, false));
+  return DecodeRepairAnswer(answer);
 }
 
 }  // namespace kv

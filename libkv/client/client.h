@@ -3,25 +3,47 @@
 // within options.timeout. One request at a time; cheap enough to keep one Client per thread for
 // concurrent load (no thread of its own: the calling thread runs its I/O).
 //
-// Results: Get gives the value, or std::nullopt when the key is absent (not an error). Errors:
-// InvalidArgument (oversized key or value; nothing was sent), Unavailable (cannot connect, the
-// connection was lost, the node refused), Timeout (no answer in time; a write may still land),
-// Protocol (the peer is not a kv node), or the node's own error (e.g. IOError). After a lost
-// connection or a timeout the next call connects again.
+// Protocol 2 (libkv/net/messages.h): Get gives every version the replicas hold and a context
+// (get_result.h; an absent key is a GetResult with found() false, not an error); Put and Delete
+// take that context back in WriteOptions so that they supersede what the get saw (without one a
+// write is blind: it becomes a sibling of whatever is there). Quorums of 0 are the node's
+// defaults. Ring gives the ring as the node sees it (for kvring).
+// Errors: InvalidArgument (oversized key or value, a malformed context token; nothing was sent),
+// Unavailable (cannot connect, the connection was lost, the node refused), Timeout (no answer in
+// time; a write may still land), Protocol (the peer is not a kv node, or sent something that
+// does not decode), or the node's own error (e.g. a quorum it could not reach, IOError). After a
+// lost connection or a timeout the next call connects again.
 // Threads: one thread at a time per Client.
 #pragma once
 
 #include <chrono>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 
 #include "libkv/base/status.h"
+#include "libkv/client/get_result.h"
 #include "libkv/net/frame.h"
 #include "libkv/net/host_port.h"
+#include "libkv/net/messages.h"
 
 namespace kv {
+
+struct ReadOptions {
+  uint32_t r = 0;  // replicas that must answer; 0: the node's default (kvnode --read-quorum)
+};
+
+struct WriteOptions {
+  // The binary context token of a get (GetResult::context); empty: a blind write.
+  std::string context;
+  uint32_t w = 0;  // replicas that must acknowledge; 0: the node's default (--write-quorum)
+  // Only the key's own replicas count toward W: no stand-in under a sloppy quorum (Riak's PW).
+  bool primaries_only = false;
+};
+
+// InvalidArgument when `context` is neither empty nor a well-formed context token. Put and Delete
+// check it before sending; exposed for tools that want to fail before reading a value.
+Status CheckContextToken(std::string_view context);
 
 struct ClientOptions {
   std::string cluster_name = "kv";
@@ -38,9 +60,15 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  Status Put(std::string_view key, std::string_view value);
-  Status Delete(std::string_view key);
-  Result<std::optional<std::string>> Get(std::string_view key);
+  Result<GetResult> Get(std::string_view key, const ReadOptions& options = {});
+  Status Put(std::string_view key, std::string_view value, const WriteOptions& options = {});
+  // Writes a tombstone that supersedes what options.context saw.
+  Status Delete(std::string_view key, const WriteOptions& options = {});
+  // The ring as the node sees it; with a key, also that key's preference list.
+  Result<RingResponse> Ring(std::string_view key = {});
+  // Anti-entropy now on the node (kvrepair): lists the ranges it replicates, or repairs one with
+  // every other replica of it. A repair can take long: give the client a timeout to match.
+  Result<RepairResponse> Repair(const RepairRequest& request);
 
   const HostPort& node() const { return node_; }
   // "kvnode 0.1.0", from the last handshake; empty before one.

@@ -1,6 +1,8 @@
-// The exit codes of the client tools (kvput, kvget, and later kvring...), one rule for all:
-// 0 success, 1 key not found, 2 usage error (including an oversized key or value), 3 the store
-// could not serve it (unreachable, timeout, refused, server error). Pure function.
+// The exit codes of the client tools (kvput, kvget, kvring), one rule for all: 0 success, 1 key
+// not found, 2 usage error (including an oversized key or value, a malformed context token), 3
+// the store could not serve it (unreachable, timeout, refused, a quorum not met, server error),
+// 4 siblings: the key has concurrent versions the client must resolve (kvget; not an error of
+// the store, so ToolExitCode never gives it). Pure function.
 #pragma once
 
 #include "libkv/base/status.h"
@@ -11,6 +13,7 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitNotFound = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitUnavailable = 3;
+inline constexpr int kExitSiblings = 4;
 
 inline int ToolExitCode(const Status& s) {
   if (s.ok()) return kExitOk;

@@ -12,7 +12,7 @@ namespace wire {
 
 bool IsKnownMessageType(uint8_t type) {
   return type >= static_cast<uint8_t>(MessageType::kHandshakeOk) &&
-         type <= static_cast<uint8_t>(MessageType::kDeleteResponse);
+         type <= static_cast<uint8_t>(MessageType::kRepairResponse);
 }
 
 std::string_view MessageTypeName(MessageType type) {
@@ -33,6 +33,38 @@ std::string_view MessageTypeName(MessageType type) {
       return "DeleteRequest";
     case MessageType::kDeleteResponse:
       return "DeleteResponse";
+    case MessageType::kReplicaReadRequest:
+      return "ReplicaReadRequest";
+    case MessageType::kReplicaReadResponse:
+      return "ReplicaReadResponse";
+    case MessageType::kReplicaWriteRequest:
+      return "ReplicaWriteRequest";
+    case MessageType::kReplicaWriteResponse:
+      return "ReplicaWriteResponse";
+    case MessageType::kGossipSyn:
+      return "GossipSyn";
+    case MessageType::kGossipAck:
+      return "GossipAck";
+    case MessageType::kGossipAck2:
+      return "GossipAck2";
+    case MessageType::kGossipDone:
+      return "GossipDone";
+    case MessageType::kRingRequest:
+      return "RingRequest";
+    case MessageType::kRingResponse:
+      return "RingResponse";
+    case MessageType::kMerkleLevelRequest:
+      return "MerkleLevelRequest";
+    case MessageType::kMerkleLevelResponse:
+      return "MerkleLevelResponse";
+    case MessageType::kLeafKeysRequest:
+      return "LeafKeysRequest";
+    case MessageType::kLeafKeysResponse:
+      return "LeafKeysResponse";
+    case MessageType::kRepairRequest:
+      return "RepairRequest";
+    case MessageType::kRepairResponse:
+      return "RepairResponse";
   }
   return "unknown";
 }

@@ -71,9 +71,10 @@ void Flag(cereal::PortableBinaryInputArchive& ar, bool& b) {
   b = byte == 1;
 }
 
-// Version 1 is the only one so far; a newer one is a peer this code cannot understand.
-void CheckVersion(std::uint32_t version) {
-  if (version != 1)
+// Each message has one class version in this protocol (1, or 2 where protocol 2 changed it);
+// any other is a peer this code cannot understand.
+void CheckVersion(std::uint32_t version, std::uint32_t expected = 1) {
+  if (version != expected)
     throw cereal::Exception(fmt::format("message class version {} is not known here", version));
 }
 
@@ -102,22 +103,28 @@ void load(Archive& ar, ErrorResponse& m, std::uint32_t const version) {
 
 template <class Archive>
 void serialize(Archive& ar, GetRequest& m, std::uint32_t const version) {
-  CheckVersion(version);
+  CheckVersion(version, 2);
   Bytes(ar, m.key);
+  ar(m.r);
 }
 
 template <class Archive>
 void serialize(Archive& ar, GetResponse& m, std::uint32_t const version) {
-  CheckVersion(version);
+  CheckVersion(version, 2);
   Flag(ar, m.found);
-  Bytes(ar, m.value);
+  Bytes(ar, m.siblings);
+  Bytes(ar, m.context);
 }
 
 template <class Archive>
 void serialize(Archive& ar, PutRequest& m, std::uint32_t const version) {
-  CheckVersion(version);
+  CheckVersion(version, 2);
   Bytes(ar, m.key);
   Bytes(ar, m.value);
+  Bytes(ar, m.context);
+  ar(m.w);
+  Flag(ar, m.forwarded);
+  Flag(ar, m.primaries_only);
 }
 
 template <class Archive>
@@ -127,8 +134,12 @@ void serialize(Archive&, PutResponse&, std::uint32_t const version) {
 
 template <class Archive>
 void serialize(Archive& ar, DeleteRequest& m, std::uint32_t const version) {
-  CheckVersion(version);
+  CheckVersion(version, 2);
   Bytes(ar, m.key);
+  Bytes(ar, m.context);
+  ar(m.w);
+  Flag(ar, m.forwarded);
+  Flag(ar, m.primaries_only);
 }
 
 template <class Archive>
@@ -136,16 +147,187 @@ void serialize(Archive&, DeleteResponse&, std::uint32_t const version) {
   CheckVersion(version);
 }
 
+template <class Archive>
+void serialize(Archive& ar, ReplicaReadRequest& m, std::uint32_t const version) {
+  CheckVersion(version);
+  Bytes(ar, m.key);
+}
+
+template <class Archive>
+void serialize(Archive& ar, ReplicaReadResponse& m, std::uint32_t const version) {
+  CheckVersion(version);
+  Bytes(ar, m.siblings);
+}
+
+template <class Archive>
+void serialize(Archive& ar, ReplicaWriteRequest& m, std::uint32_t const version) {
+  CheckVersion(version);
+  Bytes(ar, m.key);
+  Bytes(ar, m.siblings);
+  Bytes(ar, m.hinted_for);
+}
+
+template <class Archive>
+void serialize(Archive&, ReplicaWriteResponse&, std::uint32_t const version) {
+  CheckVersion(version);
+}
+
+template <class Archive>
+void serialize(Archive& ar, GossipSyn& m, std::uint32_t const version) {
+  CheckVersion(version);
+  Bytes(ar, m.payload);
+}
+template <class Archive>
+void serialize(Archive& ar, GossipAck& m, std::uint32_t const version) {
+  CheckVersion(version);
+  Bytes(ar, m.payload);
+}
+template <class Archive>
+void serialize(Archive& ar, GossipAck2& m, std::uint32_t const version) {
+  CheckVersion(version);
+  Bytes(ar, m.payload);
+}
+template <class Archive>
+void serialize(Archive&, GossipDone&, std::uint32_t const version) {
+  CheckVersion(version);
+}
+
+template <class Archive>
+void serialize(Archive& ar, RingRequest& m, std::uint32_t const version) {
+  CheckVersion(version);
+  Bytes(ar, m.key);
+}
+
+// Inside RingResponse's list (no class version of its own: the response's covers it).
+template <class Archive>
+void RingNode(Archive& ar, RingNodeInfo& n) {
+  Bytes(ar, n.id);
+  Bytes(ar, n.address);
+  Flag(ar, n.up);
+  Bytes(ar, n.state);
+  ar(n.vnodes, n.ownership, n.primary_ownership, n.seconds_since_heard, n.generation);
+  Bytes(ar, n.clock_id);
+  ar(n.hints_pending);
+}
+template <class Archive>
+void RingNode(Archive& ar, const RingNodeInfo& n) {
+  RingNode(ar, const_cast<RingNodeInfo&>(n));  // saving only reads
+}
+
+// A list's count, bounded on load by the bytes a frame can hold (each element takes at least
+// `min_element_bytes`), before anything is allocated.
+void Count(cereal::PortableBinaryOutputArchive& ar, size_t count, size_t) {
+  ar(cereal::make_size_tag(static_cast<cereal::size_type>(count)));
+}
+void Count(cereal::PortableBinaryInputArchive& ar, size_t& count, size_t min_element_bytes) {
+  cereal::size_type size = 0;
+  ar(cereal::make_size_tag(size));
+  if (size > wire::kMaxFrameLength / min_element_bytes)
+    throw cereal::Exception(fmt::format("a list declares {} elements, more than a frame holds", size));
+  count = static_cast<size_t>(size);
+}
+
+template <class Archive>
+void Indices(Archive& ar, std::vector<uint32_t>& v) {
+  size_t n = v.size();
+  Count(ar, n, 4);
+  v.resize(n);
+  for (uint32_t& x : v) ar(x);
+}
+template <class Archive>
+void Indices(Archive& ar, const std::vector<uint32_t>& v) {
+  Indices(ar, const_cast<std::vector<uint32_t>&>(v));  // saving only reads
+}
+
+template <class Archive>
+void serialize(Archive& ar, MerkleLevelRequest& m, std::uint32_t const version) {
+  CheckVersion(version);
+  ar(m.range_start, m.range_end, m.depth, m.level);
+  Indices(ar, m.indices);
+  Bytes(ar, m.peer);
+}
+template <class Archive>
+void serialize(Archive& ar, MerkleLevelResponse& m, std::uint32_t const version) {
+  CheckVersion(version);
+  Bytes(ar, m.payload);
+}
+template <class Archive>
+void serialize(Archive& ar, LeafKeysRequest& m, std::uint32_t const version) {
+  CheckVersion(version);
+  ar(m.range_start, m.range_end, m.depth);
+  Indices(ar, m.leaves);
+  Bytes(ar, m.peer);
+}
+template <class Archive>
+void serialize(Archive& ar, LeafKeysResponse& m, std::uint32_t const version) {
+  CheckVersion(version);
+  size_t n = m.keys.size();
+  Count(ar, n, 16);
+  m.keys.resize(n);
+  for (LeafKey& k : m.keys) {
+    Bytes(ar, k.key);
+    ar(k.digest);
+  }
+}
+template <class Archive>
+void serialize(Archive& ar, RepairRequest& m, std::uint32_t const version) {
+  CheckVersion(version);
+  ar(m.range_start, m.range_end);
+  Flag(ar, m.list_ranges);
+}
+template <class Archive>
+void serialize(Archive& ar, RepairResponse& m, std::uint32_t const version) {
+  CheckVersion(version);
+  size_t n = m.ranges.size();
+  Count(ar, n, 16);
+  m.ranges.resize(n);
+  for (RepairRange& r : m.ranges) ar(r.start, r.end);
+  ar(m.keys_compared, m.keys_repaired, m.bytes_exchanged, m.replicas, m.replicas_unreachable);
+  Bytes(ar, m.problems);
+}
+
+template <class Archive>
+void serialize(Archive& ar, RingResponse& m, std::uint32_t const version) {
+  CheckVersion(version);
+  Bytes(ar, m.self);
+  ar(m.replicas, m.read_quorum, m.write_quorum);
+  size_t nodes = m.nodes.size();
+  Count(ar, nodes, 8);
+  m.nodes.resize(nodes);
+  for (RingNodeInfo& n : m.nodes) RingNode(ar, n);
+  Bytes(ar, m.key);
+  size_t replicas = m.preference_list.size();
+  Count(ar, replicas, 8);
+  m.preference_list.resize(replicas);
+  for (std::string& id : m.preference_list) Bytes(ar, id);
+}
+
 }  // namespace kv
 
 CEREAL_CLASS_VERSION(kv::HandshakeOk, 1)
 CEREAL_CLASS_VERSION(kv::ErrorResponse, 1)
-CEREAL_CLASS_VERSION(kv::GetRequest, 1)
-CEREAL_CLASS_VERSION(kv::GetResponse, 1)
-CEREAL_CLASS_VERSION(kv::PutRequest, 1)
+CEREAL_CLASS_VERSION(kv::GetRequest, 2)
+CEREAL_CLASS_VERSION(kv::GetResponse, 2)
+CEREAL_CLASS_VERSION(kv::PutRequest, 2)
 CEREAL_CLASS_VERSION(kv::PutResponse, 1)
-CEREAL_CLASS_VERSION(kv::DeleteRequest, 1)
+CEREAL_CLASS_VERSION(kv::DeleteRequest, 2)
 CEREAL_CLASS_VERSION(kv::DeleteResponse, 1)
+CEREAL_CLASS_VERSION(kv::ReplicaReadRequest, 1)
+CEREAL_CLASS_VERSION(kv::ReplicaReadResponse, 1)
+CEREAL_CLASS_VERSION(kv::ReplicaWriteRequest, 1)
+CEREAL_CLASS_VERSION(kv::ReplicaWriteResponse, 1)
+CEREAL_CLASS_VERSION(kv::GossipSyn, 1)
+CEREAL_CLASS_VERSION(kv::GossipAck, 1)
+CEREAL_CLASS_VERSION(kv::GossipAck2, 1)
+CEREAL_CLASS_VERSION(kv::GossipDone, 1)
+CEREAL_CLASS_VERSION(kv::RingRequest, 1)
+CEREAL_CLASS_VERSION(kv::RingResponse, 1)
+CEREAL_CLASS_VERSION(kv::MerkleLevelRequest, 1)
+CEREAL_CLASS_VERSION(kv::MerkleLevelResponse, 1)
+CEREAL_CLASS_VERSION(kv::LeafKeysRequest, 1)
+CEREAL_CLASS_VERSION(kv::LeafKeysResponse, 1)
+CEREAL_CLASS_VERSION(kv::RepairRequest, 1)
+CEREAL_CLASS_VERSION(kv::RepairResponse, 1)
 
 namespace kv {
 
@@ -208,6 +390,22 @@ KV_INSTANTIATE_MESSAGE(PutRequest)
 KV_INSTANTIATE_MESSAGE(PutResponse)
 KV_INSTANTIATE_MESSAGE(DeleteRequest)
 KV_INSTANTIATE_MESSAGE(DeleteResponse)
+KV_INSTANTIATE_MESSAGE(ReplicaReadRequest)
+KV_INSTANTIATE_MESSAGE(ReplicaReadResponse)
+KV_INSTANTIATE_MESSAGE(ReplicaWriteRequest)
+KV_INSTANTIATE_MESSAGE(ReplicaWriteResponse)
+KV_INSTANTIATE_MESSAGE(GossipSyn)
+KV_INSTANTIATE_MESSAGE(GossipAck)
+KV_INSTANTIATE_MESSAGE(GossipAck2)
+KV_INSTANTIATE_MESSAGE(GossipDone)
+KV_INSTANTIATE_MESSAGE(RingRequest)
+KV_INSTANTIATE_MESSAGE(RingResponse)
+KV_INSTANTIATE_MESSAGE(MerkleLevelRequest)
+KV_INSTANTIATE_MESSAGE(MerkleLevelResponse)
+KV_INSTANTIATE_MESSAGE(LeafKeysRequest)
+KV_INSTANTIATE_MESSAGE(LeafKeysResponse)
+KV_INSTANTIATE_MESSAGE(RepairRequest)
+KV_INSTANTIATE_MESSAGE(RepairResponse)
 #undef KV_INSTANTIATE_MESSAGE
 
 wire::WireErrorCode ToWireErrorCode(ErrorCode code) {

@@ -1,6 +1,7 @@
 // Constants of the kv wire protocol. The grammar is docs/formats.md, section "Wire protocol";
-// change both together. Everything here is fixed for protocol version 1: a new message type or a
-// new field is a new version (see that section, "Evolving the protocol").
+// change both together. Everything here is fixed for protocol version 2 (the cluster's: contexts,
+// sibling sets, quorums, node-to-node messages): a new message type or a new field is a new
+// version (see that section, "Evolving the protocol").
 #pragma once
 
 #include <cstddef>
@@ -14,7 +15,7 @@ namespace kv::wire {
 // The client's first bytes on every connection. A server that reads anything else closes the
 // connection without a reply (it is not talking to a kv client).
 inline constexpr std::string_view kMagic = "kvNP";
-inline constexpr uint32_t kProtocolVersion = 1;
+inline constexpr uint32_t kProtocolVersion = 2;
 // Handshake: magic (4) | version fixed32 | cluster-name length (1 byte, 1..255) | cluster name.
 inline constexpr size_t kHandshakeFixedBytes = 4 + 4 + 1;
 inline constexpr size_t kMaxClusterNameBytes = 255;
@@ -24,9 +25,10 @@ inline constexpr size_t kMaxClusterNameBytes = 255;
 inline constexpr size_t kLengthBytes = 4;
 inline constexpr size_t kFrameHeaderBytes = kLengthBytes + 1 + 8;  // 13
 inline constexpr size_t kMinFrameLength = 1 + 8;                   // an empty body
-// The largest frame either side accepts: a 16 MiB value, a 64 KiB key and 64 KiB for the header
-// and Cereal's size tags and whatever later versions add. Checked before allocating anything.
-inline constexpr size_t kMaxFrameLength = kMaxValueBytes + kMaxKeyBytes + 64 * 1024;
+// The largest frame either side accepts: a largest stored value (a sibling set: a 16 MiB value
+// and its clocks, 17 MiB), a 64 KiB key and 64 KiB for the header and Cereal's size tags and
+// whatever later versions add. Checked before allocating anything.
+inline constexpr size_t kMaxFrameLength = kMaxStoredValueBytes + kMaxKeyBytes + 64 * 1024;
 // The server's answer to a handshake is small; a client refuses a bigger one.
 inline constexpr size_t kMaxHandshakeReplyLength = 64 * 1024;
 
@@ -39,6 +41,25 @@ enum class MessageType : uint8_t {
   kPutResponse = 6,
   kDeleteRequest = 7,
   kDeleteResponse = 8,
+  // Node to node (protocol 2): a coordinator and its replicas, gossip.
+  kReplicaReadRequest = 9,
+  kReplicaReadResponse = 10,
+  kReplicaWriteRequest = 11,
+  kReplicaWriteResponse = 12,
+  kGossipSyn = 13,   // answered by kGossipAck
+  kGossipAck = 14,
+  kGossipAck2 = 15,  // answered by kGossipDone
+  kGossipDone = 16,
+  // Client to node (protocol 2): the ring as this node sees it (kvring).
+  kRingRequest = 17,
+  kRingResponse = 18,
+  // Anti-entropy (docs/formats.md, "Merkle tree"): node to node, then client to node (kvrepair).
+  kMerkleLevelRequest = 19,
+  kMerkleLevelResponse = 20,
+  kLeafKeysRequest = 21,
+  kLeafKeysResponse = 22,
+  kRepairRequest = 23,
+  kRepairResponse = 24,
 };
 
 // Whether a byte is one of the MessageType values above.

@@ -12,7 +12,6 @@
 #include "libkv/net/frame_io.h"
 #include "libkv/net/handshake.h"
 #include "libkv/net/messages.h"
-#include "libkv/node/run_on_pool.h"
 
 namespace kv {
 
@@ -187,65 +186,11 @@ asio::awaitable<void> Connection::ReadLoop() {
 
 asio::awaitable<void> Connection::Handle(Frame request) {
   const size_t body_bytes = request.body.size();
-  std::string answer = co_await Answer(request);
+  std::string answer = co_await context_->handler(std::move(request));
   Enqueue(std::move(answer));
   --requests_in_flight_;
   bytes_in_flight_ -= body_bytes;
   request_done_.cancel();
-}
-
-asio::awaitable<std::string> Connection::Answer(Frame& request) {
-  Engine* engine = context_->engine;
-  asio::thread_pool& pool = *context_->engine_pool;
-  const uint64_t id = request.request_id;
-  switch (request.type) {
-    case wire::MessageType::kGetRequest: {
-      Result<GetRequest> m = DecodeMessage<GetRequest>(request.body);
-      if (!m.ok()) co_return ErrorFrame(id, m.status());
-      if (Status s = CheckKey(m->key); !s.ok()) co_return ErrorFrame(id, s);
-      // Reads run right here on the I/O thread: Engine::Get never waits for a sync or a lock held
-      // across I/O (it reads memtables and mapped tables), and the hop to the pool and back would
-      // cost more than the read itself.
-      Result<std::optional<std::string>> got = engine->Get(m->key);
-      if (!got.ok()) {
-        context_->logger->error("get failed: {}", got.status().ToString());
-        co_return ErrorFrame(id, got.status());
-      }
-      GetResponse response;
-      response.found = got->has_value();
-      if (response.found) response.value = std::move(**got);
-      co_return EncodeMessageFrame(response, id);
-    }
-    case wire::MessageType::kPutRequest: {
-      Result<PutRequest> m = DecodeMessage<PutRequest>(request.body);
-      if (!m.ok()) co_return ErrorFrame(id, m.status());
-      request.body.clear();
-      request.body.shrink_to_fit();  // the decoded copy is what stays in flight
-      if (Status s = CheckKeyAndValue(m->key, m->value); !s.ok()) co_return ErrorFrame(id, s);
-      auto put = [engine, p = std::move(*m)] { return engine->Put(p.key, p.value); };
-      Status s = co_await RunOnPool(pool, std::move(put));
-      if (!s.ok()) {
-        context_->logger->error("put failed: {}", s.ToString());
-        co_return ErrorFrame(id, s);
-      }
-      co_return EncodeMessageFrame(PutResponse{}, id);
-    }
-    case wire::MessageType::kDeleteRequest: {
-      Result<DeleteRequest> m = DecodeMessage<DeleteRequest>(request.body);
-      if (!m.ok()) co_return ErrorFrame(id, m.status());
-      if (Status s = CheckKey(m->key); !s.ok()) co_return ErrorFrame(id, s);
-      auto del = [engine, key = std::move(m->key)] { return engine->Delete(key); };
-      Status s = co_await RunOnPool(pool, std::move(del));
-      if (!s.ok()) {
-        context_->logger->error("delete failed: {}", s.ToString());
-        co_return ErrorFrame(id, s);
-      }
-      co_return EncodeMessageFrame(DeleteResponse{}, id);
-    }
-    default:
-      co_return ErrorFrame(id, Status::Protocol(fmt::format("message type {} is not a request",
-                                                            wire::MessageTypeName(request.type))));
-  }
 }
 
 void Connection::Enqueue(std::string frame) {

@@ -1,8 +1,7 @@
-// Connection: the node's side of one client connection. Handshake, then a read loop that starts
-// one coroutine per request (so requests on a connection run concurrently and are answered in
-// any order, matched by request id), and a write loop that sends answers in batches. Engine writes
-// run on the engine pool (RunOnPool), never on an I/O thread, since they wait for a group fsync;
-// reads run inline, since Engine::Get never waits on I/O other than a page of a mapped table.
+// Connection: the node's side of one connection from a client or a peer node. Handshake, then a
+// read loop that starts one coroutine per request (so requests on a connection run concurrently
+// and are answered in any order, matched by request id), each answered by the node's
+// RequestHandler (NodeService::Answer), and a write loop that sends answers in batches.
 //
 // Ownership: shared by its coroutines (shared_from_this); destroyed when the last one ends, which
 // calls on_closed(this). Threads: all state lives on the socket's strand; StopReading and Abort may
@@ -19,6 +18,7 @@
 #include <vector>
 
 #include "libkv/net/frame.h"
+#include "libkv/net/transport.h"
 #include "libkv/node/node_config.h"
 #include "libkv/storage/engine.h"
 
@@ -30,8 +30,7 @@ namespace kv {
 
 // What every connection of a node shares; owned by the Node, outlives its connections.
 struct ConnectionContext {
-  Engine* engine = nullptr;
-  boost::asio::thread_pool* engine_pool = nullptr;
+  RequestHandler handler;
   std::string cluster_name;
   std::string server_name;  // "kvnode 0.1.0"
   ConnectionLimits limits;
@@ -63,7 +62,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<void> ReadLoop();
   boost::asio::awaitable<void> WriteLoop();
   boost::asio::awaitable<void> Handle(Frame request);
-  boost::asio::awaitable<std::string> Answer(Frame& request);
   void Enqueue(std::string frame);
   void CloseSocket();
 

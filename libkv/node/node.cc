@@ -1,6 +1,7 @@
 #include "libkv/node/node.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -19,6 +20,7 @@
 #include <csignal>
 
 #include "libkv/net/messages.h"
+#include "libkv/net/tcp_transport.h"
 #include "libkv/node/connection.h"
 
 namespace kv {
@@ -37,6 +39,7 @@ struct NodeRuntime {
   asio::executor_work_guard<asio::io_context::executor_type> work;
   tcp::acceptor acceptor;
   asio::thread_pool engine_pool;
+  std::unique_ptr<TcpTransport> transport;
   std::unique_ptr<asio::signal_set> signals;
   ConnectionContext connection_context;
 };
@@ -75,15 +78,19 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config, Env* env,
   options.logger = logger;
   Result<std::unique_ptr<Engine>> engine = Engine::Open(std::move(options));
   if (!engine.ok()) return engine.status().WithContext(fmt::format("opening {}", config.data_dir));
-  return Start(config, std::move(*engine), std::move(logger));
+  return Start(config, env, std::move(*engine), std::move(logger));
 }
 
-Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& config, std::unique_ptr<Engine> engine,
+Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& config, Env* env,
+                                          std::unique_ptr<Engine> engine,
                                           std::shared_ptr<spdlog::logger> logger) {
   KV_RETURN_IF_ERROR(ValidateNodeConfig(config));
   std::unique_ptr<Node> node(new Node(config, std::move(engine), std::move(logger)));
-  if (Status s = node->Listen(); !s.ok()) {
+  Status s = node->Listen();
+  if (s.ok()) s = node->StartService(env);
+  if (!s.ok()) {
     // Nothing was served: close the engine (flushes) and report why we could not start.
+    node->service_.reset();  // its timers belong to the runtime's io_context
     node->runtime_.reset();
     (void)node->engine_->Close();
     node->stopped_ = true;
@@ -100,8 +107,6 @@ Node::Node(const NodeConfig& config, std::unique_ptr<Engine> engine,
       logger_(logger ? std::move(logger) : spdlog::default_logger()),
       runtime_(std::make_unique<NodeRuntime>(config.engine_threads)) {
   ConnectionContext& c = runtime_->connection_context;
-  c.engine = engine_.get();
-  c.engine_pool = &runtime_->engine_pool;
   c.cluster_name = config_.cluster_name;
   c.server_name = fmt::format("kvnode {}", KV_VERSION);
   c.limits = config_.connection;
@@ -149,12 +154,32 @@ Status Node::Listen() {
   return Status::Ok();
 }
 
+Status Node::StartService(Env* env) {
+  NodeRuntime& rt = *runtime_;
+  rt.transport = std::make_unique<TcpTransport>(rt.io.get_executor(), config_.cluster_name);
+  NodeService::Parts parts{.engine = engine_.get(),
+                           .transport = rt.transport.get(),
+                           .env = env,
+                           .engine_pool = &rt.engine_pool,
+                           .logger = logger_};
+  KV_ASSIGN_OR_RETURN(service_, NodeService::Create(config_, address_.ToString(), parts));
+  rt.connection_context.handler = [service = service_.get()](Frame request) {
+    return service->Answer(std::move(request));
+  };
+  return service_->Start(asio::make_strand(rt.io));
+}
+
 void Node::Serve() {
   NodeRuntime& rt = *runtime_;
   const EngineStats stats = engine_->stats();
+  const QuorumSettings& q = config_.quorum;
   logger_->info(
-      "{} listening on {}, cluster '{}', data in {}, sync {}, replayed {} commit-log records{}",
-      rt.connection_context.server_name, address_.ToString(), config_.cluster_name,
+      "{} node '{}' (clock {}) listening on {}, cluster '{}' (N={} R={} W={}, {} vnodes, "
+      "seeds: {}), data in {}, sync {}, replayed {} commit-log records{}",
+      rt.connection_context.server_name, service_->identity().id,
+      ClockIdToHex(service_->identity().clock_id), address_.ToString(), config_.cluster_name, q.n,
+      q.r, q.w, config_.vnodes,
+      config_.seeds.empty() ? "none" : fmt::format("{}", fmt::join(config_.seeds, ",")),
       config_.data_dir, SyncModeName(config_.sync), stats.replayed_records,
       stats.truncated_log_bytes > 0
           ? fmt::format(" (dropped a torn tail of {} bytes)", stats.truncated_log_bytes)
@@ -257,6 +282,7 @@ Status Node::Wait() {
   NodeRuntime& rt = *runtime_;
   logger_->info("stopping: closing the listener, answering requests in flight on {} connections",
                 open.size());
+  if (service_) service_->Stop();
   asio::post(rt.acceptor.get_executor(), [&rt] {
     boost::system::error_code ignored;
     rt.acceptor.close(ignored);
@@ -280,10 +306,13 @@ Status Node::Wait() {
     });
   }
   rt.engine_pool.join();  // engine calls already started run to their end
+  if (rt.transport) rt.transport->Close();
   rt.work.reset();
   rt.io.stop();
   for (std::thread& t : io_threads_) t.join();
   io_threads_.clear();
+  // The service's timers belong to the io_context: destroy it first (nothing runs any more).
+  service_.reset();
   runtime_.reset();  // destroys what never ran; connections left call back into this Node
 
   Status closed = engine_->Close();

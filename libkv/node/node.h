@@ -1,6 +1,8 @@
-// Node: one kv server. Owns the Engine, an io_context run by one thread per core, the listening
-// socket, and a pool of threads for engine calls (so batch-mode writes wait for their group fsync
-// there, never on an I/O thread). Each accepted connection is a Connection coroutine.
+// Node: one kv server, a member of a cluster. Owns the Engine, an io_context run by one thread per
+// core, the listening socket, a TcpTransport to its peers, its NodeService (identity, gossip,
+// coordinator, replica store: what it answers), and a pool of threads for engine calls (so
+// batch-mode writes wait for their group fsync there, never on an I/O thread). Each accepted
+// connection, from a client or a peer, is a Connection coroutine.
 //
 // Life: Open (or Start with an engine the caller opened) -> serving -> RequestStop (any thread,
 // or SIGINT/SIGTERM after StopOnSignals) -> Wait returns after a graceful stop: no new
@@ -20,6 +22,7 @@
 #include "libkv/env/env.h"
 #include "libkv/net/host_port.h"
 #include "libkv/node/node_config.h"
+#include "libkv/node/node_service.h"
 #include "libkv/storage/engine.h"
 
 namespace spdlog {
@@ -38,8 +41,9 @@ class Node {
   // Unavailable when the address cannot be bound. logger: null for spdlog's default.
   static Result<std::unique_ptr<Node>> Open(const NodeConfig& config, Env* env,
                                             std::shared_ptr<spdlog::logger> logger = nullptr);
-  // Serves `engine`, which the node then owns and closes.
-  static Result<std::unique_ptr<Node>> Start(const NodeConfig& config,
+  // Serves `engine`, which the node then owns and closes; its identity and membership files are
+  // kept in config.data_dir through `env`.
+  static Result<std::unique_ptr<Node>> Start(const NodeConfig& config, Env* env,
                                              std::unique_ptr<Engine> engine,
                                              std::shared_ptr<spdlog::logger> logger = nullptr);
   // Stops (as Stop) when still serving.
@@ -50,6 +54,8 @@ class Node {
   // The bound address (the real port when config.listen asked for port 0).
   const HostPort& address() const { return address_; }
   Engine& engine() { return *engine_; }
+  // REQUIRES: not stopped.
+  NodeService& service() { return *service_; }
 
   // SIGINT and SIGTERM request a stop from now on.
   void StopOnSignals();
@@ -66,6 +72,7 @@ class Node {
   Node(const NodeConfig& config, std::unique_ptr<Engine> engine,
        std::shared_ptr<spdlog::logger> logger);
   Status Listen();
+  Status StartService(Env* env);
   void Serve();
 
   NodeConfig config_;
@@ -78,6 +85,10 @@ class Node {
   bool stop_requested_ = false;                                             // GUARDED_BY(mu_)
   bool stopped_ = false;                                                    // GUARDED_BY(mu_)
   std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_;  // GUARDED_BY(mu_)
+
+  // Reset in Wait after the I/O threads end and before runtime_, whose io_context its timers
+  // belong to.
+  std::unique_ptr<NodeService> service_;
 
   // Asio objects; destroyed in Wait, before the members above.
   std::unique_ptr<NodeRuntime> runtime_;

@@ -24,6 +24,29 @@ Status ValidateNodeConfig(const NodeConfig& c) {
     return Status::InvalidArgument("io threads must be 0 (one per core) to 256");
   if (c.engine_threads < 1 || c.engine_threads > 1024)
     return Status::InvalidArgument("engine threads must be 1 to 1024");
+  if (c.id.size() > 255) return Status::InvalidArgument("the node id is longer than 255 bytes");
+  for (const std::string& seed : c.seeds)
+    KV_RETURN_IF_ERROR(ParseHostPort(seed).status().WithContext("seed"));
+  if (c.vnodes < 1 || c.vnodes > 4096)
+    return Status::InvalidArgument(fmt::format("vnodes is {}; it must be 1 to 4096", c.vnodes));
+  const QuorumSettings& q = c.quorum;
+  if (q.n < 1 || q.n > 16)
+    return Status::InvalidArgument(fmt::format("replicas (N) is {}; it must be 1 to 16", q.n));
+  if (q.r < 1 || q.r > q.n)
+    return Status::InvalidArgument(
+        fmt::format("read quorum (R) is {}; it must be 1 to N={}", q.r, q.n));
+  if (q.w < 1 || q.w > q.n)
+    return Status::InvalidArgument(
+        fmt::format("write quorum (W) is {}; it must be 1 to N={}", q.w, q.n));
+  if (c.request_timeout.count() < 1 || c.gossip_interval.count() < 10)
+    return Status::InvalidArgument(
+        "the request timeout must be at least 1 ms and the gossip interval at least 10 ms");
+  if (!(c.failure_detector.threshold > 0))
+    return Status::InvalidArgument("the phi threshold must be above 0");
+  if (c.hint_window.count() < 1)
+    return Status::InvalidArgument("the hint window must be at least 1 second");
+  if (c.handoff_rate < 1)
+    return Status::InvalidArgument("the handoff rate must be at least 1 hint per second");
   if (c.max_connections < 1) return Status::InvalidArgument("max connections must be at least 1");
   if (c.connection.max_requests_in_flight < 1)
     return Status::InvalidArgument("max requests in flight must be at least 1");

@@ -1,15 +1,19 @@
 // NodeConfig: everything kvnode is told (flags or config file), with the defaults of a node
-// started with no flags: 127.0.0.1:7000, data in ./kvdata, cluster "kv", batch sync. A plain
-// value; Validate says what is wrong before anything is opened.
+// started with no flags: 127.0.0.1:7000, data in ./kvdata, cluster "kv", batch sync, a ring of
+// itself alone (N=3, R=2, W=2 are capped at the ring's size). A plain value; Validate says what
+// is wrong before anything is opened.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "libkv/base/status.h"
 #include "libkv/env/env.h"
+#include "libkv/membership/phi_accrual.h"
+#include "libkv/replication/cluster_view.h"
 #include "libkv/storage/engine.h"
 
 namespace kv {
@@ -28,8 +32,29 @@ struct NodeConfig {
   std::string listen = "127.0.0.1:7000";  // HOST:PORT; port 0 binds any free port
   std::string data_dir = "kvdata";
   std::string cluster_name = "kv";  // clients must name the same cluster in their handshake
+
+  // The cluster. `id` names the node in the ring; empty: the one its data dir remembers, or for
+  // a new data dir the address it listens on.
+  std::string id;
+  std::vector<std::string> seeds;  // host:port of nodes to join through; none: a ring of one
+  // Virtual nodes. 128: the busiest of 3 to 10 nodes then holds 5-9% over its fair share
+  // (docs/architecture.md, "ring"; 64 gave 12-18%).
+  int vnodes = 128;
+  QuorumSettings quorum;                            // N, R, W
+  std::chrono::milliseconds request_timeout{2000};  // a coordinator's wait for its quorum
+  std::chrono::milliseconds gossip_interval{1000};
+  // The failure detector; kvnode sets only its threshold (--phi-threshold), tests its timing too.
+  PhiAccrualOptions failure_detector;
+  // Sloppy quorum and hinted handoff (Dynamo): a down replica's writes go to a stand-in that
+  // keeps them as hints and hands them off when it is back.
+  bool hinted_handoff = true;
+  // Hints older than this are dropped (and counted): anti-entropy covers them. Cassandra's
+  // max_hint_window, 3 hours.
+  std::chrono::seconds hint_window{3 * 3600};
+  uint32_t handoff_rate = 2000;                      // hints handed off per second at most
+  std::chrono::milliseconds handoff_interval{1000};  // between handoff rounds
   SyncMode sync = SyncMode::kBatch;
-  std::chrono::milliseconds sync_period{10};  // for SyncMode::kPeriodic
+  std::chrono::milliseconds sync_period{10};               // for SyncMode::kPeriodic
   size_t memtable_bytes = EngineOptions().memtable_bytes;  // the engine's measured default
   int bloom_bits_per_key = 10;
 

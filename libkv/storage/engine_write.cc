@@ -17,7 +17,7 @@
 namespace kv {
 
 Status EngineImpl::Put(std::string_view key, std::string_view value) {
-  KV_RETURN_IF_ERROR(CheckKeyAndValue(key, value));
+  KV_RETURN_IF_ERROR(CheckKeyAndStoredValue(key, value));
   Writer w;
   w.kind = EntryKind::kValue;
   w.key = key;

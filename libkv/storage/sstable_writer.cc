@@ -26,7 +26,7 @@ class TableWriterImpl final : public TableWriter {
     if (finished_) return Status::InvalidArgument(fmt::format("{}: Add after Finish", path_));
     const std::string_view value =
         entry.kind == EntryKind::kTombstone ? std::string_view() : entry.value;
-    KV_RETURN_IF_ERROR(CheckKeyAndValue(entry.key, value).WithContext(path_));
+    KV_RETURN_IF_ERROR(CheckKeyAndStoredValue(entry.key, value).WithContext(path_));
     if (entry.kind != EntryKind::kValue && entry.kind != EntryKind::kTombstone)
       return Status::InvalidArgument(fmt::format("{}: unknown entry kind", path_));
     if (props_.entries > 0 && entry.key <= std::string_view(props_.largest_key))

@@ -3,7 +3,9 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <functional>
 #include <set>
+#include <vector>
 
 namespace kv::bench {
 
@@ -69,6 +71,75 @@ TEST_CASE("read indexes stay below the bound and repeat for the same seed") {
     CHECK(x < 777);
     CHECK(x == b.Next(777));
   }
+}
+
+}  // namespace kv::bench
+
+namespace kv::bench {
+
+TEST_CASE("key distributions: parse their names") {
+  CHECK(*ParseKeyDistribution("uniform") == KeyDistribution::kUniform);
+  CHECK(*ParseKeyDistribution("zipfian") == KeyDistribution::kZipfian);
+  CHECK(ParseKeyDistribution("latest").status().code() == ErrorCode::kInvalidArgument);
+}
+
+// The share of `samples` draws that fall on the most drawn 1% of keys.
+double TopPercentShare(const KeyChooser& chooser, uint64_t seed, uint64_t samples) {
+  std::vector<uint64_t> counts(chooser.n());
+  IndexSequence random(seed);
+  for (uint64_t i = 0; i < samples; ++i) {
+    const uint64_t k = chooser.Next(random);
+    REQUIRE(k < chooser.n());
+    ++counts[k];
+  }
+  std::sort(counts.begin(), counts.end(), std::greater<>());
+  uint64_t top = 0;
+  for (uint64_t i = 0; i < chooser.n() / 100; ++i) top += counts[i];
+  return static_cast<double>(top) / static_cast<double>(samples);
+}
+
+TEST_CASE("zipfian keys are skewed: the top 1% of keys get about half the draws") {
+  const KeyChooser zipf(KeyDistribution::kZipfian, 10000);
+  const KeyChooser uniform(KeyDistribution::kUniform, 10000);
+  const double zipf_share = TopPercentShare(zipf, 7, 200000);
+  const double uniform_share = TopPercentShare(uniform, 7, 200000);
+  MESSAGE("top 1% of 10000 keys: zipfian " << zipf_share << ", uniform " << uniform_share);
+  // For theta 0.99 the first 100 ranks of 10000 carry H(100)/H(10000) ~ 0.53 of the mass.
+  CHECK(zipf_share > 0.45);
+  CHECK(zipf_share < 0.70);
+  CHECK(uniform_share < 0.03);
+}
+
+TEST_CASE("zipfian ranks: rank 0 is the most popular, and the sequence is fixed by the seed") {
+  const KeyChooser zipf(KeyDistribution::kZipfian, 1000);
+  std::vector<uint64_t> rank_counts(1000);
+  IndexSequence random(42);
+  for (int i = 0; i < 100000; ++i) ++rank_counts[zipf.NextRank(random)];
+  CHECK(rank_counts[0] > rank_counts[1]);
+  CHECK(rank_counts[1] > rank_counts[10]);
+  CHECK(rank_counts[10] > rank_counts[500]);
+
+  IndexSequence a(99), b(99), c(100);
+  std::vector<uint64_t> from_a, from_b, from_c;
+  for (int i = 0; i < 1000; ++i) {
+    from_a.push_back(zipf.Next(a));
+    from_b.push_back(zipf.Next(b));
+    from_c.push_back(zipf.Next(c));
+  }
+  CHECK(from_a == from_b);
+  CHECK(from_a != from_c);
+  // Scrambled: the hottest key is not key 0.
+  IndexSequence d(5);
+  std::vector<uint64_t> key_counts(1000);
+  for (int i = 0; i < 100000; ++i) ++key_counts[zipf.Next(d)];
+  const auto hottest = std::max_element(key_counts.begin(), key_counts.end()) - key_counts.begin();
+  CHECK(hottest != 0);
+}
+
+TEST_CASE("a key space of one key always gives key 0") {
+  const KeyChooser zipf(KeyDistribution::kZipfian, 1);
+  IndexSequence random(1);
+  for (int i = 0; i < 100; ++i) CHECK(zipf.Next(random) == 0);
 }
 
 }  // namespace kv::bench

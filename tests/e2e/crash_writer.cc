@@ -65,8 +65,16 @@ int Write(const kv::HostPort& node, const std::string& log, int threads, int key
       for (;;) {
         const std::string key = fmt::format("t{}k{}", t, rng() % keys);
         const uint64_t seq = next_seq++;
+        // Read-modify-write: a put with the context of what is there supersedes it; a blind
+        // put would add a sibling at every write.
+        auto before = client->Get(key);
+        if (!before.ok()) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+          continue;
+        }
         AppendLine(fd, fmt::format("A {} {}\n", key, seq));
-        if (client->Put(key, ValueFor(seq)).ok()) {
+        if (client->Put(key, ValueFor(seq), kv::WriteOptions{.context = before->context, .w = 0})
+                .ok()) {
           AppendLine(fd, fmt::format("K {} {}\n", key, seq));
         } else {
           std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -108,10 +116,13 @@ int Check(const kv::HostPort& node, const std::string& log) {
       std::cerr << "check: " << got.status().ToString() << "\n";
       return 3;
     }
-    const int64_t seq = got->has_value() ? SeqOf(**got) : -1;
+    // The newest write wins the check. A write that timed out may still land after the next
+    // read of its key, leaving a sibling: any of the live versions may hold the newest sequence.
+    int64_t seq = -1;
+    for (const kv::Version* v : got->live()) seq = std::max(seq, SeqOf(v->value));
     if (k.acked >= 0) ++acknowledged;
     bool ok;
-    if (!got->has_value()) {
+    if (!got->found()) {
       ok = k.acked < 0;
       if (!ok) {
         ++missing;

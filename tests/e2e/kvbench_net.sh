@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # kvbench net end to end against a real kvnode on a free 127.0.0.1 port: put writes every key,
-# get then finds every one of them, the JSON report has the promised fields, and a node that is
-# not there is exit 3 with a message that says what to do.
+# get then finds every one of them, the JSON report has the promised fields, the YCSB-style
+# workloads a, b, c (with --load, zipfian keys, per-type figures), and a node that is not there
+# is exit 3 with a message that says what to do.
 source "$(dirname "$0")/node_lib.bash"
 
 field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
@@ -27,6 +28,30 @@ expect_status 1 "get of keys never put" "$KV_BIN/kvbench" net --workload get --n
   --concurrency 2 --json
 (($(field "$(cat "$WORK/out")" not_found) > 0)) || fail "no misses reported: $(cat "$WORK/out")"
 grep -q 'missed' "$WORK/err" || fail "no message for the misses: $(cat "$WORK/err")"
+
+# YCSB-style workloads over the key space put wrote: every get finds its key; figures per type.
+sub() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]][sys.argv[3]])' "$1" "$2" "$3"; }
+out=$("$KV_BIN/kvbench" net --workload a --keys 3000 --num 2000 --distribution zipfian \
+  --concurrency 4 --json)
+[[ $(field "$out" ops) == 2000 && $(field "$out" not_found) == 0 ]] || fail "a: $out"
+[[ $(field "$out" distribution) == zipfian ]] || fail "a distribution: $out"
+field "$out" siblings >/dev/null || fail "a: no siblings count: $out"
+reads=$(sub "$out" read ops) updates=$(sub "$out" update ops)
+((reads + updates == 2000 && reads > 700 && updates > 700)) || fail "a mix: $out"
+for name in ops_per_sec p50_us p99_us p999_us; do
+  sub "$out" update "$name" >/dev/null || fail "a: no update.$name in: $out"
+done
+out=$("$KV_BIN/kvbench" net --workload c --keys 3000 --num 1000 --r 1 --concurrency 2 --json)
+[[ $(sub "$out" read ops) == 1000 && $(sub "$out" update ops) == 0 ]] || fail "c: $out"
+# --load writes a fresh key space first (another key size: other keys), then runs b on it.
+out=$("$KV_BIN/kvbench" net --workload b --keys 500 --key-size 20 --num 1000 --load --w 1 \
+  --concurrency 2 --json)
+[[ $(field "$out" load_ops) == 500 && $(field "$out" not_found) == 0 ]] || fail "b --load: $out"
+# A workload over keys never loaded misses them: exit 1.
+expect_status 1 "a over an unloaded key space" "$KV_BIN/kvbench" net --workload a --keys 100 \
+  --key-size 24 --num 50 --concurrency 1
+grep -q 'load it first' "$WORK/err" || fail "no hint to load: $(cat "$WORK/err")"
+expect_status 2 "bad distribution" "$KV_BIN/kvbench" net --workload a --distribution latest
 
 kill_node TERM
 [[ $NODE_STATUS == 0 ]] || fail "kvnode exited $NODE_STATUS on SIGTERM"

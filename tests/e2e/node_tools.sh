@@ -31,15 +31,24 @@ cmp "$WORK/random.bin" "$WORK/blob.out" || fail "binary round trip"
 out=$("$KV_BIN/kvput" --json j1 v1)
 [[ "$out" == '{"ok":true,"op":"put","key":"j1","value_bytes":2,"node":"127.0.0.1:'"$NODE_PORT"'"}' ]] \
   || fail "kvput --json: $out"
+# kvget --json: one sibling with its value, clock and dot, and the context token.
+json_get() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
 out=$("$KV_BIN/kvget" --json j1)
-[[ "$out" == '{"key":"j1","found":true,"value":"v1"}' ]] || fail "kvget --json: $out"
+[[ $(json_get "$out" 'd["key"], d["found"], len(d["siblings"])') == "('j1', True, 1)" ]] \
+  || fail "kvget --json: $out"
+[[ $(json_get "$out" 'd["siblings"][0]["value"], d["siblings"][0]["tombstone"]') == "('v1', False)" ]] \
+  || fail "kvget --json sibling: $out"
+[[ $(json_get "$out" 'len(d["context"]) > 0 and ":" in d["siblings"][0]["dot"]') == True ]] \
+  || fail "kvget --json context and dot: $out"
 printf '\xff\x00' | "$KV_BIN/kvput" --quiet binval
 out=$("$KV_BIN/kvget" --json binval)
-[[ "$out" == '{"key":"binval","found":true,"value":"/wA=","value_base64":true}' ]] \
+[[ $(json_get "$out" 'd["siblings"][0]["value"], d["siblings"][0]["value_base64"]') == "('/wA=', True)" ]] \
   || fail "kvget --json base64: $out"
 
-# Delete; exit 1 for a missing key, with a message on stderr.
-"$KV_BIN/kvput" --quiet --delete greeting
+# Delete with the context of a get (a blind delete would leave the value as a sibling); exit 1
+# for a missing key, with a message on stderr.
+token=$(json_get "$("$KV_BIN/kvget" --json greeting)" 'd["context"]')
+"$KV_BIN/kvput" --quiet --delete --context "$token" greeting
 expect_status 1 "kvget after delete" "$KV_BIN/kvget" greeting
 grep -q "not found" "$WORK/err" || fail "not-found message"
 expect_status 1 "kvget never written" "$KV_BIN/kvget" never-written
@@ -50,6 +59,9 @@ grep -q '"found":false' "$WORK/out" || fail "kvget --json missing output"
 expect_status 2 "kvget without key" "$KV_BIN/kvget"
 expect_status 2 "kvput unknown flag" "$KV_BIN/kvput" --bogus k v
 expect_status 2 "kvput --delete with value" "$KV_BIN/kvput" --delete k v
+expect_status 2 "kvput with a bad context" "$KV_BIN/kvput" --context 'not*base64' k v
+grep -q "kvget printed" "$WORK/err" || fail "bad context message: $(cat "$WORK/err")"
+expect_status 2 "kvget --r 0" "$KV_BIN/kvget" --r 0 k
 expect_status 2 "bad --node" "$KV_BIN/kvget" --node nonsense k
 head -c $((16 * 1024 * 1024 + 1)) /dev/zero > "$WORK/big"
 expect_status 2 "oversized value from stdin" sh -c "\"$KV_BIN/kvput\" huge < \"$WORK/big\""
@@ -60,7 +72,7 @@ expect_status 0 "value at the limit" sh -c "head -c $((16 * 1024 * 1024)) /dev/z
 [[ $("$KV_BIN/kvget" at-limit | wc -c) -eq $((16 * 1024 * 1024)) ]] || fail "value at the limit"
 
 # Help and version succeed.
-for tool in kvnode kvput kvget; do
+for tool in kvnode kvput kvget kvring; do
   expect_status 0 "$tool --help" "$KV_BIN/$tool" --help
   expect_status 0 "$tool --version" "$KV_BIN/$tool" --version
   grep -q "$tool" "$WORK/out" || fail "$tool --version output"

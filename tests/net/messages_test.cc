@@ -11,17 +11,46 @@ TEST_CASE("messages round-trip") {
   std::string binary_value;
   for (int i = 0; i < 256; ++i) binary_value.push_back(static_cast<char>(i));
 
-  PutRequest put{.key = "k\0ey", .value = binary_value};
+  PutRequest put{.key = std::string("k\0ey", 4),
+                 .value = binary_value,
+                 .context = "ctx\x01",
+                 .w = 2,
+                 .forwarded = true};
   auto put2 = DecodeMessage<PutRequest>(EncodeMessage(put));
   REQUIRE(put2.ok());
   CHECK(put2->key == put.key);
+  CHECK(put2->key.size() == 4);
   CHECK(put2->value == binary_value);
+  CHECK(put2->context == "ctx\x01");
+  CHECK(put2->w == 2);
+  CHECK(put2->forwarded);
 
-  GetResponse got{.found = true, .value = ""};
+  auto blind = DecodeMessage<PutRequest>(EncodeMessage(
+      PutRequest{.key = "k", .value = "", .context = "", .w = 0, .forwarded = false}));
+  REQUIRE(blind.ok());
+  CHECK(blind->context.empty());
+  CHECK(blind->w == 0);
+  CHECK_FALSE(blind->forwarded);
+
+  auto get = DecodeMessage<GetRequest>(EncodeMessage(GetRequest{.key = "k", .r = 3}));
+  REQUIRE(get.ok());
+  CHECK(get->key == "k");
+  CHECK(get->r == 3);
+
+  GetResponse got{.found = true, .siblings = binary_value, .context = "merged"};
   auto got2 = DecodeMessage<GetResponse>(EncodeMessage(got));
   REQUIRE(got2.ok());
   CHECK(got2->found);
-  CHECK(got2->value.empty());
+  CHECK(got2->siblings == binary_value);
+  CHECK(got2->context == "merged");
+
+  auto del = DecodeMessage<DeleteRequest>(
+      EncodeMessage(DeleteRequest{.key = "gone", .context = "seen", .w = 1, .forwarded = true}));
+  REQUIRE(del.ok());
+  CHECK(del->key == "gone");
+  CHECK(del->context == "seen");
+  CHECK(del->w == 1);
+  CHECK(del->forwarded);
 
   auto err = DecodeMessage<ErrorResponse>(
       EncodeMessage(StatusToErrorResponse(Status::InvalidArgument("too big"))));
@@ -46,7 +75,7 @@ TEST_CASE("messages round-trip") {
 }
 
 TEST_CASE("EncodeMessageFrame is a frame holding EncodeMessage") {
-  DeleteRequest del{.key = "gone"};
+  DeleteRequest del{.key = "gone", .context = "", .w = 0, .forwarded = false};
   std::string frame = EncodeMessageFrame(del, 99);
   std::string_view in = frame;
   auto f = DecodeFrame(&in);
@@ -58,7 +87,8 @@ TEST_CASE("EncodeMessageFrame is a frame holding EncodeMessage") {
 }
 
 TEST_CASE("malformed bodies are protocol errors, never crashes") {
-  const std::string good = EncodeMessage(PutRequest{.key = "key", .value = "value"});
+  const std::string good = EncodeMessage(
+      PutRequest{.key = "key", .value = "value", .context = "c", .w = 2, .forwarded = false});
   // Every truncation.
   for (size_t n = 0; n < good.size(); ++n) {
     auto r = DecodeMessage<PutRequest>(std::string_view(good).substr(0, n));
@@ -75,7 +105,7 @@ TEST_CASE("malformed bodies are protocol errors, never crashes") {
   CHECK(r.status().code() == ErrorCode::kProtocol);
   // A class version from the future.
   std::string future = good;
-  future[1] = 2;
+  future[1] = 3;
   CHECK(DecodeMessage<PutRequest>(future).status().code() == ErrorCode::kProtocol);
 
   // Random bytes and random mutations of a good body.
@@ -105,29 +135,180 @@ TEST_CASE("malformed bodies are protocol errors, never crashes") {
 namespace kv {
 
 TEST_CASE("message bodies are laid out as docs/formats.md says") {
-  // flag 1 (little-endian) | class version fixed32 1 | key: size fixed64 | bytes
-  const std::string get = EncodeMessage(GetRequest{.key = "k"});
+  // flag 1 (little-endian) | class version fixed32 2 | key: size fixed64 | bytes | r fixed32
+  const std::string get = EncodeMessage(GetRequest{.key = "k", .r = 2});
   CHECK(get == std::string("\x01"
-                           "\x01\x00\x00\x00"
+                           "\x02\x00\x00\x00"
                            "\x01\x00\x00\x00\x00\x00\x00\x00"
-                           "k",
-                           14));
-  // found byte, then the value
-  const std::string response = EncodeMessage(GetResponse{.found = true, .value = "v"});
+                           "k"
+                           "\x02\x00\x00\x00",
+                           18));
+  // found byte, then the siblings, then the context
+  const std::string response =
+      EncodeMessage(GetResponse{.found = true, .siblings = "v", .context = ""});
   CHECK(response == std::string("\x01"
-                                "\x01\x00\x00\x00"
+                                "\x02\x00\x00\x00"
                                 "\x01"
                                 "\x01\x00\x00\x00\x00\x00\x00\x00"
-                                "v",
-                                15));
+                                "v"
+                                "\x00\x00\x00\x00\x00\x00\x00\x00",
+                                23));
+  // key, value, context, w fixed32, forwarded byte, primaries_only byte
+  const std::string put = EncodeMessage(PutRequest{.key = "k",
+                                                   .value = "v",
+                                                   .context = "",
+                                                   .w = 1,
+                                                   .forwarded = true,
+                                                   .primaries_only = true});
+  CHECK(put == std::string("\x01"
+                           "\x02\x00\x00\x00"
+                           "\x01\x00\x00\x00\x00\x00\x00\x00"
+                           "k"
+                           "\x01\x00\x00\x00\x00\x00\x00\x00"
+                           "v"
+                           "\x00\x00\x00\x00\x00\x00\x00\x00"
+                           "\x01\x00\x00\x00"
+                           "\x01"
+                           "\x01",
+                           37));
   // wire error code byte, then the message
-  const std::string error = EncodeMessage(ErrorResponse{.code = ErrorCode::kTimeout, .message = ""});
+  const std::string error =
+      EncodeMessage(ErrorResponse{.code = ErrorCode::kTimeout, .message = ""});
   CHECK(error == std::string("\x01"
                              "\x01\x00\x00\x00"
                              "\x06"
                              "\x00\x00\x00\x00\x00\x00\x00\x00",
                              14));
   CHECK(EncodeMessage(PutResponse{}) == std::string("\x01\x01\x00\x00\x00", 5));
+}
+
+}  // namespace kv
+
+namespace kv {
+
+TEST_CASE("node-to-node messages round-trip") {
+  std::string binary;
+  for (int i = 0; i < 256; ++i) binary.push_back(static_cast<char>(255 - i));
+
+  auto read = DecodeMessage<ReplicaReadRequest>(EncodeMessage(ReplicaReadRequest{.key = "rk"}));
+  REQUIRE(read.ok());
+  CHECK(read->key == "rk");
+  auto read_answer =
+      DecodeMessage<ReplicaReadResponse>(EncodeMessage(ReplicaReadResponse{.siblings = binary}));
+  REQUIRE(read_answer.ok());
+  CHECK(read_answer->siblings == binary);
+
+  auto write = DecodeMessage<ReplicaWriteRequest>(
+      EncodeMessage(ReplicaWriteRequest{.key = "wk", .siblings = binary, .hinted_for = "n4"}));
+  REQUIRE(write.ok());
+  CHECK(write->key == "wk");
+  CHECK(write->siblings == binary);
+  CHECK(write->hinted_for == "n4");
+  CHECK(DecodeMessage<ReplicaWriteResponse>(EncodeMessage(ReplicaWriteResponse{})).ok());
+
+  auto syn = DecodeMessage<GossipSyn>(EncodeMessage(GossipSyn{.payload = binary}));
+  REQUIRE(syn.ok());
+  CHECK(syn->payload == binary);
+  auto ack = DecodeMessage<GossipAck>(EncodeMessage(GossipAck{.payload = "ack"}));
+  REQUIRE(ack.ok());
+  CHECK(ack->payload == "ack");
+  auto ack2 = DecodeMessage<GossipAck2>(EncodeMessage(GossipAck2{.payload = ""}));
+  REQUIRE(ack2.ok());
+  CHECK(ack2->payload.empty());
+  CHECK(DecodeMessage<GossipDone>(EncodeMessage(GossipDone{})).ok());
+
+  // Each message checks its own type's class version: a GossipSyn body is not a GossipDone.
+  CHECK(DecodeMessage<GossipDone>(EncodeMessage(GossipSyn{.payload = "x"})).status().code() ==
+        ErrorCode::kProtocol);
+}
+
+TEST_CASE("ring request and response round-trip with a node list") {
+  auto request = DecodeMessage<RingRequest>(EncodeMessage(RingRequest{.key = "user:1"}));
+  REQUIRE(request.ok());
+  CHECK(request->key == "user:1");
+
+  RingResponse ring{.self = "n1",
+                    .replicas = 3,
+                    .read_quorum = 2,
+                    .write_quorum = 2,
+                    .nodes = {RingNodeInfo{.id = "n1",
+                                           .address = "127.0.0.1:7000",
+                                           .up = true,
+                                           .state = "normal",
+                                           .vnodes = 256,
+                                           .ownership = 0.75,
+                                           .primary_ownership = 0.25,
+                                           .seconds_since_heard = -1,
+                                           .generation = 1700000000,
+                                           .clock_id = "00112233445566ff"},
+                              RingNodeInfo{.id = "n2",
+                                           .address = "[::1]:7001",
+                                           .up = false,
+                                           .state = "leaving",
+                                           .vnodes = 16,
+                                           .ownership = 0.125,
+                                           .primary_ownership = 0.0625,
+                                           .seconds_since_heard = 12.5,
+                                           .generation = 7,
+                                           .clock_id = "ffeeddccbbaa9988"}},
+                    .key = "user:1",
+                    .preference_list = {"n2", "n1"}};
+  auto decoded = DecodeMessage<RingResponse>(EncodeMessage(ring));
+  REQUIRE(decoded.ok());
+  CHECK(decoded->self == "n1");
+  CHECK(decoded->replicas == 3);
+  CHECK(decoded->read_quorum == 2);
+  CHECK(decoded->write_quorum == 2);
+  REQUIRE(decoded->nodes.size() == 2);
+  CHECK(decoded->nodes == ring.nodes);
+  CHECK(decoded->key == "user:1");
+  CHECK(decoded->preference_list == std::vector<std::string>{"n2", "n1"});
+
+  RingResponse empty{.self = "solo",
+                     .replicas = 1,
+                     .read_quorum = 1,
+                     .write_quorum = 1,
+                     .nodes = {},
+                     .key = "",
+                     .preference_list = {}};
+  auto decoded_empty = DecodeMessage<RingResponse>(EncodeMessage(empty));
+  REQUIRE(decoded_empty.ok());
+  CHECK(decoded_empty->nodes.empty());
+  CHECK(decoded_empty->preference_list.empty());
+
+  // Every truncation of a list-bearing body is refused.
+  const std::string good = EncodeMessage(ring);
+  for (size_t n = 0; n < good.size(); ++n)
+    CHECK(DecodeMessage<RingResponse>(std::string_view(good).substr(0, n)).status().code() ==
+          ErrorCode::kProtocol);
+}
+
+TEST_CASE("a ring response declaring a huge node list is refused before allocating") {
+  // flag | class version 1 | self "" | replicas, r, w | node count 2^60
+  std::string body(
+      "\x01"
+      "\x01\x00\x00\x00",
+      5);
+  body.append(8, '\0');   // self: size 0
+  body.append(12, '\0');  // replicas, read_quorum, write_quorum
+  body.append("\x00\x00\x00\x00\x00\x00\x00\x10", 8);
+  auto r = DecodeMessage<RingResponse>(body);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == ErrorCode::kProtocol);
+  // Refused by the bound on the count, not by a failed allocation (which would also end up a
+  // Protocol error, caught at the decode boundary).
+  CHECK(r.status().message().find("more than a frame holds") != std::string::npos);
+
+  // The same for the preference list after an empty node list and key.
+  std::string tail(
+      "\x01"
+      "\x01\x00\x00\x00",
+      5);
+  tail.append(8 + 12 + 8 + 8, '\0');  // self "", N/R/W, 0 nodes, key ""
+  tail.append("\xff\xff\xff\xff\xff\xff\xff\xff", 8);
+  auto t = DecodeMessage<RingResponse>(tail);
+  REQUIRE_FALSE(t.ok());
+  CHECK(t.status().message().find("more than a frame holds") != std::string::npos);
 }
 
 }  // namespace kv

@@ -21,6 +21,7 @@
 #include "libkv/net/handshake.h"
 #include "libkv/net/messages.h"
 #include "libkv/node/node.h"
+#include "libkv/versioning/sibling_set.h"
 #include "tests/node/test_node.h"
 
 namespace kv {
@@ -28,6 +29,37 @@ namespace {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
+
+// The one value a client's get returns (fails the test when there is not exactly one).
+std::string Single(Client& c, std::string_view key) {
+  Result<GetResult> r = c.Get(key);
+  REQUIRE(r.ok());
+  const std::string* v = r->single_value();
+  REQUIRE(v != nullptr);
+  return *v;
+}
+bool Found(Client& c, std::string_view key) {
+  Result<GetResult> r = c.Get(key);
+  REQUIRE(r.ok());
+  return r->found();
+}
+
+// The one value of a sibling set as the engine stores it.
+std::string StoredValue(std::string_view stored) {
+  Result<SiblingSet> set = SiblingSet::Decode(stored);
+  REQUIRE(set.ok());
+  REQUIRE(set->size() == 1);
+  return set->versions()[0].value;
+}
+
+// The one live value of a get's answer ("" when none: the checks then fail on the value).
+std::string LiveValue(const GetResponse& r) {
+  if (r.siblings.empty()) return {};
+  Result<SiblingSet> set = SiblingSet::Decode(r.siblings);
+  REQUIRE(set.ok());
+  REQUIRE(set->size() == 1);
+  return set->versions()[0].value;
+}
 
 // A raw connection for speaking (or mis-speaking) the protocol by hand.
 struct RawSocket {
@@ -82,32 +114,32 @@ TEST_CASE("node: put, get, delete through the client") {
   Client& c = **client;
   CHECK(c.server().find("kvnode") == 0);
 
-  auto missing = c.Get("nothing");
-  REQUIRE(missing.ok());
-  CHECK_FALSE(missing->has_value());
+  CHECK_FALSE(Found(c, "nothing"));
 
   std::string binary;
   for (int i = 0; i < 256; ++i) binary.push_back(static_cast<char>(i));
   REQUIRE(c.Put("k1", "v1").ok());
   REQUIRE(c.Put(binary, binary).ok());
   REQUIRE(c.Put("empty", "").ok());
-  CHECK(**c.Get("k1") == "v1");
-  CHECK(**c.Get(binary) == binary);
-  auto empty = c.Get("empty");
-  REQUIRE(empty.ok());
-  REQUIRE(empty->has_value());
-  CHECK((*empty)->empty());
+  CHECK(Single(c, "k1") == "v1");
+  CHECK(Single(c, binary) == binary);
+  CHECK(Single(c, "empty").empty());
 
-  REQUIRE(c.Put("k1", "v2").ok());
-  CHECK(**c.Get("k1") == "v2");
-  REQUIRE(c.Delete("k1").ok());
-  CHECK_FALSE(c.Get("k1")->has_value());
+  // An overwrite passes the context of what it read (a blind one would be a sibling).
+  Result<GetResult> read = c.Get("k1");
+  REQUIRE(read.ok());
+  REQUIRE(c.Put("k1", "v2", WriteOptions{.context = read->context, .w = 0}).ok());
+  CHECK(Single(c, "k1") == "v2");
+  read = c.Get("k1");
+  REQUIRE(read.ok());
+  REQUIRE(c.Delete("k1", WriteOptions{.context = read->context, .w = 0}).ok());
+  CHECK_FALSE(Found(c, "k1"));
   REQUIRE(c.Delete("never-there").ok());
 
   // A value at the limit goes through.
   const std::string big(kMaxValueBytes, 'b');
   REQUIRE(c.Put("big", big).ok());
-  CHECK(**c.Get("big") == big);
+  CHECK(Single(c, "big") == big);
 }
 
 // Writes every request before reading any answer; checks each is answered once, by request id.
@@ -119,9 +151,12 @@ void PipelineRoundTrip(const ConnectionLimits& limits) {
   constexpr int kKeys = 200;
   std::string batch;
   for (int i = 0; i < kKeys; ++i)
-    batch += EncodeMessageFrame(
-        PutRequest{.key = "key" + std::to_string(i), .value = "value" + std::to_string(i)},
-        1000 + i);
+    batch += EncodeMessageFrame(PutRequest{.key = "key" + std::to_string(i),
+                                           .value = "value" + std::to_string(i),
+                                           .context = {},
+                                           .w = 0,
+                                           .forwarded = false},
+                                1000 + i);
   raw.Write(batch);  // every put before reading any answer
   std::set<uint64_t> answered;
   for (int i = 0; i < kKeys; ++i) {
@@ -136,7 +171,7 @@ void PipelineRoundTrip(const ConnectionLimits& limits) {
 
   batch.clear();
   for (int i = 0; i < kKeys; ++i)
-    batch += EncodeMessageFrame(GetRequest{.key = "key" + std::to_string(i)}, 5000 + i);
+    batch += EncodeMessageFrame(GetRequest{.key = "key" + std::to_string(i), .r = 0}, 5000 + i);
   raw.Write(batch);
   std::map<uint64_t, std::string> values;
   for (int i = 0; i < kKeys; ++i) {
@@ -146,7 +181,7 @@ void PipelineRoundTrip(const ConnectionLimits& limits) {
     auto r = DecodeMessage<GetResponse>(f->body);
     REQUIRE(r.ok());
     CHECK(r->found);
-    values[f->request_id] = r->value;
+    values[f->request_id] = LiveValue(*r);
   }
   REQUIRE(values.size() == kKeys);
   for (int i = 0; i < kKeys; ++i) CHECK(values[5000 + i] == "value" + std::to_string(i));
@@ -203,7 +238,7 @@ TEST_CASE("node: random bytes and oversized frames do not hurt it") {
     REQUIRE(f.ok());
     CHECK(f->type == wire::MessageType::kError);
     CHECK(f->request_id == 9);
-    raw.Write(EncodeMessageFrame(GetRequest{.key = "x"}, 10));
+    raw.Write(EncodeMessageFrame(GetRequest{.key = "x", .r = 0}, 10));
     auto g = raw.ReadFrame();
     REQUIRE(g.ok());
     CHECK(g->type == wire::MessageType::kGetResponse);
@@ -213,7 +248,7 @@ TEST_CASE("node: random bytes and oversized frames do not hurt it") {
   auto client = Client::Connect(node.address());
   REQUIRE(client.ok());
   REQUIRE((*client)->Put("after", "junk").ok());
-  CHECK(**(*client)->Get("after") == "junk");
+  CHECK(Single(**client, "after") == "junk");
 }
 
 TEST_CASE("node: an oversized key or value is refused and nothing is written") {
@@ -229,8 +264,12 @@ TEST_CASE("node: an oversized key or value is refused and nothing is written") {
   // Server side: a hand-made frame that fits the frame limit but breaks the value limit.
   RawSocket raw(node.address());
   raw.Handshake();
-  raw.Write(EncodeMessageFrame(
-      PutRequest{.key = "big", .value = std::string(kMaxValueBytes + 1, 'x')}, 3));
+  raw.Write(EncodeMessageFrame(PutRequest{.key = "big",
+                                          .value = std::string(kMaxValueBytes + 1, 'x'),
+                                          .context = {},
+                                          .w = 0,
+                                          .forwarded = false},
+                               3));
   auto f = raw.ReadFrame();
   REQUIRE(f.ok());
   REQUIRE(f->type == wire::MessageType::kError);
@@ -238,13 +277,17 @@ TEST_CASE("node: an oversized key or value is refused and nothing is written") {
   Status s = ErrorResponseToStatus(*DecodeMessage<ErrorResponse>(f->body));
   CHECK(s.code() == ErrorCode::kInvalidArgument);
   CHECK(s.message().find("16 MiB") != std::string::npos);
-  raw.Write(
-      EncodeMessageFrame(PutRequest{.key = std::string(kMaxKeyBytes + 1, 'k'), .value = "v"}, 4));
+  raw.Write(EncodeMessageFrame(PutRequest{.key = std::string(kMaxKeyBytes + 1, 'k'),
+                                          .value = "v",
+                                          .context = {},
+                                          .w = 0,
+                                          .forwarded = false},
+                               4));
   auto g = raw.ReadFrame();
   REQUIRE(g.ok());
   CHECK(g->type == wire::MessageType::kError);
 
-  CHECK_FALSE(c.Get("big")->has_value());
+  CHECK_FALSE(Found(c, "big"));
   auto in_engine = node.node->engine().Get("big");
   REQUIRE(in_engine.ok());
   CHECK_FALSE(in_engine->has_value());
@@ -287,7 +330,7 @@ TEST_CASE("node: many clients at once, then a graceful stop keeps every write") 
   CHECK(failures == 0);
   auto c = Client::Connect(node.address());
   REQUIRE(c.ok());
-  CHECK(**(*c)->Get("t7-49") == "v49");
+  CHECK(Single(**c, "t7-49") == "v49");
 
   const std::string dir = node.dir;
   REQUIRE(node.node->Stop().ok());
@@ -305,7 +348,7 @@ TEST_CASE("node: many clients at once, then a graceful stop keeps every write") 
       auto v = (*engine)->Get(fmt::format("t{}-{}", t, i));
       REQUIRE(v.ok());
       REQUIRE(v->has_value());
-      CHECK(**v == fmt::format("v{}", i));
+      CHECK(StoredValue(**v) == fmt::format("v{}", i));
     }
   CHECK((*engine)->Close().ok());
 }
@@ -373,7 +416,7 @@ TEST_CASE("node: a stop during writes keeps every acknowledged write, and fails 
       auto v = (*engine)->Get(fmt::format("w{}-{}", t, i));
       REQUIRE(v.ok());
       REQUIRE(v->has_value());
-      CHECK(**v == std::to_string(i));
+      CHECK(StoredValue(**v) == std::to_string(i));
       ++checked;
     }
   MESSAGE("acknowledged writes checked after the stop: " << checked);

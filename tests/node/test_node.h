@@ -51,7 +51,7 @@ struct TestNode {
     config.engine_threads = 8;
     auto engine = OpenTestEngine(dir);
     REQUIRE(engine.ok());
-    auto n = Node::Start(config, std::move(*engine), QuietLogger());
+    auto n = Node::Start(config, PosixEnv(), std::move(*engine), QuietLogger());
     REQUIRE(n.ok());
     node = std::move(*n);
   }

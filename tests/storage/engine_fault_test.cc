@@ -83,7 +83,7 @@ TEST_CASE("engine fault: oversized keys and values are refused before anything i
   REQUIRE(log.size() == 1);
   const uint64_t log_size = *env->GetFileSize(log[0]);
   const std::string big_key(kMaxKeyBytes + 1, 'k');
-  const std::string big_value(kMaxValueBytes + 1, 'v');
+  const std::string big_value(kMaxStoredValueBytes + 1, 'v');
   CHECK(engine->Put(big_key, "v").Is(ErrorCode::kInvalidArgument));
   CHECK(engine->Put("k", big_value).Is(ErrorCode::kInvalidArgument));
   CHECK(engine->Put("", "v").Is(ErrorCode::kInvalidArgument));
@@ -104,7 +104,7 @@ TEST_CASE("engine fault: oversized keys and values are refused before anything i
   CHECK(engine->stats().last_sequence == 1);
   CHECK(*env->GetFileSize(log[0]) == log_size);
   // The largest allowed sizes pass.
-  CHECK(engine->Put(std::string(kMaxKeyBytes, 'k'), std::string(kMaxValueBytes, 'v')).ok());
+  CHECK(engine->Put(std::string(kMaxKeyBytes, 'k'), std::string(kMaxStoredValueBytes, 'v')).ok());
 }
 
 TEST_CASE("engine fault: a flipped byte in the commit log is an error or a missing key") {

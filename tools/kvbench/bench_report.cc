@@ -47,8 +47,25 @@ std::string FormatHuman(const BenchReport& r) {
       fmt::format("  latency us: p50 {:.1f}  p99 {:.1f}  p99.9 {:.1f}  max {:.1f}  mean {:.1f}\n",
                   Micros(h.PercentileNanos(0.50)), Micros(h.PercentileNanos(0.99)),
                   Micros(h.PercentileNanos(0.999)), Micros(h.max_nanos()), h.mean_nanos() / 1000.0);
-  if (r.is_read) out += fmt::format("  found {}  not found {}\n", r.found, r.not_found);
+  for (const OpTypeReport& t : r.op_types) {
+    const auto& th = t.latency;
+    const double rate = r.seconds > 0 ? static_cast<double>(t.ops) / r.seconds : 0;
+    out += fmt::format(
+        "  {:<7} {} ops, {:.0f} ops/s; latency us: p50 {:.1f}  p99 {:.1f}  p99.9 {:.1f}  max "
+        "{:.1f}\n",
+        t.name, t.ops, rate, Micros(th.PercentileNanos(0.50)), Micros(th.PercentileNanos(0.99)),
+        Micros(th.PercentileNanos(0.999)), Micros(th.max_nanos()));
+  }
+  if (r.is_read) {
+    out += fmt::format("  found {}  not found {}", r.found, r.not_found);
+    if (r.siblings) out += fmt::format("  with siblings {}", *r.siblings);
+    out += "\n";
+  }
   std::string tail;
+  if (!r.distribution.empty()) tail += fmt::format("  key distribution {}", r.distribution);
+  if (r.load_ops && r.load_seconds)
+    tail += fmt::format("  loaded {} keys first in {:.3f} s", *r.load_ops, *r.load_seconds);
+  if (r.target_rate) tail += fmt::format("  paced at {:.0f} ops/s", *r.target_rate);
   if (!r.sync.empty()) tail += fmt::format("  sync {}", r.sync);
   if (r.peak_rss_bytes) tail += fmt::format("  peak RSS {}", MiB(*r.peak_rss_bytes));
   if (r.disk_bytes) tail += fmt::format("  on disk {}", MiB(*r.disk_bytes));
@@ -68,7 +85,23 @@ std::string FormatJson(const BenchReport& r) {
       "\"mean_us\":{:.3f}",
       Micros(h.PercentileNanos(0.50)), Micros(h.PercentileNanos(0.99)),
       Micros(h.PercentileNanos(0.999)), Micros(h.max_nanos()), h.mean_nanos() / 1000.0);
+  for (const OpTypeReport& t : r.op_types) {
+    const auto& th = t.latency;
+    const double rate = r.seconds > 0 ? static_cast<double>(t.ops) / r.seconds : 0;
+    out += fmt::format(
+        ",{}:{{\"ops\":{},\"ops_per_sec\":{:.1f},\"p50_us\":{:.3f},\"p99_us\":{:.3f},"
+        "\"p999_us\":{:.3f},\"max_us\":{:.3f},\"mean_us\":{:.3f}}}",
+        JsonString(t.name), t.ops, rate, Micros(th.PercentileNanos(0.50)),
+        Micros(th.PercentileNanos(0.99)), Micros(th.PercentileNanos(0.999)), Micros(th.max_nanos()),
+        th.mean_nanos() / 1000.0);
+  }
   if (r.is_read) out += fmt::format(",\"found\":{},\"not_found\":{}", r.found, r.not_found);
+  if (r.siblings) out += fmt::format(",\"siblings\":{}", *r.siblings);
+  if (!r.distribution.empty())
+    out += fmt::format(",\"distribution\":{}", JsonString(r.distribution));
+  if (r.load_ops) out += fmt::format(",\"load_ops\":{}", *r.load_ops);
+  if (r.load_seconds) out += fmt::format(",\"load_seconds\":{:.6f}", *r.load_seconds);
+  if (r.target_rate) out += fmt::format(",\"target_rate\":{:.1f}", *r.target_rate);
   if (!r.sync.empty()) out += fmt::format(",\"sync\":{}", JsonString(r.sync));
   if (r.peak_rss_bytes) out += fmt::format(",\"peak_rss_bytes\":{}", *r.peak_rss_bytes);
   if (r.disk_bytes) out += fmt::format(",\"disk_bytes\":{}", *r.disk_bytes);

@@ -8,10 +8,18 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tools/kvbench/latency_histogram.h"
 
 namespace kv::bench {
+
+// The figures of one kind of operation in a mixed workload ("read", "update").
+struct OpTypeReport {
+  std::string name;
+  uint64_t ops = 0;
+  LatencyHistogram latency;
+};
 
 struct BenchReport {
   std::string system;                    // "kv", "leveldb", "rocksdb"
@@ -27,13 +35,25 @@ struct BenchReport {
   std::optional<uint64_t> peak_rss_bytes;
   std::optional<uint64_t> disk_bytes;
   std::string sync;  // the sync mode the writes used, empty when not meaningful
+  // kvbench net's YCSB-style workloads: the figures per operation type (the overall ones above
+  // cover them all), the key distribution, gets that returned siblings, the --load phase.
+  std::vector<OpTypeReport> op_types;
+  std::string distribution;
+  std::optional<uint64_t> siblings;
+  std::optional<uint64_t> load_ops;
+  std::optional<double> load_seconds;
+  // kvbench net --rate: the operations per second the run was paced at (its schedule).
+  std::optional<double> target_rate;
 
   double ops_per_sec() const { return seconds > 0 ? static_cast<double>(ops) / seconds : 0; }
 };
 
-// "fillrandom  kv  1000000 ops in 4.21 s: 237529 ops/s ..." and a latency line.
+// "fillrandom  kv  1000000 ops in 4.21 s: 237529 ops/s ..." and a latency line; then a line per
+// operation type when there are several.
 std::string FormatHuman(const BenchReport& report);
-// One line: {"system":"kv","workload":"fillrandom","ops":1000000,...,"p999_us":...}
+// One line: {"system":"kv","workload":"fillrandom","ops":1000000,...,"p999_us":...}, and per
+// operation type an object: "read":{"ops":…,"ops_per_sec":…,"p50_us":…,"p99_us":…,"p999_us":…,
+// "max_us":…,"mean_us":…}.
 std::string FormatJson(const BenchReport& report);
 
 // VmHWM of this process in bytes; nullopt when /proc/self/status cannot be read.

@@ -74,6 +74,13 @@ Status VerifyReads(const BenchReport& report) {
     return Status::NotFound(fmt::format("{} of {} reads missed keys an earlier fill or put wrote",
                                         report.not_found, report.ops));
   }
+  if ((report.workload == "a" || report.workload == "b" || report.workload == "c") &&
+      report.not_found > 0) {
+    return Status::NotFound(fmt::format(
+        "{} of {} gets missed keys of the key space; load it first (--load, or the put workload "
+        "with the same key space and seed)",
+        report.not_found, report.found + report.not_found));
+  }
   if (report.workload == "readmissing" && report.found > 0) {
     return Status::NotFound(
         fmt::format("{} of {} keys that no fill writes were found", report.found, report.ops));
@@ -126,7 +133,7 @@ Result<BenchReport> RunEngineBench(const EngineBenchOptions& options, const std:
   }
   if (!write) {
     if (!record) {
-      RunSpec prefill{Workload::kFillRandom, 0, options.threads, options.seed};
+      RunSpec prefill{Workload::kFillRandom, 0, options.threads, options.seed, 0};
       KV_ASSIGN_OR_RETURN(auto filled, RunWorkload(target, *keys, prefill, progress));
       (void)filled;
       KV_RETURN_IF_ERROR(WriteFillRecord(options.dir, *keys));
@@ -134,7 +141,7 @@ Result<BenchReport> RunEngineBench(const EngineBenchOptions& options, const std:
     KV_RETURN_IF_ERROR(target.CompactAll());
   }
 
-  RunSpec spec{workload, options.num, options.threads, options.seed + 1};
+  RunSpec spec{workload, options.num, options.threads, options.seed + 1, 0};
   KV_ASSIGN_OR_RETURN(RunResult run, RunWorkload(target, *keys, spec, progress));
   if (write) KV_RETURN_IF_ERROR(WriteFillRecord(options.dir, *keys));
 

@@ -44,8 +44,9 @@ using OpenTargetFn =
 Result<BenchReport> RunEngineBench(const EngineBenchOptions& options, const std::string& system,
                                    const OpenTargetFn& open);
 
-// NotFound when a readrandom run missed a key the fill wrote or a readmissing run found a key no
-// fill writes: the store lost or invented data, and the figures mean nothing.
+// NotFound when a readrandom, get, a, b or c run missed a key the fill (or load) wrote, or a
+// readmissing run found a key no fill writes: the store lost or invented data, or the key space
+// was never loaded, and the figures mean nothing.
 Status VerifyReads(const BenchReport& report);
 
 // The tool exit code for a Status: 0, 1 NotFound, 2 InvalidArgument, 3 otherwise.

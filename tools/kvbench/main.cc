@@ -1,5 +1,6 @@
 // kvbench: load generator. `kvbench engine` runs a workload on kv's storage engine in a
-// directory (like LevelDB's db_bench); `kvbench net` runs puts or gets against a node.
+// directory (like LevelDB's db_bench); `kvbench net` runs puts, gets or the YCSB-style workloads
+// a, b, c against a node (tools/kvbench/net_bench.h).
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -35,8 +36,10 @@ int PrintReport(const kv::Result<kv::bench::BenchReport>& report, bool json) {
 
 int main(int argc, char** argv) {
   using namespace kv::bench;
-  CLI::App app{"kv load generator: engine benchmarks on a directory, puts and gets on a node",
-               "kvbench"};
+  CLI::App app{
+      "kv load generator: engine benchmarks on a directory; puts, gets and YCSB-style "
+      "workloads on a node",
+      "kvbench"};
   app.set_version_flag("--version", std::string("kvbench ") + KV_VERSION);
   app.require_subcommand(1);
 
@@ -55,22 +58,49 @@ int main(int argc, char** argv) {
   std::string node_flag;
   bool net_json = false;
   int64_t timeout_ms = net_options.timeout.count();
-  CLI::App* net = app.add_subcommand("net", "Run puts or gets against a node");
+  CLI::App* net =
+      app.add_subcommand("net", "Run puts, gets or a YCSB-style workload (a, b, c) against a node");
   net->add_option("--node", node_flag, "Node address (default: $KV_NODE, else 127.0.0.1:7000)")
       ->type_name("HOST:PORT");
-  net->add_option("--workload", net_options.workload, "What to run")
+  net->add_option("--workload", net_options.workload,
+                  "put (load the key space), get (reads), a (50% reads, 50% updates), b (95/5), "
+                  "c (100% reads); an update is a get then a put with its context")
       ->required()
-      ->check(CLI::IsMember({"put", "get"}))
+      ->check(CLI::IsMember({"put", "get", "a", "b", "c"}))
       ->type_name("WORKLOAD");
-  net->add_option("--num", net_options.num, "Operations (put: keys written once each)")
+  net->add_option("--num", net_options.num,
+                  "Operations (put: the keys, written once each, unless a key space is given)")
       ->capture_default_str()
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
+      ->type_name("N");
+  net->add_option("--keys", net_options.keys, "Key space: keys 0..N-1 (default: the --num value)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
+      ->type_name("N");
+  net->add_option("--distribution", net_options.distribution,
+                  "How keys are chosen: uniform, or zipfian (YCSB's scrambled, constant 0.99)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"uniform", "zipfian"}))
+      ->type_name("DIST");
+  net->add_flag("--load", net_options.load,
+                "Write every key of the key space first (blind puts, untimed), then run the "
+                "workload");
+  net->add_option("--r", net_options.r, "Read quorum of every get (default: the node's)")
+      ->check(CLI::Range(1, 255))
+      ->type_name("N");
+  net->add_option("--w", net_options.w, "Write quorum of every put (default: the node's)")
+      ->check(CLI::Range(1, 255))
       ->type_name("N");
   net->add_option("--concurrency", net_options.concurrency,
                   "Requests in flight, one connection each")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096))
       ->type_name("C");
+  net->add_option("--rate", net_options.rate,
+                  "Target operations per second over all workers, paced open-loop (latency from "
+                  "when each operation was due); 0: as fast as the node answers")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9))
+      ->type_name("OPS");
   net->add_option("--value-size", net_options.value_size, "Value bytes")
       ->capture_default_str()
       ->check(CLI::Range(size_t{0}, size_t{16} << 20))

@@ -1,7 +1,28 @@
-// `kvbench net`: the put and get workloads against a running node over libkv/client, with
-// `concurrency` workers each on its own connection (the client is blocking: one request in flight
-// per connection). put writes keys 0..num-1 once each in a seeded random order; get reads random
-// keys 0..num-1, so a get run after a put run with the same --num and --seed finds every key.
+// `kvbench net`: workloads against a running node (or cluster, through one node) over
+// libkv/client, with `concurrency` workers each on its own connection (the client is blocking:
+// one request in flight per connection). The key space is keys 0..K-1, K = `keys`, else `num`.
+//
+//   put      writes each key of the key space once, blind (no context), in a seeded random order:
+//            the load phase of the others. Into a fresh cluster: a blind write of a key that is
+//            already there adds a sibling.
+//   get      `num` reads of keys chosen by `distribution`;
+//   a, b, c  YCSB's core workloads, `num` operations each a read or an update of a key chosen by
+//            `distribution`: a 50% reads / 50% updates, b 95/5, c 100/0.
+//
+// An update is a read-modify-write, counted and timed as one operation: a get, then a put with
+// the context that get returned, so it supersedes what it read. (A blind put would add a sibling
+// at every concurrent update — the store keeps them rather than lose a write — and the key would
+// grow without bound.) With `load`, the key space is first written as by `put` (untimed for the
+// figures, reported as load_ops and load_seconds).
+//
+// With `rate` > 0 the measured operations (not the --load phase) are paced open-loop at that many
+// per second over all the workers (Pacer, tools/kvbench/workload_runner.h): each worker sends on a
+// fixed schedule, and latency counts from when an operation was due, so queueing behind a slow
+// answer is measured. The workers still have one request in flight each, so `concurrency` must
+// cover rate × latency, or the run falls behind its schedule (its ops_per_sec then shows it).
+//
+// Every get (the reads, and the first half of each update) counts as found or not found, and as
+// one with siblings when it returned several versions.
 //
 // Threads: RunNetBench blocks; the workers are its own.
 #pragma once
@@ -18,9 +39,15 @@ namespace kv::bench {
 
 struct NetBenchOptions {
   HostPort node;
-  std::string workload;  // put | get
+  std::string workload;  // put | get | a | b | c
   uint64_t num = 100000;
+  uint64_t keys = 0;                     // the key space; 0: num
+  std::string distribution = "uniform";  // uniform | zipfian
+  bool load = false;
   int concurrency = 50;
+  double rate = 0;  // target operations per second over all workers; 0: as fast as answered
+  uint32_t r = 0;   // 0: the node's default quorums
+  uint32_t w = 0;
   size_t key_size = 16;
   size_t value_size = 100;
   uint64_t seed = 301;

@@ -1,6 +1,7 @@
 #include "tools/kvbench/workload_keys.h"
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 
 #include <fmt/format.h>
@@ -73,13 +74,81 @@ std::vector<uint64_t> WorkloadKeys::RandomOrder() const {
   return order;
 }
 
-uint64_t IndexSequence::Next(uint64_t bound) {
+uint64_t IndexSequence::NextBits() {
   state_ += 0x9e3779b97f4a7c15ULL;
   uint64_t z = state_;
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  z ^= z >> 31;
-  return z % bound;
+  return z ^ (z >> 31);
+}
+
+uint64_t IndexSequence::Next(uint64_t bound) {
+  return NextBits() % bound;
+}
+
+double IndexSequence::NextUnit() {
+  return static_cast<double>(NextBits() >> 11) * 0x1.0p-53;
+}
+
+Result<KeyDistribution> ParseKeyDistribution(std::string_view name) {
+  if (name == "uniform") return KeyDistribution::kUniform;
+  if (name == "zipfian") return KeyDistribution::kZipfian;
+  return Status::InvalidArgument(
+      fmt::format("unknown key distribution '{}': use uniform or zipfian", name));
+}
+
+std::string_view KeyDistributionName(KeyDistribution distribution) {
+  return distribution == KeyDistribution::kZipfian ? "zipfian" : "uniform";
+}
+
+namespace {
+
+// sum_{i=1..n} 1 / i^theta
+double Zeta(uint64_t n, double theta) {
+  double sum = 0;
+  for (uint64_t i = 1; i <= n; ++i) sum += 1.0 / std::pow(static_cast<double>(i), theta);
+  return sum;
+}
+
+// YCSB's Utils.fnvhash64: FNV-1a over the 8 bytes of the value, low byte first.
+uint64_t Fnv1a64(uint64_t value) {
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (int i = 0; i < 8; ++i) {
+    hash ^= value & 0xff;
+    hash *= 0x100000001b3ULL;
+    value >>= 8;
+  }
+  return hash;
+}
+
+}  // namespace
+
+KeyChooser::KeyChooser(KeyDistribution distribution, uint64_t n, double theta)
+    : distribution_(distribution), n_(n) {
+  if (distribution_ != KeyDistribution::kZipfian) return;
+  // Gray et al., "Quickly generating billion-record synthetic databases" (SIGMOD 1994), as in
+  // YCSB's ZipfianGenerator.
+  theta_ = theta;
+  alpha_ = 1.0 / (1.0 - theta);
+  zeta_n_ = Zeta(n, theta);
+  const double zeta_2 = Zeta(2, theta);
+  eta_ = (1.0 - std::pow(2.0 / static_cast<double>(n), 1.0 - theta)) / (1.0 - zeta_2 / zeta_n_);
+  half_pow_theta_ = 1.0 + std::pow(0.5, theta);
+}
+
+uint64_t KeyChooser::NextRank(IndexSequence& random) const {
+  const double u = random.NextUnit();
+  const double uz = u * zeta_n_;
+  if (uz < 1.0) return 0;
+  if (uz < half_pow_theta_) return n_ > 1 ? 1 : 0;
+  const auto rank =
+      static_cast<uint64_t>(static_cast<double>(n_) * std::pow(eta_ * u - eta_ + 1.0, alpha_));
+  return std::min(rank, n_ - 1);
+}
+
+uint64_t KeyChooser::Next(IndexSequence& random) const {
+  if (distribution_ == KeyDistribution::kUniform) return random.Next(n_);
+  return Fnv1a64(NextRank(random)) % n_;
 }
 
 }  // namespace kv::bench

@@ -53,9 +53,45 @@ class IndexSequence {
  public:
   explicit IndexSequence(uint64_t seed) : state_(seed) {}
   uint64_t Next(uint64_t bound);
+  // Uniform in [0, 1), 53 bits.
+  double NextUnit();
 
  private:
+  uint64_t NextBits();
   uint64_t state_;
+};
+
+// How the YCSB-style workloads pick a key among 0..n-1.
+//   uniform  every key equally likely;
+//   zipfian  YCSB's scrambled zipfian: rank r is drawn with probability proportional to
+//            1 / (r+1)^0.99 (Gray et al.'s generator, as YCSB's ZipfianGenerator), then hashed
+//            (FNV-1a 64) onto a key, so that the popular keys are spread over the key space
+//            rather than being the first ones (the hot keys of an LSM store would otherwise all
+//            sit in one table).
+enum class KeyDistribution { kUniform, kZipfian };
+// InvalidArgument naming the choices for an unknown name.
+Result<KeyDistribution> ParseKeyDistribution(std::string_view name);
+std::string_view KeyDistributionName(KeyDistribution distribution);
+
+inline constexpr double kZipfianConstant = 0.99;  // YCSB's
+
+// Threads: immutable after construction (the O(n) zeta sum is computed once); share one among
+// workers, each drawing with its own IndexSequence.
+class KeyChooser {
+ public:
+  // REQUIRES: n >= 1; 0 < theta < 1.
+  KeyChooser(KeyDistribution distribution, uint64_t n, double theta = kZipfianConstant);
+
+  uint64_t n() const { return n_; }
+  KeyDistribution distribution() const { return distribution_; }
+  uint64_t Next(IndexSequence& random) const;
+  // The zipfian rank before scrambling (0 is the most popular); for tests.
+  uint64_t NextRank(IndexSequence& random) const;
+
+ private:
+  KeyDistribution distribution_;
+  uint64_t n_;
+  double theta_ = 0, alpha_ = 0, zeta_n_ = 0, eta_ = 0, half_pow_theta_ = 0;
 };
 
 }  // namespace kv::bench

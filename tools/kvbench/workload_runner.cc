@@ -1,4 +1,5 @@
 #include "tools/kvbench/workload_runner.h"
+#include "tools/kvbench/first_error.h"
 
 #include <atomic>
 #include <chrono>
@@ -38,26 +39,6 @@ struct WorkerOutput {
   uint64_t not_found = 0;
 };
 
-// The first error of any worker; the others see `failed` and stop.
-class FirstError {
- public:
-  void Set(Status status) {
-    std::lock_guard lock(mu_);
-    if (status_.ok()) status_ = std::move(status);
-    failed_.store(true, std::memory_order_relaxed);
-  }
-  bool failed() const { return failed_.load(std::memory_order_relaxed); }
-  Status status() {
-    std::lock_guard lock(mu_);
-    return status_;
-  }
-
- private:
-  std::mutex mu_;
-  Status status_;
-  std::atomic<bool> failed_{false};
-};
-
 }  // namespace
 
 Result<Workload> ParseWorkload(std::string_view name) {
@@ -82,6 +63,15 @@ bool IsWrite(Workload workload) {
          workload == Workload::kFillSync || workload == Workload::kPut;
 }
 
+Pacer::Clock::time_point Pacer::Wait(Clock::time_point origin, int worker, uint64_t k) const {
+  if (!paced()) return Clock::now();
+  const double slot = static_cast<double>(k) * workers_ + worker;
+  const auto due = origin + std::chrono::duration_cast<Clock::duration>(
+                                std::chrono::duration<double>(slot / rate_));
+  std::this_thread::sleep_until(due);
+  return due;
+}
+
 Result<RunResult> RunWorkload(BenchTarget& target, const WorkloadKeys& keys, const RunSpec& spec,
                               ProgressLine& progress) {
   if (spec.threads < 1) return Status::InvalidArgument("--threads must be at least 1");
@@ -93,6 +83,8 @@ Result<RunResult> RunWorkload(BenchTarget& target, const WorkloadKeys& keys, con
   std::vector<WorkerOutput> outputs(spec.threads);
   FirstError error;
   const auto threads = static_cast<uint64_t>(spec.threads);
+  const Pacer pacer(spec.rate, spec.threads);
+  Clock::time_point started;  // set before the workers start
 
   auto work = [&](int worker) {
     WorkerOutput& out = outputs[worker];
@@ -106,7 +98,7 @@ Result<RunResult> RunWorkload(BenchTarget& target, const WorkloadKeys& keys, con
       if (write) {
         keys.KeyAt(order.empty() ? op : order[op], &key);
         std::string_view value = keys.ValueFor(op);
-        start = Clock::now();
+        start = pacer.Wait(started, worker, op - begin);
         Status s = target.Put(worker, key, value);
         if (!s.ok()) {
           error.Set(s.WithContext(fmt::format("writing key {}", key)));
@@ -119,7 +111,7 @@ Result<RunResult> RunWorkload(BenchTarget& target, const WorkloadKeys& keys, con
         } else {
           keys.KeyAt(index, &key);
         }
-        start = Clock::now();
+        start = pacer.Wait(started, worker, op - begin);
         Result<bool> found = target.Get(worker, key);
         if (!found.ok()) {
           error.Set(found.status().WithContext(fmt::format("reading key {}", key)));
@@ -138,7 +130,7 @@ Result<RunResult> RunWorkload(BenchTarget& target, const WorkloadKeys& keys, con
   };
 
   progress.Start(std::string(WorkloadName(spec.workload)), total);
-  const auto started = Clock::now();
+  started = Clock::now();
   std::vector<std::thread> workers;
   workers.reserve(spec.threads);
   for (int w = 0; w < spec.threads; ++w) workers.emplace_back(work, w);

@@ -12,6 +12,7 @@
 // Threads: RunWorkload blocks its caller and starts and joins the workers itself.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string_view>
 
@@ -30,11 +31,36 @@ Result<Workload> ParseWorkload(std::string_view name);
 std::string_view WorkloadName(Workload workload);
 bool IsWrite(Workload workload);
 
+// Open-loop pacing at a target rate, as wrk2 does: with `rate` operations per second over
+// `workers` workers, worker w's k-th operation is due at origin + (k * workers + w) / rate, so
+// each worker sends rate / workers a second, staggered. A worker sleeps until its next operation
+// is due, or sends at once when it is already late; the operation's latency counts from when it
+// was due, not from when it was sent, so a server that falls behind is charged for the time the
+// request would have queued (no coordinated omission). Rate 0: no pacing, every worker sends its
+// next request as soon as the last is answered, and latency counts from the send.
+//
+// Threads: immutable; share one among the workers.
+class Pacer {
+ public:
+  using Clock = std::chrono::steady_clock;
+  Pacer(double rate, int workers) : rate_(rate), workers_(workers) {}
+
+  bool paced() const { return rate_ > 0; }
+  // Waits until worker `worker`'s operation `k` (counted from 0) is due, and returns the time to
+  // measure its latency from: when it was due (paced), or now (not paced).
+  Clock::time_point Wait(Clock::time_point origin, int worker, uint64_t k) const;
+
+ private:
+  double rate_;
+  int workers_;
+};
+
 struct RunSpec {
   Workload workload = Workload::kFillSeq;
   uint64_t ops = 0;  // for reads; a write workload writes every key of `keys` once
   int threads = 1;
   uint64_t read_seed = 1;
+  double rate = 0;  // target operations per second over all threads (Pacer); 0: unpaced
 };
 
 struct RunResult {

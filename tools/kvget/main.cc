@@ -1,17 +1,19 @@
-// kvget: reads one key and prints its value's bytes exactly (no newline added), or with --json
-// an object with the value (base64 when it is not UTF-8).
+// kvget: reads one key. One value: prints its bytes exactly (no newline added). Siblings
+// (concurrent writes): prints every version and the context to resolve them with, exit 4. With
+// --json: every version, its clock and the context, as one object (libkv/client/sibling_format.h).
 // Exit codes: 0 found, 1 not found (message on stderr), 2 usage error, 3 the store could not
-// answer (unreachable, timeout, refused, server error).
+// answer (unreachable, timeout, refused, quorum not met, server error), 4 siblings to resolve.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <string>
 
-#include "libkv/base/json.h"
+#include "libkv/base/limits.h"
 #include "libkv/client/client.h"
 #include "libkv/client/exit_code.h"
 #include "libkv/client/node_address.h"
+#include "libkv/client/sibling_format.h"
 #include "libkv/client/tool_error.h"
 
 namespace {
@@ -20,31 +22,51 @@ int Fail(const kv::Status& s, bool json) {
   return kv::ReportToolError("kvget", s, json);
 }
 
+// Writes all of `bytes` to stdout; exit 3 when that fails (a closed pipe, a full disk).
+bool WriteStdout(std::string_view bytes) {
+  std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+  std::fflush(stdout);
+  if (!std::ferror(stdout)) return true;
+  std::cerr << "kvget: writing to stdout failed\n";
+  return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
       "Reads KEY from a kv node and prints its value's bytes exactly (no newline added).\n"
+      "When concurrent writes left siblings, prints each version and the context token to\n"
+      "resolve them with (give it to kvput with the value that replaces them) and exits 4.\n"
       "The node is --node, else $KV_NODE, else 127.0.0.1:7000.\n"
-      "Exit codes: 0 found, 1 not found, 2 usage error, 3 the store could not answer.",
+      "Exit codes: 0 found, 1 not found, 2 usage error, 3 the store could not answer,\n"
+      "4 siblings to resolve.",
       "kvget"};
   std::string key, node_flag;
   bool json = false;
   int timeout_ms = 5000;
   kv::ClientOptions options;
+  kv::ReadOptions read;
   app.add_option("KEY", key, "Key (1 byte to 64 KiB)")->required();
   app.add_option("--node", node_flag,
                  "Node to talk to, HOST:PORT (default: $KV_NODE, else 127.0.0.1:7000)");
+  app.add_option("--r", read.r,
+                 "Read quorum: replicas that must answer (default: the node's read quorum)")
+      ->check(CLI::Range(1, 255))
+      ->type_name("N");
   app.add_option("--timeout-ms", timeout_ms, "Give up after this long")
       ->check(CLI::Range(1, 3600000))
       ->capture_default_str();
   app.add_option("--cluster-name", options.cluster_name, "Cluster name the node must have")
       ->capture_default_str();
   app.add_flag("--json", json,
-               "Print {\"key\":...,\"found\":...,\"value\":...}; bytes that are not UTF-8 come as "
+               "Print {\"key\",\"found\",\"siblings\":[{\"value\",\"tombstone\",\"clock\","
+               "\"dot\",\"timestamp_micros\"}...],\"context\"}; bytes that are not UTF-8 come as "
                "base64 with \"value_base64\":true");
   app.set_version_flag("--version", std::string("kvget ") + KV_VERSION);
-  app.footer("Examples:\n  kvget greeting\n  kvget photo > photo.jpg\n  kvget --json greeting");
+  app.footer(
+      "Examples:\n  kvget greeting\n  kvget photo > photo.jpg\n  kvget --json greeting\n"
+      "  kvget --r 3 greeting");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -57,33 +79,27 @@ int main(int argc, char** argv) {
   if (kv::Status s = kv::CheckKey(key); !s.ok()) return Fail(s, json);
 
   std::unique_ptr<kv::Client> client = kv::Client::Lazy(*node, options);
-  kv::Result<std::optional<std::string>> got = client->Get(key);
+  kv::Result<kv::GetResult> got = client->Get(key, read);
   if (!got.ok()) return Fail(got.status(), json);
-  if (!got->has_value()) {
-    std::cerr << "kvget: key '" << key << "' not found on " << node->ToString() << "\n";
-    if (json) {
-      std::string out = "{";
-      kv::AppendJsonBytesMember(&out, "key", key);
-      out += ",\"found\":false}\n";
-      std::cout << out;
-    }
-    return kv::kExitNotFound;
+
+  int code = kv::kExitOk;
+  if (!got->found()) {
+    std::cerr << "kvget: key " << kv::DisplayBytes(key) << " not found on " << node->ToString()
+              << "\n";
+    code = kv::kExitNotFound;
+  } else if (got->single_value() == nullptr) {
+    std::cerr << "kvget: " << kv::DisplayBytes(key) << " has " << got->siblings.size()
+              << " siblings (concurrent writes); resolve them with kvput --context\n";
+    code = kv::kExitSiblings;
   }
-  const std::string& value = **got;
+  std::string out;
   if (json) {
-    std::string out = "{";
-    kv::AppendJsonBytesMember(&out, "key", key);
-    out += ",\"found\":true,";
-    kv::AppendJsonBytesMember(&out, "value", value);
-    out += "}\n";
-    std::cout << out;
-  } else {
-    std::fwrite(value.data(), 1, value.size(), stdout);
+    out = kv::FormatGetResultJson(key, *got);
+  } else if (code == kv::kExitSiblings) {
+    out = kv::FormatSiblingsText(key, *got);
+  } else if (code == kv::kExitOk) {
+    out = *got->single_value();
   }
-  std::fflush(stdout);
-  if (std::ferror(stdout)) {
-    std::cerr << "kvget: writing the value to stdout failed\n";
-    return kv::kExitUnavailable;
-  }
-  return kv::kExitOk;
+  if (!WriteStdout(out)) return kv::kExitUnavailable;
+  return code;
 }

@@ -1,7 +1,8 @@
-// kvnode: runs one kv node. Parses flags (or a TOML/INI config file), opens the data directory,
-// serves until SIGINT or SIGTERM, then stops gracefully (answers what is in flight, flushes the
-// memtable). Exit codes: 0 clean stop, 2 usage error, 3 cannot start or stop cleanly (port in
-// use, data dir locked, corrupt data, fsync failure); the message says what to do.
+// kvnode: runs one kv node, alone or as a member of a cluster (--id, --seeds). Parses flags (or
+// a TOML/INI config file), opens the data directory, serves until SIGINT or SIGTERM, then stops
+// gracefully (answers what is in flight, flushes the memtable). Exit codes: 0 clean stop, 2 usage
+// error, 3 cannot start or stop cleanly (port in use, data dir locked, corrupt data, fsync
+// failure); the message says what to do.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -38,6 +39,7 @@ std::string_view HintFor(const kv::Status& s) {
 int main(int argc, char** argv) {
   CLI::App app{
       "Runs one kv node: serves the kv protocol on --listen with its data in --data-dir.\n"
+      "Alone it is a ring of one; with --seeds it joins the cluster those nodes belong to.\n"
       "Stop it with SIGINT or SIGTERM: it answers requests in flight, flushes, and exits 0.\n"
       "Exit codes: 0 clean stop, 2 usage error, 3 cannot start (port in use, data dir locked, "
       "corrupt data) or cannot stop cleanly.",
@@ -63,6 +65,53 @@ int main(int argc, char** argv) {
   app.add_option("--cluster-name", config.cluster_name,
                  "Cluster name; clients must give the same one")
       ->capture_default_str();
+  app.add_option("--id", config.id,
+                 "The node's name in the ring (default: the one its data dir remembers, or for a "
+                 "new data dir the --listen address)");
+  app.add_option("--seeds", config.seeds,
+                 "HOST:PORT of nodes to join the cluster through, comma-separated")
+      ->delimiter(',');
+  app.add_option("--vnodes", config.vnodes, "Virtual nodes (ring tokens) of this node")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  app.add_option("--replicas", config.quorum.n, "N: replicas of each key (the same on every node)")
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
+  app.add_option("--read-quorum", config.quorum.r,
+                 "R: replies a get waits for (R + W > N: reads see the latest write)")
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
+  app.add_option("--write-quorum", config.quorum.w, "W: acknowledgements a put waits for")
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
+  int request_timeout_ms = static_cast<int>(config.request_timeout.count());
+  app.add_option("--request-timeout-ms", request_timeout_ms,
+                 "How long a coordinator waits for its quorum")
+      ->check(CLI::Range(1, 600000))
+      ->capture_default_str();
+  int gossip_interval_ms = static_cast<int>(config.gossip_interval.count());
+  app.add_option("--gossip-interval-ms", gossip_interval_ms, "Time between gossip rounds")
+      ->check(CLI::Range(10, 60000))
+      ->capture_default_str();
+  app.add_option("--phi-threshold", config.failure_detector.threshold,
+                 "Failure detector: a peer is down when its phi reaches this (Cassandra: 8)")
+      ->check(CLI::Range(0.5, 100.0))
+      ->capture_default_str();
+  std::string hinted_handoff = "on";
+  app.add_option("--hinted-handoff", hinted_handoff,
+                 "Sloppy quorum with hints: a down replica's writes go to a stand-in that hands "
+                 "them off when it returns (off: writes go to the key's own replicas only)")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->capture_default_str();
+  int64_t hint_window_s = config.hint_window.count();
+  app.add_option("--hint-window-s", hint_window_s,
+                 "Hints older than this are dropped and counted (anti-entropy covers them)")
+      ->check(CLI::Range(int64_t{1}, int64_t{30} * 24 * 3600))
+      ->capture_default_str();
+  app.add_option("--handoff-rate", config.handoff_rate,
+                 "Hints handed off per second at most, so a returning node keeps serving")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
   app.add_option("--memtable-mb", memtable_mb, "Memtable size before it is flushed to an SSTable")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
@@ -77,6 +126,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("kvnode ") + KV_VERSION);
   app.footer(
       "Examples:\n  kvnode\n  kvnode --listen 127.0.0.1:7001 --data-dir /var/lib/kv\n"
+      "  kvnode --id b --listen 127.0.0.1:7002 --data-dir b --seeds 127.0.0.1:7001\n"
       "  kvnode --config kvnode.toml");
   try {
     app.parse(argc, argv);
@@ -97,6 +147,10 @@ int main(int argc, char** argv) {
   config.sync = *mode;
   config.sync_period = std::chrono::milliseconds(sync_period_ms);
   config.memtable_bytes = memtable_mb << 20;
+  config.request_timeout = std::chrono::milliseconds(request_timeout_ms);
+  config.gossip_interval = std::chrono::milliseconds(gossip_interval_ms);
+  config.hinted_handoff = hinted_handoff == "on";
+  config.hint_window = std::chrono::seconds(hint_window_s);
   if (kv::Status valid = kv::ValidateNodeConfig(config); !valid.ok()) {
     std::cerr << "kvnode: " << valid.message() << "\n";
     return kExitUsage;

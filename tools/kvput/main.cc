@@ -1,6 +1,9 @@
-// kvput: writes one key (value from the argument, or raw bytes from stdin) or deletes it.
-// Exit codes: 0 written, 2 usage error (nothing sent: bad flags, oversized key or value),
-// 3 the store could not take it (unreachable, timeout, refused, server error).
+// kvput: writes one key (value from the argument, or raw bytes from stdin) or deletes it (writes
+// a tombstone). With --context (the token kvget printed) the write supersedes the versions that
+// get saw; without it the write is blind and becomes a sibling of whatever is there.
+// Exit codes: 0 written, 2 usage error (nothing sent: bad flags, oversized key or value, a bad
+// context token), 3 the store could not take it (unreachable, timeout, refused, quorum not met,
+// server error; a timed-out write may still land).
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -15,6 +18,7 @@
 #include "libkv/client/exit_code.h"
 #include "libkv/client/node_address.h"
 #include "libkv/client/tool_error.h"
+#include "libkv/versioning/context_token.h"
 
 namespace {
 
@@ -46,16 +50,34 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Writes KEY with VALUE (or, with --delete, deletes KEY) on a kv node.\n"
       "The value is read from stdin, as raw bytes, when VALUE is omitted or '-'.\n"
+      "With --context TOKEN (as kvget printed it) the write replaces the versions that get saw;\n"
+      "without it, it is added next to whatever is there (kvget then shows siblings).\n"
       "The node is --node, else $KV_NODE, else 127.0.0.1:7000.\n"
       "Exit codes: 0 written, 2 usage error (nothing sent), 3 the store could not take it.",
       "kvput"};
-  std::string key, value, node_flag;
+  std::string key, value, node_flag, context_text;
   bool value_given = false, del = false, json = false, quiet = false;
   int timeout_ms = 5000;
   kv::ClientOptions options;
+  kv::WriteOptions write;
   app.add_option("KEY", key, "Key (1 byte to 64 KiB)")->required();
   app.add_option("VALUE", value, "Value (up to 16 MiB); '-' or omitted: read stdin");
-  app.add_flag("--delete", del, "Delete KEY instead of writing it");
+  app.add_flag("--delete", del,
+               "Delete KEY instead of writing it (a tombstone; with --context, superseding what "
+               "that get saw)");
+  app.add_option(
+         "--context", context_text,
+         "Context token as kvget printed it (its context: line, or \"context\" in its JSON): "
+         "the write supersedes the versions that get returned; empty: a blind write")
+      ->type_name("TOKEN");
+  app.add_option("--w", write.w,
+                 "Write quorum: replicas that must acknowledge (default: the node's write "
+                 "quorum)")
+      ->check(CLI::Range(1, 255))
+      ->type_name("N");
+  app.add_flag("--primaries-only", write.primaries_only,
+               "Count only the key's own replicas toward W: refuse the write rather than leave it "
+               "with a stand-in for a down replica (Riak's PW)");
   app.add_option("--node", node_flag,
                  "Node to talk to, HOST:PORT (default: $KV_NODE, else 127.0.0.1:7000)");
   app.add_option("--timeout-ms", timeout_ms, "Give up after this long (a write may still land)")
@@ -78,6 +100,17 @@ int main(int argc, char** argv) {
   value_given = app.count("VALUE") > 0;
   if (del && value_given) return Fail(kv::Status::InvalidArgument("--delete takes no VALUE"), json);
   options.timeout = std::chrono::milliseconds(timeout_ms);
+  if (!context_text.empty()) {
+    kv::Result<kv::VectorClock> context = kv::ContextTokenFromText(context_text);
+    if (!context.ok()) {
+      return Fail(kv::Status::InvalidArgument(
+                      "--context: " + context.status().message() +
+                      " (the token kvget printed on its context: line, or kvget --json's "
+                      "\"context\"); nothing was written"),
+                  json);
+    }
+    write.context = kv::EncodeContextToken(*context);
+  }
 
   kv::Result<kv::HostPort> node = kv::ChooseNodeAddress(node_flag, std::getenv("KV_NODE"));
   if (!node.ok()) return Fail(node.status(), json);
@@ -94,7 +127,7 @@ int main(int argc, char** argv) {
     return Fail(s.WithContext("nothing was written"), json);
 
   std::unique_ptr<kv::Client> client = kv::Client::Lazy(*node, options);
-  const kv::Status s = del ? client->Delete(key) : client->Put(key, value);
+  const kv::Status s = del ? client->Delete(key, write) : client->Put(key, value, write);
   if (!s.ok()) return Fail(s, json);
 
   if (json) {

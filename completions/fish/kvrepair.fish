@@ -1,0 +1,9 @@
+# fish completion for kvrepair
+complete -c kvrepair -f
+complete -c kvrepair -l node -x -d 'Node to repair (default $KV_NODE, else 127.0.0.1:7000)'
+complete -c kvrepair -l range -x -d 'Repair only the token range (START, END]'
+complete -c kvrepair -l timeout-ms -x -d 'Give up on a call after this many milliseconds'
+complete -c kvrepair -l cluster-name -x -d 'Cluster name the node must have'
+complete -c kvrepair -l json -d 'Print the summary as JSON'
+complete -c kvrepair -l help -d 'Print the options'
+complete -c kvrepair -l version -d 'Print the version'

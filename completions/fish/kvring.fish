@@ -1,0 +1,9 @@
+# fish completion for kvring
+complete -c kvring -f
+complete -c kvring -l node -x -d 'Node to ask (default $KV_NODE, else 127.0.0.1:7000)'
+complete -c kvring -l key -x -d "Show this key's preference list"
+complete -c kvring -l timeout-ms -x -d 'Give up after this many milliseconds'
+complete -c kvring -l cluster-name -x -d 'Cluster name the node must have'
+complete -c kvring -l json -d 'Print the ring as JSON'
+complete -c kvring -l help -d 'Print the options'
+complete -c kvring -l version -d 'Print the version'

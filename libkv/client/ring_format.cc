@@ -1,0 +1,114 @@
+#include "libkv/client/ring_format.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "libkv/base/json.h"
+#include "libkv/client/sibling_format.h"
+
+namespace kv {
+
+namespace {
+
+// Node ids and addresses come from the node's flags: UTF-8 in practice, but the output must stay
+// valid JSON whatever the peer sent.
+void AppendJsonText(std::string* out, std::string_view s) {
+  AppendJsonString(out, IsValidUtf8(s) ? s : std::string_view("(not UTF-8)"));
+}
+
+const RingNodeInfo* FindNode(const RingResponse& ring, std::string_view id) {
+  for (const RingNodeInfo& n : ring.nodes) {
+    if (n.id == id) return &n;
+  }
+  return nullptr;
+}
+
+std::string Heard(const RingNodeInfo& n, std::string_view self) {
+  if (n.id == self || n.seconds_since_heard < 0) return "-";
+  return fmt::format("{:.1f}s ago", n.seconds_since_heard);
+}
+
+}  // namespace
+
+std::string FormatRingText(const RingResponse& ring, std::string_view asked) {
+  std::string out = fmt::format("ring as seen by {} ({}): {} node{}, N={} R={} W={}\n", ring.self,
+                                asked, ring.nodes.size(), ring.nodes.size() == 1 ? "" : "s",
+                                ring.replicas, ring.read_quorum, ring.write_quorum);
+  size_t id_width = 2, address_width = 7, state_width = 5;
+  for (const RingNodeInfo& n : ring.nodes) {
+    id_width = std::max(id_width, n.id.size());
+    address_width = std::max(address_width, n.address.size());
+    state_width = std::max(state_width, n.state.size());
+  }
+  out += fmt::format("{:<{}}  {:<{}}  {:<6}  {:<{}}  {:>6}  {:>9}  {:>7}  {:>5}  {}\n", "ID",
+                     id_width, "ADDRESS", address_width, "STATUS", "STATE", state_width, "VNODES",
+                     "OWNERSHIP", "PRIMARY", "HINTS", "HEARD");
+  for (const RingNodeInfo& n : ring.nodes) {
+    out += fmt::format("{:<{}}  {:<{}}  {:<6}  {:<{}}  {:>6}  {:>8.1f}%  {:>6.1f}%  {:>5}  {}\n",
+                       n.id, id_width, n.address, address_width, n.up ? "up" : "down", n.state,
+                       state_width, n.vnodes, n.ownership * 100, n.primary_ownership * 100,
+                       n.hints_pending, Heard(n, ring.self));
+  }
+  if (!ring.nodes.empty() && ring.nodes.size() < ring.replicas) {
+    out += fmt::format("fewer nodes than N={}: every key is stored on all {} of them\n",
+                       ring.replicas, ring.nodes.size());
+  }
+  return out;
+}
+
+std::string FormatRingJson(const RingResponse& ring) {
+  std::string out = "{\"self\":";
+  AppendJsonText(&out, ring.self);
+  out += fmt::format(",\"replicas\":{},\"read_quorum\":{},\"write_quorum\":{},\"nodes\":[",
+                     ring.replicas, ring.read_quorum, ring.write_quorum);
+  for (size_t i = 0; i < ring.nodes.size(); ++i) {
+    const RingNodeInfo& n = ring.nodes[i];
+    if (i > 0) out += ",";
+    out += "{\"id\":";
+    AppendJsonText(&out, n.id);
+    out += ",\"address\":";
+    AppendJsonText(&out, n.address);
+    out += n.up ? ",\"status\":\"up\"" : ",\"status\":\"down\"";
+    out += ",\"state\":";
+    AppendJsonText(&out, n.state);
+    out += fmt::format(",\"vnodes\":{},\"ownership\":{:.6f},\"primary_ownership\":{:.6f}", n.vnodes,
+                       n.ownership, n.primary_ownership);
+    if (n.seconds_since_heard < 0) {
+      out += ",\"seconds_since_heard\":null";
+    } else {
+      out += fmt::format(",\"seconds_since_heard\":{:.3f}", n.seconds_since_heard);
+    }
+    out += fmt::format(",\"hints_pending\":{},\"generation\":{},\"clock_id\":", n.hints_pending,
+                       n.generation);
+    AppendJsonText(&out, n.clock_id);
+    out += "}";
+  }
+  out += "]}\n";
+  return out;
+}
+
+std::string FormatPreferenceListText(const RingResponse& ring) {
+  std::string out = fmt::format("preference list of {} (N={}), as seen by {}:\n",
+                                DisplayBytes(ring.key), ring.replicas, ring.self);
+  for (size_t i = 0; i < ring.preference_list.size(); ++i) {
+    const std::string& id = ring.preference_list[i];
+    const RingNodeInfo* n = FindNode(ring, id);
+    out += fmt::format("{}. {}  {}\n", i + 1, id, n == nullptr ? "unknown" : n->up ? "up" : "down");
+  }
+  return out;
+}
+
+std::string FormatPreferenceListJson(const RingResponse& ring) {
+  std::string out = "{";
+  AppendJsonBytesMember(&out, "key", ring.key);
+  out += ",\"replicas\":[";
+  for (size_t i = 0; i < ring.preference_list.size(); ++i) {
+    if (i > 0) out += ",";
+    AppendJsonText(&out, ring.preference_list[i]);
+  }
+  out += "]}\n";
+  return out;
+}
+
+}  // namespace kv

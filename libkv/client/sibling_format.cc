@@ -1,0 +1,110 @@
+#include "libkv/client/sibling_format.h"
+
+#include <fmt/format.h>
+
+#include <ctime>
+
+#include "libkv/base/json.h"
+#include "libkv/versioning/vector_clock.h"
+
+namespace kv {
+
+namespace {
+
+bool IsShellWord(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f) return false;
+    if (std::string_view("\"'\\`$&|;<>()*?[]{}!#~").find(c) != std::string_view::npos) return false;
+  }
+  return true;
+}
+
+std::string QuotedOrBase64(std::string_view bytes) {
+  if (IsValidUtf8(bytes)) {
+    std::string out;
+    AppendJsonString(&out, bytes);
+    return out;
+  }
+  return "base64:" + Base64Encode(bytes);
+}
+
+std::string DotText(const Dot& dot) {
+  return ClockIdToHex(dot.id) + ":" + std::to_string(dot.counter);
+}
+
+}  // namespace
+
+std::string DisplayBytes(std::string_view bytes) {
+  if (IsShellWord(bytes)) return std::string(bytes);
+  return QuotedOrBase64(bytes);
+}
+
+std::string FormatTimestampMicros(uint64_t micros) {
+  const auto seconds = static_cast<std::time_t>(micros / 1000000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros % 1000000);
+}
+
+std::string FormatSiblingsText(std::string_view key, const GetResult& result) {
+  const std::string shown_key = DisplayBytes(key);
+  const auto& versions = result.siblings.versions();
+  std::string out;
+  if (versions.size() == 1) {
+    out += fmt::format("1 version of {}\n", shown_key);
+  } else {
+    out += fmt::format("{} siblings of {} (resolve with: kvput --context TOKEN {} VALUE)\n",
+                       versions.size(), shown_key, shown_key);
+  }
+  for (size_t i = 0; i < versions.size(); ++i) {
+    const Version& v = versions[i];
+    out += fmt::format("[{}] clock {} dot {} at {}\n", i + 1, v.clock.ToString(), DotText(v.dot),
+                       FormatTimestampMicros(v.timestamp_micros));
+    const std::string indent(fmt::format("[{}] ", i + 1).size(), ' ');
+    if (v.tombstone) {
+      out += indent + "<deleted>\n";
+    } else {
+      out +=
+          fmt::format("{}value ({} bytes): {}\n", indent, v.value.size(), QuotedOrBase64(v.value));
+    }
+  }
+  out += "context: " + Base64Encode(result.context) + "\n";
+  return out;
+}
+
+std::string FormatGetResultJson(std::string_view key, const GetResult& result) {
+  std::string out = "{";
+  AppendJsonBytesMember(&out, "key", key);
+  out += result.found() ? ",\"found\":true" : ",\"found\":false";
+  out += ",\"siblings\":[";
+  bool first = true;
+  for (const Version& v : result.siblings.versions()) {
+    if (!first) out += ",";
+    first = false;
+    out += "{";
+    if (v.tombstone) {
+      out += "\"value\":null";
+    } else {
+      AppendJsonBytesMember(&out, "value", v.value);
+    }
+    out += v.tombstone ? ",\"tombstone\":true" : ",\"tombstone\":false";
+    out += ",\"clock\":{";
+    bool first_entry = true;
+    for (const ClockEntry& e : v.clock.entries()) {
+      if (!first_entry) out += ",";
+      first_entry = false;
+      out += fmt::format("\"{}\":{}", ClockIdToHex(e.id), e.counter);
+    }
+    out += fmt::format("}},\"dot\":\"{}\",\"timestamp_micros\":{}}}", DotText(v.dot),
+                       v.timestamp_micros);
+  }
+  out += "],\"context\":";
+  AppendJsonString(&out, Base64Encode(result.context));
+  out += "}\n";
+  return out;
+}
+
+}  // namespace kv

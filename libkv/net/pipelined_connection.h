@@ -1,0 +1,98 @@
+// PipelinedConnection: one TCP connection to a node, shared by many calls. A call sends its
+// request frame at once (no waiting for earlier answers) and waits for the answer frame with its
+// request id, or its own deadline; the node may answer in any order. The one implementation of
+// this under AsyncClient (client tools, kvbench) and TcpTransport (node to node).
+//
+// Once the connection breaks (read or write error, the peer closed it or refused it with a
+// connection-level Error frame, Close) every waiting and later call fails with the reason, as
+// Unavailable naming the peer and the cause; it never reconnects: the owner makes a new one.
+// Threads: Connect's executor must not run handlers in parallel (a strand, or a single-threaded
+// io_context); every call, Close and the destructor run on it. Owned by shared_ptr: its read and
+// write loops keep it alive until they end. Destroy it before its io_context (stopping the
+// io_context first is fine).
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "libkv/base/status.h"
+#include "libkv/net/frame.h"
+#include "libkv/net/host_port.h"
+
+namespace kv {
+
+struct ConnectOptions {
+  std::string cluster_name = "kv";
+  // Resolving, connecting and the handshake together.
+  std::chrono::milliseconds timeout{5000};
+  // Appended to "cannot connect to HOST:PORT: Connection refused" (see libkv/net/connect.h).
+  std::string refused_hint;
+};
+
+class PipelinedConnection : public std::enable_shared_from_this<PipelinedConnection> {
+ public:
+  // Connects and completes the handshake within options.timeout (Timeout "cannot connect to
+  // HOST:PORT: no answer within N ms" after it), so a wrong address or cluster fails here.
+  static boost::asio::awaitable<Result<std::shared_ptr<PipelinedConnection>>> Connect(
+      boost::asio::any_io_executor executor, HostPort peer, ConnectOptions options);
+
+  // Use Connect. Public only for std::make_shared.
+  struct Handshaken {};
+  PipelinedConnection(Handshaken, boost::asio::ip::tcp::socket socket, std::string peer);
+  ~PipelinedConnection();
+  PipelinedConnection(const PipelinedConnection&) = delete;
+  PipelinedConnection& operator=(const PipelinedConnection&) = delete;
+
+  // Ids unique on this connection, from 1 (0 is the connection's own, see docs/formats.md).
+  uint64_t NextRequestId() { return next_request_id_++; }
+
+  // Sends `request_frame` (a whole frame carrying `request_id`) and returns the answer frame.
+  // An Error answer comes back as its Status, with the peer's address in front. Errors:
+  // Unavailable (the connection broke before the answer: peer and cause), Timeout "no answer
+  // from HOST:PORT within N ms" (the request may still be acted on; callers say so as fits),
+  // Unavailable "... was cancelled" when the caller's coroutine is cancelled.
+  // REQUIRES: request_id unique among this connection's calls in flight.
+  boost::asio::awaitable<Result<Frame>> Call(std::string request_frame, uint64_t request_id,
+                                             std::chrono::milliseconds timeout);
+
+  // Fails every waiting call with `why` (not Ok) and closes the socket; later calls fail at once
+  // with it. Idempotent: the first reason stays.
+  void Close(const Status& why);
+
+  // Ok while the connection works; else why it broke.
+  const Status& broken() const { return broken_; }
+  const std::string& peer() const { return peer_; }
+  // Calls sent and not yet answered, timed out or failed.
+  size_t in_flight() const { return waiting_.size(); }
+
+ private:
+  // A call waiting for its answer. The timer is both the deadline and the wake-up: the read loop
+  // (or Close) sets `answer` and cancels it.
+  struct Waiter {
+    explicit Waiter(const boost::asio::any_io_executor& executor) : timer(executor) {}
+    boost::asio::steady_timer timer;
+    std::optional<Result<Frame>> answer;
+  };
+
+  void Start();
+  boost::asio::awaitable<void> ReadLoop();
+  boost::asio::awaitable<void> WriteLoop();
+
+  boost::asio::ip::tcp::socket socket_;
+  std::string peer_;                        // HOST:PORT, for messages
+  boost::asio::steady_timer output_ready_;  // cancelled when output_ has frames
+  std::vector<std::string> output_;         // frames for the write loop
+  std::unordered_map<uint64_t, std::shared_ptr<Waiter>> waiting_;
+  Status broken_;  // Ok while the connection works
+  uint64_t next_request_id_ = 1;
+};
+
+}  // namespace kv

@@ -1,0 +1,223 @@
+#include "libkv/node/gossiper.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "libkv/membership/ring_members.h"
+
+namespace kv {
+
+namespace asio = boost::asio;
+
+uint64_t MonotonicMicros() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+
+uint64_t WallMicros() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+Gossiper::Gossiper(NodeState self, const std::vector<NodeState>& known, GossipOptions options,
+                   Transport* transport, Env* env, std::string membership_path,
+                   std::shared_ptr<spdlog::logger> logger)
+    : options_(std::move(options)),
+      transport_(transport),
+      env_(env),
+      membership_path_(std::move(membership_path)),
+      logger_(std::move(logger)),
+      table_(std::move(self), options_.detector),
+      rng_(std::random_device{}()) {
+  table_.Restore(known);
+  std::lock_guard lock(mu_);
+  PublishViewLocked();
+}
+
+Status Gossiper::Start(asio::any_io_executor executor) {
+  std::lock_guard lock(mu_);
+  // The generation of this life must be on disk before the node serves: the next start reads
+  // it to pick a higher one.
+  KV_RETURN_IF_ERROR(env_->WriteFileAtomically(membership_path_, table_.EncodeFile()));
+  timer_ = std::make_unique<asio::steady_timer>(executor);
+  asio::co_spawn(executor, Rounds(), asio::detached);
+  return Status::Ok();
+}
+
+void Gossiper::Stop() {
+  std::lock_guard lock(mu_);
+  stopped_ = true;
+  if (timer_) asio::post(timer_->get_executor(), [t = timer_.get()] { t->cancel(); });
+}
+
+asio::awaitable<void> Gossiper::Rounds() {
+  for (;;) {
+    asio::steady_timer* timer;
+    {
+      std::lock_guard lock(mu_);
+      if (stopped_) co_return;
+      timer = timer_.get();
+      timer->expires_after(options_.interval);
+    }
+    co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));  // cancelled: Stop
+    std::vector<std::string> targets;
+    std::string syn;
+    {
+      std::lock_guard lock(mu_);
+      if (stopped_) co_return;
+      const uint64_t now = MonotonicMicros();
+      table_.BeatHeartbeat();
+      targets = table_.ChooseGossipTargets(options_.seeds, rng_, now);
+      syn = EncodeGossipSyn(table_.MakeSyn());
+      LogUpDownLocked(now);
+    }
+    auto executor = co_await asio::this_coro::executor;
+    for (std::string& target : targets)
+      asio::co_spawn(executor, Exchange(std::move(target), syn), asio::detached);
+  }
+}
+
+asio::awaitable<void> Gossiper::Exchange(std::string address, std::string syn) {
+  // A round's exchange must end well before the next round starts.
+  const auto timeout = options_.interval;
+  // Arguments named, not temporaries inside co_await: g++ 12 mis-destroys those.
+  std::string syn_body = EncodeMessage(GossipSyn{.payload = std::move(syn)});
+  Result<Frame> answer = co_await transport_->Call(address, wire::MessageType::kGossipSyn,
+                                                   std::move(syn_body), timeout);
+  if (!answer.ok()) {
+    logger_->debug("gossip with {}: {}", address, answer.status().ToString());
+    co_return;
+  }
+  Result<GossipAck> ack_message = DecodeMessage<GossipAck>(answer->body);
+  Result<GossipAckMessage> ack =
+      ack_message.ok() ? DecodeGossipAck(ack_message->payload) : ack_message.status();
+  if (!ack.ok()) {
+    logger_->warn("gossip with {}: a bad ACK: {}", address, ack.status().ToString());
+    co_return;
+  }
+  std::string ack2;
+  {
+    std::lock_guard lock(mu_);
+    AckOutcome outcome = table_.HandleAck(*ack, MonotonicMicros());
+    OnChangesLocked(outcome.changes);
+    ack2 = EncodeGossipAck2(outcome.reply);
+  }
+  std::string ack2_body = EncodeMessage(GossipAck2{.payload = std::move(ack2)});
+  Result<Frame> done = co_await transport_->Call(address, wire::MessageType::kGossipAck2,
+                                                 std::move(ack2_body), timeout);
+  if (!done.ok()) logger_->debug("gossip ACK2 to {}: {}", address, done.status().ToString());
+}
+
+Result<GossipAck> Gossiper::HandleSyn(std::string_view payload) {
+  Result<GossipSynMessage> syn = DecodeGossipSyn(payload);
+  if (!syn.ok()) return Status::Protocol(syn.status().message());
+  std::lock_guard lock(mu_);
+  return GossipAck{.payload = EncodeGossipAck(table_.HandleSyn(*syn))};
+}
+
+Status Gossiper::HandleAck2(std::string_view payload) {
+  Result<GossipAck2Message> ack2 = DecodeGossipAck2(payload);
+  if (!ack2.ok()) return Status::Protocol(ack2.status().message());
+  std::lock_guard lock(mu_);
+  OnChangesLocked(table_.HandleAck2(*ack2, MonotonicMicros()));
+  return Status::Ok();
+}
+
+void Gossiper::OnChangesLocked(const std::vector<StateChange>& changes) {
+  bool ring_changed = false;
+  for (const StateChange& c : changes) {
+    const NodeState* s = table_.Find(c.id);
+    if (c.kind == StateChange::Kind::kNew)
+      logger_->info("membership: learnt of node {} at {} ({}, {} vnodes)", c.id, s->address,
+                    NodeStatusName(s->status), s->vnodes);
+    else if (c.kind == StateChange::Kind::kRestarted)
+      logger_->info("membership: node {} restarted (generation {})", c.id, s->generation);
+    else if (c.ring_changed)
+      logger_->info("membership: node {} is now {} at {} with {} vnodes", c.id,
+                    NodeStatusName(s->status), s->address, s->vnodes);
+    ring_changed |= c.ring_changed;
+  }
+  if (!ring_changed) return;
+  PublishViewLocked();
+  // Rare (a node joins, restarts or moves), so the small file's fsync is done right here.
+  PersistLocked();
+}
+
+void Gossiper::PublishViewLocked() {
+  auto view = std::make_shared<ClusterView>();
+  view->self = table_.self().id;
+  view->ring = std::make_shared<const Ring>(RingMembersOf(table_));
+  for (const auto& [id, s] : table_.states()) view->addresses.emplace(id, s.address);
+  view_ = std::move(view);
+}
+
+void Gossiper::PersistLocked() {
+  if (Status s = env_->WriteFileAtomically(membership_path_, table_.EncodeFile()); !s.ok())
+    logger_->warn("could not save the membership to {}: {}", membership_path_, s.ToString());
+}
+
+void Gossiper::LogUpDownLocked(uint64_t now) {
+  for (const auto& [id, s] : table_.states()) {
+    if (id == table_.self().id || s.status == NodeStatus::kLeft) continue;
+    const bool up = table_.IsUp(id, now);
+    auto it = up_.find(id);
+    if (it != up_.end() && it->second == up) continue;
+    if (it != up_.end() || up)
+      logger_->info("node {} ({}) is {}", id, s.address, up ? "up" : "down");
+    up_[id] = up;
+  }
+}
+
+std::shared_ptr<const ClusterView> Gossiper::view() const {
+  std::lock_guard lock(mu_);
+  return view_;
+}
+
+bool Gossiper::IsUp(std::string_view id) const {
+  std::lock_guard lock(mu_);
+  return table_.IsUp(id, MonotonicMicros());
+}
+
+RingResponse Gossiper::Describe(std::string_view key, const QuorumSettings& quorum) const {
+  std::lock_guard lock(mu_);
+  const uint64_t now = MonotonicMicros();
+  RingResponse out;
+  out.self = table_.self().id;
+  out.replicas = quorum.n;
+  out.read_quorum = quorum.r;
+  out.write_quorum = quorum.w;
+  const std::map<std::string, Ownership> shares = view_->ring->OwnershipShares(quorum.n);
+  for (const auto& [id, s] : table_.states()) {
+    RingNodeInfo n;
+    n.id = id;
+    n.address = s.address;
+    n.up = table_.IsUp(id, now);
+    n.state = std::string(NodeStatusName(s.status));
+    n.vnodes = s.vnodes;
+    if (auto it = shares.find(id); it != shares.end()) {
+      n.ownership = it->second.replica;
+      n.primary_ownership = it->second.primary;
+    }
+    if (id != out.self) {
+      if (std::optional<uint64_t> last = table_.detector().LastHeartbeat(id))
+        n.seconds_since_heard = static_cast<double>(now - std::min(now, *last)) / 1e6;
+    }
+    n.generation = s.generation;
+    n.clock_id = ClockIdToHex(s.clock_id);
+    out.nodes.push_back(std::move(n));
+  }
+  if (!key.empty()) {
+    out.key = std::string(key);
+    out.preference_list = view_->ring->PreferenceList(key, quorum.n);
+  }
+  return out;
+}
+
+}  // namespace kv

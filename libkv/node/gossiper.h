@@ -1,0 +1,95 @@
+// Gossiper: runs this node's membership over a Transport. Once per interval it beats its
+// heartbeat and runs the three-way exchange (libkv/membership) with the peers the table chooses
+// (a live one, sometimes an unreachable one or a seed); it answers the exchanges peers start.
+// Whenever what the ring depends on changes it publishes a new ClusterView (ring and addresses)
+// and persists the table in the data directory, so a restart remembers the cluster.
+//
+// Threads: every public method is safe from any thread (the table sits behind a mutex; gossip
+// rounds run as coroutines on the executor given to Start). Stop, then destroy the io_context's
+// work before the Gossiper.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "libkv/base/status.h"
+#include "libkv/env/env.h"
+#include "libkv/membership/membership.h"
+#include "libkv/net/messages.h"
+#include "libkv/net/transport.h"
+#include "libkv/replication/cluster_view.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace kv {
+
+struct GossipOptions {
+  std::chrono::milliseconds interval{1000};
+  std::vector<std::string> seeds;  // host:port of nodes to join through
+  PhiAccrualOptions detector;
+};
+
+class Gossiper {
+ public:
+  // `self` is this node's state for this life (a new generation); `known` what its membership
+  // file remembered of the others. The file is rewritten at `membership_path` through `env`.
+  Gossiper(NodeState self, const std::vector<NodeState>& known, GossipOptions options,
+           Transport* transport, Env* env, std::string membership_path,
+           std::shared_ptr<spdlog::logger> logger);
+  Gossiper(const Gossiper&) = delete;
+  Gossiper& operator=(const Gossiper&) = delete;
+
+  // Persists the table (so this life's generation is on disk before serving) and starts the
+  // rounds on `executor`, which must not run handlers in parallel.
+  Status Start(boost::asio::any_io_executor executor);
+  // Ends the rounds; a round in flight finishes on its own. Any thread.
+  void Stop();
+
+  // The answers to a peer's SYN (an ACK) and ACK2 (nothing); Protocol error for a bad payload.
+  Result<GossipAck> HandleSyn(std::string_view payload);
+  Status HandleAck2(std::string_view payload);
+
+  std::shared_ptr<const ClusterView> view() const;
+  bool IsUp(std::string_view id) const;
+  // The ring as this node sees it, for kvring; with a key, its preference list too.
+  RingResponse Describe(std::string_view key, const QuorumSettings& quorum) const;
+
+ private:
+  boost::asio::awaitable<void> Rounds();
+  boost::asio::awaitable<void> Exchange(std::string address, std::string syn);
+  // REQUIRES: mu_ held.
+  void OnChangesLocked(const std::vector<StateChange>& changes);
+  void PublishViewLocked();
+  void PersistLocked();
+  void LogUpDownLocked(uint64_t now);
+
+  const GossipOptions options_;
+  Transport* const transport_;
+  Env* const env_;
+  const std::string membership_path_;
+  std::shared_ptr<spdlog::logger> logger_;
+
+  mutable std::mutex mu_;
+  MembershipTable table_;                             // GUARDED_BY(mu_)
+  std::shared_ptr<const ClusterView> view_;           // GUARDED_BY(mu_)
+  std::map<std::string, bool, std::less<>> up_;       // GUARDED_BY(mu_): last logged state
+  std::mt19937_64 rng_;                               // GUARDED_BY(mu_)
+  std::unique_ptr<boost::asio::steady_timer> timer_;  // GUARDED_BY(mu_)
+  bool stopped_ = false;                              // GUARDED_BY(mu_)
+};
+
+// Monotonic microseconds, the time base of the failure detector.
+uint64_t MonotonicMicros();
+// Microseconds since the Unix epoch, for version timestamps.
+uint64_t WallMicros();
+
+}  // namespace kv

@@ -1,0 +1,312 @@
+#include "libkv/node/node_service.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <ctime>
+
+#include "libkv/base/limits.h"
+#include "libkv/net/messages.h"
+#include "libkv/replication/run_on_pool.h"
+
+namespace kv {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::string ErrorFrame(uint64_t request_id, const Status& status) {
+  return EncodeMessageFrame(StatusToErrorResponse(status), request_id);
+}
+
+// What the membership file remembers; a missing file is a first start, a bad one is an error
+// (silently forgetting the cluster could make a node think it is alone).
+Result<std::vector<NodeState>> LoadMembership(Env* env, const std::string& path) {
+  if (!env->FileExists(path)) return std::vector<NodeState>();
+  KV_ASSIGN_OR_RETURN(std::string bytes, env->ReadFileToString(path));
+  Result<std::vector<NodeState>> states = MembershipTable::DecodeFile(bytes);
+  if (!states.ok())
+    return states.status().WithContext(
+        fmt::format("{} (remove it to start afresh; the node then rejoins through --seeds)", path));
+  return states;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& config,
+                                                         const std::string& address, Parts parts) {
+  // Only a node whose acknowledged writes are synced may keep its clock id across a crash.
+  const bool new_clock = config.sync != SyncMode::kBatch;
+  KV_ASSIGN_OR_RETURN(NodeIdentity identity,
+                      LoadOrCreateIdentity(parts.env, config.data_dir, config.id,
+                                           config.id.empty() ? address : config.id, new_clock));
+
+  const std::string membership_path = config.data_dir + "/MEMBERSHIP";
+  KV_ASSIGN_OR_RETURN(std::vector<NodeState> known, LoadMembership(parts.env, membership_path));
+  std::optional<uint64_t> last_generation;
+  for (const NodeState& s : known)
+    if (s.id == identity.id) last_generation = s.generation;
+
+  std::unique_ptr<NodeService> service(new NodeService(config, identity, parts));
+  HintStoreOptions hint_options;
+  hint_options.env = parts.env;
+  hint_options.dir = HintDir(config.data_dir);
+  hint_options.sync = config.sync;
+  hint_options.max_age = config.hint_window;
+  hint_options.logger = parts.logger;
+  Result<std::unique_ptr<HintStore>> hints = HintStore::Open(std::move(hint_options));
+  if (!hints.ok()) return hints.status().WithContext("opening the hint store");
+  service->hints_ = std::move(*hints);
+  NodeState self;
+  self.id = identity.id;
+  self.address = address;
+  self.generation = NextGeneration(static_cast<uint64_t>(std::time(nullptr)), last_generation);
+  self.status = NodeStatus::kNormal;
+  self.vnodes = static_cast<uint32_t>(config.vnodes);
+  self.clock_id = identity.clock_id;
+
+  GossipOptions gossip;
+  gossip.interval = config.gossip_interval;
+  gossip.seeds = config.seeds;
+  gossip.detector = config.failure_detector;
+  service->gossiper_ =
+      std::make_unique<Gossiper>(std::move(self), known, std::move(gossip), parts.transport,
+                                 parts.env, membership_path, parts.logger);
+
+  Gossiper* gossiper = service->gossiper_.get();
+  Coordinator::Services services;
+  services.transport = parts.transport;
+  services.store = service->store_.get();
+  services.hints = service->hints_.get();
+  services.engine_pool = parts.engine_pool;
+  services.view = [gossiper] { return gossiper->view(); };
+  services.is_up = [gossiper](std::string_view id) { return gossiper->IsUp(id); };
+  services.wall_micros = WallMicros;
+  services.logger = parts.logger.get();
+  CoordinatorOptions options;
+  options.quorum = config.quorum;
+  options.timeout = config.request_timeout;
+  options.sloppy_quorum = config.hinted_handoff;
+  service->coordinator_ = std::make_unique<Coordinator>(std::move(services), options);
+
+  HintedHandoff::Services handoff;
+  handoff.store = service->hints_.get();
+  handoff.transport = parts.transport;
+  handoff.engine_pool = parts.engine_pool;
+  handoff.view = [gossiper] { return gossiper->view(); };
+  handoff.is_up = [gossiper](std::string_view id) { return gossiper->IsUp(id); };
+  handoff.wall_micros = WallMicros;
+  handoff.logger = parts.logger.get();
+  HandoffOptions handoff_options;
+  handoff_options.max_hints_per_second = config.handoff_rate;
+  handoff_options.interval = config.handoff_interval;
+  handoff_options.timeout = config.request_timeout;
+  service->handoff_ = std::make_unique<HintedHandoff>(std::move(handoff), handoff_options);
+
+  AntiEntropy::Services ae;
+  ae.transport = parts.transport;
+  ae.engine = parts.engine;
+  ae.store = service->store_.get();
+  ae.coordinator = service->coordinator_.get();
+  ae.engine_pool = parts.engine_pool;
+  ae.view = [gossiper] { return gossiper->view(); };
+  ae.replicas = config.quorum.n;
+  ae.logger = parts.logger.get();
+  service->anti_entropy_ = std::make_unique<AntiEntropy>(std::move(ae), AntiEntropyOptions{});
+  return service;
+}
+
+Status NodeService::Start(asio::any_io_executor executor) {
+  KV_RETURN_IF_ERROR(gossiper_->Start(executor));
+  // Hints survive restarts: a node holding some hands them off whether or not new ones come.
+  handoff_->Start(executor);
+  return Status::Ok();
+}
+
+void NodeService::Stop() {
+  gossiper_->Stop();
+  handoff_->Stop();
+}
+
+NodeService::~NodeService() {
+  if (hints_) {
+    if (Status s = hints_->Close(); !s.ok())
+      parts_.logger->error("closing the hint store: {}", s.ToString());
+  }
+}
+
+NodeService::NodeService(const NodeConfig& config, NodeIdentity identity, Parts parts)
+    : quorum_(config.quorum),
+      identity_(std::move(identity)),
+      parts_(std::move(parts)),
+      store_(std::make_unique<ReplicaStore>(parts_.engine, identity_.clock_id)) {}
+
+asio::awaitable<std::string> NodeService::Answer(Frame request) {
+  const uint64_t id = request.request_id;
+  spdlog::logger& log = *parts_.logger;
+  switch (request.type) {
+    case wire::MessageType::kGetRequest: {
+      Result<GetRequest> m = DecodeMessage<GetRequest>(request.body);
+      if (!m.ok()) co_return ErrorFrame(id, m.status());
+      if (Status s = CheckKey(m->key); !s.ok()) co_return ErrorFrame(id, s);
+      Result<GetResponse> got = co_await coordinator_->Get(std::move(m->key), m->r);
+      if (!got.ok()) co_return ErrorFrame(id, got.status());
+      co_return EncodeMessageFrame(*got, id);
+    }
+    case wire::MessageType::kPutRequest:
+    case wire::MessageType::kDeleteRequest: {
+      ClientWrite write;
+      if (request.type == wire::MessageType::kPutRequest) {
+        Result<PutRequest> m = DecodeMessage<PutRequest>(request.body);
+        if (!m.ok()) co_return ErrorFrame(id, m.status());
+        request.body.clear();
+        request.body.shrink_to_fit();  // the decoded copy is what stays in flight
+        if (Status s = CheckKeyAndValue(m->key, m->value); !s.ok()) co_return ErrorFrame(id, s);
+        write = ClientWrite{.key = std::move(m->key),
+                            .tombstone = false,
+                            .value = std::move(m->value),
+                            .context = std::move(m->context),
+                            .w = m->w,
+                            .forwarded = m->forwarded,
+                            .primaries_only = m->primaries_only};
+      } else {
+        Result<DeleteRequest> m = DecodeMessage<DeleteRequest>(request.body);
+        if (!m.ok()) co_return ErrorFrame(id, m.status());
+        if (Status s = CheckKey(m->key); !s.ok()) co_return ErrorFrame(id, s);
+        write = ClientWrite{.key = std::move(m->key),
+                            .tombstone = true,
+                            .value = {},
+                            .context = std::move(m->context),
+                            .w = m->w,
+                            .forwarded = m->forwarded,
+                            .primaries_only = m->primaries_only};
+      }
+      const bool is_put = !write.tombstone;
+      Status s = co_await coordinator_->Write(std::move(write));
+      if (!s.ok()) {
+        if (s.code() == ErrorCode::kIOError || s.code() == ErrorCode::kCorruption)
+          log.error("{} failed: {}", is_put ? "put" : "delete", s.ToString());
+        co_return ErrorFrame(id, s);
+      }
+      if (is_put) co_return EncodeMessageFrame(PutResponse{}, id);
+      co_return EncodeMessageFrame(DeleteResponse{}, id);
+    }
+    case wire::MessageType::kReplicaReadRequest: {
+      Result<ReplicaReadRequest> m = DecodeMessage<ReplicaReadRequest>(request.body);
+      if (!m.ok()) co_return ErrorFrame(id, m.status());
+      if (Status s = CheckKey(m->key); !s.ok()) co_return ErrorFrame(id, s);
+      // Inline on the I/O thread, as a get always was: Engine::Get never waits for a sync.
+      Result<SiblingSet> set = store_->Read(m->key);
+      if (!set.ok()) {
+        log.error("replica read failed: {}", set.status().ToString());
+        co_return ErrorFrame(id, set.status());
+      }
+      ReplicaReadResponse response;
+      if (!set->empty()) response.siblings = set->Encode();
+      co_return EncodeMessageFrame(response, id);
+    }
+    case wire::MessageType::kReplicaWriteRequest: {
+      Result<ReplicaWriteRequest> m = DecodeMessage<ReplicaWriteRequest>(request.body);
+      if (!m.ok()) co_return ErrorFrame(id, m.status());
+      request.body.clear();
+      request.body.shrink_to_fit();
+      std::string answer = co_await AnswerReplicaWrite(id, std::move(*m));
+      co_return answer;
+    }
+    case wire::MessageType::kGossipSyn: {
+      Result<GossipSyn> m = DecodeMessage<GossipSyn>(request.body);
+      if (!m.ok()) co_return ErrorFrame(id, m.status());
+      Result<GossipAck> ack = gossiper_->HandleSyn(m->payload);
+      if (!ack.ok()) co_return ErrorFrame(id, ack.status());
+      co_return EncodeMessageFrame(*ack, id);
+    }
+    case wire::MessageType::kGossipAck2: {
+      Result<GossipAck2> m = DecodeMessage<GossipAck2>(request.body);
+      if (!m.ok()) co_return ErrorFrame(id, m.status());
+      if (Status s = gossiper_->HandleAck2(m->payload); !s.ok()) co_return ErrorFrame(id, s);
+      co_return EncodeMessageFrame(GossipDone{}, id);
+    }
+    case wire::MessageType::kRingRequest: {
+      Result<RingRequest> m = DecodeMessage<RingRequest>(request.body);
+      if (!m.ok()) co_return ErrorFrame(id, m.status());
+      RingResponse ring = gossiper_->Describe(m->key, quorum_);
+      const std::map<std::string, HintBacklog> pending = hints_->PendingCounts();
+      for (RingNodeInfo& n : ring.nodes)
+        if (auto it = pending.find(n.id); it != pending.end()) n.hints_pending = it->second.hints;
+      co_return EncodeMessageFrame(ring, id);
+    }
+    case wire::MessageType::kMerkleLevelRequest: {
+      Result<MerkleLevelRequest> m = DecodeMessage<MerkleLevelRequest>(request.body);
+      if (!m.ok()) co_return ErrorFrame(id, m.status());
+      AntiEntropy* ae = anti_entropy_.get();
+      auto answer = [ae, m = std::move(*m)] { return ae->AnswerLevel(m); };
+      Result<MerkleLevelResponse> level =
+          co_await RunOnPool(*parts_.engine_pool, std::move(answer));
+      if (!level.ok()) co_return ErrorFrame(id, level.status());
+      co_return EncodeMessageFrame(*level, id);
+    }
+    case wire::MessageType::kLeafKeysRequest: {
+      Result<LeafKeysRequest> m = DecodeMessage<LeafKeysRequest>(request.body);
+      if (!m.ok()) co_return ErrorFrame(id, m.status());
+      AntiEntropy* ae = anti_entropy_.get();
+      auto answer = [ae, m = std::move(*m)] { return ae->AnswerLeafKeys(m); };
+      Result<LeafKeysResponse> keys = co_await RunOnPool(*parts_.engine_pool, std::move(answer));
+      if (!keys.ok()) co_return ErrorFrame(id, keys.status());
+      co_return EncodeMessageFrame(*keys, id);
+    }
+    case wire::MessageType::kRepairRequest: {
+      Result<RepairRequest> m = DecodeMessage<RepairRequest>(request.body);
+      if (!m.ok()) co_return ErrorFrame(id, m.status());
+      if (m->list_ranges) {
+        RepairResponse listed;
+        for (const TokenRange& r : anti_entropy_->Ranges())
+          listed.ranges.push_back(RepairRange{.start = r.start, .end = r.end});
+        co_return EncodeMessageFrame(listed, id);
+      }
+      const TokenRange range{m->range_start, m->range_end};
+      RepairResponse figures = co_await anti_entropy_->RepairRange(range);
+      log.info(
+          "repair of range ({:#x}, {:#x}]: {} keys compared, {} repaired, {} bytes, {} of {} "
+          "replicas unreachable{}",
+          range.start, range.end, figures.keys_compared, figures.keys_repaired,
+          figures.bytes_exchanged, figures.replicas_unreachable, figures.replicas,
+          figures.problems.empty() ? "" : ": " + figures.problems);
+      co_return EncodeMessageFrame(figures, id);
+    }
+    default:
+      co_return ErrorFrame(id, Status::Protocol(fmt::format("message type {} is not a request",
+                                                            wire::MessageTypeName(request.type))));
+  }
+}
+
+asio::awaitable<std::string> NodeService::AnswerReplicaWrite(uint64_t id, ReplicaWriteRequest m) {
+  spdlog::logger& log = *parts_.logger;
+  if (Status s = CheckKey(m.key); !s.ok()) co_return ErrorFrame(id, s);
+  Result<SiblingSet> incoming = SiblingSet::Decode(m.siblings);
+  if (!incoming.ok())
+    co_return ErrorFrame(id, Status::Protocol(fmt::format("a replica write carried a bad sibling "
+                                                          "set: {}",
+                                                          incoming.status().message())));
+  if (!m.hinted_for.empty() && m.hinted_for != identity_.id) {
+    // A stand-in under a sloppy quorum: keep it for its owner, durably, before acknowledging.
+    HintStore* hints = hints_.get();
+    auto add = [hints, m = std::move(m)] {
+      return hints->Add(m.hinted_for, m.key, m.siblings, WallMicros());
+    };
+    Status added = co_await RunOnPool(*parts_.engine_pool, std::move(add));
+    if (!added.ok()) {
+      log.error("storing a hint failed: {}", added.ToString());
+      co_return ErrorFrame(id, added);
+    }
+    co_return EncodeMessageFrame(ReplicaWriteResponse{}, id);
+  }
+  Result<SiblingSet> merged =
+      co_await coordinator_->MergeLocal(std::move(m.key), std::move(*incoming));
+  if (!merged.ok()) {
+    log.error("replica write failed: {}", merged.status().ToString());
+    co_return ErrorFrame(id, merged.status());
+  }
+  co_return EncodeMessageFrame(ReplicaWriteResponse{}, id);
+}
+
+}  // namespace kv

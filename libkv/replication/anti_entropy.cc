@@ -1,0 +1,255 @@
+#include "libkv/replication/anti_entropy.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "libkv/antientropy/merkle_messages.h"
+#include "libkv/replication/run_on_pool.h"
+
+namespace kv {
+
+namespace asio = boost::asio;
+
+namespace {
+
+bool Overlap(const TokenRange& a, const TokenRange& b) {
+  return a.Contains(b.end) || b.Contains(a.end);
+}
+
+bool Names(const std::vector<std::string>& ids, std::string_view id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+Result<int> CheckedDepth(uint32_t depth) {
+  if (depth > static_cast<uint32_t>(kMaxMerkleDepth))
+    return Status::InvalidArgument(
+        fmt::format("Merkle depth {} is above {}", depth, kMaxMerkleDepth));
+  return static_cast<int>(depth);
+}
+
+}  // namespace
+
+std::vector<TokenRange> AntiEntropy::Ranges() const {
+  std::shared_ptr<const ClusterView> view = s_.view();
+  return view->ring->RangesReplicatedBy(view->self, s_.replicas);
+}
+
+Result<std::shared_ptr<const AntiEntropy::RangeTree>> AntiEntropy::BuildTree(
+    TokenRange range, int depth, const std::string& peer) {
+  std::shared_ptr<const ClusterView> view = s_.view();
+  KV_ASSIGN_OR_RETURN(MerkleTree tree, MerkleTree::Create(range, depth));
+  auto out =
+      std::make_shared<RangeTree>(RangeTree{std::move(tree), {}, std::chrono::steady_clock::now()});
+  std::unique_ptr<Iterator> it = s_.engine->NewIterator();
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const EntryView e = it->entry();
+    const Token token = KeyToken(e.key);
+    if (!range.Contains(token)) continue;
+    const std::vector<std::string> replicas =
+        view->ring->PreferenceListForToken(token, s_.replicas);
+    if (!Names(replicas, view->self) || !Names(replicas, peer)) continue;
+    const uint64_t digest = EncodedSiblingDigest(e.value);
+    KV_RETURN_IF_ERROR(out->tree.Add(e.key, digest));
+    out->leaves[*out->tree.LeafOf(token)].push_back(KeyDigest{std::string(e.key), digest});
+  }
+  KV_RETURN_IF_ERROR(it->status());
+  return std::shared_ptr<const RangeTree>(std::move(out));  // the scan is in key order: sorted
+}
+
+Result<std::shared_ptr<const AntiEntropy::RangeTree>> AntiEntropy::TreeFor(TokenRange range,
+                                                                           int depth,
+                                                                           const std::string& peer,
+                                                                           bool use_cache) {
+  const auto key = std::make_tuple(range.start, range.end, depth, peer);
+  if (use_cache) {
+    std::lock_guard lock(mu_);
+    auto found = cache_.find(key);
+    if (found != cache_.end() &&
+        std::chrono::steady_clock::now() - found->second->built < options_.tree_cache_ttl)
+      return found->second;
+  }
+  KV_ASSIGN_OR_RETURN(std::shared_ptr<const RangeTree> tree, BuildTree(range, depth, peer));
+  std::lock_guard lock(mu_);
+  const auto now = std::chrono::steady_clock::now();
+  std::erase_if(cache_, [&](const auto& entry) {
+    return now - entry.second->built >= options_.tree_cache_ttl;
+  });
+  cache_[key] = tree;
+  return tree;
+}
+
+Result<MerkleLevelResponse> AntiEntropy::AnswerLevel(const MerkleLevelRequest& m) {
+  KV_ASSIGN_OR_RETURN(int depth, CheckedDepth(m.depth));
+  const TokenRange range{m.range_start, m.range_end};
+  // Level 0 opens a session: build afresh, so it sees every write made before it.
+  KV_ASSIGN_OR_RETURN(std::shared_ptr<const RangeTree> tree,
+                      TreeFor(range, depth, m.peer, /*use_cache=*/m.level != 0));
+  KV_ASSIGN_OR_RETURN(MerkleLevelHashes hashes,
+                      tree->tree.LevelHashes(static_cast<int>(m.level), m.indices));
+  return MerkleLevelResponse{.payload = EncodeMerkleLevelHashes(hashes)};
+}
+
+Result<LeafKeysResponse> AntiEntropy::AnswerLeafKeys(const LeafKeysRequest& m) {
+  KV_ASSIGN_OR_RETURN(int depth, CheckedDepth(m.depth));
+  KV_ASSIGN_OR_RETURN(std::shared_ptr<const RangeTree> tree,
+                      TreeFor(TokenRange{m.range_start, m.range_end}, depth, m.peer, true));
+  LeafKeysResponse out;
+  for (uint32_t leaf : m.leaves) {
+    if (leaf >= tree->tree.leaf_count())
+      return Status::InvalidArgument(fmt::format("leaf {} is outside the tree", leaf));
+    auto found = tree->leaves.find(leaf);
+    if (found == tree->leaves.end()) continue;
+    for (const KeyDigest& k : found->second)
+      out.keys.push_back(LeafKey{.key = k.key, .digest = k.digest});
+  }
+  std::sort(out.keys.begin(), out.keys.end(),
+            [](const LeafKey& a, const LeafKey& b) { return a.key < b.key; });
+  return out;
+}
+
+asio::awaitable<RepairResponse> AntiEntropy::RepairRange(TokenRange range) {
+  RepairResponse figures;
+  std::shared_ptr<const ClusterView> view = s_.view();
+  std::vector<std::string> peers;
+  for (const std::string& node : view->ring->nodes()) {
+    if (node == view->self) continue;
+    for (const TokenRange& r : view->ring->RangesReplicatedBy(node, s_.replicas))
+      if (Overlap(r, range)) {
+        peers.push_back(node);
+        break;
+      }
+  }
+  figures.replicas = static_cast<uint32_t>(peers.size());
+  std::vector<std::string> unreachable;
+  for (const std::string& peer : peers) {
+    Status s = co_await RepairWith(range, peer, &figures);
+    if (!s.ok()) {
+      unreachable.push_back(peer);
+      if (!figures.problems.empty()) figures.problems += "; ";
+      figures.problems += fmt::format("{}: {}", peer, s.message());
+    }
+  }
+  // What a later peer brought may be news to an earlier one: one more pass hands it on (the
+  // trees now agree wherever nothing changed, so it costs a root comparison per peer).
+  if (figures.keys_repaired > 0 && peers.size() > 1) {
+    for (size_t i = 0; i + 1 < peers.size(); ++i) {
+      if (std::find(unreachable.begin(), unreachable.end(), peers[i]) != unreachable.end())
+        continue;
+      (void)co_await RepairWith(range, peers[i], &figures);
+    }
+  }
+  figures.replicas_unreachable = static_cast<uint32_t>(unreachable.size());
+  co_return figures;
+}
+
+asio::awaitable<Status> AntiEntropy::RepairWith(TokenRange range, const std::string& peer,
+                                                RepairResponse* figures) {
+  std::shared_ptr<const ClusterView> view = s_.view();
+  const std::string address(view->AddressOf(peer));
+  const int depth = options_.depth;
+  // Sends one request to the peer and counts the bytes both ways.
+  auto call = [&](wire::MessageType type, std::string body) -> asio::awaitable<Result<Frame>> {
+    figures->bytes_exchanged += body.size();
+    std::string to = address;
+    Result<Frame> answer =
+        co_await s_.transport->Call(std::move(to), type, std::move(body), options_.timeout);
+    if (answer.ok()) figures->bytes_exchanged += answer->body.size();
+    co_return answer;
+  };
+
+  auto build = [this, range, depth, peer] { return TreeFor(range, depth, peer, false); };
+  Result<std::shared_ptr<const RangeTree>> mine =
+      co_await RunOnPool(*s_.engine_pool, std::move(build));
+  if (!mine.ok()) co_return mine.status();
+
+  // Top-down: ask for the hashes of the nodes that differed one level up.
+  std::vector<uint32_t> nodes = {0};
+  std::vector<uint32_t> differing_leaves;
+  for (int level = 0; level <= depth && !nodes.empty(); ++level) {
+    MerkleLevelRequest request{.range_start = range.start,
+                               .range_end = range.end,
+                               .depth = static_cast<uint32_t>(depth),
+                               .level = static_cast<uint32_t>(level),
+                               .indices = nodes,
+                               .peer = view->self};
+    // Bodies named, never temporaries inside co_await: g++ 12 mis-destroys those.
+    std::string body = EncodeMessage(request);
+    Result<Frame> answer = co_await call(wire::MessageType::kMerkleLevelRequest, std::move(body));
+    if (!answer.ok()) co_return answer.status();
+    Result<MerkleLevelResponse> m = DecodeMessage<MerkleLevelResponse>(answer->body);
+    if (!m.ok()) co_return m.status();
+    Result<MerkleLevelHashes> theirs = DecodeMerkleLevelHashes(m->payload);
+    if (!theirs.ok()) co_return theirs.status();
+    Result<std::vector<uint32_t>> differing = DifferingNodes((*mine)->tree, *theirs);
+    if (!differing.ok()) co_return differing.status();
+    if (level == depth)
+      differing_leaves = std::move(*differing);
+    else
+      nodes = ChildrenOf(*differing);
+  }
+  if (differing_leaves.empty()) co_return Status::Ok();
+
+  LeafKeysRequest leaf_request{.range_start = range.start,
+                               .range_end = range.end,
+                               .depth = static_cast<uint32_t>(depth),
+                               .leaves = differing_leaves,
+                               .peer = view->self};
+  std::string leaf_body = EncodeMessage(leaf_request);
+  Result<Frame> answer = co_await call(wire::MessageType::kLeafKeysRequest, std::move(leaf_body));
+  if (!answer.ok()) co_return answer.status();
+  Result<LeafKeysResponse> their_keys = DecodeMessage<LeafKeysResponse>(answer->body);
+  if (!their_keys.ok()) co_return their_keys.status();
+  std::vector<KeyDigest> theirs, own;
+  for (LeafKey& k : their_keys->keys) theirs.push_back(KeyDigest{std::move(k.key), k.digest});
+  for (uint32_t leaf : differing_leaves)
+    if (auto found = (*mine)->leaves.find(leaf); found != (*mine)->leaves.end())
+      own.insert(own.end(), found->second.begin(), found->second.end());
+  std::sort(own.begin(), own.end(),
+            [](const KeyDigest& a, const KeyDigest& b) { return a.key < b.key; });
+  figures->keys_compared += own.size() + theirs.size();
+  KeyDifferences diff = DifferingKeys(std::move(own), std::move(theirs));
+
+  // Theirs (or both differ): fetch, merge here, and send the union back if they lacked any of it.
+  std::vector<std::string> fetch = std::move(diff.only_theirs);
+  fetch.insert(fetch.end(), diff.different.begin(), diff.different.end());
+  for (const std::string& key : fetch) {
+    std::string read_body = EncodeMessage(ReplicaReadRequest{.key = key});
+    Result<Frame> read =
+        co_await call(wire::MessageType::kReplicaReadRequest, std::move(read_body));
+    if (!read.ok()) co_return read.status();
+    Result<ReplicaReadResponse> r = DecodeMessage<ReplicaReadResponse>(read->body);
+    if (!r.ok()) co_return r.status();
+    Result<SiblingSet> their_set =
+        r->siblings.empty() ? Result<SiblingSet>(SiblingSet()) : SiblingSet::Decode(r->siblings);
+    if (!their_set.ok()) co_return their_set.status();
+    SiblingSet incoming = *their_set;
+    std::string merge_key = key;
+    Result<SiblingSet> merged =
+        co_await s_.coordinator->MergeLocal(std::move(merge_key), std::move(incoming));
+    if (!merged.ok()) co_return merged.status();
+    ++figures->keys_repaired;
+    if (*merged == *their_set) continue;
+    std::string write_body =
+        EncodeMessage(ReplicaWriteRequest{.key = key, .siblings = merged->Encode()});
+    Result<Frame> wrote =
+        co_await call(wire::MessageType::kReplicaWriteRequest, std::move(write_body));
+    if (!wrote.ok()) co_return wrote.status();
+  }
+  // Ours alone: send them.
+  for (const std::string& key : diff.only_mine) {
+    Result<SiblingSet> set = s_.store->Read(key);
+    if (!set.ok()) co_return set.status();
+    if (set->empty()) continue;  // deleted from the engine since the scan
+    std::string write_body =
+        EncodeMessage(ReplicaWriteRequest{.key = key, .siblings = set->Encode()});
+    Result<Frame> wrote =
+        co_await call(wire::MessageType::kReplicaWriteRequest, std::move(write_body));
+    if (!wrote.ok()) co_return wrote.status();
+    ++figures->keys_repaired;
+  }
+  co_return Status::Ok();
+}
+
+}  // namespace kv

@@ -1,0 +1,357 @@
+#include "libkv/replication/coordinator.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <optional>
+#include <vector>
+
+#include "libkv/replication/run_on_pool.h"
+#include "libkv/versioning/context_token.h"
+
+namespace kv {
+
+namespace asio = boost::asio;
+
+// The answers of one request's replicas, gathered on the request's strand: every call records its
+// outcome here and wakes the waiter, which re-checks what it waits for.
+class ReplicaReplies {
+ public:
+  ReplicaReplies(asio::any_io_executor executor, std::vector<std::string> replicas,
+                 std::chrono::steady_clock::time_point deadline)
+      : replicas_(std::move(replicas)),
+        outcomes_(replicas_.size()),
+        deadline_(deadline),
+        wake_(executor, deadline) {}
+
+  const std::vector<std::string>& replicas() const { return replicas_; }
+  size_t ok() const { return ok_; }
+  bool all_done() const { return done_ == replicas_.size(); }
+  // REQUIRES: the replica's call is done.
+  const Result<SiblingSet>& outcome(size_t i) const { return *outcomes_[i]; }
+  bool done(size_t i) const { return outcomes_[i].has_value(); }
+
+  void Record(size_t i, Result<SiblingSet> outcome) {
+    if (outcome.ok()) ++ok_;
+    outcomes_[i] = std::move(outcome);
+    ++done_;
+    wake_.cancel();
+  }
+
+  // Returns when `enough()` holds, every call is done, or the deadline has passed.
+  template <class Pred>
+  asio::awaitable<void> WaitUntil(Pred enough) {
+    while (!enough() && !all_done() && std::chrono::steady_clock::now() < deadline_)
+      co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+
+  // The union of every successful answer so far.
+  SiblingSet Merged() const {
+    SiblingSet merged;
+    for (const auto& o : outcomes_)
+      if (o && o->ok()) merged.Merge(**o);
+    return merged;
+  }
+
+  // "2 of 3 replicas answered (R=2): b timed out; c: connection refused" and whether any failure
+  // was a timeout (then the caller reports Timeout, else Unavailable).
+  Status Shortfall(std::string_view what, std::string_view quorum_name, uint32_t quorum,
+                   std::string_view consequence) const {
+    bool any_timeout = false;
+    std::string why;
+    for (size_t i = 0; i < replicas_.size(); ++i) {
+      if (outcomes_[i] && outcomes_[i]->ok()) continue;
+      if (!why.empty()) why += "; ";
+      if (!outcomes_[i]) {
+        any_timeout = true;
+        why += fmt::format("{}: no answer in time", replicas_[i]);
+      } else {
+        any_timeout |= outcomes_[i]->status().code() == ErrorCode::kTimeout;
+        why += fmt::format("{}: {}", replicas_[i], outcomes_[i]->status().message());
+      }
+    }
+    std::string message = fmt::format(
+        "{} quorum not met: {} of {} replicas {} ({}={}){}; {}", what, ok_, replicas_.size(),
+        what == "read" ? "answered" : "acknowledged", quorum_name, quorum, consequence, why);
+    return any_timeout ? Status::Timeout(std::move(message))
+                       : Status::Unavailable(std::move(message));
+  }
+
+ private:
+  std::vector<std::string> replicas_;
+  std::vector<std::optional<Result<SiblingSet>>> outcomes_;
+  size_t ok_ = 0;
+  size_t done_ = 0;
+  std::chrono::steady_clock::time_point deadline_;
+  asio::steady_timer wake_;
+};
+
+namespace {
+
+// InvalidArgument unless 1 <= q <= n; 0 picks the default.
+Result<uint32_t> QuorumFor(uint32_t asked, uint32_t fallback, uint32_t n, std::string_view flag) {
+  const uint32_t q = asked == 0 ? fallback : asked;
+  if (q < 1 || q > n)
+    return Status::InvalidArgument(
+        fmt::format("{} {} is outside 1..{} (the cluster's replication factor N)", flag, q, n));
+  return q;
+}
+
+Result<SiblingSet> DecodeReplicaSet(std::string_view bytes) {
+  if (bytes.empty()) return SiblingSet();
+  return SiblingSet::Decode(bytes);
+}
+
+}  // namespace
+
+asio::awaitable<Result<GetResponse>> Coordinator::Get(std::string key, uint32_t r) {
+  Result<uint32_t> quorum = QuorumFor(r, options_.quorum.r, options_.quorum.n, "--r");
+  if (!quorum.ok()) co_return quorum.status();
+  std::shared_ptr<const ClusterView> view = s_.view();
+  std::vector<std::string> replicas = view->ring->PreferenceList(key, options_.quorum.n);
+  if (replicas.empty()) co_return Status::Unavailable("the ring has no nodes yet");
+  const uint32_t need = std::min<uint32_t>(*quorum, static_cast<uint32_t>(replicas.size()));
+
+  auto executor = co_await asio::this_coro::executor;
+  auto gather = std::make_shared<ReplicaReplies>(
+      executor, replicas, std::chrono::steady_clock::now() + options_.timeout);
+  for (size_t i = 0; i < replicas.size(); ++i) {
+    if (replicas[i] == view->self) {
+      gather->Record(i, s_.store->Read(key));
+      continue;
+    }
+    std::string address(view->AddressOf(replicas[i]));
+    asio::co_spawn(
+        executor,
+        [this, gather, i, address, key]() -> asio::awaitable<void> {
+          // Arguments named, not temporaries inside co_await: g++ 12 mis-destroys those.
+          std::string body = EncodeMessage(ReplicaReadRequest{.key = key});
+          Result<Frame> answer = co_await s_.transport->Call(
+              address, wire::MessageType::kReplicaReadRequest, std::move(body), options_.timeout);
+          if (!answer.ok()) co_return gather->Record(i, answer.status());
+          Result<ReplicaReadResponse> m = DecodeMessage<ReplicaReadResponse>(answer->body);
+          if (!m.ok()) co_return gather->Record(i, m.status());
+          gather->Record(i, DecodeReplicaSet(m->siblings));
+        },
+        asio::detached);
+  }
+  co_await gather->WaitUntil([&] { return gather->ok() >= need; });
+  if (gather->ok() < need) {
+    Status shortfall = gather->Shortfall("read", "R", need, "");
+    co_return shortfall;
+  }
+
+  SiblingSet merged = gather->Merged();
+  GetResponse response;
+  response.found = !merged.empty() && !merged.AllTombstones();
+  if (!merged.empty()) response.siblings = merged.Encode();
+  response.context = EncodeContextToken(merged.Context());
+
+  // Read repair, off the client's path: once every replica has answered or timed out, each one
+  // that returned less than the union of all answers gets that union.
+  asio::co_spawn(
+      executor,
+      [this, gather, view, key]() -> asio::awaitable<void> {
+        co_await gather->WaitUntil([] { return false; });
+        const SiblingSet all = gather->Merged();
+        if (all.empty()) co_return;
+        std::string encoded;
+        for (size_t i = 0; i < gather->replicas().size(); ++i) {
+          if (!gather->done(i) || !gather->outcome(i).ok() || *gather->outcome(i) == all) continue;
+          const std::string& replica = gather->replicas()[i];
+          s_.logger->debug("read repair of '{}' on {}", key, replica);
+          if (replica == view->self) {
+            SiblingSet copy = all;
+            (void)co_await MergeLocal(key, std::move(copy));
+            continue;
+          }
+          if (encoded.empty()) encoded = all.Encode();
+          std::string address(view->AddressOf(replica));
+          std::string body = EncodeMessage(ReplicaWriteRequest{.key = key, .siblings = encoded});
+          Result<Frame> answer = co_await s_.transport->Call(
+              std::move(address), wire::MessageType::kReplicaWriteRequest, std::move(body),
+              options_.timeout);
+          if (!answer.ok())
+            s_.logger->debug("read repair of '{}' on {} failed: {}", key, replica,
+                             answer.status().ToString());
+        }
+      },
+      asio::detached);
+  co_return response;
+}
+
+asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
+  Result<uint32_t> quorum = QuorumFor(write.w, options_.quorum.w, options_.quorum.n, "--w");
+  if (!quorum.ok()) co_return quorum.status();
+  std::shared_ptr<const ClusterView> view = s_.view();
+  std::vector<std::string> replicas = view->ring->PreferenceList(write.key, options_.quorum.n);
+  if (replicas.empty()) co_return Status::Unavailable("the ring has no nodes yet");
+  const uint32_t need = std::min<uint32_t>(*quorum, static_cast<uint32_t>(replicas.size()));
+
+  const bool is_replica = std::find(replicas.begin(), replicas.end(), view->self) != replicas.end();
+  // A forwarded write is coordinated here even when this node's ring disagrees (membership is
+  // changing): forwarding again could loop.
+  if (!is_replica && !write.forwarded) {
+    Status forwarded = co_await Forward(write, replicas, *view);
+    co_return forwarded;
+  }
+
+  Result<SiblingSet> local = co_await CoordinateLocal(write);
+  if (!local.ok()) co_return local.status();
+  const std::string encoded = local->Encode();
+
+  // Where the set goes: the key's replicas, or under a sloppy quorum the first N healthy nodes,
+  // each stand-in knowing whom it holds a hint for.
+  std::vector<ReplicaTarget> targets;
+  if (options_.sloppy_quorum && !write.primaries_only)
+    targets = view->ring->SloppyPreferenceList(write.key, options_.quorum.n, s_.is_up);
+  // A replica with no stand-in (too few healthy nodes, or no sloppy quorum) is still tried: the
+  // detector may be wrong, and the shortfall message then counts it.
+  for (const std::string& r : replicas) {
+    const bool covered = std::any_of(targets.begin(), targets.end(), [&](const ReplicaTarget& t) {
+      return t.node == r || t.hinted_for == r;
+    });
+    if (!covered) targets.push_back(ReplicaTarget{r, std::nullopt});
+  }
+  std::vector<std::string> names;
+  for (const ReplicaTarget& t : targets)
+    names.push_back(t.hinted_for ? fmt::format("{} (for {})", t.node, *t.hinted_for) : t.node);
+
+  auto executor = co_await asio::this_coro::executor;
+  auto gather = std::make_shared<ReplicaReplies>(
+      executor, std::move(names), std::chrono::steady_clock::now() + options_.timeout);
+  for (size_t i = 0; i < targets.size(); ++i) {
+    if (targets[i].node == view->self) {
+      gather->Record(i, SiblingSet());
+      continue;
+    }
+    std::string address(view->AddressOf(targets[i].node));
+    ReplicaWriteRequest request{
+        .key = write.key, .siblings = encoded, .hinted_for = targets[i].hinted_for.value_or("")};
+    std::string body = EncodeMessage(request);
+    asio::co_spawn(
+        executor,
+        [this, gather, i, address, body = std::move(body)]() mutable -> asio::awaitable<void> {
+          Result<Frame> answer = co_await s_.transport->Call(
+              address, wire::MessageType::kReplicaWriteRequest, std::move(body), options_.timeout);
+          gather->Record(i, answer.ok() ? Result<SiblingSet>(SiblingSet()) : answer.status());
+        },
+        asio::detached);
+  }
+  if (s_.hints && options_.sloppy_quorum) {
+    std::vector<std::string> owners;
+    for (const ReplicaTarget& t : targets) owners.push_back(t.hinted_for.value_or(t.node));
+    asio::co_spawn(executor, HintMissedCopies(gather, std::move(owners), write.key, encoded),
+                   asio::detached);
+  }
+  co_await gather->WaitUntil([&] { return gather->ok() >= need; });
+  if (gather->ok() >= need) co_return Status::Ok();
+  Status shortfall = gather->Shortfall(
+      "write", "W", need,
+      is_replica ? "; the write is stored on this node and may still reach the others, so it "
+                   "may have been applied"
+                 : "; the write may have been applied");
+  co_return shortfall;
+}
+
+asio::awaitable<void> Coordinator::HintMissedCopies(std::shared_ptr<ReplicaReplies> gather,
+                                                    std::vector<std::string> owners,
+                                                    std::string key, std::string siblings) {
+  co_await gather->WaitUntil([] { return false; });
+  const std::string self = s_.view()->self;
+  for (size_t i = 0; i < owners.size(); ++i) {
+    if (owners[i] == self || (gather->done(i) && gather->outcome(i).ok())) continue;
+    HintStore* hints = s_.hints;
+    const uint64_t now = s_.wall_micros();
+    auto add = [hints, owner = owners[i], key, siblings, now] {
+      return hints->Add(owner, key, siblings, now);
+    };
+    Status added = co_await RunOnPool(*s_.engine_pool, std::move(add));
+    if (!added.ok())
+      s_.logger->warn("could not keep a hint of '{}' for {}: {}", key, owners[i], added.ToString());
+  }
+}
+
+asio::awaitable<Result<SiblingSet>> Coordinator::MergeLocal(std::string key, SiblingSet incoming) {
+  ReplicaStore* store = s_.store;
+  auto merge = [store, key = std::move(key), incoming = std::move(incoming)] {
+    return store->Merge(key, incoming);
+  };
+  Result<SiblingSet> merged = co_await RunOnPool(*s_.engine_pool, std::move(merge));
+  co_return merged;
+}
+
+asio::awaitable<Result<SiblingSet>> Coordinator::CoordinateLocal(const ClientWrite& write) {
+  SiblingWrite sibling_write;
+  if (!write.context.empty()) {
+    Result<VectorClock> context = DecodeContextToken(write.context);
+    if (!context.ok())
+      co_return Status::InvalidArgument(fmt::format(
+          "the context token is not one a get returned ({}); pass the token kvget printed",
+          context.status().message()));
+    sibling_write.context = std::move(*context);
+  }
+  sibling_write.tombstone = write.tombstone;
+  sibling_write.value = write.value;
+  sibling_write.now_micros = s_.wall_micros();
+  ReplicaStore* store = s_.store;
+  auto coordinate = [store, key = write.key, sibling_write] {
+    return store->Coordinate(key, sibling_write);
+  };
+  Result<SiblingSet> stored = co_await RunOnPool(*s_.engine_pool, std::move(coordinate));
+  co_return stored;
+}
+
+asio::awaitable<Status> Coordinator::Forward(const ClientWrite& write,
+                                             const std::vector<std::string>& replicas,
+                                             const ClusterView& view) {
+  // Up replicas first, in ring order; a down one is still tried last, since gossip may lag.
+  std::vector<std::string> order;
+  for (const std::string& r : replicas)
+    if (s_.is_up(r)) order.push_back(r);
+  for (const std::string& r : replicas)
+    if (!s_.is_up(r)) order.push_back(r);
+
+  std::string body;
+  wire::MessageType type;
+  if (write.tombstone) {
+    type = wire::MessageType::kDeleteRequest;
+    body = EncodeMessage(
+        DeleteRequest{.key = write.key, .context = write.context, .w = write.w, .forwarded = true});
+  } else {
+    type = wire::MessageType::kPutRequest;
+    body = EncodeMessage(PutRequest{.key = write.key,
+                                    .value = write.value,
+                                    .context = write.context,
+                                    .w = write.w,
+                                    .forwarded = true,
+                                    .primaries_only = write.primaries_only});
+  }
+  std::string failures;
+  for (const std::string& replica : order) {
+    // The replica waits up to its own timeout for its quorum; allow for that and the hop.
+    std::string address(view.AddressOf(replica));
+    std::string request = body;
+    Result<Frame> answer = co_await s_.transport->Call(std::move(address), type, std::move(request),
+                                                       2 * options_.timeout);
+    if (answer.ok()) co_return Status::Ok();
+    // Only "could not reach it" is safe to retry elsewhere; anything else may have been applied
+    // (a timeout) or is the replica's verdict (a quorum shortfall, a bad request).
+    if (answer.status().code() != ErrorCode::kUnavailable ||
+        answer.status().message().find("quorum") != std::string::npos)
+      co_return answer.status();
+    if (!failures.empty()) failures += "; ";
+    failures += fmt::format("{}: {}", replica, answer.status().message());
+  }
+  co_return Status::Unavailable(
+      fmt::format("no replica of the key could take the write (this node is not one of its {}): {}",
+                  replicas.size(), failures));
+}
+
+}  // namespace kv

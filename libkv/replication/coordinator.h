@@ -1,0 +1,118 @@
+// Coordinator: runs a client's get, put or delete across the key's replicas, on whichever node the
+// client reached (every node coordinates; Dynamo). A request goes to all the key's N replicas at
+// once and completes after R answers (a get) or W acknowledgements (a write), or fails when that
+// many cannot come within the timeout, saying how many replicas answered.
+//
+//  - A get merges the sibling sets the replicas return (SiblingSet::Merge: by vector clock, never
+//    last-write-wins) and, once every replica has answered or timed out, sends the merged set to
+//    those that returned less (read repair, off the client's path).
+//  - A write is coordinated by a replica of the key, which must issue the write's dot: a node that
+//    is not one forwards the request to one (once). The coordinator applies the write to its own
+//    set (ReplicaStore::Coordinate) and sends the whole resulting set to the other replicas, which
+//    merge it. Under a sloppy quorum (Dynamo) a replica that is down is replaced by the next
+//    healthy node beyond the preference list, which keeps the set as a hint for the replica it
+//    stands in for (HintStore, HintedHandoff) and counts toward W; `primaries_only` (Riak's PW)
+//    refuses stand-ins. A replica (or stand-in) that has not acknowledged by the timeout gets a
+//    hint kept by the coordinator itself, as Cassandra does, so a replica the failure detector
+//    still thought up is caught up too. A write that fails its quorum after the local apply is
+//    reported as possibly applied: it is on at least this replica and will spread.
+//  - Reads ask the key's own replicas only: a stand-in's hints are not read before they are
+//    handed off.
+//
+// A ring smaller than N stores every key on each of its nodes, and R and W are then capped at the
+// ring's size, so a lone node serves with the defaults.
+// Threads: the coroutines run on the calling connection's strand; blocking engine writes go to
+// the engine pool. The coordinator itself holds no mutable state.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "libkv/base/status.h"
+#include "libkv/net/messages.h"
+#include "libkv/net/transport.h"
+#include "libkv/replication/cluster_view.h"
+#include "libkv/replication/hint_store.h"
+#include "libkv/replication/replica_store.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace kv {
+
+struct CoordinatorOptions {
+  QuorumSettings quorum;
+  // How long a request waits for its quorum; replicas still silent then count as failed.
+  std::chrono::milliseconds timeout{2000};
+  ClockPruneOptions prune;
+  // Sloppy quorum with hints (kvnode --hinted-handoff). Off: a write goes to the key's own
+  // replicas only, as if every request asked for primaries_only.
+  bool sloppy_quorum = true;
+};
+
+// A client's write as the coordinator takes it: a value, or a tombstone (delete).
+struct ClientWrite {
+  std::string key;
+  bool tombstone = false;
+  std::string value;
+  std::string context;  // binary context token; empty for a blind write
+  uint32_t w = 0;       // 0: the cluster's W
+  bool forwarded = false;
+  bool primaries_only = false;
+};
+
+// The answers of one request's replicas, as they come in (coordinator.cc).
+class ReplicaReplies;
+
+class Coordinator {
+ public:
+  struct Services {
+    Transport* transport = nullptr;
+    ReplicaStore* store = nullptr;
+    HintStore* hints = nullptr;  // null: no hints (no sloppy quorum)
+    boost::asio::thread_pool* engine_pool = nullptr;
+    std::function<std::shared_ptr<const ClusterView>()> view;
+    std::function<bool(std::string_view node_id)> is_up;
+    std::function<uint64_t()> wall_micros;  // for version timestamps and clock pruning
+    spdlog::logger* logger = nullptr;
+  };
+
+  Coordinator(Services services, CoordinatorOptions options)
+      : s_(std::move(services)), options_(options) {}
+
+  const CoordinatorOptions& options() const { return options_; }
+
+  // InvalidArgument for an R outside 1..N; Unavailable or Timeout when fewer than R replicas
+  // answered (the message says how many, and why the others did not).
+  boost::asio::awaitable<Result<GetResponse>> Get(std::string key, uint32_t r);
+
+  // InvalidArgument for a bad context token or a W outside 1..N (nothing written); Unavailable
+  // or Timeout when fewer than W replicas acknowledged (the message says how many and whether
+  // the write may have been applied).
+  boost::asio::awaitable<Status> Write(ClientWrite write);
+
+  // What a replica answers a coordinator: its set, and merging a set into it.
+  Result<SiblingSet> ReadLocal(std::string_view key) const { return s_.store->Read(key); }
+  boost::asio::awaitable<Result<SiblingSet>> MergeLocal(std::string key, SiblingSet incoming);
+
+ private:
+  boost::asio::awaitable<Status> Forward(const ClientWrite& write,
+                                         const std::vector<std::string>& replicas,
+                                         const ClusterView& view);
+  boost::asio::awaitable<Result<SiblingSet>> CoordinateLocal(const ClientWrite& write);
+  // Once every target of a write has answered or timed out, keeps a hint for the owner of each
+  // copy that did not land.
+  boost::asio::awaitable<void> HintMissedCopies(std::shared_ptr<ReplicaReplies> gather,
+                                                std::vector<std::string> owners, std::string key,
+                                                std::string siblings);
+
+  Services s_;
+  CoordinatorOptions options_;
+};
+
+}  // namespace kv

@@ -1,0 +1,303 @@
+// SimCluster: a whole kv cluster in this process — one NodeService per node (the code kvnode
+// runs), each over its own engine in memory, talking over a SimNetwork with faults — and a client
+// that sends requests to any node through the same network. The nodes learn each other by real
+// gossip (a short interval) before the constructor returns.
+#pragma once
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_future.hpp>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "libkv/env/env.h"
+#include "libkv/net/messages.h"
+#include "libkv/net/sim_network.h"
+#include "libkv/node/node_service.h"
+#include "libkv/storage/engine.h"
+#include "libkv/versioning/context_token.h"
+#include "libkv/versioning/sibling_set.h"
+
+namespace kv {
+
+struct SimClusterOptions {
+  static SimClusterOptions Nodes(int n) {
+    SimClusterOptions o;
+    o.nodes = n;
+    return o;
+  }
+  int nodes = 3;
+  QuorumSettings quorum;
+  int vnodes = 64;
+  // Generous: sanitizer builds on a loaded 2-core machine answer slowly, and only the partition
+  // test waits for a timeout.
+  std::chrono::milliseconds request_timeout{1000};
+  uint64_t seed = 1;
+  bool hinted_handoff = true;
+  std::chrono::seconds hint_window{3600};
+};
+
+// What a get answered, decoded.
+struct SimGet {
+  bool found = false;
+  SiblingSet siblings;
+  std::string context;  // binary token
+  std::vector<std::string> Values() const {
+    std::vector<std::string> out;
+    for (const Version& v : siblings.versions())
+      if (!v.tombstone) out.push_back(v.value);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+};
+
+class SimCluster {
+ public:
+  explicit SimCluster(SimClusterOptions options = {})
+      : options_(options),
+        network_(options.seed),
+        work_(boost::asio::make_work_guard(io_)),
+        env_(NewMemEnv()),
+        pool_(8),
+        logger_(QuietOrStderr()) {
+    for (int i = 0; i < options.nodes; ++i) AddNode(fmt::format("n{}", i + 1));
+    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
+    for (auto& node : nodes_) REQUIRE(node->service->Start(node->strand).ok());
+    WaitForConvergence();
+  }
+
+  // The node's process dies and starts again on the same data (its engine and hint store are
+  // closed and reopened from the in-memory files), as kill -9 and a restart would.
+  void Restart(const std::string& id) {
+    SimNode& node = Find(id);
+    network_.Crash(AddressOf(id));
+    node.service->Stop();
+    // Its coroutines still running refer to the service: let them end first (every wait of
+    // theirs is bounded by the request timeout).
+    std::this_thread::sleep_for(options_.request_timeout + std::chrono::milliseconds(200));
+    node.service.reset();
+    node.engine.reset();
+    OpenNode(node);
+    REQUIRE(node.service->Start(node.strand).ok());
+    network_.Recover(AddressOf(id));
+  }
+
+  // Whether `observer`'s failure detector thinks `target` is up.
+  bool SeesUp(const std::string& observer, const std::string& target) {
+    return service(observer).gossiper().IsUp(target);
+  }
+
+  ~SimCluster() {
+    for (auto& node : nodes_) node->service->Stop();
+    work_.reset();
+    io_.stop();
+    for (std::thread& t : threads_) t.join();
+    pool_.join();
+    // The network holds each node's handler and strand: release them while io_ (whose strands
+    // they are) still exists, before the services they call.
+    for (auto& node : nodes_) network_.Detach(AddressOf(node->id));
+    for (auto& node : nodes_) node->service.reset();
+  }
+
+  SimNetwork& network() { return network_; }
+
+  // The nodes' log: silent, or on stderr at debug level when KV_SIM_LOG is set (for debugging).
+  static std::shared_ptr<spdlog::logger> QuietOrStderr() {
+    if (std::getenv("KV_SIM_LOG") == nullptr)
+      return std::make_shared<spdlog::logger>("sim",
+                                              std::make_shared<spdlog::sinks::null_sink_mt>());
+    auto logger =
+        std::make_shared<spdlog::logger>("sim", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    logger->set_level(spdlog::level::debug);
+    return logger;
+  }
+  static std::string AddressOf(const std::string& id) { return id + ":7000"; }
+  NodeService& service(const std::string& id) { return *Find(id).service; }
+  Engine& engine(const std::string& id) { return *Find(id).engine; }
+
+  // The node's own sibling set of the key, read from its engine directly.
+  SiblingSet StoredAt(const std::string& id, const std::string& key) {
+    Result<std::optional<std::string>> raw = engine(id).Get(key);
+    REQUIRE(raw.ok());
+    if (!raw->has_value()) return SiblingSet();
+    Result<SiblingSet> set = SiblingSet::Decode(**raw);
+    REQUIRE(set.ok());
+    return *set;
+  }
+
+  Status Put(const std::string& via, const std::string& key, const std::string& value,
+             const std::string& context = {}, uint32_t w = 0, bool primaries_only = false) {
+    PutRequest m{.key = key,
+                 .value = value,
+                 .context = context,
+                 .w = w,
+                 .forwarded = false,
+                 .primaries_only = primaries_only};
+    Result<Frame> answer = Call(via, wire::MessageType::kPutRequest, EncodeMessage(m));
+    return answer.status();
+  }
+  Status Delete(const std::string& via, const std::string& key, const std::string& context) {
+    DeleteRequest m{.key = key, .context = context, .w = 0, .forwarded = false};
+    return Call(via, wire::MessageType::kDeleteRequest, EncodeMessage(m)).status();
+  }
+  Result<SimGet> Get(const std::string& via, const std::string& key, uint32_t r = 0) {
+    GetRequest m{.key = key, .r = r};
+    KV_ASSIGN_OR_RETURN(Frame answer, Call(via, wire::MessageType::kGetRequest, EncodeMessage(m)));
+    KV_ASSIGN_OR_RETURN(GetResponse response, DecodeMessage<GetResponse>(answer.body));
+    SimGet out;
+    out.found = response.found;
+    out.context = response.context;
+    if (!response.siblings.empty()) {
+      KV_ASSIGN_OR_RETURN(out.siblings, SiblingSet::Decode(response.siblings));
+    }
+    return out;
+  }
+
+  // kvrepair's calls: the ranges `via` replicates, or a repair of one of them.
+  Result<RepairResponse> Repair(const std::string& via, const RepairRequest& request) {
+    KV_ASSIGN_OR_RETURN(Frame answer,
+                        Call(via, wire::MessageType::kRepairRequest, EncodeMessage(request)));
+    return DecodeMessage<RepairResponse>(answer.body);
+  }
+  // Repairs every range `via` replicates; the summed figures.
+  RepairResponse RepairAll(const std::string& via) {
+    Result<RepairResponse> listed = Repair(via, RepairRequest{.list_ranges = true});
+    REQUIRE(listed.ok());
+    RepairResponse total;
+    for (const RepairRange& r : listed->ranges) {
+      Result<RepairResponse> one =
+          Repair(via, RepairRequest{.range_start = r.start, .range_end = r.end});
+      REQUIRE(one.ok());
+      total.keys_compared += one->keys_compared;
+      total.keys_repaired += one->keys_repaired;
+      total.bytes_exchanged += one->bytes_exchanged;
+      total.replicas_unreachable += one->replicas_unreachable;
+    }
+    return total;
+  }
+
+  // Waits (up to `limit`) until `done()` holds; returns whether it did.
+  template <class Pred>
+  static bool Eventually(Pred done, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > until) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
+  }
+
+ private:
+  struct SimNode {
+    std::string id;
+    std::unique_ptr<Engine> engine;
+    std::shared_ptr<Transport> transport;
+    boost::asio::strand<boost::asio::io_context::executor_type> strand;
+    std::unique_ptr<NodeService> service;
+  };
+
+  void AddNode(const std::string& id) {
+    auto node = std::make_unique<SimNode>(SimNode{id, nullptr, network_.TransportFor(AddressOf(id)),
+                                                  boost::asio::make_strand(io_), nullptr});
+    OpenNode(*node);
+    nodes_.push_back(std::move(node));
+  }
+
+  // Opens the node's engine and service over its data in the shared in-memory Env, and attaches
+  // it to the network.
+  void OpenNode(SimNode& node) {
+    const std::string& id = node.id;
+    const std::string address = AddressOf(id);
+    EngineOptions eo;
+    eo.env = env_.get();
+    eo.dir = "/" + id;
+    eo.logger = logger_;
+    Result<std::unique_ptr<Engine>> engine = Engine::Open(std::move(eo));
+    REQUIRE(engine.ok());
+    node.engine = std::move(*engine);
+    NodeConfig config;
+    config.id = id;
+    config.data_dir = "/" + id;
+    config.vnodes = options_.vnodes;
+    config.quorum = options_.quorum;
+    config.request_timeout = options_.request_timeout;
+    config.gossip_interval = std::chrono::milliseconds(20);
+    // Heartbeats every 20 ms: a silence of a few hundred ms is an outage.
+    config.failure_detector.acceptable_pause_micros = 100'000;
+    config.failure_detector.min_std_deviation_micros = 20'000;
+    config.failure_detector.bootstrap_interval_micros = 20'000;
+    config.failure_detector.max_sample_interval_micros = 500'000;
+    config.hinted_handoff = options_.hinted_handoff;
+    config.hint_window = options_.hint_window;
+    config.handoff_interval = std::chrono::milliseconds(50);
+    if (id != "n1") config.seeds = {AddressOf("n1")};
+    NodeService::Parts parts{.engine = node.engine.get(),
+                             .transport = node.transport.get(),
+                             .env = env_.get(),
+                             .engine_pool = &pool_,
+                             .logger = logger_};
+    Result<std::unique_ptr<NodeService>> service = NodeService::Create(config, address, parts);
+    REQUIRE(service.ok());
+    node.service = std::move(*service);
+    NodeService* raw = node.service.get();
+    network_.Attach(
+        address, [raw](Frame f) { return raw->Answer(std::move(f)); }, node.strand);
+  }
+
+  SimNode& Find(const std::string& id) {
+    for (auto& n : nodes_)
+      if (n->id == id) return *n;
+    FAIL("no node " << id);
+    throw 0;
+  }
+
+  void WaitForConvergence() {
+    const size_t n = nodes_.size();
+    const bool converged = Eventually([&] {
+      for (auto& node : nodes_) {
+        if (node->service->gossiper().view()->ring->nodes().size() != n) return false;
+        for (auto& other : nodes_)
+          if (!node->service->gossiper().IsUp(other->id)) return false;
+      }
+      return true;
+    });
+    REQUIRE(converged);
+  }
+
+  Result<Frame> Call(const std::string& via, wire::MessageType type, std::string body) {
+    std::shared_ptr<Transport> client = network_.TransportFor("client:1");
+    const std::string address = AddressOf(via);
+    const auto timeout = options_.request_timeout * 4;
+    auto answer = std::make_shared<std::optional<Result<Frame>>>();
+    auto call = [client, address, type, body = std::move(body), timeout,
+                 answer]() mutable -> boost::asio::awaitable<void> {
+      Result<Frame> got = co_await client->Call(address, type, std::move(body), timeout);
+      answer->emplace(std::move(got));
+    };
+    boost::asio::co_spawn(io_, std::move(call), boost::asio::use_future).get();
+    return std::move(**answer);
+  }
+
+  SimClusterOptions options_;
+  SimNetwork network_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::unique_ptr<Env> env_;
+  boost::asio::thread_pool pool_;
+  std::shared_ptr<spdlog::logger> logger_;
+  std::vector<std::unique_ptr<SimNode>> nodes_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace kv

@@ -1,0 +1,247 @@
+// kvrepair: runs anti-entropy now on one node. It asks the node for the token ranges it
+// replicates (RepairRequest{list_ranges}), then has it repair each of them (or only --range) with
+// every other replica of the range, one call per range, and adds up the figures each call
+// returns. On a terminal a progress bar on stderr is redrawn after each range; then a summary on
+// stdout (or one JSON object with --json).
+// Exit codes: 0 every range converged, 2 usage error, 3 a replica could not be reached (the
+// node's problems are printed on stderr) or the node could not answer.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "libkv/client/client.h"
+#include "libkv/client/exit_code.h"
+#include "libkv/client/node_address.h"
+#include "libkv/client/tool_error.h"
+
+namespace {
+
+int Fail(const kv::Status& s, bool json) {
+  return kv::ReportToolError("kvrepair", s, json);
+}
+
+// A token: decimal, or hexadecimal after 0x / 0X; the whole text, in range for u64.
+std::optional<uint64_t> ParseToken(std::string_view text) {
+  int base = 10;
+  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    text.remove_prefix(2);
+    base = 16;
+  }
+  if (text.empty()) return std::nullopt;
+  uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// "START:END" -> the range (START, END].
+kv::Result<kv::RepairRange> ParseRange(std::string_view text) {
+  const size_t colon = text.find(':');
+  std::optional<uint64_t> start, end;
+  if (colon != std::string_view::npos) {
+    start = ParseToken(text.substr(0, colon));
+    end = ParseToken(text.substr(colon + 1));
+  }
+  if (!start || !end) {
+    return kv::Status::InvalidArgument(
+        fmt::format("--range '{}': want START:END, two u64 tokens in decimal or 0x-hex", text));
+  }
+  return kv::RepairRange{.start = *start, .end = *end};
+}
+
+std::string HumanBytes(uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  size_t unit = 0;
+  while (v >= 1024 && unit + 1 < std::size(units)) {
+    v /= 1024;
+    ++unit;
+  }
+  return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", v, units[unit]);
+}
+
+struct Totals {
+  uint64_t ranges_done = 0;
+  uint64_t keys_compared = 0;
+  uint64_t keys_repaired = 0;
+  uint64_t bytes_exchanged = 0;
+  uint32_t replicas_unreachable = 0;  // the most in any one range
+  uint64_t ranges_unconverged = 0;    // ranges with a replica unreachable or a problem
+};
+
+// The bar on stderr, redrawn in place; erased by Clear(). Only on a terminal.
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool enabled) : enabled_(enabled) {}
+  ~ProgressBar() { Clear(); }
+
+  void Draw(const Totals& t, uint64_t total) {
+    if (!enabled_) return;
+    constexpr uint64_t kWidth = 24;
+    const uint64_t filled = total == 0 ? kWidth : t.ranges_done * kWidth / total;
+    std::string bar(filled, '#');
+    bar.append(kWidth - filled, '-');
+    std::fprintf(
+        stderr, "\r[%s] %llu/%llu ranges  %llu keys compared  %llu repaired  %s exchanged\x1b[K",
+        bar.c_str(), static_cast<unsigned long long>(t.ranges_done),
+        static_cast<unsigned long long>(total), static_cast<unsigned long long>(t.keys_compared),
+        static_cast<unsigned long long>(t.keys_repaired), HumanBytes(t.bytes_exchanged).c_str());
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+  void Clear() {
+    if (!drawn_) return;
+    std::fprintf(stderr, "\r\x1b[K");
+    std::fflush(stderr);
+    drawn_ = false;
+  }
+
+ private:
+  const bool enabled_;
+  bool drawn_ = false;
+};
+
+std::string SummaryJson(const Totals& t, double seconds, bool converged) {
+  return fmt::format(
+      "{{\"ranges\":{},\"keys_compared\":{},\"keys_repaired\":{},\"bytes_exchanged\":{},"
+      "\"seconds\":{:.3f},\"replicas_unreachable\":{},\"ranges_unconverged\":{},"
+      "\"converged\":{}}}\n",
+      t.ranges_done, t.keys_compared, t.keys_repaired, t.bytes_exchanged, seconds,
+      t.replicas_unreachable, t.ranges_unconverged, converged ? "true" : "false");
+}
+
+std::string SummaryText(const Totals& t, double seconds, bool converged, const std::string& node) {
+  std::string out = fmt::format("repair of {}: {} range{} in {:.2f}s, {}\n", node, t.ranges_done,
+                                t.ranges_done == 1 ? "" : "s", seconds,
+                                converged ? "converged" : "NOT converged");
+  out += fmt::format("  keys compared         {}\n", t.keys_compared);
+  out += fmt::format("  keys repaired         {}\n", t.keys_repaired);
+  out += fmt::format("  bytes exchanged       {} ({})\n", t.bytes_exchanged,
+                     HumanBytes(t.bytes_exchanged));
+  out += fmt::format("  replicas unreachable  {}", t.replicas_unreachable);
+  if (t.ranges_unconverged > 0) {
+    out += fmt::format(" (in {} of {} ranges)", t.ranges_unconverged, t.ranges_done);
+  }
+  out += '\n';
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Runs anti-entropy now on one kv node: for every token range the node replicates (or only\n"
+      "--range), the node compares its Merkle tree of the range with every other replica's and\n"
+      "exchanges only the keys that differ, merging them by vector clock.\n"
+      "The node is --node, else $KV_NODE, else 127.0.0.1:7000.\n"
+      "Exit codes: 0 every range converged, 2 usage error, 3 a replica could not be reached\n"
+      "or the node could not answer.",
+      "kvrepair"};
+  std::string node_flag, range_flag;
+  bool json = false;
+  int timeout_ms = 600000;
+  kv::ClientOptions options;
+  app.add_option("--node", node_flag,
+                 "Node to repair, HOST:PORT (default: $KV_NODE, else 127.0.0.1:7000)")
+      ->type_name("HOST:PORT");
+  app.add_option("--range", range_flag,
+                 "Repair only the token range (START, END]; tokens in decimal or 0x-hex")
+      ->type_name("START:END");
+  app.add_option("--timeout-ms", timeout_ms, "Give up on a call (one range) after this long")
+      ->check(CLI::Range(1, 86400000))
+      ->capture_default_str();
+  app.add_option("--cluster-name", options.cluster_name, "Cluster name the node must have")
+      ->capture_default_str();
+  app.add_flag("--json", json,
+               "Print {\"ranges\",\"keys_compared\",\"keys_repaired\",\"bytes_exchanged\","
+               "\"seconds\",\"replicas_unreachable\",\"ranges_unconverged\",\"converged\"}");
+  app.set_version_flag("--version", std::string("kvrepair ") + KV_VERSION);
+  app.footer(
+      "Examples:\n  kvrepair\n  kvrepair --node 10.0.0.5:7000 --json\n"
+      "  kvrepair --range 0x4000000000000000:0x8000000000000000");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kv::kExitOk : kv::kExitUsage;
+  }
+  options.timeout = std::chrono::milliseconds(timeout_ms);
+  kv::Result<kv::HostPort> node = kv::ChooseNodeAddress(node_flag, std::getenv("KV_NODE"));
+  if (!node.ok()) return Fail(node.status(), json);
+  std::vector<kv::RepairRange> ranges;
+  if (app.count("--range") > 0) {
+    kv::Result<kv::RepairRange> range = ParseRange(range_flag);
+    if (!range.ok()) return Fail(range.status(), json);
+    ranges.push_back(*range);
+  }
+
+  const auto started = std::chrono::steady_clock::now();
+  std::unique_ptr<kv::Client> client = kv::Client::Lazy(*node, options);
+  if (ranges.empty()) {
+    kv::Result<kv::RepairResponse> listed = client->Repair({.list_ranges = true});
+    if (!listed.ok()) return Fail(listed.status().WithContext("listing the ranges"), json);
+    ranges = std::move(listed->ranges);
+  }
+
+  Totals totals;
+  std::map<std::string, uint64_t> problems;  // problem text -> ranges it was reported for
+  {
+    ProgressBar bar(isatty(STDERR_FILENO) == 1);
+    bar.Draw(totals, ranges.size());
+    for (const kv::RepairRange& range : ranges) {
+      kv::Result<kv::RepairResponse> r =
+          client->Repair({.range_start = range.start, .range_end = range.end});
+      if (!r.ok()) {
+        bar.Clear();
+        return Fail(
+            r.status().WithContext(fmt::format("range ({:#x}, {:#x}] ({} of {} done)", range.start,
+                                               range.end, totals.ranges_done, ranges.size())),
+            json);
+      }
+      ++totals.ranges_done;
+      totals.keys_compared += r->keys_compared;
+      totals.keys_repaired += r->keys_repaired;
+      totals.bytes_exchanged += r->bytes_exchanged;
+      totals.replicas_unreachable = std::max(totals.replicas_unreachable, r->replicas_unreachable);
+      if (r->replicas_unreachable > 0 || !r->problems.empty()) {
+        ++totals.ranges_unconverged;
+        std::string problem =
+            r->problems.empty() ? fmt::format("{} replica(s) unreachable", r->replicas_unreachable)
+                                : r->problems;
+        ++problems[problem];
+      }
+      bar.Draw(totals, ranges.size());
+    }
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const bool converged = totals.ranges_unconverged == 0;
+
+  for (const auto& [problem, count] : problems) {
+    std::cerr << "kvrepair: " << problem << " (in " << count << " range" << (count == 1 ? "" : "s")
+              << ")\n";
+  }
+  const std::string out = json ? SummaryJson(totals, seconds, converged)
+                               : SummaryText(totals, seconds, converged, node->ToString());
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  if (std::ferror(stdout)) {
+    std::cerr << "kvrepair: writing to stdout failed\n";
+    return kv::kExitUnavailable;
+  }
+  return converged ? kv::kExitOk : kv::kExitUnavailable;
+}
