@@ -360,7 +360,7 @@ def num(x):
 n = int(nodes)
 print(f"**Detection and recovery**, {n} nodes, defaults (gossip 1000 ms, phi 8): seconds from the "
       f"signal (or the restart) until all {n - 1} other nodes' kvring shows the node so, polled "
-      f"every 0.1 s. Medians of {runs} runs (each run's figure in brackets).\n")
+      f"every 0.1 s. Medians of {runs} runs, and each run's figure.\n")
 print("| event | until every other node shows | median s | runs s | false downs |")
 print("|---|---|---:|---|---:|")
 for kind, label, want in [("detect-kill", "kill -9", "down"),
@@ -422,8 +422,27 @@ print(f"\n**A client during the handoff**: {load_ops} fresh puts through n1 ({co
       f"started when the first hint of a second outage's {writes} was delivered, against the same "
       f"run with no handoff (before the first outage, and after the second handoff). Medians of "
       f"{runs} runs.\n")
-print("| --handoff-rate | before: puts/s | during: puts/s | after: puts/s | during / after | during p99 ms | after p99 ms | run under handoff | handoff took s (under load) |")
-print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+import os
+def left_at(timeline, t):
+    """Hints left at time t (the last round at or before t) of a run's timeline file."""
+    left = None
+    for line in open(timeline):
+        tt, n = line.split()
+        if float(tt) > t:
+            break
+        left = int(n)
+    return left
+
+def handoff_during_client(r):
+    """Hints handed off a second while the client ran."""
+    tl = os.path.join(os.path.dirname(path), f"timeline-{r['run']}-{r['rate']}-2.txt")
+    if not os.path.exists(tl) or r.get("client_start") is None or not r.get("client_end"):
+        return None
+    a, b = left_at(tl, r["client_start"]), left_at(tl, r["client_end"])
+    return None if a is None or b is None else (a - b) / (r["client_end"] - r["client_start"])
+
+print("| --handoff-rate | before: puts/s | during: puts/s | after: puts/s | during / after | during p99 ms | after p99 ms | run under handoff | hints/s during the run | handoff took s (under load) |")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for rate in rates:
     b = med(r["ops_per_sec"] for r in rows[("put-before", rate)])
     d_rows = rows[("put-during", rate)]
@@ -434,9 +453,19 @@ for rate in rates:
     ov = med(r.get("overlap") for r in d_rows)
     took = med((r["handoff_done"] - r["handoff_start"]) if r.get("handoff_done") else None
                for r in d_rows)
+    hs = med(handoff_during_client(r) for r in d_rows)
     print(f"| {rate} | {num(b)} | {num(d)} | {num(a)} | "
           f"{'-' if not d or not a else f'{d / a:.2f}'} | {sec(dp / 1000 if dp else None)} | "
-          f"{sec(ap / 1000 if ap else None)} | {'-' if ov is None else f'{ov:.0%}'} | {sec(took)} |")
+          f"{sec(ap / 1000 if ap else None)} | {'-' if ov is None else f'{ov:.0%}'} | {num(hs)} | "
+          f"{sec(took)} |")
+print("\nEach run (puts/s before, during, after; hints/s during the client's run; handoff took s):\n")
+for rate in rates:
+    for b, d, a in zip(rows[("put-before", rate)], rows[("put-during", rate)],
+                       rows[("put-after", rate)]):
+        c = d.get("client") or {}
+        took = (d["handoff_done"] - d["handoff_start"]) if d.get("handoff_done") else None
+        print(f"    rate {rate} run {d['run']}: {num(b['ops_per_sec'])}, {num(c.get('ops_per_sec'))}, "
+              f"{num(a['ops_per_sec'])}; {num(handoff_during_client(d))}; {sec(took)}")
 bad = [r for (k, _), rs in rows.items() if k == "put-during" for r in rs if r.get("client_exit")]
 if bad:
     print(f"\nClient runs during handoff that failed: {bad}")
