@@ -46,6 +46,7 @@ struct SimClusterOptions {
   uint64_t seed = 1;
   bool hinted_handoff = true;
   std::chrono::seconds hint_window{3600};
+  std::chrono::seconds anti_entropy_interval{0};  // off unless a test turns it on
 };
 
 // What a get answered, decoded.
@@ -241,6 +242,7 @@ class SimCluster {
     config.hinted_handoff = options_.hinted_handoff;
     config.hint_window = options_.hint_window;
     config.handoff_interval = std::chrono::milliseconds(50);
+    config.anti_entropy_interval = options_.anti_entropy_interval;
     if (id != "n1") config.seeds = {AddressOf("n1")};
     NodeService::Parts parts{.engine = node.engine.get(),
                              .transport = node.transport.get(),
