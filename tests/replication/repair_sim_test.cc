@@ -8,7 +8,7 @@
 namespace kv {
 namespace {
 
-TEST_CASE("repair (sim): a replica that missed writes is healed; a second repair finds nothing") {
+TEST_CASE("repair (sim): a replica that missed writes is healed — a second repair finds nothing") {
   SimClusterOptions options = SimClusterOptions::Nodes(3);
   options.hinted_handoff = false;
   SimCluster cluster(options);

@@ -233,12 +233,13 @@ class SimCluster {
     config.vnodes = options_.vnodes;
     config.quorum = options_.quorum;
     config.request_timeout = options_.request_timeout;
-    config.gossip_interval = std::chrono::milliseconds(20);
-    // Heartbeats every 20 ms: a silence of a few hundred ms is an outage.
-    config.failure_detector.acceptable_pause_micros = 100'000;
-    config.failure_detector.min_std_deviation_micros = 20'000;
-    config.failure_detector.bootstrap_interval_micros = 20'000;
-    config.failure_detector.max_sample_interval_micros = 500'000;
+    config.gossip_interval = std::chrono::milliseconds(50);
+    // Heartbeats every 50 ms: a silence of half a second or so is an outage. Not tighter: a
+    // sanitizer build on a loaded 2-core machine must not see live nodes as down.
+    config.failure_detector.acceptable_pause_micros = 400'000;
+    config.failure_detector.min_std_deviation_micros = 50'000;
+    config.failure_detector.bootstrap_interval_micros = 50'000;
+    config.failure_detector.max_sample_interval_micros = 1'000'000;
     config.hinted_handoff = options_.hinted_handoff;
     config.hint_window = options_.hint_window;
     config.handoff_interval = std::chrono::milliseconds(50);
