@@ -46,7 +46,9 @@ TEST_CASE("cluster (sim): every key is stored on exactly the N nodes of its pref
     const std::string key = fmt::format("key-{}", i);
     const std::string value = fmt::format("v{}", i);
     // Written through every node in turn: most are not replicas of the key and forward it.
-    REQUIRE(cluster.Put(ids[i % ids.size()], key, value).ok());
+    Status put = cluster.Put(ids[i % ids.size()], key, value);
+    INFO(put.ToString());
+    REQUIRE(put.ok());
     std::vector<std::string> prefs = view->ring->PreferenceList(key, 3);
     const std::set<std::string> expected(prefs.begin(), prefs.end());
     // W=2: the third replica's copy may land just after the answer.
