@@ -8,8 +8,9 @@
 // The receiving side is a RequestHandler: the same function answers frames that came from a TCP
 // connection (libkv/node/connection.cc) and from the simulated network.
 //
-// Threads: Call may be started from any coroutine, many at once; it completes on the caller's
-// executor. Implementations are thread-safe.
+// Threads: Call may be started from many coroutines at once, each on an executor that does not
+// run handlers in parallel (a strand, or an io_context run by one thread); it completes on the
+// caller's executor. Implementations are thread-safe.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

@@ -53,6 +53,9 @@ struct NodeConfig {
   std::chrono::seconds hint_window{3 * 3600};
   uint32_t handoff_rate = 2000;                      // hints handed off per second at most
   std::chrono::milliseconds handoff_interval{1000};  // between handoff rounds
+  // Background anti-entropy: every node repairs its ranges this often (0: off; kvrepair still
+  // works), resting nine times as long as it repaired.
+  std::chrono::seconds anti_entropy_interval{3600};
   SyncMode sync = SyncMode::kBatch;
   std::chrono::milliseconds sync_period{10};               // for SyncMode::kPeriodic
   size_t memtable_bytes = EngineOptions().memtable_bytes;  // the engine's measured default

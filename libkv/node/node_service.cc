@@ -112,7 +112,9 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
   ae.view = [gossiper] { return gossiper->view(); };
   ae.replicas = config.quorum.n;
   ae.logger = parts.logger.get();
-  service->anti_entropy_ = std::make_unique<AntiEntropy>(std::move(ae), AntiEntropyOptions{});
+  AntiEntropyOptions ae_options;
+  ae_options.interval = config.anti_entropy_interval;
+  service->anti_entropy_ = std::make_unique<AntiEntropy>(std::move(ae), ae_options);
   return service;
 }
 
@@ -120,12 +122,14 @@ Status NodeService::Start(asio::any_io_executor executor) {
   KV_RETURN_IF_ERROR(gossiper_->Start(executor));
   // Hints survive restarts: a node holding some hands them off whether or not new ones come.
   handoff_->Start(executor);
+  anti_entropy_->Start(executor);
   return Status::Ok();
 }
 
 void NodeService::Stop() {
   gossiper_->Stop();
   handoff_->Stop();
+  anti_entropy_->Stop();
 }
 
 NodeService::~NodeService() {

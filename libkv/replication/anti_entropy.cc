@@ -5,6 +5,12 @@
 
 #include <algorithm>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "libkv/antientropy/merkle_messages.h"
 #include "libkv/replication/run_on_pool.h"
 
@@ -107,6 +113,56 @@ Result<LeafKeysResponse> AntiEntropy::AnswerLeafKeys(const LeafKeysRequest& m) {
   std::sort(out.keys.begin(), out.keys.end(),
             [](const LeafKey& a, const LeafKey& b) { return a.key < b.key; });
   return out;
+}
+
+void AntiEntropy::Start(asio::any_io_executor executor) {
+  if (options_.interval.count() == 0) return;
+  std::lock_guard lock(mu_);
+  timer_ = std::make_unique<asio::steady_timer>(executor);
+  asio::co_spawn(executor, Rounds(), asio::detached);
+}
+
+void AntiEntropy::Stop() {
+  std::lock_guard lock(mu_);
+  stopped_ = true;
+  if (timer_) asio::post(timer_->get_executor(), [t = timer_.get()] { t->cancel(); });
+}
+
+asio::awaitable<bool> AntiEntropy::Sleep(std::chrono::steady_clock::duration d) {
+  asio::steady_timer* timer;
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) co_return false;
+    timer = timer_.get();
+    timer->expires_after(d);
+  }
+  co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));  // cancelled: Stop
+  std::lock_guard lock(mu_);
+  co_return !stopped_;
+}
+
+asio::awaitable<void> AntiEntropy::Rounds() {
+  while (co_await Sleep(options_.interval)) {
+    RepairResponse round;
+    const auto round_start = std::chrono::steady_clock::now();
+    for (const TokenRange& range : Ranges()) {
+      const auto start = std::chrono::steady_clock::now();
+      RepairResponse figures = co_await RepairRange(range);
+      round.keys_compared += figures.keys_compared;
+      round.keys_repaired += figures.keys_repaired;
+      round.bytes_exchanged += figures.bytes_exchanged;
+      round.replicas_unreachable += figures.replicas_unreachable;
+      const auto took = std::chrono::steady_clock::now() - start;
+      if (!co_await Sleep(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+              took * options_.rest_factor)))
+        co_return;
+    }
+    s_.logger->info(
+        "background anti-entropy: {} keys compared, {} repaired, {} bytes exchanged, {} "
+        "unreachable replica sessions, in {:.1f} s",
+        round.keys_compared, round.keys_repaired, round.bytes_exchanged, round.replicas_unreachable,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - round_start).count());
+  }
 }
 
 asio::awaitable<RepairResponse> AntiEntropy::RepairRange(TokenRange range) {

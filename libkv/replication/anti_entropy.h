@@ -13,11 +13,18 @@
 // nothing to keep in step with every write path. The responder caches the tree it built for a
 // session's (range, peer) for a few seconds, so the session's level requests share one scan.
 //
+// In the background (Start), every `interval` the node repairs each range it replicates, one at a
+// time, and rests after each for `rest_factor` times as long as that range took, so anti-entropy
+// holds the node's resources at most 1 / (1 + rest_factor) of the time (Riak's users' loudest
+// complaint was anti-entropy halving throughput).
+//
 // Threads: the Answer* calls scan the engine and block: run them on the engine pool. RepairRange
-// runs on the calling coroutine's executor. Thread-safe.
+// runs on the calling coroutine's executor. Start and Stop from any thread. Thread-safe.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <functional>
@@ -46,6 +53,9 @@ struct AntiEntropyOptions {
   int depth = kDefaultMerkleDepth;
   std::chrono::milliseconds timeout{60000};  // per message: a responder may scan a large engine
   std::chrono::seconds tree_cache_ttl{30};
+  // Background repair: 0 turns it off (kvnode --anti-entropy-interval-s).
+  std::chrono::seconds interval{3600};
+  double rest_factor = 9;  // at most a tenth of the time repairing
 };
 
 class AntiEntropy {
@@ -75,6 +85,10 @@ class AntiEntropy {
   // Repairs `range` with every other node that replicates part of it; the figures of the run.
   boost::asio::awaitable<RepairResponse> RepairRange(TokenRange range);
 
+  // Background repair rounds on `executor` (a strand), unless options.interval is 0.
+  void Start(boost::asio::any_io_executor executor);
+  void Stop();
+
  private:
   // The keys of a range both this node and `peer` replicate, in a tree and by leaf.
   struct RangeTree {
@@ -88,13 +102,18 @@ class AntiEntropy {
                                                      const std::string& peer);
   boost::asio::awaitable<Status> RepairWith(TokenRange range, const std::string& peer,
                                             RepairResponse* figures);
+  boost::asio::awaitable<void> Rounds();
+  // Waits `d` unless stopped first; false when stopped.
+  boost::asio::awaitable<bool> Sleep(std::chrono::steady_clock::duration d);
 
   Services s_;
   AntiEntropyOptions options_;
   std::mutex mu_;
   // (range start, range end, depth, peer) -> the tree built for it.
   std::map<std::tuple<Token, Token, int, std::string>, std::shared_ptr<const RangeTree>>
-      cache_;  // GUARDED_BY(mu_)
+      cache_;                                         // GUARDED_BY(mu_)
+  std::unique_ptr<boost::asio::steady_timer> timer_;  // GUARDED_BY(mu_)
+  bool stopped_ = false;                              // GUARDED_BY(mu_)
 };
 
 }  // namespace kv

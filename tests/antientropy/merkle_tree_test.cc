@@ -86,7 +86,7 @@ TEST_CASE("merkle tree: equal contents give equal roots, whatever the order of a
   CHECK(MustCreate(kWholeRing).RootHash() != forward.RootHash());
 }
 
-TEST_CASE("merkle tree: incremental upkeep ends where a rebuild does; a double add never cancels") {
+TEST_CASE("merkle tree: incremental upkeep ends where a rebuild does — a double add never cancels") {
   std::mt19937_64 rng(2);
   Replica replica = RandomReplica(rng, kWrapping, 3000);
   MerkleTree live = TreeOf(replica, kWrapping);
@@ -357,7 +357,7 @@ MerkleLevelHashes SampleLevel() {
   return *level;
 }
 
-TEST_CASE("merkle messages: a level round-trips; every truncation and bad field is Corruption") {
+TEST_CASE("merkle messages: a level round-trips — every truncation and bad field is Corruption") {
   const MerkleLevelHashes level = SampleLevel();
   const std::string bytes = EncodeMerkleLevelHashes(level);
   auto decoded = DecodeMerkleLevelHashes(bytes);

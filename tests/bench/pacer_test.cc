@@ -29,7 +29,7 @@ TEST_CASE("Pacer: operations are due on a fixed schedule, staggered over the wor
   CHECK(Near(pacer.Wait(origin, 0, 2), origin + 8ms));
 }
 
-TEST_CASE("Pacer: rate 0 does not pace; latency counts from the send") {
+TEST_CASE("Pacer: rate 0 does not pace — latency counts from the send") {
   const Pacer pacer(0, 4);
   CHECK_FALSE(pacer.paced());
   const auto origin = Pacer::Clock::now();

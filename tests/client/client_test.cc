@@ -152,7 +152,7 @@ TEST_CASE("client: blind writes become siblings, a write with their context reso
   CHECK(ring->preference_list == std::vector<std::string>{"fake"});
 }
 
-TEST_CASE("client: bad input is refused before sending; bad answers are Protocol errors") {
+TEST_CASE("client: bad input is refused before sending — bad answers are Protocol errors") {
   // Answers that no correct node gives, and a node error, by key.
   FakeNode node([](const Frame& f) -> std::optional<std::string> {
     if (f.type == wire::MessageType::kGetRequest) {

@@ -25,7 +25,7 @@ uint64_t FirstDown(const PhiAccrualDetector& d, uint64_t from) {
   return t;
 }
 
-TEST_CASE("phi accrual: a peer never heard from is down; one just heard from is up") {
+TEST_CASE("phi accrual: a peer never heard from is down — one just heard from is up") {
   PhiAccrualDetector d;
   CHECK_FALSE(d.IsUp("p", kStart));
   CHECK_FALSE(d.LastHeartbeat("p").has_value());
@@ -37,7 +37,7 @@ TEST_CASE("phi accrual: a peer never heard from is down; one just heard from is 
   CHECK_FALSE(d.IsUp("p", kStart + 60 * kSecond));
 }
 
-TEST_CASE("phi accrual: regular 1 s heartbeats stay up; silence convicts within a few seconds") {
+TEST_CASE("phi accrual: regular 1 s heartbeats stay up — silence convicts within a few seconds") {
   PhiAccrualDetector d;
   uint64_t last = BeatRegularly(&d, kStart, kSecond, 120);
   // Up right up to (and a little past) the next expected beat.
@@ -115,7 +115,7 @@ TEST_CASE("phi accrual: jittery heartbeats produce no false downs (seeded)") {
   CHECK(down - t < 10 * kSecond);
 }
 
-TEST_CASE("phi accrual: Forget drops a peer; peers are independent") {
+TEST_CASE("phi accrual: Forget drops a peer — peers are independent") {
   PhiAccrualDetector d;
   BeatRegularly(&d, kStart, kSecond, 10);
   d.Heartbeat("q", kStart);

@@ -122,7 +122,7 @@ TEST_CASE("sim network: a crashed node fails calls to it and from it at once") {
   });
 }
 
-TEST_CASE("sim network: a partition times calls out across it; heal restores them") {
+TEST_CASE("sim network: a partition times calls out across it — heal restores them") {
   SimNetwork net(3);
   RunCluster(net, [&](Strand) -> asio::awaitable<void> {
     net.Partition({{"a"}, {"b", "c"}});

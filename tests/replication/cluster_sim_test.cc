@@ -46,12 +46,15 @@ TEST_CASE("cluster (sim): every key is stored on exactly the N nodes of its pref
     const std::string key = fmt::format("key-{}", i);
     const std::string value = fmt::format("v{}", i);
     // Written through every node in turn: most are not replicas of the key and forward it.
-    REQUIRE(cluster.Put(ids[i % ids.size()], key, value).ok());
+    Status put = cluster.Put(ids[i % ids.size()], key, value);
+    INFO(put.ToString());
+    REQUIRE(put.ok());
     std::vector<std::string> prefs = view->ring->PreferenceList(key, 3);
     const std::set<std::string> expected(prefs.begin(), prefs.end());
     // W=2: the third replica's copy may land just after the answer.
     CHECK(SimCluster::Eventually([&] { return HoldersOf(cluster, ids, key) == expected; }));
     Result<SimGet> got = cluster.Get(ids[(i + 2) % ids.size()], key);
+    INFO(got.status().ToString());
     REQUIRE(got.ok());
     CHECK(got->Values() == std::vector<std::string>{value});
   }
@@ -94,7 +97,7 @@ TEST_CASE("cluster (sim): a partitioned replica times out and the message says s
 }
 
 TEST_CASE(
-    "cluster (sim): blind writes through two coordinators become siblings; a context "
+    "cluster (sim): blind writes through two coordinators become siblings — a context "
     "resolves them") {
   SimCluster cluster(SimClusterOptions::Nodes(3));
   REQUIRE(cluster.Put("n1", "cart", "milk").ok());

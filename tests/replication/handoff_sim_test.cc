@@ -53,7 +53,7 @@ constexpr int kKeys = 30;
 
 TEST_CASE(
     "handoff (sim): a down replica's writes go to a stand-in with a hint, and reach the "
-    "replica when it returns; it alone then has every key") {
+    "replica when it returns — it alone then has every key") {
   SimCluster cluster(SimClusterOptions::Nodes(4));
   const std::vector<std::string> keys = KeysReplicatedBy(cluster, "n4", kKeys);
   CrashAndWaitUntilSeenDown(cluster, "n4");

@@ -142,7 +142,7 @@ TEST_CASE("hint store: add, pending oldest first per target, remove, counts") {
   CHECK(store->Pending("a", 1, 1, kT0).status().Is(ErrorCode::kUnavailable));
 }
 
-TEST_CASE("hint store: reopen keeps hints and counts; sequence numbers continue") {
+TEST_CASE("hint store: reopen keeps hints and counts — sequence numbers continue") {
   auto env = NewMemEnv();
   std::map<std::string, HintBacklog> counts_before;
   std::vector<Hint> a_before;
@@ -366,7 +366,7 @@ TEST_CASE("hint store: undecodable records are reported as corruption, dropped, 
   CHECK(KeysOf(PendingAll(*store, "a")) == std::vector<std::string>{"k1", "hand"});
 }
 
-TEST_CASE("hint store: concurrent adds get distinct sequences; duplicate removes count once") {
+TEST_CASE("hint store: concurrent adds get distinct sequences — duplicate removes count once") {
   auto env = NewMemEnv();
   auto store = OpenStore(Options(env.get()));
   constexpr int kThreads = 4, kPerThread = 50;

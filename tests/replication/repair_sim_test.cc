@@ -8,7 +8,7 @@
 namespace kv {
 namespace {
 
-TEST_CASE("repair (sim): a replica that missed writes is healed; a second repair finds nothing") {
+TEST_CASE("repair (sim): a replica that missed writes is healed — a second repair finds nothing") {
   SimClusterOptions options = SimClusterOptions::Nodes(3);
   options.hinted_handoff = false;
   SimCluster cluster(options);
@@ -65,6 +65,25 @@ TEST_CASE("repair (sim): an unreachable replica is reported") {
   cluster.network().Crash(SimCluster::AddressOf("n2"));
   RepairResponse repaired = cluster.RepairAll("n1");
   CHECK(repaired.replicas_unreachable >= 1);
+}
+
+TEST_CASE("repair (sim): background anti-entropy heals a replica that missed writes on its own") {
+  SimClusterOptions options = SimClusterOptions::Nodes(3);
+  options.hinted_handoff = false;
+  options.anti_entropy_interval = std::chrono::seconds(1);
+  SimCluster cluster(options);
+  cluster.network().Crash(SimCluster::AddressOf("n3"));
+  constexpr int kKeys = 50;
+  for (int i = 0; i < kKeys; ++i)
+    REQUIRE(cluster.Put("n1", fmt::format("key-{}", i), fmt::format("v{}", i)).ok());
+  cluster.network().Recover(SimCluster::AddressOf("n3"));
+  CHECK(SimCluster::Eventually(
+      [&] {
+        for (int i = 0; i < kKeys; ++i)
+          if (cluster.StoredAt("n3", fmt::format("key-{}", i)).empty()) return false;
+        return true;
+      },
+      std::chrono::seconds(15)));
 }
 
 }  // namespace

@@ -46,6 +46,7 @@ struct SimClusterOptions {
   uint64_t seed = 1;
   bool hinted_handoff = true;
   std::chrono::seconds hint_window{3600};
+  std::chrono::seconds anti_entropy_interval{0};  // off unless a test turns it on
 };
 
 // What a get answered, decoded.
@@ -232,15 +233,17 @@ class SimCluster {
     config.vnodes = options_.vnodes;
     config.quorum = options_.quorum;
     config.request_timeout = options_.request_timeout;
-    config.gossip_interval = std::chrono::milliseconds(20);
-    // Heartbeats every 20 ms: a silence of a few hundred ms is an outage.
-    config.failure_detector.acceptable_pause_micros = 100'000;
-    config.failure_detector.min_std_deviation_micros = 20'000;
-    config.failure_detector.bootstrap_interval_micros = 20'000;
-    config.failure_detector.max_sample_interval_micros = 500'000;
+    config.gossip_interval = std::chrono::milliseconds(100);
+    // Heartbeats every 100 ms: a silence of half a second or so is an outage. Not tighter: a
+    // sanitizer build on a loaded 2-core machine must not see live nodes as down.
+    config.failure_detector.acceptable_pause_micros = 500'000;
+    config.failure_detector.min_std_deviation_micros = 50'000;
+    config.failure_detector.bootstrap_interval_micros = 100'000;
+    config.failure_detector.max_sample_interval_micros = 1'000'000;
     config.hinted_handoff = options_.hinted_handoff;
     config.hint_window = options_.hint_window;
     config.handoff_interval = std::chrono::milliseconds(50);
+    config.anti_entropy_interval = options_.anti_entropy_interval;
     if (id != "n1") config.seeds = {AddressOf("n1")};
     NodeService::Parts parts{.engine = node.engine.get(),
                              .transport = node.transport.get(),
@@ -278,14 +281,18 @@ class SimCluster {
   Result<Frame> Call(const std::string& via, wire::MessageType type, std::string body) {
     std::shared_ptr<Transport> client = network_.TransportFor("client:1");
     const std::string address = AddressOf(via);
-    const auto timeout = options_.request_timeout * 4;
+    // The node's own waits are bounded by the request timeout (twice over for a forwarded write);
+    // this only has to catch a node that never answers.
+    const auto timeout = options_.request_timeout * 8;
     auto answer = std::make_shared<std::optional<Result<Frame>>>();
     auto call = [client, address, type, body = std::move(body), timeout,
                  answer]() mutable -> boost::asio::awaitable<void> {
       Result<Frame> got = co_await client->Call(address, type, std::move(body), timeout);
       answer->emplace(std::move(got));
     };
-    boost::asio::co_spawn(io_, std::move(call), boost::asio::use_future).get();
+    // On a strand, as the transport requires of its callers.
+    boost::asio::co_spawn(boost::asio::make_strand(io_), std::move(call), boost::asio::use_future)
+        .get();
     return std::move(**answer);
   }
 

@@ -53,7 +53,7 @@ void FlipByte(Env* env, const std::string& path, size_t offset) {
 
 }  // namespace
 
-TEST_CASE("engine fault: an fsync failure stops writes for good; reads stay right") {
+TEST_CASE("engine fault: an fsync failure stops writes for good — reads stay right") {
   auto mem = NewMemEnv();
   FaultInjectionEnv env(mem.get());
   {

@@ -54,7 +54,7 @@ void CheckSame(const ManifestState& a, const ManifestState& b) {
 
 }  // namespace
 
-TEST_CASE("manifest: write and load round trip; the newer file replaces the older") {
+TEST_CASE("manifest: write and load round trip — the newer file replaces the older") {
   auto env = NewMemEnv();
   auto none = LoadManifest(env.get(), "/db");
   REQUIRE(none.ok());

@@ -128,7 +128,7 @@ struct SmallTable {
   }
 };
 
-TEST_CASE("sstable corruption: every flipped byte is caught or harmless; Verify catches all") {
+TEST_CASE("sstable corruption: every flipped byte is caught or harmless — Verify catches all") {
   SmallTable t;
   MESSAGE("table of " << t.bytes.size() << " bytes, " << t.model.size() << " entries, seed 99");
   int open_failed = 0;

@@ -406,7 +406,7 @@ TEST_CASE("sibling set: the decoder rejects malformed bytes and never crashes") 
   CHECK(rejected > 1000);
 }
 
-TEST_CASE("context token: binary and text round-trip; bad tokens are refused") {
+TEST_CASE("context token: binary and text round-trip — bad tokens are refused") {
   SiblingSet s;
   MustPut(s, W({}, kA, "x", 1), kNoPrune);
   MustPut(s, W({}, kB, "y", 2), kNoPrune);

@@ -112,6 +112,12 @@ int main(int argc, char** argv) {
                  "Hints handed off per second at most, so a returning node keeps serving")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
+  int64_t anti_entropy_interval_s = config.anti_entropy_interval.count();
+  app.add_option("--anti-entropy-interval-s", anti_entropy_interval_s,
+                 "Background anti-entropy: repair every range with its other replicas this often, "
+                 "resting nine times as long as it works (0: off; kvrepair runs it now)")
+      ->check(CLI::Range(int64_t{0}, int64_t{30} * 24 * 3600))
+      ->capture_default_str();
   app.add_option("--memtable-mb", memtable_mb, "Memtable size before it is flushed to an SSTable")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
@@ -151,6 +157,7 @@ int main(int argc, char** argv) {
   config.gossip_interval = std::chrono::milliseconds(gossip_interval_ms);
   config.hinted_handoff = hinted_handoff == "on";
   config.hint_window = std::chrono::seconds(hint_window_s);
+  config.anti_entropy_interval = std::chrono::seconds(anti_entropy_interval_s);
   if (kv::Status valid = kv::ValidateNodeConfig(config); !valid.ok()) {
     std::cerr << "kvnode: " << valid.message() << "\n";
     return kExitUsage;
