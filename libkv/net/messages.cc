@@ -223,7 +223,8 @@ void Count(cereal::PortableBinaryInputArchive& ar, size_t& count, size_t min_ele
   cereal::size_type size = 0;
   ar(cereal::make_size_tag(size));
   if (size > wire::kMaxFrameLength / min_element_bytes)
-    throw cereal::Exception(fmt::format("a list declares {} elements, more than a frame holds", size));
+    throw cereal::Exception(
+        fmt::format("a list declares {} elements, more than a frame holds", size));
   count = static_cast<size_t>(size);
 }
 

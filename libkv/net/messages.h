@@ -144,12 +144,12 @@ struct RingNodeInfo {
   bool up = false;
   std::string state;  // joining, normal, leaving, left (NodeStatusName)
   uint32_t vnodes = 0;
-  double ownership = 0;  // share of the key space this node replicates, in [0, 1]
+  double ownership = 0;          // share of the key space this node replicates, in [0, 1]
   double primary_ownership = 0;  // share for which it is the first replica
   // Seconds since the asked node last heard this one's heartbeat; negative: never (or itself).
   double seconds_since_heard = -1;
   uint64_t generation = 0;
-  std::string clock_id;  // 16 hex digits
+  std::string clock_id;        // 16 hex digits
   uint64_t hints_pending = 0;  // hints the asked node holds for this node
 
   friend bool operator==(const RingNodeInfo&, const RingNodeInfo&) = default;
@@ -157,12 +157,12 @@ struct RingNodeInfo {
 
 struct RingResponse {
   static constexpr wire::MessageType kType = wire::MessageType::kRingResponse;
-  std::string self;  // the asked node's id
+  std::string self;       // the asked node's id
   uint32_t replicas = 0;  // N
   uint32_t read_quorum = 0;
   uint32_t write_quorum = 0;
-  std::vector<RingNodeInfo> nodes;  // sorted by id
-  std::string key;                  // as asked; empty when none
+  std::vector<RingNodeInfo> nodes;           // sorted by id
+  std::string key;                           // as asked; empty when none
   std::vector<std::string> preference_list;  // the key's replicas, in ring order
 };
 

@@ -46,7 +46,7 @@ enum class MessageType : uint8_t {
   kReplicaReadResponse = 10,
   kReplicaWriteRequest = 11,
   kReplicaWriteResponse = 12,
-  kGossipSyn = 13,   // answered by kGossipAck
+  kGossipSyn = 13,  // answered by kGossipAck
   kGossipAck = 14,
   kGossipAck2 = 15,  // answered by kGossipDone
   kGossipDone = 16,

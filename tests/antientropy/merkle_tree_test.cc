@@ -86,7 +86,8 @@ TEST_CASE("merkle tree: equal contents give equal roots, whatever the order of a
   CHECK(MustCreate(kWholeRing).RootHash() != forward.RootHash());
 }
 
-TEST_CASE("merkle tree: incremental upkeep ends where a rebuild does — a double add never cancels") {
+TEST_CASE(
+    "merkle tree: incremental upkeep ends where a rebuild does — a double add never cancels") {
   std::mt19937_64 rng(2);
   Replica replica = RandomReplica(rng, kWrapping, 3000);
   MerkleTree live = TreeOf(replica, kWrapping);

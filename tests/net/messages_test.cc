@@ -154,12 +154,8 @@ TEST_CASE("message bodies are laid out as docs/formats.md says") {
                                 "\x00\x00\x00\x00\x00\x00\x00\x00",
                                 23));
   // key, value, context, w fixed32, forwarded byte, primaries_only byte
-  const std::string put = EncodeMessage(PutRequest{.key = "k",
-                                                   .value = "v",
-                                                   .context = "",
-                                                   .w = 1,
-                                                   .forwarded = true,
-                                                   .primaries_only = true});
+  const std::string put = EncodeMessage(PutRequest{
+      .key = "k", .value = "v", .context = "", .w = 1, .forwarded = true, .primaries_only = true});
   CHECK(put == std::string("\x01"
                            "\x02\x00\x00\x00"
                            "\x01\x00\x00\x00\x00\x00\x00\x00"
