@@ -62,6 +62,11 @@ Result<RepairResponse> DecodeRepairAnswer(const Frame& answer) {
   return DecodeMessage<RepairResponse>(answer.body);
 }
 
+Result<LeaveResponse> DecodeLeaveAnswer(const Frame& answer) {
+  KV_RETURN_IF_ERROR(CheckAnswerType(answer, wire::MessageType::kLeaveResponse, "leave request"));
+  return DecodeMessage<LeaveResponse>(answer.body);
+}
+
 Result<RingResponse> DecodeRingAnswer(const Frame& answer) {
   KV_RETURN_IF_ERROR(CheckAnswerType(answer, wire::MessageType::kRingResponse, "ring request"));
   return DecodeMessage<RingResponse>(answer.body);

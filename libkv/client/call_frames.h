@@ -25,5 +25,6 @@ Status DecodePutAnswer(const Frame& answer);
 Status DecodeDeleteAnswer(const Frame& answer);
 Result<RingResponse> DecodeRingAnswer(const Frame& answer);
 Result<RepairResponse> DecodeRepairAnswer(const Frame& answer);
+Result<LeaveResponse> DecodeLeaveAnswer(const Frame& answer);
 
 }  // namespace kv

@@ -214,6 +214,13 @@ Result<RingResponse> Client::Ring(std::string_view key) {
   return DecodeRingAnswer(answer);
 }
 
+Result<LeaveResponse> Client::Leave(const LeaveRequest& request) {
+  const uint64_t id = NextRequestId();
+  std::string frame = EncodeMessageFrame(request, id);
+  KV_ASSIGN_OR_RETURN(Frame answer, Call(std::move(frame), id, false));
+  return DecodeLeaveAnswer(answer);
+}
+
 Result<RepairResponse> Client::Repair(const RepairRequest& request) {
   const uint64_t id = NextRequestId();
   std::string frame = EncodeMessageFrame(request, id);

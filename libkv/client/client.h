@@ -69,6 +69,8 @@ class Client {
   // Anti-entropy now on the node (kvrepair): lists the ranges it replicates, or repairs one with
   // every other replica of it. A repair can take long: give the client a timeout to match.
   Result<RepairResponse> Repair(const RepairRequest& request);
+  // kvring leave: makes the node leave the cluster, or (status_only) asks how its leave goes.
+  Result<LeaveResponse> Leave(const LeaveRequest& request);
 
   const HostPort& node() const { return node_; }
   // "kvnode 0.1.0", from the last handshake; empty before one.

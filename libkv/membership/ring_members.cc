@@ -4,13 +4,28 @@
 
 namespace kv {
 
-std::vector<RingMember> RingMembersOf(const MembershipTable& table) {
+namespace {
+
+template <class Pred>
+std::vector<RingMember> MembersWhere(const MembershipTable& table, Pred in_ring) {
   std::vector<RingMember> out;
   for (const auto& [id, s] : table.states()) {
-    if (s.status != NodeStatus::kNormal && s.status != NodeStatus::kLeaving) continue;
+    if (!in_ring(s.status)) continue;
     out.push_back(RingMember{id, VnodeTokens(id, static_cast<int>(s.vnodes))});
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<RingMember> RingMembersOf(const MembershipTable& table) {
+  return MembersWhere(
+      table, [](NodeStatus s) { return s == NodeStatus::kNormal || s == NodeStatus::kLeaving; });
+}
+
+std::vector<RingMember> FutureRingMembersOf(const MembershipTable& table) {
+  return MembersWhere(
+      table, [](NodeStatus s) { return s == NodeStatus::kNormal || s == NodeStatus::kJoining; });
 }
 
 }  // namespace kv

@@ -1,5 +1,5 @@
-// The ring a membership table implies: which nodes hold tokens, and which tokens. Every node
-// computes the same ring from the same gossip, since tokens are VnodeTokens(id, vnodes).
+// The rings a membership table implies: which nodes hold tokens, and which tokens. Every node
+// computes the same rings from the same gossip, since tokens are VnodeTokens(id, vnodes).
 // Pure, any thread (on a table the caller is not changing).
 #pragma once
 
@@ -10,10 +10,14 @@
 
 namespace kv {
 
-// Nodes that are normal or leaving, with their tokens, sorted by id. Up or down does not matter:
-// a down node keeps its ranges (sloppy quorum routes around it, Ring::SloppyPreferenceList).
-// Joining nodes take no tokens until they turn normal, and left ones have none (issue 6 may
-// refine this when it streams ranges to a joining node).
+// The ring reads and the write quorum use: nodes that are normal or leaving, with their tokens,
+// sorted by id. Up or down does not matter: a down node keeps its ranges (sloppy quorum routes
+// around it, Ring::SloppyPreferenceList). A joining node takes no ranges here until it has
+// streamed them and turns normal; a leaving one keeps its ranges until it has streamed them away.
 std::vector<RingMember> RingMembersOf(const MembershipTable& table);
+
+// The ring once every join and leave under way has completed (Cassandra's pending ranges): normal
+// and joining nodes, no leaving ones. Equal to RingMembersOf when nothing is changing.
+std::vector<RingMember> FutureRingMembersOf(const MembershipTable& table);
 
 }  // namespace kv

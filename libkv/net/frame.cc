@@ -12,7 +12,7 @@ namespace wire {
 
 bool IsKnownMessageType(uint8_t type) {
   return type >= static_cast<uint8_t>(MessageType::kHandshakeOk) &&
-         type <= static_cast<uint8_t>(MessageType::kRepairResponse);
+         type <= static_cast<uint8_t>(MessageType::kLeaveResponse);
 }
 
 std::string_view MessageTypeName(MessageType type) {
@@ -65,6 +65,10 @@ std::string_view MessageTypeName(MessageType type) {
       return "RepairRequest";
     case MessageType::kRepairResponse:
       return "RepairResponse";
+    case MessageType::kLeaveRequest:
+      return "LeaveRequest";
+    case MessageType::kLeaveResponse:
+      return "LeaveResponse";
   }
   return "unknown";
 }

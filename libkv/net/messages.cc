@@ -288,6 +288,20 @@ void serialize(Archive& ar, RepairResponse& m, std::uint32_t const version) {
 }
 
 template <class Archive>
+void serialize(Archive& ar, LeaveRequest& m, std::uint32_t const version) {
+  CheckVersion(version);
+  Flag(ar, m.status_only);
+}
+template <class Archive>
+void serialize(Archive& ar, LeaveResponse& m, std::uint32_t const version) {
+  CheckVersion(version);
+  Bytes(ar, m.state);
+  Bytes(ar, m.phase);
+  ar(m.keys_streamed, m.bytes_streamed, m.seconds);
+  Bytes(ar, m.error);
+}
+
+template <class Archive>
 void serialize(Archive& ar, RingResponse& m, std::uint32_t const version) {
   CheckVersion(version);
   Bytes(ar, m.self);
@@ -329,6 +343,8 @@ CEREAL_CLASS_VERSION(kv::LeafKeysRequest, 1)
 CEREAL_CLASS_VERSION(kv::LeafKeysResponse, 1)
 CEREAL_CLASS_VERSION(kv::RepairRequest, 1)
 CEREAL_CLASS_VERSION(kv::RepairResponse, 1)
+CEREAL_CLASS_VERSION(kv::LeaveRequest, 1)
+CEREAL_CLASS_VERSION(kv::LeaveResponse, 1)
 
 namespace kv {
 
@@ -407,6 +423,8 @@ KV_INSTANTIATE_MESSAGE(LeafKeysRequest)
 KV_INSTANTIATE_MESSAGE(LeafKeysResponse)
 KV_INSTANTIATE_MESSAGE(RepairRequest)
 KV_INSTANTIATE_MESSAGE(RepairResponse)
+KV_INSTANTIATE_MESSAGE(LeaveRequest)
+KV_INSTANTIATE_MESSAGE(LeaveResponse)
 #undef KV_INSTANTIATE_MESSAGE
 
 wire::WireErrorCode ToWireErrorCode(ErrorCode code) {

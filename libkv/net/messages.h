@@ -226,6 +226,23 @@ struct RepairResponse {
   std::string problems;  // why replicas could not be repaired; empty when all converged
 };
 
+// kvring leave: the asked node leaves the cluster — it turns leaving, streams its ranges to their
+// new owners, turns left and exits. With `status_only` it only says how its leave goes (nothing
+// starts). Asking again while it leaves starts nothing new.
+struct LeaveRequest {
+  static constexpr wire::MessageType kType = wire::MessageType::kLeaveRequest;
+  bool status_only = false;
+};
+struct LeaveResponse {
+  static constexpr wire::MessageType kType = wire::MessageType::kLeaveResponse;
+  std::string state;  // the node's status: normal (not leaving, or its leave failed), leaving, left
+  std::string phase;  // what the leave is doing now, for a progress line; empty when none
+  uint64_t keys_streamed = 0;   // keys whose sibling set changed on either side, so far
+  uint64_t bytes_streamed = 0;  // message bodies sent and received, so far
+  double seconds = 0;           // since the leave began
+  std::string error;            // why the leave failed (the node is then normal again)
+};
+
 // The body alone. Defined for the message structs above.
 template <class M>
 std::string EncodeMessage(const M& message);

@@ -60,6 +60,9 @@ enum class MessageType : uint8_t {
   kLeafKeysResponse = 22,
   kRepairRequest = 23,
   kRepairResponse = 24,
+  // Client to node: leave the cluster (kvring leave), or how the leave goes.
+  kLeaveRequest = 25,
+  kLeaveResponse = 26,
 };
 
 // Whether a byte is one of the MessageType values above.

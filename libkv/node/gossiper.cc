@@ -154,6 +154,11 @@ void Gossiper::PublishViewLocked() {
   auto view = std::make_shared<ClusterView>();
   view->self = table_.self().id;
   view->ring = std::make_shared<const Ring>(RingMembersOf(table_));
+  // Shared when nothing is joining or leaving, so ClusterView::changing() is a pointer compare.
+  Ring future(FutureRingMembersOf(table_));
+  view->future = future.nodes() == view->ring->nodes()
+                     ? view->ring
+                     : std::make_shared<const Ring>(std::move(future));
   for (const auto& [id, s] : table_.states()) view->addresses.emplace(id, s.address);
   view_ = std::move(view);
 }
@@ -183,6 +188,25 @@ std::shared_ptr<const ClusterView> Gossiper::view() const {
 bool Gossiper::IsUp(std::string_view id) const {
   std::lock_guard lock(mu_);
   return table_.IsUp(id, MonotonicMicros());
+}
+
+bool Gossiper::SeesPeers() const {
+  std::lock_guard lock(mu_);
+  return !table_.LivePeers(MonotonicMicros()).empty();
+}
+
+NodeStatus Gossiper::self_status() const {
+  std::lock_guard lock(mu_);
+  return table_.self().status;
+}
+
+Status Gossiper::SetSelfStatus(NodeStatus status) {
+  std::lock_guard lock(mu_);
+  if (table_.self().status == status) return Status::Ok();
+  logger_->info("membership: this node ({}) is now {}", table_.self().id, NodeStatusName(status));
+  table_.SetStatus(status);
+  PublishViewLocked();
+  return env_->WriteFileAtomically(membership_path_, table_.EncodeFile());
 }
 
 RingResponse Gossiper::Describe(std::string_view key, const QuorumSettings& quorum) const {

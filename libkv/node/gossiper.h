@@ -60,6 +60,14 @@ class Gossiper {
 
   std::shared_ptr<const ClusterView> view() const;
   bool IsUp(std::string_view id) const;
+  // Whether this node's failure detector shows any other node up: it has reached the cluster.
+  bool SeesPeers() const;
+
+  // This node's own status (joining, normal, leaving, left). SetSelfStatus gossips a change
+  // from the next round on, publishes the view it implies and persists it, so a restart resumes
+  // in that status.
+  NodeStatus self_status() const;
+  Status SetSelfStatus(NodeStatus status);
   // The ring as this node sees it, for kvring; with a key, its preference list too.
   RingResponse Describe(std::string_view key, const QuorumSettings& quorum) const;
 

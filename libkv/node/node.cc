@@ -161,7 +161,9 @@ Status Node::StartService(Env* env) {
                            .transport = rt.transport.get(),
                            .env = env,
                            .engine_pool = &rt.engine_pool,
-                           .logger = logger_};
+                           .logger = logger_,
+                           // A node that has left the cluster has nothing more to serve.
+                           .on_left = [this] { RequestStop(); }};
   KV_ASSIGN_OR_RETURN(service_, NodeService::Create(config_, address_.ToString(), parts));
   rt.connection_context.handler = [service = service_.get()](Frame request) {
     return service->Answer(std::move(request));

@@ -43,6 +43,10 @@ struct NodeConfig {
   QuorumSettings quorum;                            // N, R, W
   std::chrono::milliseconds request_timeout{2000};  // a coordinator's wait for its quorum
   std::chrono::milliseconds gossip_interval{1000};
+  // How long a joining or leaving node waits after announcing it before streaming, so that every
+  // coordinator has heard and sends it (or its ranges' new owners) the writes it must not miss
+  // (Cassandra's RING_DELAY). 0: five gossip intervals.
+  std::chrono::milliseconds ring_delay{0};
   // The failure detector; kvnode sets only its threshold (--phi-threshold), tests its timing too.
   PhiAccrualOptions failure_detector;
   // Sloppy quorum and hinted handoff (Dynamo): a down replica's writes go to a stand-in that

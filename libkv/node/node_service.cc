@@ -3,6 +3,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <ctime>
 
 #include "libkv/base/limits.h"
@@ -31,6 +38,18 @@ Result<std::vector<NodeState>> LoadMembership(Env* env, const std::string& path)
   return states;
 }
 
+// A node that has joined (or was leaving when it stopped: the leave is abandoned) comes back
+// normal. Otherwise it joins when it has a seed other than itself (a node listed in its own seeds
+// is a seed of the cluster and starts it, as in Cassandra); a node with no seeds is a ring of one.
+NodeStatus InitialStatus(std::optional<NodeStatus> last, const std::vector<std::string>& seeds,
+                         const std::string& address) {
+  if (last == NodeStatus::kNormal || last == NodeStatus::kLeaving) return NodeStatus::kNormal;
+  const bool seed_elsewhere =
+      std::any_of(seeds.begin(), seeds.end(), [&](const std::string& s) { return s != address; });
+  const bool is_seed = std::find(seeds.begin(), seeds.end(), address) != seeds.end();
+  return seed_elsewhere && !is_seed ? NodeStatus::kJoining : NodeStatus::kNormal;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& config,
@@ -44,8 +63,17 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
   const std::string membership_path = config.data_dir + "/MEMBERSHIP";
   KV_ASSIGN_OR_RETURN(std::vector<NodeState> known, LoadMembership(parts.env, membership_path));
   std::optional<uint64_t> last_generation;
-  for (const NodeState& s : known)
-    if (s.id == identity.id) last_generation = s.generation;
+  std::optional<NodeStatus> last_status;
+  for (const NodeState& s : known) {
+    if (s.id != identity.id) continue;
+    last_generation = s.generation;
+    last_status = s.status;
+  }
+  if (last_status == NodeStatus::kLeft)
+    return Status::Unavailable(fmt::format(
+        "node {} has left the cluster ({} says so); remove the data directory {} to join it again "
+        "as a new node",
+        identity.id, membership_path, config.data_dir));
 
   std::unique_ptr<NodeService> service(new NodeService(config, identity, parts));
   HintStoreOptions hint_options;
@@ -61,7 +89,7 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
   self.id = identity.id;
   self.address = address;
   self.generation = NextGeneration(static_cast<uint64_t>(std::time(nullptr)), last_generation);
-  self.status = NodeStatus::kNormal;
+  self.status = InitialStatus(last_status, config.seeds, address);
   self.vnodes = static_cast<uint32_t>(config.vnodes);
   self.clock_id = identity.clock_id;
 
@@ -119,10 +147,13 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
 }
 
 Status NodeService::Start(asio::any_io_executor executor) {
+  executor_ = executor;
   KV_RETURN_IF_ERROR(gossiper_->Start(executor));
   // Hints survive restarts: a node holding some hands them off whether or not new ones come.
   handoff_->Start(executor);
   anti_entropy_->Start(executor);
+  if (gossiper_->self_status() == NodeStatus::kJoining)
+    asio::co_spawn(executor, Join(), asio::detached);
   return Status::Ok();
 }
 
@@ -130,6 +161,160 @@ void NodeService::Stop() {
   gossiper_->Stop();
   handoff_->Stop();
   anti_entropy_->Stop();
+  std::lock_guard lock(mu_);
+  stopped_ = true;
+  for (const auto& t : sleeping_) asio::post(t->get_executor(), [t] { t->cancel(); });
+}
+
+asio::awaitable<bool> NodeService::Sleep(std::chrono::steady_clock::duration d) {
+  auto executor = co_await asio::this_coro::executor;
+  // Shared with Stop's cancel, which may run after this coroutine has woken and gone.
+  auto timer = std::make_shared<asio::steady_timer>(executor, d);
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) co_return false;
+    sleeping_.push_back(timer);
+  }
+  co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));  // cancelled: Stop
+  std::lock_guard lock(mu_);
+  std::erase(sleeping_, timer);
+  co_return !stopped_;
+}
+
+asio::awaitable<void> NodeService::Join() {
+  spdlog::logger& log = *parts_.logger;
+  const auto start = std::chrono::steady_clock::now();
+  // Streaming before this node knows the ring would stream nothing: wait to reach a seed.
+  if (!gossiper_->SeesPeers()) log.info("joining: waiting to reach the cluster through the seeds");
+  while (!gossiper_->SeesPeers())
+    if (!co_await Sleep(gossip_interval_)) co_return;
+  log.info("joining: waiting {} ms (the ring delay) so that every node sees this one joining",
+           ring_delay_.count());
+  if (!co_await Sleep(ring_delay_)) co_return;
+  for (;;) {
+    log.info("joining: streaming the ranges this node will replicate from their replicas");
+    // The whole ring, with every node: only the keys both sides should hold are compared.
+    const TokenRange whole_ring{0, 0};
+    RepairResponse figures = co_await anti_entropy_->RepairRange(whole_ring);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (figures.replicas > 0 && figures.replicas_unreachable == figures.replicas) {
+      log.warn("joining: no other node could be reached ({}); trying again", figures.problems);
+      if (!co_await Sleep(ring_delay_)) co_return;
+      continue;
+    }
+    if (figures.replicas_unreachable > 0)
+      log.warn(
+          "joining: {} of {} nodes could not be reached ({}); their keys came from the other "
+          "replicas, and anti-entropy (kvrepair) brings what only they had",
+          figures.replicas_unreachable, figures.replicas, figures.problems);
+    if (Status s = gossiper_->SetSelfStatus(NodeStatus::kNormal); !s.ok())
+      log.error("joining: could not persist the membership: {}", s.ToString());
+    log.info("joined: {} keys streamed, {} bytes exchanged with {} nodes, in {:.1f} s",
+             figures.keys_repaired, figures.bytes_exchanged, figures.replicas, seconds);
+    co_return;
+  }
+}
+
+void NodeService::SetLeavePhase(std::string phase) {
+  parts_.logger->info("leaving: {}", phase);
+  std::lock_guard lock(mu_);
+  leave_.phase = std::move(phase);
+}
+
+LeaveResponse NodeService::AnswerLeave(const LeaveRequest& request) {
+  const NodeStatus status = gossiper_->self_status();
+  bool start = false;
+  {
+    std::lock_guard lock(mu_);
+    if (!request.status_only && status == NodeStatus::kNormal && !leave_.running && !stopped_) {
+      leave_ = LeaveProgress{.running = true,
+                             .phase = "starting",
+                             .keys = 0,
+                             .bytes = 0,
+                             .start = std::chrono::steady_clock::now(),
+                             .error = {}};
+      start = true;
+    }
+  }
+  // Not under mu_: the coroutine may start right here, and it takes mu_.
+  if (start) asio::co_spawn(executor_, Leave(), asio::detached);
+  std::lock_guard lock(mu_);
+  LeaveResponse out;
+  out.state = std::string(NodeStatusName(
+      leave_.running && status == NodeStatus::kNormal ? NodeStatus::kLeaving : status));
+  out.phase = leave_.phase;
+  out.keys_streamed = leave_.keys;
+  out.bytes_streamed = leave_.bytes;
+  if (leave_.start != std::chrono::steady_clock::time_point())
+    out.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - leave_.start).count();
+  out.error = leave_.error;
+  return out;
+}
+
+asio::awaitable<void> NodeService::Leave() {
+  spdlog::logger& log = *parts_.logger;
+  auto fail = [&](std::string why) {
+    log.error("leaving failed, this node stays normal: {}", why);
+    if (Status s = gossiper_->SetSelfStatus(NodeStatus::kNormal); !s.ok())
+      log.error("could not persist the membership: {}", s.ToString());
+    std::lock_guard lock(mu_);
+    leave_.running = false;
+    leave_.phase = "failed";
+    leave_.error = std::move(why);
+  };
+  if (Status s = gossiper_->SetSelfStatus(NodeStatus::kLeaving); !s.ok()) {
+    fail(fmt::format("could not persist the membership: {}", s.ToString()));
+    co_return;
+  }
+  SetLeavePhase(fmt::format(
+      "waiting {} ms (the ring delay) so that every node sends new writes to the new owners",
+      ring_delay_.count()));
+  if (!co_await Sleep(ring_delay_)) co_return;
+  // Two passes: the second hands on what reached this node during the first (a coordinator that
+  // had not yet heard of the leave), and finds nothing left when none did.
+  constexpr int kPasses = 2;
+  constexpr int kAttempts = 5;
+  for (int pass = 1; pass <= kPasses; ++pass) {
+    for (int attempt = 1;; ++attempt) {
+      SetLeavePhase(fmt::format("streaming to the new owners, pass {} of {}", pass, kPasses));
+      const TokenRange whole_ring{0, 0};
+      RepairResponse figures = co_await anti_entropy_->RepairRange(whole_ring);
+      {
+        std::lock_guard lock(mu_);
+        leave_.keys += figures.keys_repaired;
+        leave_.bytes += figures.bytes_exchanged;
+      }
+      if (figures.replicas_unreachable == 0) break;
+      // A new owner that cannot be reached would miss keys only this node may hold.
+      if (attempt == kAttempts) {
+        fail(fmt::format("{} of {} nodes could not be reached in {} attempts: {}",
+                         figures.replicas_unreachable, figures.replicas, kAttempts,
+                         figures.problems));
+        co_return;
+      }
+      log.warn("leaving: {} nodes could not be reached ({}); trying again",
+               figures.replicas_unreachable, figures.problems);
+      if (!co_await Sleep(ring_delay_)) co_return;
+    }
+  }
+  if (Status s = gossiper_->SetSelfStatus(NodeStatus::kLeft); !s.ok())
+    log.error("leaving: could not persist the membership: {}", s.ToString());
+  uint64_t keys, bytes;
+  {
+    std::lock_guard lock(mu_);
+    leave_.running = false;
+    keys = leave_.keys;
+    bytes = leave_.bytes;
+  }
+  SetLeavePhase(
+      fmt::format("left: {} keys streamed, {} bytes exchanged; announcing it", keys, bytes));
+  // A few rounds so that the cluster hears it from this node (others stop gossiping with a node
+  // that has left), and kvring leave sees "left" before the process ends.
+  if (!co_await Sleep(3 * gossip_interval_ + std::chrono::milliseconds(500))) co_return;
+  log.info("left the cluster");
+  if (parts_.on_left) parts_.on_left();
 }
 
 NodeService::~NodeService() {
@@ -141,6 +326,8 @@ NodeService::~NodeService() {
 
 NodeService::NodeService(const NodeConfig& config, NodeIdentity identity, Parts parts)
     : quorum_(config.quorum),
+      ring_delay_(config.ring_delay.count() > 0 ? config.ring_delay : 5 * config.gossip_interval),
+      gossip_interval_(config.gossip_interval),
       identity_(std::move(identity)),
       parts_(std::move(parts)),
       store_(std::make_unique<ReplicaStore>(parts_.engine, identity_.clock_id)) {}
@@ -276,6 +463,27 @@ asio::awaitable<std::string> NodeService::Answer(Frame request) {
           figures.bytes_exchanged, figures.replicas_unreachable, figures.replicas,
           figures.problems.empty() ? "" : ": " + figures.problems);
       co_return EncodeMessageFrame(figures, id);
+    }
+    case wire::MessageType::kLeaveRequest: {
+      Result<LeaveRequest> m = DecodeMessage<LeaveRequest>(request.body);
+      if (!m.ok()) co_return ErrorFrame(id, m.status());
+      if (!m->status_only) {
+        const NodeStatus status = gossiper_->self_status();
+        if (status == NodeStatus::kJoining)
+          co_return ErrorFrame(
+              id, Status::InvalidArgument("this node is still joining; wait until kvring shows it "
+                                          "normal, or stop it"));
+        // The ring left behind must still hold N copies of every key.
+        const size_t remaining =
+            gossiper_->view()->future->nodes().size() - (status == NodeStatus::kNormal ? 1 : 0);
+        if (status == NodeStatus::kNormal && remaining < quorum_.n)
+          co_return ErrorFrame(
+              id, Status::InvalidArgument(fmt::format(
+                      "leaving would leave {} nodes for N={} replicas of each key; add a node "
+                      "first",
+                      remaining, quorum_.n)));
+      }
+      co_return EncodeMessageFrame(AnswerLeave(*m), id);
     }
     default:
       co_return ErrorFrame(id, Status::Protocol(fmt::format("message type {} is not a request",

@@ -4,19 +4,30 @@
 // sets, the Gossiper (membership, ring), the Coordinator, the HintStore of writes it holds for
 // down nodes and the HintedHandoff that returns them, and AntiEntropy (kvrepair), and routes each
 // request frame to them
-// (Answer, a RequestHandler).
+// (Answer, a RequestHandler). It also moves the node through the ring: a node started with
+// --seeds and no membership file saying it has joined is *joining* — it waits to reach the
+// cluster and a ring delay, streams every key it will replicate from the nodes that hold them
+// (AntiEntropy over the whole ring, which compares the keys both sides should hold, pending
+// replicas included), then turns *normal*. Asked to leave (LeaveRequest, kvring leave), a normal
+// node turns *leaving*, waits the ring delay, streams its keys to their new owners twice, turns
+// *left* and, after a few gossip rounds so the cluster hears it, calls `on_left` (kvnode exits).
 //
-// Life: Create -> Start (gossip and handoff begin) -> serving -> Stop (they end). The engine,
-// transport, engine pool and logger are the caller's and outlive the service; so must the
+// Life: Create -> Start (gossip, handoff and a join begin) -> serving -> Stop (they end). The
+// engine, transport, engine pool and logger are the caller's and outlive the service; so must the
 // io_context that runs its coroutines stop before the service is destroyed. Threads: Answer runs on
 // the request's strand, any number at once; the rest from any thread.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "libkv/base/status.h"
 #include "libkv/env/env.h"
@@ -46,11 +57,14 @@ class NodeService {
     Env* env = nullptr;
     boost::asio::thread_pool* engine_pool = nullptr;
     std::shared_ptr<spdlog::logger> logger;
+    // Called once, on the service's executor, when this node has left the cluster; may be empty.
+    std::function<void()> on_left{};
   };
 
   // Loads or creates the identity in config.data_dir (InvalidArgument when it names another
-  // node), and what the membership file remembers. `address` is where peers and clients reach
-  // this node (the bound listen address).
+  // node), and what the membership file remembers; Unavailable when that says this node has left
+  // the cluster (its data directory must be wiped to join again). `address` is where peers and
+  // clients reach this node (the bound listen address).
   static Result<std::unique_ptr<NodeService>> Create(const NodeConfig& config,
                                                      const std::string& address, Parts parts);
   NodeService(const NodeService&) = delete;
@@ -75,9 +89,34 @@ class NodeService {
   NodeService(const NodeConfig& config, NodeIdentity identity, Parts parts);
 
   const QuorumSettings quorum_;
+  const std::chrono::milliseconds ring_delay_;
+  const std::chrono::milliseconds gossip_interval_;
   NodeIdentity identity_;
   Parts parts_;
   boost::asio::awaitable<std::string> AnswerReplicaWrite(uint64_t id, ReplicaWriteRequest request);
+  LeaveResponse AnswerLeave(const LeaveRequest& request);
+
+  // Joining and leaving (see the header comment); each runs at most once at a time.
+  boost::asio::awaitable<void> Join();
+  boost::asio::awaitable<void> Leave();
+  // Waits `d` unless stopped first; false when stopped.
+  boost::asio::awaitable<bool> Sleep(std::chrono::steady_clock::duration d);
+  void SetLeavePhase(std::string phase);
+
+  boost::asio::any_io_executor executor_;  // set by Start
+
+  struct LeaveProgress {
+    bool running = false;
+    std::string phase;
+    uint64_t keys = 0;
+    uint64_t bytes = 0;
+    std::chrono::steady_clock::time_point start;
+    std::string error;
+  };
+  std::mutex mu_;
+  LeaveProgress leave_;                                               // GUARDED_BY(mu_)
+  bool stopped_ = false;                                              // GUARDED_BY(mu_)
+  std::vector<std::shared_ptr<boost::asio::steady_timer>> sleeping_;  // GUARDED_BY(mu_)
 
   std::unique_ptr<ReplicaStore> store_;
   std::unique_ptr<HintStore> hints_;

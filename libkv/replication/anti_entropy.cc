@@ -39,7 +39,10 @@ Result<int> CheckedDepth(uint32_t depth) {
 
 std::vector<TokenRange> AntiEntropy::Ranges() const {
   std::shared_ptr<const ClusterView> view = s_.view();
-  return view->ring->RangesReplicatedBy(view->self, s_.replicas);
+  std::vector<TokenRange> ranges = view->ring->RangesReplicatedBy(view->self, s_.replicas);
+  // A joining node holds no range of the current ring yet: its ranges are those it is taking.
+  if (ranges.empty()) ranges = view->future->RangesReplicatedBy(view->self, s_.replicas);
+  return ranges;
 }
 
 Result<std::shared_ptr<const AntiEntropy::RangeTree>> AntiEntropy::BuildTree(
@@ -53,8 +56,8 @@ Result<std::shared_ptr<const AntiEntropy::RangeTree>> AntiEntropy::BuildTree(
     const EntryView e = it->entry();
     const Token token = KeyToken(e.key);
     if (!range.Contains(token)) continue;
-    const std::vector<std::string> replicas =
-        view->ring->PreferenceListForToken(token, s_.replicas);
+    // Pending replicas too (ClusterView): that is how a joining or leaving node's ranges stream.
+    const std::vector<std::string> replicas = view->WriteSetForToken(token, s_.replicas);
     if (!Names(replicas, view->self) || !Names(replicas, peer)) continue;
     const uint64_t digest = EncodedSiblingDigest(e.value);
     KV_RETURN_IF_ERROR(out->tree.Add(e.key, digest));
@@ -169,13 +172,15 @@ asio::awaitable<RepairResponse> AntiEntropy::RepairRange(TokenRange range) {
   RepairResponse figures;
   std::shared_ptr<const ClusterView> view = s_.view();
   std::vector<std::string> peers;
-  for (const std::string& node : view->ring->nodes()) {
-    if (node == view->self) continue;
-    for (const TokenRange& r : view->ring->RangesReplicatedBy(node, s_.replicas))
-      if (Overlap(r, range)) {
-        peers.push_back(node);
-        break;
-      }
+  for (const Ring* ring : {view->ring.get(), view->future.get()}) {
+    for (const std::string& node : ring->nodes()) {
+      if (node == view->self || Names(peers, node)) continue;
+      for (const TokenRange& r : ring->RangesReplicatedBy(node, s_.replicas))
+        if (Overlap(r, range)) {
+          peers.push_back(node);
+          break;
+        }
+    }
   }
   figures.replicas = static_cast<uint32_t>(peers.size());
   std::vector<std::string> unreachable;

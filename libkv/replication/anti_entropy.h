@@ -2,7 +2,8 @@
 // a node that lost its data directory, hints past their window, writes that reached fewer than N
 // replicas. For one token range this node replicates, and each other node that replicates part of
 // it, both sides build a Merkle tree (libkv/antientropy) over the keys of the range that both of
-// them should hold (the keys whose preference list names both); the initiator compares the trees
+// them should hold (the keys whose write set names both: the preference list, and while nodes
+// join or leave the pending replicas too, ClusterView); the initiator compares the trees
 // top-down, one level per round trip, descending only into differing subtrees, then exchanges the
 // key lists of the differing leaves, and repairs exactly the keys that differ: it reads the peer's
 // sibling set, merges it into its own (by vector clock, never last-write-wins) and writes the
@@ -82,7 +83,9 @@ class AntiEntropy {
   Result<MerkleLevelResponse> AnswerLevel(const MerkleLevelRequest& request);
   Result<LeafKeysResponse> AnswerLeafKeys(const LeafKeysRequest& request);
 
-  // Repairs `range` with every other node that replicates part of it; the figures of the run.
+  // Repairs `range` with every other node that replicates part of it (in the current or the
+  // future ring); the figures of the run. The whole ring (start == end) with every node is how a
+  // joining or leaving node streams its ranges: only the keys both sides should hold are compared.
   boost::asio::awaitable<RepairResponse> RepairRange(TokenRange range);
 
   // Background repair rounds on `executor` (a strand), unless options.interval is 0.

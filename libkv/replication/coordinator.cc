@@ -206,11 +206,23 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
   if (!local.ok()) co_return local.status();
   const std::string encoded = local->Encode();
 
+  // A joining or leaving node's new owners (the key's pending replicas) get the write too, and
+  // must acknowledge it on top of W (Cassandra's rule), so the future ring holds W copies of every
+  // acknowledged write however the streaming of older ones goes. A pending copy that misses gets
+  // a hint like any other.
+  const std::vector<std::string> pending = view->PendingReplicas(write.key, options_.quorum.n);
+  auto is_pending = [&](const std::string& node) {
+    return std::find(pending.begin(), pending.end(), node) != pending.end();
+  };
   // Where the set goes: the key's replicas, or under a sloppy quorum the first N healthy nodes,
-  // each stand-in knowing whom it holds a hint for.
+  // each stand-in knowing whom it holds a hint for; then the pending replicas.
   std::vector<ReplicaTarget> targets;
   if (options_.sloppy_quorum && !write.primaries_only)
     targets = view->ring->SloppyPreferenceList(write.key, options_.quorum.n, s_.is_up);
+  // A pending node must keep the write as its own, not as a hint for another: it is no stand-in
+  // (the replica it would have stood in for is then tried directly, and hinted if it misses).
+  std::erase_if(targets,
+                [&](const ReplicaTarget& t) { return t.hinted_for && is_pending(t.node); });
   // A replica with no stand-in (too few healthy nodes, or no sloppy quorum) is still tried: the
   // detector may be wrong, and the shortfall message then counts it.
   for (const std::string& r : replicas) {
@@ -219,6 +231,8 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
     });
     if (!covered) targets.push_back(ReplicaTarget{r, std::nullopt});
   }
+  for (const std::string& p : pending) targets.push_back(ReplicaTarget{p, std::nullopt});
+  const uint32_t need_with_pending = need + static_cast<uint32_t>(pending.size());
   std::vector<std::string> names;
   for (const ReplicaTarget& t : targets)
     names.push_back(t.hinted_for ? fmt::format("{} (for {})", t.node, *t.hinted_for) : t.node);
@@ -250,10 +264,10 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
     asio::co_spawn(executor, HintMissedCopies(gather, std::move(owners), write.key, encoded),
                    asio::detached);
   }
-  co_await gather->WaitUntil([&] { return gather->ok() >= need; });
-  if (gather->ok() >= need) co_return Status::Ok();
+  co_await gather->WaitUntil([&] { return gather->ok() >= need_with_pending; });
+  if (gather->ok() >= need_with_pending) co_return Status::Ok();
   Status shortfall = gather->Shortfall(
-      "write", "W", need,
+      "write", pending.empty() ? "W" : "W+pending", need_with_pending,
       is_replica ? "; the write is stored on this node and may still reach the others, so it "
                    "may have been applied"
                  : "; the write may have been applied");

@@ -1,7 +1,8 @@
 # Shared by the e2e scripts that run a cluster of real kvnode processes (sourced after
 # node_lib.bash; not a test itself). Node I is "nI", listens on 127.0.0.1 (a free port the first
 # time, the same port when restarted), keeps its data in $WORK/nI and its log in $WORK/nI.log,
-# and joins through node 1. Every node is killed by pid on exit.
+# and joins through node 1 (a new node is *joining* until it has streamed its ranges, then
+# normal: start_member waits for that). Every node is killed by pid on exit.
 # CLUSTER_FLAGS: extra kvnode flags for every node (an array; set it before start_member).
 
 declare -a PIDS PORTS
@@ -18,9 +19,10 @@ stop_all() {
 }
 trap stop_all EXIT
 
-# start_member I: starts node nI (again) and waits for its "listening on" line.
+# start_member I [nowait]: starts node nI (again), waits for its "listening on" line and, unless
+# nowait, until it says it is normal (a new node joins first).
 start_member() {
-  local i=$1 log="$WORK/n$1.log" seeds=()
+  local i=$1 wait=${2:-} log="$WORK/n$1.log" seeds=()
   [[ $i -ne 1 ]] && seeds=(--seeds "127.0.0.1:${PORTS[1]}")
   "$KV_BIN/kvnode" --id "n$i" --listen "127.0.0.1:${PORTS[$i]:-0}" --data-dir "$WORK/n$i" \
     "${CLUSTER_FLAGS[@]}" "${seeds[@]}" 2>> "$log" &
@@ -28,6 +30,7 @@ start_member() {
   for _ in $(seq 1 200); do
     if line=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$log" 2>/dev/null | tail -n 1); then
       PORTS[$i]=${line##*:}
+      [[ $wait == nowait ]] || wait_until 60 "n$i is normal" is_normal "$i"
       return 0
     fi
     kill -0 "${PIDS[$i]}" 2>/dev/null || { cat "$log" >&2; fail "n$i exited at start"; }
@@ -52,6 +55,9 @@ import json, sys
 ring = json.load(sys.stdin)
 print(next((n[sys.argv[2]] for n in ring["nodes"] if n["id"] == sys.argv[1]), ""))' "$2" "$3"
 }
+
+# is_normal I: whether node nI says it is normal (has joined).
+is_normal() { [[ "$(ring_field "$1" "n$1" state 2>/dev/null)" == normal ]]; }
 
 # sees I ID up|down: whether node nI's failure detector shows ID so.
 sees() { [[ "$(ring_field "$1" "$2" status)" == "$3" ]]; }

@@ -42,9 +42,14 @@ for i in $(seq 0 $((KEYS - 1))); do
 done
 echo "$KEYS keys written at W=3 and read back from n1"
 
-# n3 loses everything: SIGKILL, data directory gone, started again empty.
+# n3 loses everything: SIGKILL, data directory gone, started again empty. Its membership file is
+# put back, so it returns as the member it was, without its data; a new node (no membership file)
+# would join instead and stream its ranges before serving them (tests/e2e/join_leave.sh).
 kill_member 3
+cp "$WORK/n3/MEMBERSHIP" "$WORK/n3.membership"
 rm -rf "$WORK/n3"
+mkdir -p "$WORK/n3"
+cp "$WORK/n3.membership" "$WORK/n3/MEMBERSHIP"
 start_member 3
 for i in 1 2; do wait_until 20 "n$i sees the new n3 up" sees "$i" n3 up; done
 wait_until 20 "the new n3 sees n1 and n2 up" n3_sees_peers

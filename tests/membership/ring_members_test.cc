@@ -34,5 +34,17 @@ TEST_CASE("ring members: normal and leaving nodes hold their vnode tokens, other
   CHECK(ring.token_count() == 14);
 }
 
+TEST_CASE("ring members: the future ring has the joining nodes and not the leaving ones") {
+  MembershipTable table(Node("a", NodeStatus::kNormal, 8));
+  (void)table.Apply({Node("b", NodeStatus::kLeaving, 4), Node("c", NodeStatus::kJoining, 8),
+                     Node("d", NodeStatus::kLeft, 8)},
+                    1'000'000);
+  std::vector<RingMember> future = FutureRingMembersOf(table);
+  REQUIRE(future.size() == 2);
+  CHECK(future[0].id == "a");
+  CHECK(future[1].id == "c");
+  CHECK(future[1].tokens == VnodeTokens("c", 8));
+}
+
 }  // namespace
 }  // namespace kv

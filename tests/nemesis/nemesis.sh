@@ -194,9 +194,9 @@ start_node() {
 
 up_count() {
   "${in_client[@]}" "$KV_BIN/kvring" --node "${ADDRS[$1]}" --json 2>/dev/null \
-    | grep -o '"status":"up"' | wc -l
+    | grep -o '"status":"up","state":"normal"' | wc -l
 }
-# wait_all_up SECONDS: until every node sees every node up.
+# wait_all_up SECONDS: until every node sees every node up and normal (new nodes join first).
 wait_all_up() {
   local deadline=$(($(date +%s) + $1))
   for i in $(seq 1 "$nodes"); do

@@ -218,6 +218,28 @@ TEST_CASE("node-to-node messages round-trip") {
         ErrorCode::kProtocol);
 }
 
+TEST_CASE("leave request and response round-trip") {
+  auto request = DecodeMessage<LeaveRequest>(EncodeMessage(LeaveRequest{.status_only = true}));
+  REQUIRE(request.ok());
+  CHECK(request->status_only);
+  LeaveResponse response{.state = "leaving",
+                         .phase = "streaming to the new owners, pass 1 of 2",
+                         .keys_streamed = 1873,
+                         .bytes_streamed = 402113,
+                         .seconds = 3.25,
+                         .error = "n3: unreachable"};
+  auto back = DecodeMessage<LeaveResponse>(EncodeMessage(response));
+  REQUIRE(back.ok());
+  CHECK(back->state == response.state);
+  CHECK(back->phase == response.phase);
+  CHECK(back->keys_streamed == 1873);
+  CHECK(back->bytes_streamed == 402113);
+  CHECK(back->seconds == 3.25);
+  CHECK(back->error == response.error);
+  CHECK(wire::IsKnownMessageType(static_cast<uint8_t>(wire::MessageType::kLeaveResponse)));
+  CHECK(wire::MessageTypeName(wire::MessageType::kLeaveRequest) == "LeaveRequest");
+}
+
 TEST_CASE("ring request and response round-trip with a node list") {
   auto request = DecodeMessage<RingRequest>(EncodeMessage(RingRequest{.key = "user:1"}));
   REQUIRE(request.ok());

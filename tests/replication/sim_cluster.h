@@ -47,6 +47,8 @@ struct SimClusterOptions {
   bool hinted_handoff = true;
   std::chrono::seconds hint_window{3600};
   std::chrono::seconds anti_entropy_interval{0};  // off unless a test turns it on
+  // A joining or leaving node's wait before it streams: three gossip rounds here.
+  std::chrono::milliseconds ring_delay{300};
 };
 
 // What a get answered, decoded.
@@ -92,6 +94,21 @@ class SimCluster {
     OpenNode(node);
     REQUIRE(node.service->Start(node.strand).ok());
     network_.Recover(AddressOf(id));
+  }
+
+  // A new node joins the running cluster through n1 (it starts joining, streams, turns normal);
+  // returns at once.
+  void Join(const std::string& id) {
+    AddNode(id);
+    REQUIRE(nodes_.back()->service->Start(nodes_.back()->strand).ok());
+  }
+
+  // kvring leave's call: `via` begins leaving (status_only: only how its leave goes).
+  Result<LeaveResponse> Leave(const std::string& via, bool status_only = false) {
+    KV_ASSIGN_OR_RETURN(Frame answer,
+                        Call(via, wire::MessageType::kLeaveRequest,
+                             EncodeMessage(LeaveRequest{.status_only = status_only})));
+    return DecodeMessage<LeaveResponse>(answer.body);
   }
 
   // Whether `observer`'s failure detector thinks `target` is up.
@@ -244,6 +261,7 @@ class SimCluster {
     config.hint_window = options_.hint_window;
     config.handoff_interval = std::chrono::milliseconds(50);
     config.anti_entropy_interval = options_.anti_entropy_interval;
+    config.ring_delay = options_.ring_delay;
     if (id != "n1") config.seeds = {AddressOf("n1")};
     NodeService::Parts parts{.engine = node.engine.get(),
                              .transport = node.transport.get(),
@@ -267,14 +285,17 @@ class SimCluster {
 
   void WaitForConvergence() {
     const size_t n = nodes_.size();
-    const bool converged = Eventually([&] {
-      for (auto& node : nodes_) {
-        if (node->service->gossiper().view()->ring->nodes().size() != n) return false;
-        for (auto& other : nodes_)
-          if (!node->service->gossiper().IsUp(other->id)) return false;
-      }
-      return true;
-    });
+    // Bounded by the nodes' joins: a ring delay and streaming nothing.
+    const bool converged = Eventually(
+        [&] {
+          for (auto& node : nodes_) {
+            if (node->service->gossiper().view()->ring->nodes().size() != n) return false;
+            for (auto& other : nodes_)
+              if (!node->service->gossiper().IsUp(other->id)) return false;
+          }
+          return true;
+        },
+        options_.ring_delay + std::chrono::seconds(10));
     REQUIRE(converged);
   }
 

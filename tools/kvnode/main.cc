@@ -93,6 +93,12 @@ int main(int argc, char** argv) {
   app.add_option("--gossip-interval-ms", gossip_interval_ms, "Time between gossip rounds")
       ->check(CLI::Range(10, 60000))
       ->capture_default_str();
+  int ring_delay_ms = 0;
+  app.add_option("--ring-delay-ms", ring_delay_ms,
+                 "How long a joining or leaving node waits, once it has announced it, before it "
+                 "streams its ranges, so every node has heard (0: five gossip intervals)")
+      ->check(CLI::Range(0, 600000))
+      ->capture_default_str();
   app.add_option("--phi-threshold", config.failure_detector.threshold,
                  "Failure detector: a peer is down when its phi reaches this (Cassandra: 8)")
       ->check(CLI::Range(0.5, 100.0))
@@ -155,6 +161,7 @@ int main(int argc, char** argv) {
   config.memtable_bytes = memtable_mb << 20;
   config.request_timeout = std::chrono::milliseconds(request_timeout_ms);
   config.gossip_interval = std::chrono::milliseconds(gossip_interval_ms);
+  config.ring_delay = std::chrono::milliseconds(ring_delay_ms);
   config.hinted_handoff = hinted_handoff == "on";
   config.hint_window = std::chrono::seconds(hint_window_s);
   config.anti_entropy_interval = std::chrono::seconds(anti_entropy_interval_s);

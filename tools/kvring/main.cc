@@ -1,13 +1,23 @@
 // kvring: asks one node for the ring as it sees it — a row per node (id, address, up/down,
 // state, vnodes, ownership, seconds since last heard) and the cluster's N, R, W — or, with
 // --key, that key's preference list (libkv/client/ring_format.h).
-// Exit codes: 0 printed, 2 usage error, 3 the node could not answer (unreachable, timeout,
-// refused, server error).
+// `kvring leave` makes the node leave the cluster (LeaveRequest): it streams its ranges to their
+// new owners, turns left and exits; the tool polls it until then, with a progress line on a
+// terminal, unless --no-wait.
+// Exit codes: 0 printed (or the node has left, or with --no-wait begun leaving), 2 usage error
+// or a leave refused (the node is joining, or too few would remain), 3 the node could not answer
+// (unreachable, timeout, refused, server error) or its leave failed.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <thread>
+
+#include <fmt/format.h>
 
 #include "libkv/base/limits.h"
 #include "libkv/client/client.h"
@@ -22,6 +32,52 @@ int Fail(const kv::Status& s, bool json) {
   return kv::ReportToolError("kvring", s, json);
 }
 
+std::string LeaveJson(const std::string& node, const kv::LeaveResponse& r) {
+  return fmt::format(
+      "{{\"node\":\"{}\",\"state\":\"{}\",\"keys_streamed\":{},\"bytes_streamed\":{},"
+      "\"seconds\":{:.3f}}}\n",
+      node, r.state, r.keys_streamed, r.bytes_streamed, r.seconds);
+}
+
+// kvring leave: asks the node to leave, then (unless no_wait) polls it until it says it has left.
+int Leave(kv::Client& client, const std::string& node, bool json, bool no_wait) {
+  kv::Result<kv::LeaveResponse> r = client.Leave(kv::LeaveRequest{.status_only = false});
+  if (!r.ok()) return Fail(r.status().WithContext("asking " + node + " to leave"), json);
+  const bool progress = !no_wait && isatty(STDERR_FILENO) == 1;
+  while (!no_wait && r->state == "leaving") {
+    if (progress) {
+      std::fprintf(stderr, "\rleaving: %s; %llu keys streamed, %.1f MiB, %.0f s\x1b[K",
+                   r->phase.c_str(), static_cast<unsigned long long>(r->keys_streamed),
+                   static_cast<double>(r->bytes_streamed) / (1 << 20), r->seconds);
+      std::fflush(stderr);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    kv::Result<kv::LeaveResponse> next = client.Leave(kv::LeaveRequest{.status_only = true});
+    if (!next.ok()) {
+      if (progress) std::fprintf(stderr, "\r\x1b[K");
+      return Fail(next.status().WithContext(node + " stopped answering before it said it had left"),
+                  json);
+    }
+    r = std::move(next);
+  }
+  if (progress) std::fprintf(stderr, "\r\x1b[K");
+  if (!r->error.empty()) {
+    return Fail(kv::Status::Unavailable(fmt::format("the leave of {} failed, it stays {}: {}", node,
+                                                    r->state, r->error)),
+                json);
+  }
+  const std::string out =
+      json ? LeaveJson(node, *r)
+           : (r->state == "left"
+                  ? fmt::format("{} has left the cluster: {} keys streamed, {} bytes exchanged, in "
+                                "{:.1f} s\n",
+                                node, r->keys_streamed, r->bytes_streamed, r->seconds)
+                  : fmt::format("{} is {}\n", node, r->state));
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  return kv::kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -29,8 +85,11 @@ int main(int argc, char** argv) {
       "Shows the ring as one kv node sees it: every node with its status (up/down), state,\n"
       "virtual nodes, share of the key space and when it was last heard, and the cluster's\n"
       "N, R and W. With a key, that key's preference list: the nodes that store it, in order.\n"
+      "`kvring leave` makes the node leave the cluster: it streams its ranges to their new\n"
+      "owners, leaves the ring and exits; kvring waits for that unless --no-wait.\n"
       "The node is --node, else $KV_NODE, else 127.0.0.1:7000.\n"
-      "Exit codes: 0 printed, 2 usage error, 3 the node could not answer.",
+      "Exit codes: 0 printed (or left), 2 usage error or leave refused, 3 the node could not\n"
+      "answer or its leave failed.",
       "kvring"};
   std::string node_flag, key;
   bool json = false;
@@ -50,7 +109,17 @@ int main(int argc, char** argv) {
                "Print {\"self\",\"replicas\",\"read_quorum\",\"write_quorum\",\"nodes\":[...]}, "
                "or with a key {\"key\",\"replicas\":[ids...]}");
   app.set_version_flag("--version", std::string("kvring ") + KV_VERSION);
-  app.footer("Examples:\n  kvring\n  kvring --node 10.0.0.5:7000 --json\n  kvring --key greeting");
+  app.footer(
+      "Examples:\n  kvring\n  kvring --node 10.0.0.5:7000 --json\n  kvring --key greeting\n"
+      "  kvring leave --node 10.0.0.5:7000");
+  bool no_wait = false;
+  CLI::App* leave = app.add_subcommand(
+      "leave",
+      "Make the node leave the cluster: it streams its ranges to their new owners, leaves the "
+      "ring and exits (the options above apply too)");
+  leave->add_flag("--no-wait", no_wait, "Return once the node has begun leaving");
+  // `kvring leave --node X`: the main options after the subcommand's name.
+  leave->fallthrough();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -61,6 +130,11 @@ int main(int argc, char** argv) {
   const bool with_key = app.count("--key") > 0;
   kv::Result<kv::HostPort> node = kv::ChooseNodeAddress(node_flag, std::getenv("KV_NODE"));
   if (!node.ok()) return Fail(node.status(), json);
+  if (leave->parsed()) {
+    if (with_key) return Fail(kv::Status::InvalidArgument("leave takes no --key"), json);
+    std::unique_ptr<kv::Client> client = kv::Client::Lazy(*node, options);
+    return Leave(*client, node->ToString(), json, no_wait);
+  }
   if (with_key) {
     if (kv::Status s = kv::CheckKey(key); !s.ok()) return Fail(s.WithContext("--key"), json);
   }

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Time for a fourth node to join a 3-node cluster holding KEYS keys (N=3): from the start of its
+# kvnode to its "joined" log line (it is then normal), and the streaming alone (from the end of
+# its ring delay). Three runs, each on a fresh cluster. Nodes listen on 127.0.0.1:17211-17214
+# and are stopped by pid.
+#   B=build/bin KEYS=100000 bench/run-join-figures.sh
+set -euo pipefail
+B=${B:-build/bin}
+KEYS=${KEYS:-100000}
+RING_DELAY_MS=${RING_DELAY_MS:-1000}
+flags=(--gossip-interval-ms 200 --ring-delay-ms "$RING_DELAY_MS" --anti-entropy-interval-s 0)
+ms_now() { date +%s%3N; }
+run() {
+  local dir pids=() i
+  dir=$(mktemp -d /tmp/kv-join.XXXXXX)
+  for i in 1 2 3; do
+    s=(); [[ $i -ne 1 ]] && s=(--seeds 127.0.0.1:17211)
+    "$B/kvnode" --id n$i --listen 127.0.0.1:1721$i --data-dir "$dir/n$i" "${flags[@]}" "${s[@]}" \
+      2>"$dir/n$i.log" &
+    pids+=($!)
+  done
+  for i in 1 2 3; do
+    until "$B/kvring" --node 127.0.0.1:1721$i --json 2>/dev/null |
+      grep -q "\"id\":\"n$i\"[^}]*\"state\":\"normal\""; do sleep 0.2; done
+  done
+  "$B/kvbench" net --node 127.0.0.1:17211 --workload put --num "$KEYS" --concurrency 50 --json >/dev/null
+  local data_mb
+  data_mb=$(du -sm "$dir/n1" | cut -f1)
+  local start end
+  start=$(ms_now)
+  "$B/kvnode" --id n4 --listen 127.0.0.1:17214 --data-dir "$dir/n4" "${flags[@]}" \
+    --seeds 127.0.0.1:17211 2>"$dir/n4.log" &
+  pids+=($!)
+  until grep -q 'joined:' "$dir/n4.log"; do sleep 0.05; done
+  end=$(ms_now)
+  local joined stream_s
+  joined=$(grep -o 'joined:.*' "$dir/n4.log")
+  # Streaming: from the "streaming" line to the "joined" line (spdlog's timestamps).
+  stream_s=$(python3 - "$dir/n4.log" <<'PY'
+import re, sys, datetime
+t = {}
+for line in open(sys.argv[1]):
+    m = re.match(r'\[(\d+-\d+-\d+ \d+:\d+:\d+\.\d+)\]', line)
+    if not m: continue
+    ts = datetime.datetime.strptime(m.group(1), '%Y-%m-%d %H:%M:%S.%f')
+    if 'joining: streaming' in line: t.setdefault('start', ts)
+    if 'joined:' in line: t['end'] = ts
+print(f"{(t['end'] - t['start']).total_seconds():.2f}")
+PY
+)
+  echo "keys=$KEYS n1_data_mb=$data_mb join_s=$(python3 -c "print(f'{($end - $start) / 1000:.2f}')") stream_s=$stream_s ring_delay_ms=$RING_DELAY_MS load=\"$(uptime | sed 's/.*load average: //')\" $joined"
+  kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true
+  rm -rf "$dir"
+}
+for r in 1 2 3; do run; done

@@ -1,0 +1,149 @@
+// Joining and leaving in a whole cluster over the simulated network: a fourth node joins a
+// cluster of three holding keys, and later one of the first three leaves, while clients keep
+// writing. Every key, those written before and every acknowledged write during, must end up on
+// each of the N replicas the ring gives it — after the join and again after the leave — and read
+// back. Also: a leave that would leave fewer than N nodes is refused, and so is a joining node's.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+
+#include "libkv/membership/node_state.h"
+#include "tests/replication/sim_cluster.h"
+
+namespace kv {
+namespace {
+
+// Clients writing new keys through `via` nodes in turn until stopped; the keys acknowledged.
+class Writers {
+ public:
+  Writers(SimCluster& cluster, std::vector<std::string> via) {
+    thread_ = std::thread([this, &cluster, via = std::move(via)] {
+      for (int i = 0; !stop_; ++i) {
+        const std::string key = fmt::format("during-{}", i);
+        if (cluster.Put(via[i % via.size()], key, "v-" + key).ok()) {
+          std::lock_guard lock(mu_);
+          acked_.push_back(key);
+        } else {
+          ++failed_;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    });
+  }
+  ~Writers() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  std::vector<std::string> acked() {
+    std::lock_guard lock(mu_);
+    return acked_;
+  }
+  int failed() const { return failed_; }
+
+ private:
+  std::atomic<bool> stop_ = false;
+  std::atomic<int> failed_ = 0;
+  std::mutex mu_;
+  std::vector<std::string> acked_;
+  std::thread thread_;
+};
+
+// The keys (of `keys`) that some replica of the ring `observer` sees lacks, as "key@node".
+std::vector<std::string> UnderReplicated(SimCluster& cluster, const std::string& observer,
+                                         const std::vector<std::string>& keys, size_t n) {
+  std::shared_ptr<const ClusterView> view = cluster.service(observer).gossiper().view();
+  std::vector<std::string> missing;
+  for (const std::string& key : keys) {
+    for (const std::string& replica : view->ring->PreferenceList(key, n)) {
+      const SiblingSet set = cluster.StoredAt(replica, key);
+      bool has = false;
+      for (const Version& v : set.versions()) has |= v.value == "v-" + key;
+      if (!has) missing.push_back(key + "@" + replica);
+    }
+  }
+  return missing;
+}
+
+bool RingIs(SimCluster& cluster, const std::vector<std::string>& observers,
+            const std::vector<std::string>& want) {
+  for (const std::string& o : observers) {
+    std::shared_ptr<const ClusterView> view = cluster.service(o).gossiper().view();
+    if (view->ring->nodes() != want || view->changing()) return false;
+  }
+  return true;
+}
+
+TEST_CASE("join and leave (sim): ranges move and every key keeps N copies while writes go on") {
+  SimClusterOptions options = SimClusterOptions::Nodes(3);
+  // No help from elsewhere: only streaming and the writes to pending replicas may place copies.
+  options.hinted_handoff = false;
+  SimCluster cluster(options);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 300; ++i) {
+    keys.push_back(fmt::format("before-{}", i));
+    REQUIRE(cluster.Put("n1", keys.back(), "v-" + keys.back()).ok());
+  }
+
+  Writers writers(cluster, {"n1", "n3"});
+  cluster.Join("n4");
+  CHECK(cluster.service("n4").gossiper().self_status() == NodeStatus::kJoining);
+  const std::vector<std::string> four = {"n1", "n2", "n3", "n4"};
+  REQUIRE(SimCluster::Eventually([&] { return RingIs(cluster, four, four); },
+                                 std::chrono::seconds(30)));
+  CHECK(cluster.service("n4").gossiper().self_status() == NodeStatus::kNormal);
+  // n4 took a share of the keys (N=3 of 4 nodes: about three quarters).
+  std::vector<std::string> all = keys;
+  for (const std::string& k : writers.acked()) all.push_back(k);
+  size_t on_n4 = 0;
+  for (const std::string& k : all) on_n4 += !cluster.StoredAt("n4", k).empty();
+  CHECK(on_n4 > all.size() / 2);
+  CHECK(UnderReplicated(cluster, "n1", all, 3) == std::vector<std::string>());
+
+  // n2 leaves; a leave is refused while it would leave fewer than N nodes (checked below).
+  Result<LeaveResponse> leave = cluster.Leave("n2");
+  REQUIRE(leave.ok());
+  CHECK(leave->state == "leaving");
+  const std::vector<std::string> three = {"n1", "n3", "n4"};
+  REQUIRE(SimCluster::Eventually([&] { return RingIs(cluster, three, three); },
+                                 std::chrono::seconds(30)));
+  REQUIRE(SimCluster::Eventually(
+      [&] { return cluster.service("n2").gossiper().self_status() == NodeStatus::kLeft; }));
+  Result<LeaveResponse> left = cluster.Leave("n2", true);
+  REQUIRE(left.ok());
+  CHECK(left->state == "left");
+  CHECK(left->error.empty());
+  CHECK(left->keys_streamed > 0);
+
+  writers.Stop();
+  all = keys;
+  for (const std::string& k : writers.acked()) all.push_back(k);
+  const size_t during = all.size() - keys.size();
+  MESSAGE(during << " writes acknowledged during the join and leave, " << writers.failed()
+                 << " failed");
+  CHECK(all.size() > keys.size() + 50);
+  CHECK(UnderReplicated(cluster, "n1", all, 3) == std::vector<std::string>());
+  for (const std::string& k : all) {
+    Result<SimGet> got = cluster.Get("n3", k);
+    REQUIRE(got.ok());
+    CHECK(got->Values() == std::vector<std::string>{"v-" + k});
+  }
+
+  // Three nodes left at N=3: another leave would under-replicate every key.
+  Result<LeaveResponse> refused = cluster.Leave("n1");
+  CHECK(refused.status().code() == ErrorCode::kInvalidArgument);
+}
+
+TEST_CASE("join and leave (sim): a node cannot leave while it is joining") {
+  SimClusterOptions options = SimClusterOptions::Nodes(3);
+  options.ring_delay = std::chrono::milliseconds(2000);
+  SimCluster cluster(options);
+  cluster.Join("n4");
+  Result<LeaveResponse> refused = cluster.Leave("n4");
+  CHECK(refused.status().code() == ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace kv
