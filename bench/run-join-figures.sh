@@ -3,12 +3,15 @@
 # kvnode to its "joined" log line (it is then normal), and the streaming alone (from the end of
 # its ring delay). Three runs, each on a fresh cluster. Nodes listen on 127.0.0.1:17211-17214
 # and are stopped by pid.
+# SYNC (batch) is every node's --sync.
 #   B=build/bin KEYS=100000 bench/run-join-figures.sh
 set -euo pipefail
 B=${B:-build/bin}
 KEYS=${KEYS:-100000}
 RING_DELAY_MS=${RING_DELAY_MS:-1000}
-flags=(--gossip-interval-ms 200 --ring-delay-ms "$RING_DELAY_MS" --anti-entropy-interval-s 0)
+SYNC=${SYNC:-batch}
+flags=(--gossip-interval-ms 200 --ring-delay-ms "$RING_DELAY_MS" --anti-entropy-interval-s 0
+  --sync "$SYNC")
 ms_now() { date +%s%3N; }
 run() {
   local dir pids=() i
@@ -27,6 +30,7 @@ run() {
   local data_mb
   data_mb=$(du -sm "$dir/n1" | cut -f1)
   local start end
+  : > "$dir/n4.log"
   start=$(ms_now)
   "$B/kvnode" --id n4 --listen 127.0.0.1:17214 --data-dir "$dir/n4" "${flags[@]}" \
     --seeds 127.0.0.1:17211 2>"$dir/n4.log" &
@@ -48,7 +52,7 @@ for line in open(sys.argv[1]):
 print(f"{(t['end'] - t['start']).total_seconds():.2f}")
 PY
 )
-  echo "keys=$KEYS n1_data_mb=$data_mb join_s=$(python3 -c "print(f'{($end - $start) / 1000:.2f}')") stream_s=$stream_s ring_delay_ms=$RING_DELAY_MS load=\"$(uptime | sed 's/.*load average: //')\" $joined"
+  echo "keys=$KEYS n1_data_mb=$data_mb join_s=$(python3 -c "print(f'{($end - $start) / 1000:.2f}')") stream_s=$stream_s ring_delay_ms=$RING_DELAY_MS sync=$SYNC load=\"$(uptime | sed 's/.*load average: //')\" $joined"
   kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true
   rm -rf "$dir"
 }

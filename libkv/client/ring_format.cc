@@ -32,9 +32,13 @@ std::string Heard(const RingNodeInfo& n, std::string_view self) {
 }  // namespace
 
 std::string FormatRingText(const RingResponse& ring, std::string_view asked) {
-  std::string out = fmt::format("ring as seen by {} ({}): {} node{}, N={} R={} W={}\n", ring.self,
-                                asked, ring.nodes.size(), ring.nodes.size() == 1 ? "" : "s",
-                                ring.replicas, ring.read_quorum, ring.write_quorum);
+  // Nodes holding ranges: not those joining (yet) or left.
+  const auto in_ring = static_cast<size_t>(std::count_if(
+      ring.nodes.begin(), ring.nodes.end(),
+      [](const RingNodeInfo& n) { return n.state == "normal" || n.state == "leaving"; }));
+  std::string out =
+      fmt::format("ring as seen by {} ({}): {} node{}, N={} R={} W={}\n", ring.self, asked, in_ring,
+                  in_ring == 1 ? "" : "s", ring.replicas, ring.read_quorum, ring.write_quorum);
   size_t id_width = 2, address_width = 7, state_width = 5;
   for (const RingNodeInfo& n : ring.nodes) {
     id_width = std::max(id_width, n.id.size());
@@ -50,9 +54,9 @@ std::string FormatRingText(const RingResponse& ring, std::string_view asked) {
                        state_width, n.vnodes, n.ownership * 100, n.primary_ownership * 100,
                        n.hints_pending, Heard(n, ring.self));
   }
-  if (!ring.nodes.empty() && ring.nodes.size() < ring.replicas) {
+  if (in_ring > 0 && in_ring < ring.replicas) {
     out += fmt::format("fewer nodes than N={}: every key is stored on all {} of them\n",
-                       ring.replicas, ring.nodes.size());
+                       ring.replicas, in_ring);
   }
   return out;
 }

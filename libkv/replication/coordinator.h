@@ -16,8 +16,11 @@
 //    hint kept by the coordinator itself, as Cassandra does, so a replica the failure detector
 //    still thought up is caught up too. A write that fails its quorum after the local apply is
 //    reported as possibly applied: it is on at least this replica and will spread.
+//  - While nodes join or leave, a write also goes to the key's pending replicas (ClusterView:
+//    its future preference list's nodes not in the current one) and waits for W + (their number)
+//    acknowledgements, as Cassandra does; a pending node is never a stand-in.
 //  - Reads ask the key's own replicas only: a stand-in's hints are not read before they are
-//    handed off.
+//    handed off, nor a joining node's ranges before it has streamed them.
 //
 // A ring smaller than N stores every key on each of its nodes, and R and W are then capped at the
 // ring's size, so a lone node serves with the defaults.
