@@ -2,7 +2,8 @@
 // cluster of three holding keys, and later one of the first three leaves, while clients keep
 // writing. Every key, those written before and every acknowledged write during, must end up on
 // each of the N replicas the ring gives it — after the join and again after the leave — and read
-// back. Also: a leave that would leave fewer than N nodes is refused, and so is a joining node's.
+// back. Also: a leave that would leave fewer than N nodes is refused, and so is a joining node's;
+// a node restarted after it joined is normal at once.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -134,6 +135,10 @@ TEST_CASE("join and leave (sim): ranges move and every key keeps N copies while 
   // Three nodes left at N=3: another leave would under-replicate every key.
   Result<LeaveResponse> refused = cluster.Leave("n1");
   CHECK(refused.status().code() == ErrorCode::kInvalidArgument);
+
+  // A node that has joined comes back normal: its membership file says so.
+  cluster.Restart("n4");
+  CHECK(cluster.service("n4").gossiper().self_status() == NodeStatus::kNormal);
 }
 
 TEST_CASE("join and leave (sim): a node cannot leave while it is joining") {
