@@ -148,22 +148,24 @@ start_kv() {
   done
 }
 
-# ring_up PORT COUNT: whether the node on PORT sees COUNT nodes, all up.
+# ring_up PORT COUNT [STATE]: whether the node on PORT sees COUNT nodes, all up (and, with
+# STATE, all in that membership state: new nodes join, then turn normal).
 ring_up() {
   "$bin/kvring" --node "127.0.0.1:$1" --json --timeout-ms 1000 2>/dev/null |
     python3 -c 'import json,sys; d = json.load(sys.stdin); n = d["nodes"]
-sys.exit(0 if len(n) == int(sys.argv[1]) and all(x["status"] == "up" for x in n) else 1)' "$2" \
-      2>/dev/null
+ok = all(x["status"] == "up" and sys.argv[2] in ("", x["state"]) for x in n)
+sys.exit(0 if len(n) == int(sys.argv[1]) and ok else 1)' "$2" "${3:-}" 2>/dev/null
 }
 
-# wait_ring COUNT: until every node of node_ports sees COUNT nodes up (60 s at most).
+# wait_ring COUNT [STATE]: until every node of node_ports sees COUNT nodes up (and in STATE),
+# 60 s at most.
 wait_ring() {
-  local count=$1 port all
+  local count=$1 state=${2:-} port all
   local deadline=$((SECONDS + 60))
   while ((SECONDS < deadline)); do
     all=1
     for port in "${node_ports[@]}"; do
-      ring_up "$port" "$count" || { all=0; break; }
+      ring_up "$port" "$count" "$state" || { all=0; break; }
     done
     ((all)) && return 0
     sleep 0.1
@@ -183,7 +185,7 @@ run_kv() {
   local flags=("$@")
 
   start_kv "$count" "${flags[@]}"
-  wait_ring "$count"
+  wait_ring "$count" normal
   note_load "$label put"
   line=$(kvbench --workload put --num "$ops")
   record "$label" "$line"
@@ -192,7 +194,7 @@ run_kv() {
   if ((count > 1)); then
     peak=$(python3 -c 'import json,sys; print(round(json.loads(sys.argv[1])["ops_per_sec"] / 2))' "$line")
     start_kv "$count" "${flags[@]}"
-    wait_ring "$count"
+    wait_ring "$count" normal
     note_load "$label put at half of peak"
     line=$(kvbench --workload put --num $((ops / 2)) --rate "$peak")
     record "$label" "$(python3 -c 'import json,sys; r = json.loads(sys.argv[1]); r["workload"] = "put-half"; print(json.dumps(r))' "$line")"
@@ -200,7 +202,7 @@ run_kv() {
   fi
 
   start_kv "$count" "${flags[@]}"
-  wait_ring "$count"
+  wait_ring "$count" normal
   note_load "$label a"
   record "$label" "$(kvbench --workload a --keys "$keys" --num "$ops" --distribution zipfian --load)"
   note_load "$label c"
@@ -350,7 +352,7 @@ if [[ $profile == always || ($profile == auto && $missed == 1) ]]; then
   if perf record -e cpu-clock -o /dev/null -- true 2>/dev/null; then
     echo "profiling a put run on the cluster (perf record -a -g, cpu-clock)" >&2
     start_kv 3
-    wait_ring 3
+    wait_ring 3 normal
     # System-wide for as long as the put run lasts: kvbench, the three nodes, the kernel.
     perf record -e cpu-clock -F 999 -a -g -o "$work_dir/perf.data" -- "$bin/kvbench" net \
       --node "127.0.0.1:${node_ports[0]}" --concurrency "$concurrency" --value-size 100 \

@@ -154,7 +154,7 @@ wait_all_up() {
     for port in $(all_ports); do
       "$kvring" --node "127.0.0.1:$port" --json --timeout-ms 1000 2>/dev/null |
         python3 -c 'import json,sys; n = json.load(sys.stdin)["nodes"]
-sys.exit(0 if len(n) == int(sys.argv[1]) and all(x["status"] == "up" for x in n) else 1)' "$nodes" \
+sys.exit(0 if len(n) == int(sys.argv[1]) and all(x["status"] == "up" and x["state"] == "normal" for x in n) else 1)' "$nodes" \
         2>/dev/null || { all=0; break; }
     done
     ((all)) && return 0
