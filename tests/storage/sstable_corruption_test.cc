@@ -290,10 +290,14 @@ TEST_CASE("sstable corruption: a compressed block that does not decode is a clea
     REQUIRE(GetVarint32(&in, &raw_bytes));
     const size_t header = stored.size() - in.size();
 
-    std::vector<std::pair<std::string, std::string>> cases;  // name, block bytes
-    std::string wrong_length = stored;
-    wrong_length[0] = static_cast<char>(wrong_length[0] ^ 1);  // raw length off by one
-    cases.emplace_back("wrong length", wrong_length);
+    std::vector<std::pair<std::string, std::string>> cases;    // name, block bytes
+    for (uint32_t claimed : {raw_bytes - 1, raw_bytes + 1}) {  // raw length off by one
+      std::string wrong_length;
+      PutVarint32(&wrong_length, claimed);
+      REQUIRE(wrong_length.size() == header);
+      wrong_length.append(in);
+      cases.emplace_back(fmt::format("length {} for {}", claimed, raw_bytes), wrong_length);
+    }
     std::string garbage = stored;
     std::fill(garbage.begin() + static_cast<std::ptrdiff_t>(header), garbage.end(), '\xff');
     cases.emplace_back("garbage payload", garbage);
