@@ -64,7 +64,8 @@ bench() {
   echo "  $line" >&2
 }
 
-common=(--num "$num" --bloom-bits 10 --key-size 16 --value-size 100)
+shape=(--bloom-bits 10 --key-size 16 --value-size 100)
+common=(--num "$num" "${shape[@]}")
 
 # 1. Bytes per key: fill, then a one-read readrandom that compacts first and reports the bytes.
 for values in text random; do
@@ -75,7 +76,7 @@ for values in text random; do
     echo "size: $system $codec $values" >&2
     bench fill "$system" --dir "$d" --workload fillrandom "${common[@]}" --values "$values" \
       --compression "$codec"
-    bench "size-$values" "$system" --dir "$d" --workload readrandom "${common[@]}" --num 1 \
+    bench "size-$values" "$system" --dir "$d" --workload readrandom "${shape[@]}" --num 1 \
       --values "$values" --compression "$codec"
     rm -rf "$d"
   done

@@ -68,10 +68,10 @@ Result<std::string_view> ReadBlock(const RandomAccessFile& file, std::string_vie
   std::string error;
   if (!UncompressBlock(static_cast<BlockCodec>(codec), got.substr(0, handle.size), uncompressed,
                        &error))
-    return TableCorruption(path, handle.offset,
-                           fmt::format("{} {} block of {} bytes at offset {}: {}",
-                                       BlockCodecName(static_cast<BlockCodec>(codec)),
-                                       BlockTypeName(type), handle.size, handle.offset, error));
+    return TableCorruption(
+        path, handle.offset,
+        fmt::format("{} {} block of {} bytes: {}", BlockCodecName(static_cast<BlockCodec>(codec)),
+                    BlockTypeName(type), handle.size, error));
   return std::string_view(*uncompressed);
 }
 
