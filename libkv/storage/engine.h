@@ -56,8 +56,9 @@ struct EngineOptions {
   TableOptions table;
   // The block cache's budget: raw data blocks kept by all tables' Get, plus every open table's
   // index and filter (0: no cache; tables keep index and filter uncharged, the OS page cache
-  // holds hot blocks). On by default now that blocks are compressed: a hit skips the read, the
-  // checksum and the decompression (docs/benchmarks.md, "Block cache").
+  // holds hot blocks). On by default: it bounds what reads hold and keeps hot blocks
+  // decompressed when the page cache cannot keep the tables. Where the page cache holds every
+  // table, 0 read faster in our figures (docs/benchmarks.md, "Compression and the block cache").
   size_t block_cache_bytes = kDefaultBlockCacheBytes;
   // Whether compaction may drop this tombstone for good. Called only when the output is the
   // oldest data for the key (nothing older can resurface). The cluster plugs in its grace-period
