@@ -19,7 +19,7 @@ std::shared_ptr<const std::string> Block(size_t n, char c) {
   return std::make_shared<const std::string>(n, c);
 }
 
-TEST_CASE("block cache: hits, misses, LRU eviction within the byte bound") {
+TEST_CASE("block cache: hits, misses, eviction within the byte bound") {
   BlockCache cache(16 * 1000);  // 1000 bytes per shard
   const uint64_t a = cache.NewId(), b = cache.NewId();
   CHECK(a != b);
