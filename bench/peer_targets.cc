@@ -6,6 +6,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 
 #include <memory>
@@ -19,15 +20,26 @@ namespace {
 // kv's defaults, read from its option structs so that the peers follow when they change.
 const size_t kMemtableBytes = EngineOptions{}.memtable_bytes;
 const size_t kBlockBytes = TableOptions{}.block_bytes;
-// kv keeps no block cache by default (it maps table files and leaves caching to the OS); LevelDB
-// always has one (8 MiB when none is given), so both peers get LevelDB's default.
-constexpr size_t kBlockCacheBytes = 8 << 20;
+// Every system gets the benchmark's --cache-size (kv's default unless given) and --compression.
+Result<leveldb::CompressionType> LevelDbCompression(const std::string& name) {
+  if (name == "snappy") return leveldb::kSnappyCompression;
+  if (name == "none") return leveldb::kNoCompression;
+  return Status::InvalidArgument("LevelDB compresses with snappy or none, not " + name);
+}
+
+rocksdb::CompressionType RocksDbCompression(const std::string& name) {
+  if (name == "lz4") return rocksdb::kLZ4Compression;
+  if (name == "zstd") return rocksdb::kZSTD;
+  if (name == "snappy") return rocksdb::kSnappyCompression;
+  return rocksdb::kNoCompression;
+}
 
 class LevelDbTarget final : public BenchTarget {
  public:
-  LevelDbTarget(bool sync, int bloom_bits)
+  LevelDbTarget(bool sync, int bloom_bits, size_t cache_bytes)
       : filter_(bloom_bits > 0 ? leveldb::NewBloomFilterPolicy(bloom_bits) : nullptr),
-        cache_(leveldb::NewLRUCache(kBlockCacheBytes)) {
+        // LevelDB always has a cache: without one it makes an 8 MiB one of its own.
+        cache_(leveldb::NewLRUCache(cache_bytes)) {
     write_options_.sync = sync;
   }
   ~LevelDbTarget() override {
@@ -36,12 +48,12 @@ class LevelDbTarget final : public BenchTarget {
     delete cache_;
   }
 
-  Status Open(const std::string& dir) {
+  Status Open(const std::string& dir, leveldb::CompressionType compression) {
     leveldb::Options options;
     options.create_if_missing = true;
     options.write_buffer_size = kMemtableBytes;
     options.block_size = kBlockBytes;
-    options.compression = leveldb::kNoCompression;
+    options.compression = compression;
     options.filter_policy = filter_;
     options.block_cache = cache_;
     leveldb::DB* db = nullptr;
@@ -82,14 +94,21 @@ class RocksDbTarget final : public BenchTarget {
  public:
   explicit RocksDbTarget(bool sync) { write_options_.sync = sync; }
 
-  Status Open(const std::string& dir, int bloom_bits) {
+  Status Open(const std::string& dir, const EngineBenchOptions& bench) {
     rocksdb::Options options;
     options.create_if_missing = true;
     options.write_buffer_size = kMemtableBytes;
-    options.compression = rocksdb::kNoCompression;
+    options.compression = RocksDbCompression(bench.compression);
+    options.statistics = rocksdb::CreateDBStatistics();  // for the cache's hit ratio
+    statistics_ = options.statistics;
+    const int bloom_bits = bench.bloom_bits;
     rocksdb::BlockBasedTableOptions table;
     table.block_size = kBlockBytes;
-    table.block_cache = rocksdb::NewLRUCache(kBlockCacheBytes);
+    if (bench.cache_bytes > 0) {
+      table.block_cache = rocksdb::NewLRUCache(bench.cache_bytes);
+    } else {
+      table.no_block_cache = true;
+    }
     if (bloom_bits > 0) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(bloom_bits));
     options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     rocksdb::DB* db = nullptr;
@@ -120,7 +139,15 @@ class RocksDbTarget final : public BenchTarget {
     return s.ok() ? Status::Ok() : Status::IOError("rocksdb: " + s.ToString());
   }
 
+  std::optional<std::pair<uint64_t, uint64_t>> CacheLookups() override {
+    // Data blocks only, as kv's cache counts them (RocksDB caches index and filter blocks too
+    // when asked; by default it keeps them in the table reader, as kv does).
+    return std::pair{statistics_->getTickerCount(rocksdb::BLOCK_CACHE_DATA_HIT),
+                     statistics_->getTickerCount(rocksdb::BLOCK_CACHE_DATA_MISS)};
+  }
+
  private:
+  std::shared_ptr<rocksdb::Statistics> statistics_;
   rocksdb::WriteOptions write_options_;
   std::unique_ptr<rocksdb::DB> db_;
 };
@@ -131,15 +158,19 @@ const char* SyncName(bool sync_every_write) {
 
 }  // namespace
 
-Result<OpenedTarget> OpenLevelDb(const std::string& dir, bool sync_every_write, int bloom_bits) {
-  auto target = std::make_unique<LevelDbTarget>(sync_every_write, bloom_bits);
-  KV_RETURN_IF_ERROR(target->Open(dir));
+Result<OpenedTarget> OpenLevelDb(const std::string& dir, bool sync_every_write,
+                                 const EngineBenchOptions& bench) {
+  KV_ASSIGN_OR_RETURN(leveldb::CompressionType compression, LevelDbCompression(bench.compression));
+  auto target = std::make_unique<LevelDbTarget>(sync_every_write, bench.bloom_bits,
+                                                std::max<size_t>(bench.cache_bytes, 1));
+  KV_RETURN_IF_ERROR(target->Open(dir, compression));
   return OpenedTarget{std::move(target), SyncName(sync_every_write)};
 }
 
-Result<OpenedTarget> OpenRocksDb(const std::string& dir, bool sync_every_write, int bloom_bits) {
+Result<OpenedTarget> OpenRocksDb(const std::string& dir, bool sync_every_write,
+                                 const EngineBenchOptions& bench) {
   auto target = std::make_unique<RocksDbTarget>(sync_every_write);
-  KV_RETURN_IF_ERROR(target->Open(dir, bloom_bits));
+  KV_RETURN_IF_ERROR(target->Open(dir, bench));
   return OpenedTarget{std::move(target), SyncName(sync_every_write)};
 }
 

@@ -1,7 +1,7 @@
 // LevelDB and RocksDB as BenchTargets, opened with the settings kv's engine uses so that the
-// figures compare like with like: kv's default memtable and block sizes, a bloom filter of the
-// given bits per key, no compression (kv has none), an 8 MiB block cache, and a sync on every
-// write only for fillsync.
+// figures compare like with like: kv's default memtable and block sizes, the benchmark's bloom
+// bits per key, codec (LevelDB has only snappy) and block cache size, and a sync on every write
+// only for fillsync.
 //
 // Threads: both databases are thread-safe; the targets add no state of their own.
 #pragma once
@@ -13,7 +13,9 @@
 
 namespace kv::bench {
 
-Result<OpenedTarget> OpenLevelDb(const std::string& dir, bool sync_every_write, int bloom_bits);
-Result<OpenedTarget> OpenRocksDb(const std::string& dir, bool sync_every_write, int bloom_bits);
+Result<OpenedTarget> OpenLevelDb(const std::string& dir, bool sync_every_write,
+                                 const EngineBenchOptions& bench);
+Result<OpenedTarget> OpenRocksDb(const std::string& dir, bool sync_every_write,
+                                 const EngineBenchOptions& bench);
 
 }  // namespace kv::bench

@@ -31,8 +31,7 @@ int main(int argc, char** argv) {
   options.progress = ProgressLine::StderrIsTerminal();
 
   OpenTargetFn open = [&](const std::string& dir, bool sync) {
-    return db == "leveldb" ? OpenLevelDb(dir, sync, options.bloom_bits)
-                           : OpenRocksDb(dir, sync, options.bloom_bits);
+    return db == "leveldb" ? OpenLevelDb(dir, sync, options) : OpenRocksDb(dir, sync, options);
   };
   auto report = RunEngineBench(options, db, open);
   if (!report.ok()) {

@@ -11,6 +11,10 @@ complete -c kvbench -n '__fish_seen_subcommand_from engine' -l dir -x -a '(__fis
 complete -c kvbench -n '__fish_seen_subcommand_from engine' -l workload -x -a 'fillseq fillrandom readrandom readmissing fillsync' -d 'Workload'
 complete -c kvbench -n '__fish_seen_subcommand_from engine' -l threads -x -d 'Worker threads'
 complete -c kvbench -n '__fish_seen_subcommand_from engine' -l bloom-bits -x -d 'Bloom filter bits per key'
+complete -c kvbench -n '__fish_seen_subcommand_from engine' -l compression -x -a 'lz4 zstd snappy none' -d 'Data-block codec'
+complete -c kvbench -n '__fish_seen_subcommand_from engine' -l cache-size -x -d 'Block cache size, e.g. 64MiB'
+complete -c kvbench -n '__fish_seen_subcommand_from engine' -l values -x -a 'random text' -d 'Value kind'
+complete -c kvbench -n '__fish_seen_subcommand_from engine' -l distribution -x -a 'uniform zipfian' -d 'readrandom key distribution'
 complete -c kvbench -n '__fish_seen_subcommand_from engine' -l sync -x -a 'batch periodic off' -d 'Commit-log sync mode'
 
 # kvbench net

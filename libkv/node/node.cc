@@ -320,8 +320,13 @@ Status Node::Wait() {
   Status closed = engine_->Close();
   const EngineStats stats = engine_->stats();
   if (closed.ok())
-    logger_->info("stopped cleanly; commit log: {} fsyncs covered {} records", stats.log_syncs,
-                  stats.log_records);
+    logger_->info(
+        "stopped cleanly; commit log: {} fsyncs covered {} records; block cache: {} hits, {} "
+        "misses (hit ratio {:.3f}), {} of {} bytes used",
+        stats.log_syncs, stats.log_records, stats.block_cache.hits, stats.block_cache.misses,
+        stats.block_cache.hit_ratio(),
+        stats.block_cache.block_bytes + stats.block_cache.pinned_bytes,
+        stats.block_cache.capacity_bytes);
   else
     logger_->error("closing the engine failed: {}", closed.ToString());
   std::lock_guard lock(mu_);

@@ -61,6 +61,8 @@ EngineOptions EngineOptionsFor(const NodeConfig& c, Env* env) {
   o.sync_period = c.sync_period;
   o.memtable_bytes = c.memtable_bytes;
   o.table.bloom_bits_per_key = c.bloom_bits_per_key;
+  o.table.compression = c.compression;
+  o.block_cache_bytes = c.block_cache_bytes;
   return o;
 }
 

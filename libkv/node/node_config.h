@@ -64,6 +64,8 @@ struct NodeConfig {
   std::chrono::milliseconds sync_period{10};               // for SyncMode::kPeriodic
   size_t memtable_bytes = EngineOptions().memtable_bytes;  // the engine's measured default
   int bloom_bits_per_key = 10;
+  BlockCodec compression = TableOptions().compression;           // new tables' data blocks
+  size_t block_cache_bytes = EngineOptions().block_cache_bytes;  // 0: no block cache
 
   int io_threads = 0;  // threads running the io_context; 0: one per core
   // Threads that run engine calls, so no I/O thread ever waits for an fsync. Writers blocked in

@@ -4,6 +4,7 @@
 
 #include "libkv/base/checksum.h"
 #include "libkv/base/coding.h"
+#include "libkv/storage/block_codec.h"
 #include "libkv/storage/block_reader.h"
 
 namespace kv {
@@ -22,17 +23,18 @@ std::string_view BlockTypeName(BlockType type) {
   return "unknown";
 }
 
-std::string MakeBlockTrailer(std::string_view contents, BlockType type) {
+std::string MakeBlockTrailer(std::string_view contents, BlockType type, BlockCodec codec) {
   char t[kBlockTrailerBytes];
   t[0] = static_cast<char>(type);
-  t[1] = static_cast<char>(BlockCodec::kNone);
+  t[1] = static_cast<char>(codec);
   const uint32_t crc = Crc32c(std::string_view(t, 2), Crc32c(contents));
   EncodeFixed32(t + 2, MaskCrc(crc));
   return std::string(t, kBlockTrailerBytes);
 }
 
 Result<std::string_view> ReadBlock(const RandomAccessFile& file, std::string_view path,
-                                   const BlockHandle& handle, BlockType type, char* scratch) {
+                                   const BlockHandle& handle, BlockType type, char* scratch,
+                                   std::string* uncompressed) {
   const size_t n = handle.size + kBlockTrailerBytes;
   auto read = file.Read(handle.offset, n, scratch);
   if (!read.ok()) return read.status().WithContext(fmt::format("reading {}", path));
@@ -53,11 +55,24 @@ Result<std::string_view> ReadBlock(const RandomAccessFile& file, std::string_vie
     return TableCorruption(path, trailer_offset,
                            fmt::format("block type {} where a {} block belongs",
                                        static_cast<uint8_t>(trailer[0]), BlockTypeName(type)));
-  if (static_cast<uint8_t>(trailer[1]) != static_cast<uint8_t>(BlockCodec::kNone))
-    return TableCorruption(path, trailer_offset + 1,
-                           fmt::format("unknown block codec {} (written by a newer kv?)",
-                                       static_cast<uint8_t>(trailer[1])));
-  return got.substr(0, handle.size);
+  const uint8_t codec = static_cast<uint8_t>(trailer[1]);
+  if (codec > kMaxBlockCodec)
+    return TableCorruption(
+        path, trailer_offset + 1,
+        fmt::format("unknown block codec {} (written by a newer kv?)", static_cast<int>(codec)));
+  if (codec == static_cast<uint8_t>(BlockCodec::kNone)) return got.substr(0, handle.size);
+  if (uncompressed == nullptr)
+    return TableCorruption(
+        path, trailer_offset + 1,
+        fmt::format("a {} block is compressed; only data blocks may be", BlockTypeName(type)));
+  std::string error;
+  if (!UncompressBlock(static_cast<BlockCodec>(codec), got.substr(0, handle.size), uncompressed,
+                       &error))
+    return TableCorruption(
+        path, handle.offset,
+        fmt::format("{} {} block of {} bytes: {}", BlockCodecName(static_cast<BlockCodec>(codec)),
+                    BlockTypeName(type), handle.size, error));
+  return std::string_view(*uncompressed);
 }
 
 }  // namespace kv

@@ -21,13 +21,18 @@ struct BlockHandle {
 
 std::string_view BlockTypeName(BlockType type);
 
-// The 6-byte trailer for `contents` stored with no codec.
-std::string MakeBlockTrailer(std::string_view contents, BlockType type);
+// The 6-byte trailer for `contents` (the block's bytes as stored) under `codec`.
+std::string MakeBlockTrailer(std::string_view contents, BlockType type,
+                             BlockCodec codec = BlockCodec::kNone);
 
 // Reads the block at `handle` and its trailer with one read into `scratch` (which must hold
 // handle.size + kBlockTrailerBytes bytes), checks type, codec and checksum, and returns the
-// block's bytes (in scratch or in the file's own memory). Errors name `path` and the offset.
+// block's raw bytes: in scratch or the file's own memory when stored raw, else decompressed into
+// *uncompressed. Only data blocks may be compressed, and only they pass `uncompressed`. Errors
+// (a bad checksum, a codec this kv does not know, compressed bytes that do not decode) are
+// Corruption naming `path` and the offset.
 Result<std::string_view> ReadBlock(const RandomAccessFile& file, std::string_view path,
-                                   const BlockHandle& handle, BlockType type, char* scratch);
+                                   const BlockHandle& handle, BlockType type, char* scratch,
+                                   std::string* uncompressed = nullptr);
 
 }  // namespace kv

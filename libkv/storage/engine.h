@@ -22,6 +22,7 @@
 
 #include "libkv/base/status.h"
 #include "libkv/env/env.h"
+#include "libkv/storage/block_cache.h"
 #include "libkv/storage/entry.h"
 #include "libkv/storage/iterator.h"
 #include "libkv/storage/sstable.h"
@@ -42,6 +43,8 @@ enum class SyncMode {
 Result<SyncMode> ParseSyncMode(std::string_view name);
 std::string_view SyncModeName(SyncMode mode);
 
+inline constexpr size_t kDefaultBlockCacheBytes = 64 << 20;
+
 struct EngineOptions {
   Env* env = nullptr;  // required; not owned
   std::string dir;     // the data directory; created when missing
@@ -51,10 +54,12 @@ struct EngineOptions {
   // of cache misses, and at 64 MiB random inserts ran 1.8x slower than at 8 MiB.
   size_t memtable_bytes = 8 << 20;
   TableOptions table;
-  // Data blocks kept by all tables' Get (0: none, the OS page cache holds hot blocks). Off by
-  // default: measured on uniform random reads of a 70 MB store, a 32 MiB cache made Get 27%
-  // slower (every miss pays an insert) while the page cache already served the blocks.
-  size_t block_cache_bytes = 0;
+  // The block cache's budget: raw data blocks kept by all tables' Get, plus every open table's
+  // index and filter (0: no cache; tables keep index and filter uncharged, the OS page cache
+  // holds hot blocks). On by default: it bounds what reads hold and keeps hot blocks
+  // decompressed when the page cache cannot keep the tables. Where the page cache holds every
+  // table, 0 read faster in our figures (docs/benchmarks.md, "Compression and the block cache").
+  size_t block_cache_bytes = kDefaultBlockCacheBytes;
   // Whether compaction may drop this tombstone for good. Called only when the output is the
   // oldest data for the key (nothing older can resurface). The cluster plugs in its grace-period
   // and all-replicas rule here; the default purges at once, right for a single server.
@@ -77,6 +82,7 @@ struct EngineStats {
   uint64_t replayed_records = 0;       // at Open
   uint64_t truncated_log_bytes = 0;    // torn tail dropped at Open
   SequenceNumber last_sequence = 0;
+  BlockCacheStats block_cache;  // all zero when the cache is off
 };
 
 class Engine {

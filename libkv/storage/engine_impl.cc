@@ -122,6 +122,7 @@ EngineStats EngineImpl::stats() const {
   st.bloom_false_positives = read_counters_.bloom_false_positives.load(std::memory_order_relaxed);
   st.replayed_records = replayed_records_;
   st.truncated_log_bytes = truncated_log_bytes_;
+  if (table_read_options_.block_cache) st.block_cache = table_read_options_.block_cache->stats();
   return st;
 }
 

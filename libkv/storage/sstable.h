@@ -19,6 +19,7 @@
 #include "libkv/env/env.h"
 #include "libkv/storage/entry.h"
 #include "libkv/storage/iterator.h"
+#include "libkv/storage/sstable_format.h"
 
 namespace kv {
 
@@ -26,6 +27,9 @@ struct TableOptions {
   size_t block_bytes = 4096;    // target uncompressed size of a data block
   int bloom_bits_per_key = 10;  // 0 turns the filter off
   int restart_interval = 16;    // keys between full (unshared-prefix) keys in a block
+  // Tried on every data block; a block it does not shrink by 1/8 is stored raw. LZ4: it
+  // decompresses at memory speed, so a read costs about what it did raw (docs/benchmarks.md).
+  BlockCodec compression = BlockCodec::kLz4;
 };
 
 // What a finished table holds, kept in the manifest and shown by kvsstdump.
@@ -37,6 +41,14 @@ struct TableProperties {
   std::string largest_key;
   SequenceNumber smallest_seq = 0;
   SequenceNumber largest_seq = 0;
+  // Data blocks (format version 2; a version-1 table reads as none and zero sizes): the codec
+  // the writer tried, the blocks' bytes before and as stored (without trailers), and how many
+  // blocks kept their compressed form.
+  BlockCodec compression = BlockCodec::kNone;
+  uint64_t data_raw_bytes = 0;
+  uint64_t data_stored_bytes = 0;
+  uint64_t data_blocks = 0;
+  uint64_t compressed_blocks = 0;
 };
 
 class TableWriter {

@@ -9,7 +9,12 @@ namespace kv {
 
 // Last 8 bytes of every table file (fixed64, little-endian): "kvSSTab\x01" read as bytes.
 inline constexpr uint64_t kTableMagic = 0x016261545353766bull;
-inline constexpr uint32_t kTableFormatVersion = 1;
+// 2: data blocks may be compressed (codec byte 1 or 2) and the properties block ends with the
+// codec and the data's raw and stored sizes. Readers read versions 1 and 2 (a version-1 table
+// is a version-2 table with every block raw and no codec properties); a version-1 reader refuses
+// version 2 at Open, before it could meet a compressed block.
+inline constexpr uint32_t kTableFormatVersion = 2;
+inline constexpr uint32_t kOldestReadableTableFormatVersion = 1;
 
 // Footer: fixed64 filter offset, fixed64 filter size, fixed64 properties offset, fixed64
 // properties size, fixed64 index offset, fixed64 index size, fixed32 format version, fixed32
@@ -27,10 +32,18 @@ enum class BlockType : uint8_t {
   kIndex = 4,
 };
 
-// How the block's bytes are stored. Only kNone exists yet; LZ4/zstd take the next numbers.
+// How the block's bytes are stored. A compressed block is varint32 raw length, then the codec's
+// output (an LZ4 block, or one zstd frame). Only data blocks are ever compressed.
 enum class BlockCodec : uint8_t {
   kNone = 0,
+  kLz4 = 1,
+  kZstd = 2,
 };
+inline constexpr uint8_t kMaxBlockCodec = 2;
+
+// A data block is stored compressed only when that saves at least 1/8 of its bytes (LevelDB's
+// rule): less would cost a decompression on every read for little disk.
+inline constexpr size_t kMinCompressionSavingShift = 3;
 
 // The bloom filter stores its hash count; readers reject more than this.
 inline constexpr uint32_t kMaxBloomHashCount = 30;

@@ -73,16 +73,17 @@ Result<TableMeta> LoadMeta(const RandomAccessFile& file, const std::string& path
 
   KV_ASSIGN_OR_RETURN(std::string props_bytes,
                       ReadOwnedBlock(file, path, f.properties, BlockType::kProperties));
-  auto props = DecodeProperties(props_bytes, &error);
+  auto props = DecodeProperties(props_bytes, f.version, &error);
   if (!props) return TableCorruption(path, f.properties.offset, "properties block: " + error);
   m.props = std::move(*props);
   m.props.file_bytes = size;
   const bool empty = m.props.entries == 0;
   if (empty != (m.index.size() == 0) ||
       (!empty && m.props.largest_key != m.index.last_key(m.index.size() - 1)) ||
-      m.index.size() > m.props.entries)
-    return TableCorruption(path, f.properties.offset,
-                           "properties disagree with the index (entry count or largest key)");
+      m.index.size() > m.props.entries || (f.version >= 2 && m.props.data_blocks != m.index.size()))
+    return TableCorruption(
+        path, f.properties.offset,
+        "properties disagree with the index (entry count, block count or largest key)");
 
   if (has_filter) {
     KV_ASSIGN_OR_RETURN(std::string filter_bytes,
@@ -116,6 +117,7 @@ class TableIterator final : public Iterator {
   std::shared_ptr<const TableReaderImpl> table_;
   size_t block_index_ = 0;
   std::string buffer_;
+  std::string uncompressed_;
   std::shared_ptr<const std::string> pinned_;  // the current block, when it came from the cache
   BlockReader block_;
   Status status_;
@@ -129,7 +131,13 @@ class TableReaderImpl final : public TableReader {
         file_(std::move(file)),
         meta_(std::move(meta)),
         cache_(std::move(cache)),
-        cache_id_(cache_ ? cache_->NewId() : 0) {}
+        cache_id_(cache_ ? cache_->NewId() : 0),
+        pinned_bytes_(meta_.footer.index.size + meta_.footer.filter.size) {
+    if (cache_) cache_->Pin(pinned_bytes_);
+  }
+  ~TableReaderImpl() override {
+    if (cache_) cache_->Unpin(pinned_bytes_);
+  }
 
   Result<TableLookup> Get(std::string_view key) const override {
     TableLookup r;
@@ -146,24 +154,38 @@ class TableReaderImpl final : public TableReader {
     const BlockHandle h = meta_.index.handle(i);
     std::shared_ptr<const std::string> cached;
     std::string_view contents;
-    // Most blocks fit on the stack; a block holding one large value goes to the heap.
-    std::array<char, 16 * 1024> stack_scratch;
-    std::unique_ptr<char[]> heap_scratch;
-    if (cache_) {
-      cached = cache_->Lookup(cache_id_, h.offset);
-      if (!cached) {
-        KV_ASSIGN_OR_RETURN(cached, ReadDataBlockForCache(h));
-        cache_->Insert(cache_id_, h.offset, cached);
-      }
+    if (cache_) cached = cache_->Lookup(cache_id_, h.offset);
+    if (cached) {
       contents = *cached;
     } else {
+      // Most blocks fit on the stack; a block holding one large value goes to the heap.
+      std::array<char, 16 * 1024> stack_scratch;
+      std::unique_ptr<char[]> heap_scratch;
       char* scratch = stack_scratch.data();
       if (h.size + kBlockTrailerBytes > stack_scratch.size()) {
         heap_scratch.reset(new char[h.size + kBlockTrailerBytes]);
         scratch = heap_scratch.get();
       }
-      KV_ASSIGN_OR_RETURN(contents, ReadBlock(*file_, path_, h, BlockType::kData, scratch));
+      auto raw = std::make_shared<std::string>();
+      KV_ASSIGN_OR_RETURN(contents,
+                          ReadBlock(*file_, path_, h, BlockType::kData, scratch, raw.get()));
+      if (cache_) {
+        // The cache keeps raw (decompressed) blocks: a hit costs no read, checksum or
+        // decompression. A block stored raw is copied out of the scratch.
+        if (contents.data() != raw->data()) raw->assign(contents);
+        contents = *raw;
+        cached = std::move(raw);
+        cache_->Insert(cache_id_, h.offset, cached);
+      }
+      return Find(key, contents, h);  // while the scratch lives
     }
+    return Find(key, contents, h);
+  }
+
+  // The lookup within one checked data block.
+  Result<TableLookup> Find(std::string_view key, std::string_view contents,
+                           const BlockHandle& h) const {
+    TableLookup r;
     BlockReader block;
     KV_RETURN_IF_ERROR(block.Init(contents, path_, h.offset));
     block.Seek(key);
@@ -211,40 +233,33 @@ class TableReaderImpl final : public TableReader {
 
   const TableMeta& meta() const { return meta_; }
 
-  // Data block i's checked bytes: from the cache when it holds them (*pinned keeps them),
-  // else read into *buffer (or the file's memory). Scans do not fill the cache, so a long scan
-  // does not push out the blocks that lookups keep hot.
-  Result<std::string_view> ReadDataBlock(size_t i, std::string* buffer,
+  // Data block i's checked raw bytes: from the cache when it holds them (*pinned keeps them),
+  // else read into *buffer (or the file's memory) and, when compressed, decompressed into
+  // *uncompressed. Scans do not fill the cache, so a long scan does not push out the blocks that
+  // lookups keep hot.
+  Result<std::string_view> ReadDataBlock(size_t i, std::string* buffer, std::string* uncompressed,
                                          std::shared_ptr<const std::string>* pinned) const {
     const BlockHandle h = meta_.index.handle(i);
     if (cache_) {
-      *pinned = cache_->Lookup(cache_id_, h.offset);
+      *pinned = cache_->Peek(cache_id_, h.offset);
       if (*pinned) return std::string_view(**pinned);
     }
     if (buffer->size() < h.size + kBlockTrailerBytes) buffer->resize(h.size + kBlockTrailerBytes);
-    return ReadBlock(*file_, path_, h, BlockType::kData, buffer->data());
+    return ReadBlock(*file_, path_, h, BlockType::kData, buffer->data(), uncompressed);
   }
 
  private:
-  Result<std::shared_ptr<const std::string>> ReadDataBlockForCache(const BlockHandle& h) const {
-    auto buf = std::make_shared<std::string>(h.size + kBlockTrailerBytes, '\0');
-    KV_ASSIGN_OR_RETURN(std::string_view contents,
-                        ReadBlock(*file_, path_, h, BlockType::kData, buf->data()));
-    if (contents.data() != buf->data()) buf->assign(contents);
-    buf->resize(h.size);
-    return std::shared_ptr<const std::string>(std::move(buf));
-  }
-
   const std::string path_;
   const std::unique_ptr<RandomAccessFile> file_;
   const TableMeta meta_;
   const std::shared_ptr<BlockCache> cache_;
-  const uint64_t cache_id_;  // this reader's half of the cache keys
+  const uint64_t cache_id_;    // this reader's half of the cache keys
+  const size_t pinned_bytes_;  // index and filter, held as long as the reader, charged to cache_
 };
 
 bool TableIterator::LoadBlock(size_t i) {
   block_index_ = i;
-  auto contents = table_->ReadDataBlock(i, &buffer_, &pinned_);
+  auto contents = table_->ReadDataBlock(i, &buffer_, &uncompressed_, &pinned_);
   if (!contents.ok()) {
     status_ = contents.status();
     return false;

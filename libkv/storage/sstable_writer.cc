@@ -4,6 +4,7 @@
 
 #include "libkv/base/limits.h"
 #include "libkv/storage/block_builder.h"
+#include "libkv/storage/block_codec.h"
 #include "libkv/storage/bloom_filter.h"
 #include "libkv/storage/sstable.h"
 #include "libkv/storage/table_index.h"
@@ -19,7 +20,9 @@ class TableWriterImpl final : public TableWriter {
         file_(std::move(file)),
         options_(options),
         block_(options.restart_interval),
-        bloom_(options.bloom_bits_per_key) {}
+        bloom_(options.bloom_bits_per_key) {
+    props_.compression = options.compression;
+  }
 
   Status Add(const EntryView& entry) override {
     KV_RETURN_IF_ERROR(status_);
@@ -78,16 +81,31 @@ class TableWriterImpl final : public TableWriter {
     return status_;
   }
 
-  Result<BlockHandle> WriteBlock(std::string_view contents, BlockType type) {
+  Result<BlockHandle> WriteBlock(std::string_view contents, BlockType type,
+                                 BlockCodec codec = BlockCodec::kNone) {
     BlockHandle h{file_->Size(), contents.size()};
     KV_RETURN_IF_ERROR(Check(file_->Append(contents)));
-    KV_RETURN_IF_ERROR(Check(file_->Append(MakeBlockTrailer(contents, type))));
+    KV_RETURN_IF_ERROR(Check(file_->Append(MakeBlockTrailer(contents, type, codec))));
     return h;
   }
 
   Status FlushDataBlock() {
     if (block_.empty()) return Status::Ok();
-    KV_ASSIGN_OR_RETURN(BlockHandle h, WriteBlock(block_.Finish(), BlockType::kData));
+    const std::string_view raw = block_.Finish();
+    std::string_view stored = raw;
+    BlockCodec codec = BlockCodec::kNone;
+    if (options_.compression != BlockCodec::kNone) {
+      compressed_ = CompressBlock(options_.compression, raw);
+      if (compressed_.size() <= raw.size() - (raw.size() >> kMinCompressionSavingShift)) {
+        stored = compressed_;
+        codec = options_.compression;
+        ++props_.compressed_blocks;
+      }
+    }
+    ++props_.data_blocks;
+    props_.data_raw_bytes += raw.size();
+    props_.data_stored_bytes += stored.size();
+    KV_ASSIGN_OR_RETURN(BlockHandle h, WriteBlock(stored, BlockType::kData, codec));
     index_.Append(block_.last_key(), h);
     block_.Reset();
     return Status::Ok();
@@ -100,6 +118,7 @@ class TableWriterImpl final : public TableWriter {
   BloomFilterBuilder bloom_;
   TableIndex index_;
   TableProperties props_;
+  std::string compressed_;  // the last data block's compressed form, reused
   Status status_;
   bool finished_ = false;
 };
@@ -111,10 +130,10 @@ Result<std::unique_ptr<TableWriter>> TableWriter::Create(Env* env, const std::st
   // Blocks use 32-bit offsets inside; 64 MiB leaves room for one maximal entry past the target.
   if (options.block_bytes == 0 || options.block_bytes > (64u << 20) ||
       options.bloom_bits_per_key < 0 || options.bloom_bits_per_key > 100 ||
-      options.restart_interval < 1)
+      options.restart_interval < 1 || static_cast<uint8_t>(options.compression) > kMaxBlockCodec)
     return Status::InvalidArgument(
         "table options: block_bytes must be 1 to 64 MiB, restart_interval positive, "
-        "bloom_bits_per_key 0 to 100");
+        "bloom_bits_per_key 0 to 100, compression a known codec");
   KV_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(path));
   return std::unique_ptr<TableWriter>(
       std::make_unique<TableWriterImpl>(path, std::move(file), options));

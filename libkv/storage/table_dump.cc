@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "libkv/base/json.h"
+#include "libkv/storage/block_codec.h"
 #include "libkv/storage/sstable.h"
 
 namespace kv {
@@ -26,6 +27,12 @@ class Output {
   std::ostream& out_;
   std::string buf_;
 };
+
+// Raw over stored data bytes; 1 when unknown (a format-version-1 table records no sizes).
+double CompressionRatio(const TableProperties& p) {
+  if (p.data_stored_bytes == 0) return 1;
+  return static_cast<double>(p.data_raw_bytes) / static_cast<double>(p.data_stored_bytes);
+}
 
 void AppendJsonError(std::string* o, const Status& s) {
   o->append(",\"error\":{\"code\":");
@@ -54,7 +61,11 @@ Status DumpJson(Env* env, const std::string& path, const TableDumpOptions& optio
   o->push_back(',');
   AppendJsonBytesMember(o, "largest_key", p.largest_key);
   o->append(
-      fmt::format(",\"smallest_seq\":{},\"largest_seq\":{}}}", p.smallest_seq, p.largest_seq));
+      fmt::format(",\"smallest_seq\":{},\"largest_seq\":{},\"compression\":\"{}\","
+                  "\"data_blocks\":{},\"compressed_blocks\":{},\"data_raw_bytes\":{},"
+                  "\"data_stored_bytes\":{},\"compression_ratio\":{:.3f}}}",
+                  p.smallest_seq, p.largest_seq, BlockCodecName(p.compression), p.data_blocks,
+                  p.compressed_blocks, p.data_raw_bytes, p.data_stored_bytes, CompressionRatio(p)));
 
   Status status;
   if (options.index) {
@@ -121,6 +132,11 @@ Status DumpText(Env* env, const std::string& path, const TableDumpOptions& optio
     o->append(fmt::format(", keys {} .. {}, seq {} .. {}", QuoteBytes(p.smallest_key),
                           QuoteBytes(p.largest_key), p.smallest_seq, p.largest_seq));
   o->push_back('\n');
+  o->append(
+      fmt::format("compression: {}, {} of {} data blocks compressed, {} raw bytes stored in "
+                  "{} (ratio {:.2f})\n",
+                  BlockCodecName(p.compression), p.compressed_blocks, p.data_blocks,
+                  p.data_raw_bytes, p.data_stored_bytes, CompressionRatio(p)));
   if (options.index) {
     const auto index = t.index();
     o->append(fmt::format("index: {} data blocks\n", index.size()));

@@ -53,9 +53,9 @@ std::optional<TableFooter> DecodeFooter(std::string_view in, std::string* error,
     p += 16;
   }
   f.version = DecodeFixed32(p);
-  if (f.version != kTableFormatVersion) {
-    *error =
-        fmt::format("format version {}; this kv reads version {}", f.version, kTableFormatVersion);
+  if (f.version < kOldestReadableTableFormatVersion || f.version > kTableFormatVersion) {
+    *error = fmt::format("format version {}; this kv reads versions {} to {}", f.version,
+                         kOldestReadableTableFormatVersion, kTableFormatVersion);
     *error_at = 6 * 8;
     return std::nullopt;
   }
@@ -70,10 +70,16 @@ std::string EncodeProperties(const TableProperties& p) {
   PutLengthPrefixed(&out, p.largest_key);
   PutVarint64(&out, p.smallest_seq);
   PutVarint64(&out, p.largest_seq);
+  out.push_back(static_cast<char>(p.compression));
+  PutVarint64(&out, p.data_raw_bytes);
+  PutVarint64(&out, p.data_stored_bytes);
+  PutVarint64(&out, p.data_blocks);
+  PutVarint64(&out, p.compressed_blocks);
   return out;
 }
 
-std::optional<TableProperties> DecodeProperties(std::string_view in, std::string* error) {
+std::optional<TableProperties> DecodeProperties(std::string_view in, uint32_t version,
+                                                std::string* error) {
   TableProperties p;
   std::string_view smallest, largest;
   if (!GetVarint64(&in, &p.entries) || !GetVarint64(&in, &p.tombstones) ||
@@ -81,6 +87,24 @@ std::optional<TableProperties> DecodeProperties(std::string_view in, std::string
       !GetVarint64(&in, &p.smallest_seq) || !GetVarint64(&in, &p.largest_seq)) {
     *error = "truncated properties block";
     return std::nullopt;
+  }
+  if (version >= 2) {
+    if (in.empty() || static_cast<uint8_t>(in[0]) > kMaxBlockCodec) {
+      *error = "properties block has no known codec";
+      return std::nullopt;
+    }
+    p.compression = static_cast<BlockCodec>(in[0]);
+    in.remove_prefix(1);
+    if (!GetVarint64(&in, &p.data_raw_bytes) || !GetVarint64(&in, &p.data_stored_bytes) ||
+        !GetVarint64(&in, &p.data_blocks) || !GetVarint64(&in, &p.compressed_blocks)) {
+      *error = "truncated properties block (data sizes)";
+      return std::nullopt;
+    }
+    if (p.compressed_blocks > p.data_blocks ||
+        (p.compression == BlockCodec::kNone && p.compressed_blocks > 0)) {
+      *error = "inconsistent properties (compressed block count)";
+      return std::nullopt;
+    }
   }
   if (!in.empty()) {
     *error = fmt::format("{} stray bytes after the properties", in.size());

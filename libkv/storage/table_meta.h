@@ -25,8 +25,10 @@ std::string EncodeFooter(const TableFooter& footer);
 // byte of the footer.
 std::optional<TableFooter> DecodeFooter(std::string_view in, std::string* error, size_t* error_at);
 
-// file_bytes is not stored: it is the file's size.
+// file_bytes is not stored: it is the file's size. Encodes the current format version; decodes
+// the footer's `version` (version 1 has no data-block codec or sizes).
 std::string EncodeProperties(const TableProperties& p);
-std::optional<TableProperties> DecodeProperties(std::string_view in, std::string* error);
+std::optional<TableProperties> DecodeProperties(std::string_view in, uint32_t version,
+                                                std::string* error);
 
 }  // namespace kv

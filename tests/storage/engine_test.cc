@@ -174,6 +174,35 @@ TEST_CASE("engine: sequential flushes are compacted by moving tables, and reopen
   CHECK(MustGet(e.get(), "00000599") == "v");
 }
 
+TEST_CASE("engine: compressed tables and the block cache are the defaults, and counted") {
+  auto env = NewMemEnv();
+  auto e = MustOpen(MemOptions(env.get()));
+  const std::string value(200, 'v');  // compresses
+  for (int i = 0; i < 2000; i++) REQUIRE(e->Put(fmt::format("k{:05}", i), value).ok());
+  REQUIRE(e->Flush().ok());
+  EngineStats st = e->stats();
+  CHECK(st.block_cache.capacity_bytes == kDefaultBlockCacheBytes);
+  CHECK(st.block_cache.pinned_bytes > 0);  // the table's index and filter
+  CHECK(st.table_bytes < 2000 * 200 / 4);  // LZ4 shrank the values
+  for (int pass = 0; pass < 2; ++pass)
+    for (int i = 0; i < 2000; i++) CHECK(MustGet(e.get(), fmt::format("k{:05}", i)) == value);
+  st = e->stats();
+  CHECK(st.block_cache.misses > 0);
+  CHECK(st.block_cache.hits > st.block_cache.misses);
+  CHECK(st.block_cache.block_bytes > 0);
+  CHECK(st.block_cache.hit_ratio() > 0.9);
+
+  auto off = MemOptions(env.get());
+  off.dir = "/off";
+  off.block_cache_bytes = 0;
+  auto no_cache = MustOpen(off);
+  REQUIRE(no_cache->Put("a", "b").ok());
+  REQUIRE(no_cache->Flush().ok());
+  CHECK(MustGet(no_cache.get(), "a") == "b");
+  CHECK(no_cache->stats().block_cache.capacity_bytes == 0);
+  CHECK(no_cache->stats().block_cache.hits + no_cache->stats().block_cache.misses == 0);
+}
+
 TEST_CASE("engine: bloom figures count what the filters did, and nothing without filters") {
   for (int bits : {10, 0}) {
     auto env = NewMemEnv();

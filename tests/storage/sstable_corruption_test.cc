@@ -2,12 +2,16 @@
 // answer; never a wrong value, never a crash (these run under ASan/UBSan in CI).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
+
+#include <fmt/format.h>
 
 #include "libkv/base/checksum.h"
 #include "libkv/base/coding.h"
 #include "libkv/storage/block_cache.h"
+#include "libkv/storage/block_codec.h"
 #include "libkv/storage/sstable.h"
 #include "libkv/storage/sstable_format.h"
 #include "libkv/storage/table_meta.h"
@@ -119,11 +123,30 @@ struct SmallTable {
   TableModel model = testing::RandomModel(99, 40, false, /*max_value_bytes=*/20);
   std::string path = "/db/000042.sst";
   std::string bytes;
-  SmallTable() {
+  // Random values barely compress: most blocks are stored raw whatever the codec.
+  explicit SmallTable(BlockCodec codec = BlockCodec::kNone) {
     TableOptions o;
     o.block_bytes = 100;  // several data blocks
     o.restart_interval = 3;
+    o.compression = codec;
     REQUIRE(testing::BuildTable(env.get(), path, model, o).ok());
+    bytes = *env->ReadFileToString(path);
+  }
+};
+
+// Values that compress well, so every data block is stored compressed under `codec`.
+struct SmallCompressedTable : SmallTable {
+  explicit SmallCompressedTable(BlockCodec codec) {
+    model = testing::TextModel(7, 40);
+    TableOptions o;
+    o.block_bytes = 300;
+    o.restart_interval = 3;
+    o.compression = codec;
+    auto props = testing::BuildTable(env.get(), path, model, o);
+    REQUIRE(props.ok());
+    REQUIRE(props->data_blocks > 2);
+    // The last block may be too short to save an eighth; the first ones all compress.
+    REQUIRE(props->compressed_blocks + 1 >= props->data_blocks);
     bytes = *env->ReadFileToString(path);
   }
 };
@@ -143,6 +166,19 @@ TEST_CASE("sstable corruption: every flipped byte is caught or harmless — Veri
     }
   }
   MESSAGE(open_failed << " of " << 2 * t.bytes.size() << " damaged files failed at Open");
+}
+
+TEST_CASE("sstable corruption: every flipped byte of an lz4 or zstd table is caught") {
+  for (BlockCodec codec : {BlockCodec::kLz4, BlockCodec::kZstd}) {
+    SmallCompressedTable t(codec);
+    MESSAGE(BlockCodecName(codec) << " table of " << t.bytes.size() << " bytes");
+    for (size_t i = 0; i < t.bytes.size(); ++i) {
+      std::string bad = t.bytes;
+      bad[i] = static_cast<char>(bad[i] ^ (i % 2 == 0 ? 0x01 : 0x80));
+      WriteBytes(t.env.get(), t.path, bad);
+      Exercise(t.env.get(), t.path, t.model, /*strict=*/true, /*with_cache=*/i % 3 == 0);
+    }
+  }
 }
 
 TEST_CASE("sstable corruption: every truncation fails at Open") {
@@ -182,8 +218,9 @@ TEST_CASE("sstable corruption: a large table, sampled flips and truncations") {
 
 // Re-seals every block's checksum after damaging it, so only the format checks stand between
 // the bytes and a crash.
-TEST_CASE("sstable corruption: checksummed but malformed blocks never crash") {
-  SmallTable t;
+// Compressed blocks too: bytes no codec wrote, under a valid checksum, decode to an error or to
+// bytes the block checks then judge.
+void ExerciseResealedBlocks(SmallTable& t) {
   auto reader = TableReader::Open(t.env.get(), t.path);
   REQUIRE(reader.ok());
   std::vector<std::pair<uint64_t, uint64_t>> blocks;  // offset, size
@@ -216,6 +253,90 @@ TEST_CASE("sstable corruption: checksummed but malformed blocks never crash") {
   MESSAGE(errors << " of " << runs << " re-sealed damaged tables reported corruption");
 }
 
+TEST_CASE("sstable corruption: checksummed but malformed blocks never crash") {
+  SmallTable raw;
+  ExerciseResealedBlocks(raw);
+  SmallCompressedTable lz4(BlockCodec::kLz4);
+  ExerciseResealedBlocks(lz4);
+  SmallCompressedTable zstd(BlockCodec::kZstd);
+  ExerciseResealedBlocks(zstd);
+}
+
+// Rewrites data block `i` of `t` as `stored` under `codec` with a valid checksum; the block
+// keeps its size, so the rest of the file stays where the index says.
+std::string Reseal(const SmallTable& t, size_t i, std::string_view stored, uint8_t codec) {
+  auto reader = TableReader::Open(t.env.get(), t.path);
+  REQUIRE(reader.ok());
+  const IndexEntry e = (*reader)->index().at(i);
+  REQUIRE(stored.size() == e.size);
+  std::string bad = t.bytes;
+  bad.replace(e.offset, e.size, stored);
+  char* trailer = bad.data() + e.offset + e.size;
+  trailer[1] = static_cast<char>(codec);
+  const uint32_t crc = Crc32c(std::string_view(trailer, 2), Crc32c(stored));
+  EncodeFixed32(trailer + 2, MaskCrc(crc));
+  return bad;
+}
+
+TEST_CASE("sstable corruption: a compressed block that does not decode is a clear error") {
+  for (BlockCodec codec : {BlockCodec::kLz4, BlockCodec::kZstd}) {
+    SmallCompressedTable t(codec);
+    auto reader = TableReader::Open(t.env.get(), t.path);
+    REQUIRE(reader.ok());
+    const IndexEntry first = (*reader)->index().at(0);
+    const std::string stored = t.bytes.substr(first.offset, first.size);
+    std::string_view in = stored;
+    uint32_t raw_bytes = 0;
+    REQUIRE(GetVarint32(&in, &raw_bytes));
+    const size_t header = stored.size() - in.size();
+
+    std::vector<std::pair<std::string, std::string>> cases;    // name, block bytes
+    for (uint32_t claimed : {raw_bytes - 1, raw_bytes + 1}) {  // raw length off by one
+      std::string wrong_length;
+      PutVarint32(&wrong_length, claimed);
+      REQUIRE(wrong_length.size() == header);
+      wrong_length.append(in);
+      cases.emplace_back(fmt::format("length {} for {}", claimed, raw_bytes), wrong_length);
+    }
+    std::string garbage = stored;
+    std::fill(garbage.begin() + static_cast<std::ptrdiff_t>(header), garbage.end(), '\xff');
+    cases.emplace_back("garbage payload", garbage);
+    std::string zeros = stored;
+    std::fill(zeros.begin() + static_cast<std::ptrdiff_t>(header), zeros.end(), '\0');
+    cases.emplace_back("zero payload", zeros);
+    std::string huge = stored;
+    huge.replace(0, header, std::string(header, '\xff'));  // an endless varint, or a huge length
+    cases.emplace_back("huge length", huge);
+    for (const auto& [name, block] : cases) {
+      CAPTURE(name);
+      const std::string bad = Reseal(t, 0, block, static_cast<uint8_t>(codec));
+      WriteBytes(t.env.get(), t.path, bad);
+      auto damaged = TableReader::Open(t.env.get(), t.path);
+      REQUIRE(damaged.ok());  // data blocks are read on demand
+      auto got = (*damaged)->Get(t.model.begin()->first);
+      REQUIRE(!got.ok());
+      CheckIsCorruption(got.status(), t.path);
+      MESSAGE(got.status().ToString());
+      CHECK(got.status().message().find(std::string(BlockCodecName(codec))) != std::string::npos);
+      auto it = (*damaged)->NewIterator();
+      it->SeekToFirst();
+      CHECK(!it->Valid());
+      CheckIsCorruption(it->status(), t.path);
+      CheckIsCorruption((*damaged)->Verify(), t.path);
+    }
+    // A codec number this kv does not know, and a raw block marked compressed.
+    for (uint8_t codec_byte : {uint8_t{3}, uint8_t{200}}) {
+      WriteBytes(t.env.get(), t.path, Reseal(t, 0, stored, codec_byte));
+      auto damaged = TableReader::Open(t.env.get(), t.path);
+      REQUIRE(damaged.ok());
+      auto got = (*damaged)->Get(t.model.begin()->first);
+      REQUIRE(!got.ok());
+      CheckIsCorruption(got.status(), t.path);
+      CHECK(got.status().message().find("unknown block codec") != std::string::npos);
+    }
+  }
+}
+
 TEST_CASE("sstable corruption: footers with a valid checksum but impossible handles or version") {
   SmallTable t;
   const std::string body = t.bytes.substr(0, t.bytes.size() - kFooterBytes);
@@ -238,18 +359,24 @@ TEST_CASE("sstable corruption: footers with a valid checksum but impossible hand
     f.properties.offset += v;
     bad_footers.push_back(f);
   }
-  TableFooter v2 = good;
-  v2.version = 2;
-  bad_footers.push_back(v2);
+  TableFooter newer = good;
+  newer.version = kTableFormatVersion + 1;
+  bad_footers.push_back(newer);
+  TableFooter older = good;
+  older.version = kOldestReadableTableFormatVersion - 1;
+  bad_footers.push_back(older);
   for (const TableFooter& f : bad_footers) {
     WriteBytes(t.env.get(), t.path, body + EncodeFooter(f));
     auto reader = TableReader::Open(t.env.get(), t.path);
     REQUIRE(!reader.ok());
     CheckIsCorruption(reader.status(), t.path);
   }
-  WriteBytes(t.env.get(), t.path, body + EncodeFooter(v2));
-  CHECK(TableReader::Open(t.env.get(), t.path).status().message().find("version 2") !=
-        std::string::npos);
+  WriteBytes(t.env.get(), t.path, body + EncodeFooter(newer));
+  CHECK(TableReader::Open(t.env.get(), t.path)
+            .status()
+            .message()
+            .find(fmt::format("format version {}; this kv reads versions 1 to {}",
+                              kTableFormatVersion + 1, kTableFormatVersion)) != std::string::npos);
 }
 
 }  // namespace

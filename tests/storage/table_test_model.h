@@ -8,6 +8,8 @@
 #include <random>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "libkv/env/env.h"
 #include "libkv/storage/sstable.h"
 
@@ -44,6 +46,26 @@ inline TableModel RandomModel(uint64_t seed, size_t count, bool with_huge_keys =
       e.kind = EntryKind::kTombstone;
     } else if (r >= 15) {
       e.value = RandomBytes(rng, rng() % (max_value_bytes + 1), rng() % 2 == 0);
+    }
+    m[std::move(key)] = std::move(e);
+  }
+  return m;
+}
+
+// `count` keys whose values are JSON-like text of 20 to 120 bytes: what compression shrinks.
+inline TableModel TextModel(uint64_t seed, size_t count) {
+  std::mt19937_64 rng(seed);
+  static constexpr const char* kWords[] = {"alpha", "bravo", "charlie", "delta", "echo", "golf"};
+  TableModel m;
+  SequenceNumber seq = 1;
+  while (m.size() < count) {
+    std::string key = fmt::format("user:{}", rng() % 1000000);
+    ModelEntry e;
+    e.seq = seq++;
+    while (e.value.size() < 20 + rng() % 100) {
+      e.value += "{\"name\":\"";
+      e.value += kWords[rng() % 6];
+      e.value += fmt::format("\",\"n\":{}}},", rng() % 100);
     }
     m[std::move(key)] = std::move(e);
   }

@@ -67,6 +67,9 @@ std::string FormatHuman(const BenchReport& r) {
     tail += fmt::format("  loaded {} keys first in {:.3f} s", *r.load_ops, *r.load_seconds);
   if (r.target_rate) tail += fmt::format("  paced at {:.0f} ops/s", *r.target_rate);
   if (!r.sync.empty()) tail += fmt::format("  sync {}", r.sync);
+  if (!r.compression.empty()) tail += fmt::format("  compression {}", r.compression);
+  if (r.cache_bytes) tail += fmt::format("  cache {}", MiB(*r.cache_bytes));
+  if (r.cache_hit_ratio) tail += fmt::format(" (hit ratio {:.3f})", *r.cache_hit_ratio);
   if (r.peak_rss_bytes) tail += fmt::format("  peak RSS {}", MiB(*r.peak_rss_bytes));
   if (r.disk_bytes) tail += fmt::format("  on disk {}", MiB(*r.disk_bytes));
   if (!tail.empty()) out += tail + "\n";
@@ -103,6 +106,9 @@ std::string FormatJson(const BenchReport& r) {
   if (r.load_seconds) out += fmt::format(",\"load_seconds\":{:.6f}", *r.load_seconds);
   if (r.target_rate) out += fmt::format(",\"target_rate\":{:.1f}", *r.target_rate);
   if (!r.sync.empty()) out += fmt::format(",\"sync\":{}", JsonString(r.sync));
+  if (!r.compression.empty()) out += fmt::format(",\"compression\":{}", JsonString(r.compression));
+  if (r.cache_bytes) out += fmt::format(",\"cache_bytes\":{}", *r.cache_bytes);
+  if (r.cache_hit_ratio) out += fmt::format(",\"cache_hit_ratio\":{:.4f}", *r.cache_hit_ratio);
   if (r.peak_rss_bytes) out += fmt::format(",\"peak_rss_bytes\":{}", *r.peak_rss_bytes);
   if (r.disk_bytes) out += fmt::format(",\"disk_bytes\":{}", *r.disk_bytes);
   return out + "}";

@@ -44,6 +44,11 @@ struct BenchReport {
   std::optional<double> load_seconds;
   // kvbench net --rate: the operations per second the run was paced at (its schedule).
   std::optional<double> target_rate;
+  // kvbench engine: the data-block codec, the block cache's size, and the share of the timed
+  // phase's block lookups the cache answered (when the system counts them).
+  std::string compression;
+  std::optional<uint64_t> cache_bytes;
+  std::optional<double> cache_hit_ratio;
 
   double ops_per_sec() const { return seconds > 0 ? static_cast<double>(ops) / seconds : 0; }
 };

@@ -6,6 +6,9 @@
 // CompactAll is called with no worker running.
 #pragma once
 
+#include <optional>
+#include <utility>
+
 #include <string_view>
 
 #include "libkv/base/status.h"
@@ -21,6 +24,8 @@ class BenchTarget {
   // Flushes memory to files and compacts everything, so that reads measure the files (the state
   // readrandom is defined on). A network target has nothing to do.
   virtual Status CompactAll() = 0;
+  // Block cache lookups so far, when the system counts them: {hits, misses}.
+  virtual std::optional<std::pair<uint64_t, uint64_t>> CacheLookups() { return std::nullopt; }
 };
 
 }  // namespace kv::bench

@@ -109,8 +109,10 @@ Result<BenchReport> RunEngineBench(const EngineBenchOptions& options, const std:
   }
   if (options.threads < 1) return Status::InvalidArgument("--threads must be at least 1");
   // Option errors before anything touches the directory.
+  KV_ASSIGN_OR_RETURN(ValueKind values, ParseValueKind(options.values));
+  KV_ASSIGN_OR_RETURN(KeyDistribution distribution, ParseKeyDistribution(options.distribution));
   KV_ASSIGN_OR_RETURN(auto requested, WorkloadKeys::Make(options.num, options.key_size,
-                                                         options.value_size, options.seed));
+                                                         options.value_size, options.seed, values));
   std::error_code ec;
   std::filesystem::create_directories(options.dir, ec);
   if (ec) {
@@ -128,8 +130,8 @@ Result<BenchReport> RunEngineBench(const EngineBenchOptions& options, const std:
   if (write || !record) {
     keys = std::move(requested);
   } else {
-    KV_ASSIGN_OR_RETURN(
-        keys, WorkloadKeys::Make(record->num, record->key_size, record->value_size, record->seed));
+    KV_ASSIGN_OR_RETURN(keys, WorkloadKeys::Make(record->num, record->key_size, record->value_size,
+                                                 record->seed, values));
   }
   if (!write) {
     if (!record) {
@@ -141,8 +143,13 @@ Result<BenchReport> RunEngineBench(const EngineBenchOptions& options, const std:
     KV_RETURN_IF_ERROR(target.CompactAll());
   }
 
-  RunSpec spec{workload, options.num, options.threads, options.seed + 1, 0};
+  std::optional<KeyChooser> chooser;
+  if (distribution != KeyDistribution::kUniform) chooser.emplace(distribution, keys->num());
+  RunSpec spec{workload,         options.num, options.threads,
+               options.seed + 1, 0,           chooser ? &*chooser : nullptr};
+  const auto cache_before = target.CacheLookups();
   KV_ASSIGN_OR_RETURN(RunResult run, RunWorkload(target, *keys, spec, progress));
+  const auto cache_after = target.CacheLookups();
   if (write) KV_RETURN_IF_ERROR(WriteFillRecord(options.dir, *keys));
 
   BenchReport report;
@@ -156,6 +163,15 @@ Result<BenchReport> RunEngineBench(const EngineBenchOptions& options, const std:
   report.found = run.found;
   report.not_found = run.not_found;
   if (write) report.sync = opened.sync;
+  if (!write && chooser) report.distribution = std::string(KeyDistributionName(distribution));
+  report.compression = options.compression;
+  report.cache_bytes = options.cache_bytes;
+  if (!write && cache_before && cache_after) {
+    const uint64_t hits = cache_after->first - cache_before->first;
+    const uint64_t lookups = hits + cache_after->second - cache_before->second;
+    if (lookups > 0)
+      report.cache_hit_ratio = static_cast<double>(hits) / static_cast<double>(lookups);
+  }
   report.disk_bytes = DirectoryBytes(options.dir);
   report.peak_rss_bytes = PeakRssBytes();
   return report;

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "libkv/base/status.h"
+#include "libkv/storage/engine.h"
 #include "tools/kvbench/bench_report.h"
 #include "tools/kvbench/bench_target.h"
 
@@ -27,6 +28,11 @@ struct EngineBenchOptions {
   size_t key_size = 16;
   size_t value_size = 100;
   int bloom_bits = 10;
+  // Data-block codec: kv lz4 | zstd | none; LevelDB snappy | none; RocksDB any of these.
+  std::string compression = "lz4";
+  uint64_t cache_bytes = kDefaultBlockCacheBytes;  // every system's block cache (kv's default)
+  std::string values = "random";                   // random | text (JSON-like, compressible)
+  std::string distribution = "uniform";            // readrandom's keys: uniform | zipfian
   uint64_t seed = 301;
   bool progress = false;  // draw the progress line on stderr
 };

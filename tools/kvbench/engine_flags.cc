@@ -30,6 +30,26 @@ void AddEngineFlags(CLI::App& app, EngineBenchOptions& options, bool& json) {
       ->capture_default_str()
       ->check(CLI::Range(0, 64))
       ->type_name("BITS");
+  app.add_option("--compression", options.compression,
+                 "Data-block codec (kv: lz4, zstd, none; LevelDB: snappy, none; RocksDB: all)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"lz4", "zstd", "snappy", "none"}))
+      ->type_name("CODEC");
+  app.add_option("--cache-size", options.cache_bytes,
+                 "Block cache size, e.g. 64MiB (0: none; kv's default)")
+      ->capture_default_str()
+      ->transform(CLI::AsSizeValue(true))
+      ->type_name("SIZE");
+  app.add_option("--values", options.values,
+                 "Values: random (printable, barely compressible) or text (JSON-like records)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"random", "text"}))
+      ->type_name("KIND");
+  app.add_option("--distribution", options.distribution,
+                 "readrandom's keys: uniform, or zipfian (YCSB's scrambled zipfian, 0.99)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"uniform", "zipfian"}))
+      ->type_name("DIST");
   app.add_option("--seed", options.seed, "Seed of the key order and values")
       ->capture_default_str()
       ->type_name("SEED");

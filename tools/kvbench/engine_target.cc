@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include "libkv/storage/block_codec.h"
+
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -25,6 +27,10 @@ class EngineTarget final : public BenchTarget {
     return value.has_value();
   }
   Status CompactAll() override { return engine_->CompactAll(); }
+  std::optional<std::pair<uint64_t, uint64_t>> CacheLookups() override {
+    const BlockCacheStats c = engine_->stats().block_cache;
+    return std::pair{c.hits, c.misses};
+  }
 
  private:
   std::unique_ptr<Engine> engine_;
@@ -33,12 +39,14 @@ class EngineTarget final : public BenchTarget {
 }  // namespace
 
 Result<OpenedTarget> OpenKvEngine(const std::string& dir, bool sync_every_write,
-                                  std::optional<SyncMode> sync, int bloom_bits) {
+                                  std::optional<SyncMode> sync, const EngineBenchOptions& bench) {
   EngineOptions options;
   options.env = PosixEnv();
   options.dir = dir;
   options.sync = sync.value_or(sync_every_write ? SyncMode::kBatch : SyncMode::kOff);
-  options.table.bloom_bits_per_key = bloom_bits;
+  options.table.bloom_bits_per_key = bench.bloom_bits;
+  KV_ASSIGN_OR_RETURN(options.table.compression, ParseBlockCodec(bench.compression));
+  options.block_cache_bytes = bench.cache_bytes;
   // Engine logs go to stderr, warnings and worse only, so that stdout holds just the report.
   auto logger =
       std::make_shared<spdlog::logger>("engine", std::make_shared<spdlog::sinks::stderr_sink_mt>());

@@ -15,7 +15,8 @@ namespace kv::bench {
 
 // `sync`: the mode from --sync; when absent, batch for fillsync (a sync covers every write,
 // group-committed) and off for the other fills, the rule the peers follow too.
+// The rest (bloom bits, codec, cache size) comes from the benchmark's options.
 Result<OpenedTarget> OpenKvEngine(const std::string& dir, bool sync_every_write,
-                                  std::optional<SyncMode> sync, int bloom_bits);
+                                  std::optional<SyncMode> sync, const EngineBenchOptions& bench);
 
 }  // namespace kv::bench

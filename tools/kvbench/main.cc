@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
       sync = *parsed;
     }
     OpenTargetFn open = [&](const std::string& dir, bool sync_every_write) {
-      return OpenKvEngine(dir, sync_every_write, sync, engine_options.bloom_bits);
+      return OpenKvEngine(dir, sync_every_write, sync, engine_options);
     };
     return PrintReport(RunEngineBench(engine_options, "kv", open), engine_json);
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <random>
 
 #include <fmt/format.h>
@@ -22,10 +23,40 @@ size_t DecimalDigits(uint64_t n) {
 // Enough distinct slices that neighbouring values differ, small enough to stay in cache.
 constexpr size_t kValuePoolBytes = 1 << 20;
 
+// Records with repeated field names, values from small vocabularies and random numbers: about
+// what a JSON document store keeps per key.
+void AppendTextRecords(std::mt19937_64& rng, size_t bytes, std::string* pool) {
+  static constexpr const char* kWords[] = {
+      "alpha",  "bravo",  "charlie", "delta", "echo",    "foxtrot",  "golf",    "hotel",
+      "india",  "juliet", "kilo",    "lima",  "mike",    "november", "oscar",   "papa",
+      "quebec", "romeo",  "sierra",  "tango", "uniform", "victor",   "whiskey", "xray"};
+  static constexpr const char* kCities[] = {"Lisbon", "Oslo",  "Kyoto", "Lima",
+                                            "Austin", "Cairo", "Perth", "Quebec"};
+  constexpr size_t kWordCount = sizeof(kWords) / sizeof(kWords[0]);
+  constexpr size_t kCityCount = sizeof(kCities) / sizeof(kCities[0]);
+  while (pool->size() < bytes) {
+    fmt::format_to(std::back_inserter(*pool),
+                   R"({{"id":{},"user":"{}{}","email":"{}.{}@example.com","city":"{}",)"
+                   R"("active":{},"score":{}.{:02},"tags":["{}","{}"],"visits":{}}})",
+                   rng() % 10000000, kWords[rng() % kWordCount], rng() % 1000,
+                   kWords[rng() % kWordCount], kWords[rng() % kWordCount],
+                   kCities[rng() % kCityCount], rng() % 2 == 0 ? "true" : "false", rng() % 100,
+                   rng() % 100, kWords[rng() % kWordCount], kWords[rng() % kWordCount],
+                   rng() % 5000);
+  }
+  pool->resize(bytes);
+}
+
 }  // namespace
 
+Result<ValueKind> ParseValueKind(std::string_view name) {
+  if (name == "random") return ValueKind::kRandom;
+  if (name == "text") return ValueKind::kText;
+  return Status::InvalidArgument(fmt::format("unknown --values '{}' (random or text)", name));
+}
+
 Result<WorkloadKeys> WorkloadKeys::Make(uint64_t num, size_t key_size, size_t value_size,
-                                        uint64_t seed) {
+                                        uint64_t seed, ValueKind values) {
   if (num == 0) return Status::InvalidArgument("--num must be at least 1");
   size_t digits = DecimalDigits(num - 1);
   if (key_size < digits + 1) {
@@ -39,8 +70,12 @@ Result<WorkloadKeys> WorkloadKeys::Make(uint64_t num, size_t key_size, size_t va
   keys.value_size_ = value_size;
   keys.seed_ = seed;
   std::mt19937_64 rng(seed);
-  keys.value_pool_.resize(kValuePoolBytes + value_size);
-  for (char& c : keys.value_pool_) c = static_cast<char>(' ' + rng() % 95);
+  if (values == ValueKind::kText) {
+    AppendTextRecords(rng, kValuePoolBytes + value_size, &keys.value_pool_);
+  } else {
+    keys.value_pool_.resize(kValuePoolBytes + value_size);
+    for (char& c : keys.value_pool_) c = static_cast<char>(' ' + rng() % 95);
+  }
   return keys;
 }
 

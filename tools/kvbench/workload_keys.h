@@ -3,7 +3,8 @@
 // keys an earlier one wrote. Key i is i in decimal, zero-padded to the key size, so the keys of
 // fillseq arrive in sorted order; a missing key is the same digits ending in 'x', inside the
 // written key range (so only the bloom filter, not the range check, can skip it). Values are
-// slices of one seeded random buffer.
+// slices of one seeded buffer: random printable bytes (what compression barely shrinks), or
+// JSON-like text records (what a document store holds, and compression is for).
 //
 // Threads: immutable after construction; safe to share.
 #pragma once
@@ -17,10 +18,15 @@
 
 namespace kv::bench {
 
+enum class ValueKind { kRandom, kText };
+// "random" | "text"
+Result<ValueKind> ParseValueKind(std::string_view name);
+
 class WorkloadKeys {
  public:
   // InvalidArgument when key_size cannot hold the digits of num - 1 (plus one for missing keys).
-  static Result<WorkloadKeys> Make(uint64_t num, size_t key_size, size_t value_size, uint64_t seed);
+  static Result<WorkloadKeys> Make(uint64_t num, size_t key_size, size_t value_size, uint64_t seed,
+                                   ValueKind values = ValueKind::kRandom);
 
   uint64_t num() const { return num_; }
   size_t key_size() const { return key_size_; }

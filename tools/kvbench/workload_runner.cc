@@ -105,7 +105,7 @@ Result<RunResult> RunWorkload(BenchTarget& target, const WorkloadKeys& keys, con
           break;
         }
       } else {
-        uint64_t index = reads.Next(keys.num());
+        const uint64_t index = spec.chooser ? spec.chooser->Next(reads) : reads.Next(keys.num());
         if (spec.workload == Workload::kReadMissing) {
           keys.MissingKeyAt(index, &key);
         } else {

@@ -5,7 +5,8 @@
 //   fillseq      keys 0..num-1 in order, each worker a contiguous slice
 //   fillrandom   keys 0..num-1 in a seeded random order, each written once
 //   fillsync     like fillrandom; the caller opens the target with a sync on every write
-//   readrandom   `ops` reads of random keys 0..num-1 (all written by an earlier fill)
+//   readrandom   `ops` reads of random keys 0..num-1 (all written by an earlier fill), uniform
+//                or as RunSpec::chooser draws them
 //   readmissing  `ops` reads of keys no fill writes
 //   put / get    the network workloads: fillrandom and readrandom against a node
 //
@@ -61,6 +62,8 @@ struct RunSpec {
   int threads = 1;
   uint64_t read_seed = 1;
   double rate = 0;  // target operations per second over all threads (Pacer); 0: unpaced
+  // readrandom and readmissing draw keys from it when set (shared, read-only); else uniformly.
+  const KeyChooser* chooser = nullptr;
 };
 
 struct RunResult {

@@ -12,6 +12,7 @@
 
 #include "libkv/env/env.h"
 #include "libkv/node/node.h"
+#include "libkv/storage/block_codec.h"
 
 namespace {
 
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
   std::string sync = "batch";
   int sync_period_ms = 10;
   size_t memtable_mb = config.memtable_bytes >> 20;
+  std::string compression(kv::BlockCodecName(config.compression));
   std::string log_level = "info";
 
   app.add_option("--listen", config.listen, "HOST:PORT to serve on (port 0: any free port)")
@@ -131,6 +133,15 @@ int main(int argc, char** argv) {
                  "Bloom filter bits per key in new SSTables (0: no filter)")
       ->check(CLI::Range(0, 64))
       ->capture_default_str();
+  app.add_option("--compression", compression,
+                 "Codec for new SSTables' data blocks: lz4 (fast), zstd (smaller), none")
+      ->check(CLI::IsMember({"lz4", "zstd", "none"}))
+      ->capture_default_str();
+  app.add_option("--cache-size", config.block_cache_bytes,
+                 "Block cache: hot data blocks plus the tables' indexes and filters, e.g. 64MiB "
+                 "or 1GB (0: none)")
+      ->transform(CLI::AsSizeValue(true))
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "Log level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
@@ -159,6 +170,7 @@ int main(int argc, char** argv) {
   config.sync = *mode;
   config.sync_period = std::chrono::milliseconds(sync_period_ms);
   config.memtable_bytes = memtable_mb << 20;
+  config.compression = *kv::ParseBlockCodec(compression);  // the check above admits only these
   config.request_timeout = std::chrono::milliseconds(request_timeout_ms);
   config.gossip_interval = std::chrono::milliseconds(gossip_interval_ms);
   config.ring_delay = std::chrono::milliseconds(ring_delay_ms);
