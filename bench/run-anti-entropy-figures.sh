@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Client throughput with background anti-entropy on (interval 1 s: a round runs as often as the
 # 1/10 duty cycle allows) against off, on a 3-node cluster holding KEYS keys: YCSB A and C with 50
-# clients, three pairs of runs, off and on alternating. Nodes listen on 127.0.0.1:17201-17203 and
-# are stopped by pid.
-#   B=build/bin KEYS=20000 OPS=30000 bench/run-anti-entropy-figures.sh
+# clients, PAIRS (3) pairs of runs, off and on alternating. Nodes listen on 127.0.0.1:17201-17203
+# and are stopped by pid.
+#   B=build/bin KEYS=20000 OPS=30000 PAIRS=3 bench/run-anti-entropy-figures.sh
 set -euo pipefail
 B=${B:-build/bin}
 KEYS=${KEYS:-20000}
 OPS=${OPS:-30000}
+PAIRS=${PAIRS:-3}
 run() {
   local interval=$1 dir
   dir=$(mktemp -d /tmp/kv-ae.XXXXXX)
@@ -30,4 +31,6 @@ run() {
   kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true
   rm -rf "$dir"
 }
-for r in 1 2 3; do run 0; run 1; done
+uptime  # the machine is shared: the load before and after goes with the figure
+for _ in $(seq 1 "$PAIRS"); do run 0; run 1; done
+uptime

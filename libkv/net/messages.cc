@@ -283,7 +283,8 @@ void serialize(Archive& ar, RepairResponse& m, std::uint32_t const version) {
   Count(ar, n, 16);
   m.ranges.resize(n);
   for (RepairRange& r : m.ranges) ar(r.start, r.end);
-  ar(m.keys_compared, m.keys_repaired, m.bytes_exchanged, m.replicas, m.replicas_unreachable);
+  ar(m.keys_compared, m.keys_differing, m.keys_transferred, m.keys_repaired, m.bytes_exchanged,
+     m.replicas, m.replicas_unreachable);
   Bytes(ar, m.problems);
 }
 

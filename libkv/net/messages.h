@@ -219,6 +219,8 @@ struct RepairResponse {
   static constexpr wire::MessageType kType = wire::MessageType::kRepairResponse;
   std::vector<RepairRange> ranges;  // with list_ranges: the ranges the node replicates
   uint64_t keys_compared = 0;       // keys in the leaves that differed, both sides
+  uint64_t keys_differing = 0;      // keys whose sibling sets differed, once per peer
+  uint64_t keys_transferred = 0;    // sibling sets sent either way (fetched, written back)
   uint64_t keys_repaired = 0;       // keys whose sibling set changed on either side
   uint64_t bytes_exchanged = 0;     // message bodies sent and received by the session
   uint32_t replicas = 0;            // other replicas of the range

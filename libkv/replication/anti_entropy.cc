@@ -152,6 +152,8 @@ asio::awaitable<void> AntiEntropy::Rounds() {
       const auto start = std::chrono::steady_clock::now();
       RepairResponse figures = co_await RepairRange(range);
       round.keys_compared += figures.keys_compared;
+      round.keys_differing += figures.keys_differing;
+      round.keys_transferred += figures.keys_transferred;
       round.keys_repaired += figures.keys_repaired;
       round.bytes_exchanged += figures.bytes_exchanged;
       round.replicas_unreachable += figures.replicas_unreachable;
@@ -161,9 +163,10 @@ asio::awaitable<void> AntiEntropy::Rounds() {
         co_return;
     }
     s_.logger->info(
-        "background anti-entropy: {} keys compared, {} repaired, {} bytes exchanged, {} "
-        "unreachable replica sessions, in {:.1f} s",
-        round.keys_compared, round.keys_repaired, round.bytes_exchanged, round.replicas_unreachable,
+        "background anti-entropy: {} keys compared, {} differing, {} transferred, {} repaired, {} "
+        "bytes exchanged, {} unreachable replica sessions, in {:.1f} s",
+        round.keys_compared, round.keys_differing, round.keys_transferred, round.keys_repaired,
+        round.bytes_exchanged, round.replicas_unreachable,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - round_start).count());
   }
 }
@@ -271,6 +274,8 @@ asio::awaitable<Status> AntiEntropy::RepairWith(TokenRange range, const std::str
             [](const KeyDigest& a, const KeyDigest& b) { return a.key < b.key; });
   figures->keys_compared += own.size() + theirs.size();
   KeyDifferences diff = DifferingKeys(std::move(own), std::move(theirs));
+  figures->keys_differing +=
+      diff.only_mine.size() + diff.only_theirs.size() + diff.different.size();
 
   // Theirs (or both differ): fetch, merge here, and send the union back if they lacked any of it.
   std::vector<std::string> fetch = std::move(diff.only_theirs);
@@ -285,6 +290,7 @@ asio::awaitable<Status> AntiEntropy::RepairWith(TokenRange range, const std::str
     Result<SiblingSet> their_set =
         r->siblings.empty() ? Result<SiblingSet>(SiblingSet()) : SiblingSet::Decode(r->siblings);
     if (!their_set.ok()) co_return their_set.status();
+    if (!their_set->empty()) ++figures->keys_transferred;
     SiblingSet incoming = *their_set;
     std::string merge_key = key;
     Result<SiblingSet> merged =
@@ -297,6 +303,7 @@ asio::awaitable<Status> AntiEntropy::RepairWith(TokenRange range, const std::str
     Result<Frame> wrote =
         co_await call(wire::MessageType::kReplicaWriteRequest, std::move(write_body));
     if (!wrote.ok()) co_return wrote.status();
+    ++figures->keys_transferred;
   }
   // Ours alone: send them.
   for (const std::string& key : diff.only_mine) {
@@ -308,6 +315,7 @@ asio::awaitable<Status> AntiEntropy::RepairWith(TokenRange range, const std::str
     Result<Frame> wrote =
         co_await call(wire::MessageType::kReplicaWriteRequest, std::move(write_body));
     if (!wrote.ok()) co_return wrote.status();
+    ++figures->keys_transferred;
     ++figures->keys_repaired;
   }
   co_return Status::Ok();

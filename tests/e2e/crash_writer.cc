@@ -1,11 +1,15 @@
-// kv_crash_writer: the two halves of the kill -9 test (tests/e2e/crash_kill9.sh).
+// kv_crash_writer: the two halves of the kill -9 test (tests/e2e/crash_kill9.sh), and the
+// writer and checker of the wiped-replica test (tests/e2e/repair_wiped.sh).
 //   write: threads put keys with increasing sequence numbers through Client, appending to a log
 //          "A KEY SEQ" before each put and "K KEY SEQ" after the node acknowledged it. Runs
 //          until killed; a put that fails is retried later with a new sequence number.
 //   check: reads every key in the log back and counts, per key with an acknowledgement, whether
 //          it holds the last acknowledged value (or a later attempted one: a write that timed
 //          out may still have landed). Prints "keys=.. acknowledged=.. missing=.. wrong=..";
-//          exits 0 only when missing and wrong are 0.
+//          exits 0 only when missing and wrong are 0. --r: the read quorum (a node alone: 1).
+//   fill:  writes the keys k0 .. k(--keys - 1) once each, blind, at write quorum --w, spread over
+//          the threads, logged as `write` does (sequence = key index + --seq-base); exits 0 when
+//          every put was acknowledged, 3 at the first that was not.
 // One key is written by one thread only, and one writer process runs at a time, so for each key
 // the log order is the write order.
 #include <fcntl.h>
@@ -86,7 +90,38 @@ int Write(const kv::HostPort& node, const std::string& log, int threads, int key
   return 0;
 }
 
-int Check(const kv::HostPort& node, const std::string& log) {
+int Fill(const kv::HostPort& node, const std::string& log, int threads, int keys, uint64_t seq_base,
+         uint32_t w) {
+  const int fd = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
+  if (fd < 0) {
+    std::cerr << "cannot open " << log << "\n";
+    return 2;
+  }
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      auto client = kv::Client::Lazy(node, kv::ClientOptions{.timeout = std::chrono::seconds(10)});
+      for (int i = t; i < keys && !failed; i += threads) {
+        const std::string key = fmt::format("k{}", i);
+        const uint64_t seq = seq_base + static_cast<uint64_t>(i);
+        AppendLine(fd, fmt::format("A {} {}\n", key, seq));
+        kv::Status s = client->Put(key, ValueFor(seq), kv::WriteOptions{.context = {}, .w = w});
+        if (!s.ok()) {
+          std::cerr << fmt::format("fill: put {}: {}\n", key, s.ToString());
+          failed = true;
+          return;
+        }
+        AppendLine(fd, fmt::format("K {} {}\n", key, seq));
+      }
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  ::close(fd);
+  return failed ? 3 : 0;
+}
+
+int Check(const kv::HostPort& node, const std::string& log, uint32_t r) {
   struct KeyLog {
     int64_t acked = -1;
     std::set<int64_t> attempted;
@@ -111,7 +146,7 @@ int Check(const kv::HostPort& node, const std::string& log) {
   }
   uint64_t acknowledged = 0, missing = 0, wrong = 0;
   for (const auto& [key, k] : keys) {
-    auto got = (*client)->Get(key);
+    auto got = (*client)->Get(key, kv::ReadOptions{.r = r});
     if (!got.ok()) {
       std::cerr << "check: " << got.status().ToString() << "\n";
       return 3;
@@ -149,15 +184,18 @@ int main(int argc, char** argv) {
   std::string mode, node_text, log;
   int threads = 8, keys = 64;
   uint64_t seq_base = 1, seed = 1;
-  app.add_option("MODE", mode, "write | check")
+  uint32_t r = 0, w = 0;
+  app.add_option("MODE", mode, "write | check | fill")
       ->required()
-      ->check(CLI::IsMember({"write", "check"}));
+      ->check(CLI::IsMember({"write", "check", "fill"}));
   app.add_option("--node", node_text, "HOST:PORT")->required();
   app.add_option("--log", log, "acknowledgement log")->required();
   app.add_option("--threads", threads);
-  app.add_option("--keys", keys, "keys per thread");
+  app.add_option("--keys", keys, "write: keys per thread; fill: keys in all");
   app.add_option("--seq-base", seq_base, "first sequence number (grow it across runs)");
   app.add_option("--seed", seed);
+  app.add_option("--r", r, "check: read quorum (0: the node's)");
+  app.add_option("--w", w, "fill: write quorum (0: the node's)");
   CLI11_PARSE(app, argc, argv);
   auto node = kv::ParseHostPort(node_text);
   if (!node.ok()) {
@@ -165,5 +203,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (mode == "write") return Write(*node, log, threads, keys, seq_base, seed);
-  return Check(*node, log);
+  if (mode == "fill") return Fill(*node, log, threads, keys, seq_base, w);
+  return Check(*node, log, r);
 }

@@ -10,6 +10,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -25,6 +26,7 @@
 #include "libkv/net/messages.h"
 #include "libkv/net/sim_network.h"
 #include "libkv/node/node_service.h"
+#include "libkv/replication/hint_store.h"
 #include "libkv/storage/engine.h"
 #include "libkv/versioning/context_token.h"
 #include "libkv/versioning/sibling_set.h"
@@ -82,19 +84,13 @@ class SimCluster {
 
   // The node's process dies and starts again on the same data (its engine and hint store are
   // closed and reopened from the in-memory files), as kill -9 and a restart would.
-  void Restart(const std::string& id) {
-    SimNode& node = Find(id);
-    network_.Crash(AddressOf(id));
-    node.service->Stop();
-    // Its coroutines still running refer to the service: let them end first (every wait of
-    // theirs is bounded by the request timeout).
-    std::this_thread::sleep_for(options_.request_timeout + std::chrono::milliseconds(200));
-    node.service.reset();
-    node.engine.reset();
-    OpenNode(node);
-    REQUIRE(node.service->Start(node.strand).ok());
-    network_.Recover(AddressOf(id));
-  }
+  void Restart(const std::string& id) { StopAndStart(id, /*wipe=*/false, false); }
+
+  // The node loses its data directory (kill -9, rm -rf DIR, start again): it comes back empty
+  // under the same id and address, with a new clock id, since its IDENTITY file went too.
+  // `keep_clock_id` writes the old IDENTITY back before the start: that is Riak's KV679 bug (a
+  // node reissuing the dots of its earlier life), for positive controls only.
+  void Wipe(const std::string& id, bool keep_clock_id) { StopAndStart(id, true, keep_clock_id); }
 
   // A new node joins the running cluster through n1 (it starts joining, streams, turns normal);
   // returns at once.
@@ -198,6 +194,8 @@ class SimCluster {
           Repair(via, RepairRequest{.range_start = r.start, .range_end = r.end});
       REQUIRE(one.ok());
       total.keys_compared += one->keys_compared;
+      total.keys_differing += one->keys_differing;
+      total.keys_transferred += one->keys_transferred;
       total.keys_repaired += one->keys_repaired;
       total.bytes_exchanged += one->bytes_exchanged;
       total.replicas_unreachable += one->replicas_unreachable;
@@ -224,6 +222,35 @@ class SimCluster {
     boost::asio::strand<boost::asio::io_context::executor_type> strand;
     std::unique_ptr<NodeService> service;
   };
+
+  void StopAndStart(const std::string& id, bool wipe, bool keep_clock_id) {
+    SimNode& node = Find(id);
+    network_.Crash(AddressOf(id));
+    node.service->Stop();
+    // Its coroutines still running refer to the service: let them end first (every wait of
+    // theirs is bounded by the request timeout). A wiped node forgot its gossip generation and
+    // takes the time in seconds: wait over a second, so that the new one is higher.
+    std::this_thread::sleep_for(std::max<std::chrono::milliseconds>(
+        options_.request_timeout + std::chrono::milliseconds(200),
+        std::chrono::milliseconds(wipe ? 1100 : 0)));
+    const std::string identity = "/" + id + "/IDENTITY";
+    Result<std::string> old_identity = env_->ReadFileToString(identity);
+    REQUIRE(old_identity.ok());
+    node.service.reset();
+    node.engine.reset();
+    if (wipe) {
+      // The in-memory Env has files only: directories are implied by the paths.
+      for (const std::string& dir : {"/" + id, HintDir("/" + id)}) {
+        Result<std::vector<std::string>> names = env_->GetChildren(dir);
+        REQUIRE(names.ok());
+        for (const std::string& name : *names) REQUIRE(env_->RemoveFile(dir + "/" + name).ok());
+      }
+      if (keep_clock_id) REQUIRE(env_->WriteFileAtomically(identity, *old_identity).ok());
+    }
+    OpenNode(node);
+    REQUIRE(node.service->Start(node.strand).ok());
+    network_.Recover(AddressOf(id));
+  }
 
   void AddNode(const std::string& id) {
     auto node = std::make_unique<SimNode>(SimNode{id, nullptr, network_.TransportFor(AddressOf(id)),

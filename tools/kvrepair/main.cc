@@ -77,6 +77,8 @@ std::string HumanBytes(uint64_t bytes) {
 struct Totals {
   uint64_t ranges_done = 0;
   uint64_t keys_compared = 0;
+  uint64_t keys_differing = 0;
+  uint64_t keys_transferred = 0;
   uint64_t keys_repaired = 0;
   uint64_t bytes_exchanged = 0;
   uint32_t replicas_unreachable = 0;  // the most in any one range
@@ -117,11 +119,12 @@ class ProgressBar {
 
 std::string SummaryJson(const Totals& t, double seconds, bool converged) {
   return fmt::format(
-      "{{\"ranges\":{},\"keys_compared\":{},\"keys_repaired\":{},\"bytes_exchanged\":{},"
-      "\"seconds\":{:.3f},\"replicas_unreachable\":{},\"ranges_unconverged\":{},"
-      "\"converged\":{}}}\n",
-      t.ranges_done, t.keys_compared, t.keys_repaired, t.bytes_exchanged, seconds,
-      t.replicas_unreachable, t.ranges_unconverged, converged ? "true" : "false");
+      "{{\"ranges\":{},\"keys_compared\":{},\"keys_differing\":{},\"keys_transferred\":{},"
+      "\"keys_repaired\":{},\"bytes_exchanged\":{},\"seconds\":{:.3f},"
+      "\"replicas_unreachable\":{},\"ranges_unconverged\":{},\"converged\":{}}}\n",
+      t.ranges_done, t.keys_compared, t.keys_differing, t.keys_transferred, t.keys_repaired,
+      t.bytes_exchanged, seconds, t.replicas_unreachable, t.ranges_unconverged,
+      converged ? "true" : "false");
 }
 
 std::string SummaryText(const Totals& t, double seconds, bool converged, const std::string& node) {
@@ -129,6 +132,8 @@ std::string SummaryText(const Totals& t, double seconds, bool converged, const s
                                 t.ranges_done == 1 ? "" : "s", seconds,
                                 converged ? "converged" : "NOT converged");
   out += fmt::format("  keys compared         {}\n", t.keys_compared);
+  out += fmt::format("  keys differing        {}\n", t.keys_differing);
+  out += fmt::format("  keys transferred      {}\n", t.keys_transferred);
   out += fmt::format("  keys repaired         {}\n", t.keys_repaired);
   out += fmt::format("  bytes exchanged       {} ({})\n", t.bytes_exchanged,
                      HumanBytes(t.bytes_exchanged));
@@ -167,8 +172,9 @@ int main(int argc, char** argv) {
   app.add_option("--cluster-name", options.cluster_name, "Cluster name the node must have")
       ->capture_default_str();
   app.add_flag("--json", json,
-               "Print {\"ranges\",\"keys_compared\",\"keys_repaired\",\"bytes_exchanged\","
-               "\"seconds\",\"replicas_unreachable\",\"ranges_unconverged\",\"converged\"}");
+               "Print {\"ranges\",\"keys_compared\",\"keys_differing\",\"keys_transferred\","
+               "\"keys_repaired\",\"bytes_exchanged\",\"seconds\",\"replicas_unreachable\","
+               "\"ranges_unconverged\",\"converged\"}");
   app.set_version_flag("--version", std::string("kvrepair ") + KV_VERSION);
   app.footer(
       "Examples:\n  kvrepair\n  kvrepair --node 10.0.0.5:7000 --json\n"
@@ -214,6 +220,8 @@ int main(int argc, char** argv) {
       }
       ++totals.ranges_done;
       totals.keys_compared += r->keys_compared;
+      totals.keys_differing += r->keys_differing;
+      totals.keys_transferred += r->keys_transferred;
       totals.keys_repaired += r->keys_repaired;
       totals.bytes_exchanged += r->bytes_exchanged;
       totals.replicas_unreachable = std::max(totals.replicas_unreachable, r->replicas_unreachable);
