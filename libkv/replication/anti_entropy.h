@@ -41,6 +41,7 @@
 #include "libkv/replication/cluster_view.h"
 #include "libkv/replication/coordinator.h"
 #include "libkv/replication/replica_store.h"
+#include "libkv/replication/tombstone_gc.h"
 #include "libkv/storage/engine.h"
 
 namespace spdlog {
@@ -69,6 +70,9 @@ class AntiEntropy {
     std::function<std::shared_ptr<const ClusterView>()> view;
     uint32_t replicas = 3;  // N
     spdlog::logger* logger = nullptr;
+    // Told of each repair that reached every replica and converged (null: nobody is).
+    TombstoneGc* tombstone_gc = nullptr;
+    std::function<uint64_t()> wall_micros;  // required with tombstone_gc
   };
 
   AntiEntropy(Services services, AntiEntropyOptions options)
@@ -83,6 +87,7 @@ class AntiEntropy {
   Result<LeafKeysResponse> AnswerLeafKeys(const LeafKeysRequest& request);
 
   // Repairs `range` with every other node that replicates part of it; the figures of the run.
+  // When every session (the second pass too) succeeded, tells the TombstoneGc.
   boost::asio::awaitable<RepairResponse> RepairRange(TokenRange range);
 
   // Background repair rounds on `executor` (a strand), unless options.interval is 0.

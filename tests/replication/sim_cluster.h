@@ -47,6 +47,9 @@ struct SimClusterOptions {
   bool hinted_handoff = true;
   std::chrono::seconds hint_window{3600};
   std::chrono::seconds anti_entropy_interval{0};  // off unless a test turns it on
+  std::chrono::seconds tombstone_grace = TombstoneGcOptions().grace;
+  // False only for a positive control: purge on the grace period alone.
+  bool tombstone_gc_requires_complete_repair = true;
 };
 
 // What a get answered, decoded.
@@ -89,6 +92,7 @@ class SimCluster {
     std::this_thread::sleep_for(options_.request_timeout + std::chrono::milliseconds(200));
     node.service.reset();
     node.engine.reset();
+    node.tombstone_gc.reset();
     OpenNode(node);
     REQUIRE(node.service->Start(node.strand).ok());
     network_.Recover(AddressOf(id));
@@ -112,6 +116,7 @@ class SimCluster {
   }
 
   SimNetwork& network() { return network_; }
+  TombstoneGc& tombstone_gc(const std::string& id) { return *Find(id).tombstone_gc; }
 
   // The nodes' log: silent, or on stderr at debug level when KV_SIM_LOG is set (for debugging).
   static std::shared_ptr<spdlog::logger> QuietOrStderr() {
@@ -203,13 +208,15 @@ class SimCluster {
   struct SimNode {
     std::string id;
     std::unique_ptr<Engine> engine;
+    std::shared_ptr<TombstoneGc> tombstone_gc;
     std::shared_ptr<Transport> transport;
     boost::asio::strand<boost::asio::io_context::executor_type> strand;
     std::unique_ptr<NodeService> service;
   };
 
   void AddNode(const std::string& id) {
-    auto node = std::make_unique<SimNode>(SimNode{id, nullptr, network_.TransportFor(AddressOf(id)),
+    auto node = std::make_unique<SimNode>(SimNode{id, nullptr, nullptr,
+                                                  network_.TransportFor(AddressOf(id)),
                                                   boost::asio::make_strand(io_), nullptr});
     OpenNode(*node);
     nodes_.push_back(std::move(node));
@@ -220,10 +227,21 @@ class SimCluster {
   void OpenNode(SimNode& node) {
     const std::string& id = node.id;
     const std::string address = AddressOf(id);
+    TombstoneGcOptions gc;
+    gc.env = env_.get();
+    gc.path = "/" + id + "/REPAIRS";
+    gc.grace = options_.tombstone_grace;
+    gc.require_complete_repair = options_.tombstone_gc_requires_complete_repair;
+    gc.wall_micros = WallMicros;
+    gc.logger = logger_;
+    node.tombstone_gc = TombstoneGc::Open(std::move(gc));
     EngineOptions eo;
     eo.env = env_.get();
     eo.dir = "/" + id;
     eo.logger = logger_;
+    eo.value_is_obsolete = [gc = node.tombstone_gc](std::string_view key, std::string_view value) {
+      return gc->IsObsolete(key, value);
+    };
     Result<std::unique_ptr<Engine>> engine = Engine::Open(std::move(eo));
     REQUIRE(engine.ok());
     node.engine = std::move(*engine);
@@ -249,7 +267,8 @@ class SimCluster {
                              .transport = node.transport.get(),
                              .env = env_.get(),
                              .engine_pool = &pool_,
-                             .logger = logger_};
+                             .logger = logger_,
+                             .tombstone_gc = node.tombstone_gc};
     Result<std::unique_ptr<NodeService>> service = NodeService::Create(config, address, parts);
     REQUIRE(service.ok());
     node.service = std::move(*service);
