@@ -47,10 +47,11 @@ uint64_t TombstoneGc::LastCompleteRepair(Token token) const {
 }
 
 bool TombstoneGc::IsObsolete(std::string_view key, std::string_view value) {
-  Result<SiblingSet> set = SiblingSet::Decode(value);
-  if (!set.ok() || !set->AllTombstones()) return false;
-  uint64_t newest = 0;
-  for (const Version& v : set->versions()) newest = std::max(newest, v.timestamp_micros);
+  const std::optional<uint64_t> newest_or = SiblingSet::NewestTombstoneIfOnlyTombstones(value);
+  if (!newest_or) return false;
+  // Only what Decode accepts: a damaged set is kept for the read path to report.
+  if (!SiblingSet::Decode(value).ok()) return false;
+  const uint64_t newest = *newest_or;
   const uint64_t grace = static_cast<uint64_t>(options_.grace.count()) * 1'000'000;
   const uint64_t due = newest + grace;
   if (due < newest) return false;  // a timestamp from the far future: never
