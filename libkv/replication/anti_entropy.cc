@@ -198,7 +198,8 @@ asio::awaitable<RepairResponse> AntiEntropy::RepairRange(TokenRange range) {
       Status s = co_await RepairWith(range, peers[i], &figures);
       if (!s.ok()) {
         unreachable.push_back(peers[i]);
-        figures.problems += fmt::format("; {} (second pass): {}", peers[i], s.message());
+        if (!figures.problems.empty()) figures.problems += "; ";
+        figures.problems += fmt::format("{} (second pass): {}", peers[i], s.message());
       }
     }
   }
