@@ -48,7 +48,7 @@ SimGet DeleteWhileAwayThenReturn(SimCluster& cluster, bool* purged_while_away) {
 
   cluster.network().Recover(SimCluster::AddressOf("n3"));
   CHECK(cluster.RepairAll("n1").replicas_unreachable == 0);
-  Result<SimGet> after = cluster.Get("n1", "k", 3);
+  Result<SimGet> after = cluster.Get("n1", "k");
   REQUIRE(after.ok());
   return *after;
 }
@@ -76,7 +76,7 @@ TEST_CASE(
   }
   // Nothing brings it back: repairs find nothing to exchange and a read finds nothing.
   for (const char* id : {"n1", "n2", "n3"}) CHECK(cluster.RepairAll(id).keys_repaired == 0);
-  Result<SimGet> read = cluster.Get("n2", "k", 3);
+  Result<SimGet> read = cluster.Get("n2", "k");
   REQUIRE(read.ok());
   CHECK_FALSE(read->found);
   for (const char* id : {"n1", "n2", "n3"}) CHECK(cluster.StoredAt(id, "k").empty());
