@@ -19,6 +19,7 @@ complete -c kvnode -l hinted-handoff -x -a 'on off' -d 'Sloppy quorum with hinte
 complete -c kvnode -l hint-window-s -x -d 'Hints older than this are dropped'
 complete -c kvnode -l handoff-rate -x -d 'Hints handed off per second at most'
 complete -c kvnode -l anti-entropy-interval-s -x -d 'Background anti-entropy period (0: off)'
+complete -c kvnode -l tombstone-grace-s -x -d 'Purge deleted keys a complete repair this long after the delete'
 complete -c kvnode -l memtable-mb -x -d 'Memtable size in MiB'
 complete -c kvnode -l bloom-bits -x -d 'Bloom filter bits per key'
 complete -c kvnode -l compression -x -a 'lz4 zstd none' -d 'Codec of new tables\' data blocks'

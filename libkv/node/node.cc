@@ -74,18 +74,25 @@ asio::awaitable<void> Refuse(tcp::socket socket, std::string error_frame) {
 Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config, Env* env,
                                          std::shared_ptr<spdlog::logger> logger) {
   KV_RETURN_IF_ERROR(ValidateNodeConfig(config));
+  std::shared_ptr<TombstoneGc> gc = OpenTombstoneGc(config, env, logger);
   EngineOptions options = EngineOptionsFor(config, env);
   options.logger = logger;
+  options.value_is_obsolete = [gc](std::string_view key, std::string_view value) {
+    return gc->IsObsolete(key, value);
+  };
   Result<std::unique_ptr<Engine>> engine = Engine::Open(std::move(options));
   if (!engine.ok()) return engine.status().WithContext(fmt::format("opening {}", config.data_dir));
-  return Start(config, env, std::move(*engine), std::move(logger));
+  return Start(config, env, std::move(*engine), std::move(logger), std::move(gc));
 }
 
 Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& config, Env* env,
                                           std::unique_ptr<Engine> engine,
-                                          std::shared_ptr<spdlog::logger> logger) {
+                                          std::shared_ptr<spdlog::logger> logger,
+                                          std::shared_ptr<TombstoneGc> tombstone_gc) {
   KV_RETURN_IF_ERROR(ValidateNodeConfig(config));
   std::unique_ptr<Node> node(new Node(config, std::move(engine), std::move(logger)));
+  node->tombstone_gc_ =
+      tombstone_gc ? std::move(tombstone_gc) : OpenTombstoneGc(config, env, node->logger_);
   Status s = node->Listen();
   if (s.ok()) s = node->StartService(env);
   if (!s.ok()) {
@@ -162,6 +169,7 @@ Status Node::StartService(Env* env) {
                            .env = env,
                            .engine_pool = &rt.engine_pool,
                            .logger = logger_,
+                           .tombstone_gc = tombstone_gc_,
                            // A node that has left the cluster has nothing more to serve.
                            .on_left = [this] { RequestStop(); }};
   KV_ASSIGN_OR_RETURN(service_, NodeService::Create(config_, address_.ToString(), parts));
@@ -322,11 +330,11 @@ Status Node::Wait() {
   if (closed.ok())
     logger_->info(
         "stopped cleanly; commit log: {} fsyncs covered {} records; block cache: {} hits, {} "
-        "misses (hit ratio {:.3f}), {} of {} bytes used",
+        "misses (hit ratio {:.3f}), {} of {} bytes used; {} deleted keys purged",
         stats.log_syncs, stats.log_records, stats.block_cache.hits, stats.block_cache.misses,
         stats.block_cache.hit_ratio(),
         stats.block_cache.block_bytes + stats.block_cache.pinned_bytes,
-        stats.block_cache.capacity_bytes);
+        stats.block_cache.capacity_bytes, tombstone_gc_->purged());
   else
     logger_->error("closing the engine failed: {}", closed.ToString());
   std::lock_guard lock(mu_);

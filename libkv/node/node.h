@@ -42,10 +42,12 @@ class Node {
   static Result<std::unique_ptr<Node>> Open(const NodeConfig& config, Env* env,
                                             std::shared_ptr<spdlog::logger> logger = nullptr);
   // Serves `engine`, which the node then owns and closes; its identity and membership files are
-  // kept in config.data_dir through `env`.
+  // kept in config.data_dir through `env`. `tombstone_gc`: the one the engine's compaction asks
+  // (OpenTombstoneGc); null: a new one, which records repairs but purges nothing in `engine`.
   static Result<std::unique_ptr<Node>> Start(const NodeConfig& config, Env* env,
                                              std::unique_ptr<Engine> engine,
-                                             std::shared_ptr<spdlog::logger> logger = nullptr);
+                                             std::shared_ptr<spdlog::logger> logger = nullptr,
+                                             std::shared_ptr<TombstoneGc> tombstone_gc = nullptr);
   // Stops (as Stop) when still serving.
   ~Node();
   Node(const Node&) = delete;
@@ -78,6 +80,7 @@ class Node {
   NodeConfig config_;
   std::unique_ptr<Engine> engine_;
   std::shared_ptr<spdlog::logger> logger_;
+  std::shared_ptr<TombstoneGc> tombstone_gc_;
   HostPort address_;
 
   std::mutex mu_;

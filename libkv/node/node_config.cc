@@ -4,6 +4,7 @@
 
 #include "libkv/net/handshake.h"
 #include "libkv/net/host_port.h"
+#include "libkv/node/gossiper.h"
 
 namespace kv {
 
@@ -45,6 +46,10 @@ Status ValidateNodeConfig(const NodeConfig& c) {
     return Status::InvalidArgument("the phi threshold must be above 0");
   if (c.hint_window.count() < 1)
     return Status::InvalidArgument("the hint window must be at least 1 second");
+  if (c.hinted_handoff && c.tombstone_grace < c.hint_window)
+    return Status::InvalidArgument(
+        "the tombstone grace period must be at least the hint window: a hint of a write older "
+        "than a delete must expire before the tombstone can be purged");
   if (c.handoff_rate < 1)
     return Status::InvalidArgument("the handoff rate must be at least 1 hint per second");
   if (c.max_connections < 1) return Status::InvalidArgument("max connections must be at least 1");
@@ -64,6 +69,17 @@ EngineOptions EngineOptionsFor(const NodeConfig& c, Env* env) {
   o.table.compression = c.compression;
   o.block_cache_bytes = c.block_cache_bytes;
   return o;
+}
+
+std::shared_ptr<TombstoneGc> OpenTombstoneGc(const NodeConfig& c, Env* env,
+                                             std::shared_ptr<spdlog::logger> logger) {
+  TombstoneGcOptions o;
+  o.env = env;
+  o.path = c.data_dir + "/REPAIRS";
+  o.grace = c.tombstone_grace;
+  o.wall_micros = WallMicros;
+  o.logger = std::move(logger);
+  return TombstoneGc::Open(std::move(o));
 }
 
 }  // namespace kv

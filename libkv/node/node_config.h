@@ -14,6 +14,7 @@
 #include "libkv/env/env.h"
 #include "libkv/membership/phi_accrual.h"
 #include "libkv/replication/cluster_view.h"
+#include "libkv/replication/tombstone_gc.h"
 #include "libkv/storage/engine.h"
 
 namespace kv {
@@ -60,6 +61,9 @@ struct NodeConfig {
   // Background anti-entropy: every node repairs its ranges this often (0: off; kvrepair still
   // works), resting nine times as long as it repaired.
   std::chrono::seconds anti_entropy_interval{3600};
+  // Tombstone GC: a deleted key is purged once a repair that reached every replica began this
+  // long after the delete (libkv/replication/tombstone_gc.h). At least the hint window.
+  std::chrono::seconds tombstone_grace = TombstoneGcOptions().grace;
   SyncMode sync = SyncMode::kBatch;
   std::chrono::milliseconds sync_period{10};               // for SyncMode::kPeriodic
   size_t memtable_bytes = EngineOptions().memtable_bytes;  // the engine's measured default
@@ -82,5 +86,9 @@ Status ValidateNodeConfig(const NodeConfig& config);
 
 // The engine's options for this node's data directory.
 EngineOptions EngineOptionsFor(const NodeConfig& config, Env* env);
+
+// The node's tombstone GC, its repair records in DATA/REPAIRS.
+std::shared_ptr<TombstoneGc> OpenTombstoneGc(const NodeConfig& config, Env* env,
+                                             std::shared_ptr<spdlog::logger> logger);
 
 }  // namespace kv

@@ -140,6 +140,8 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
   ae.view = [gossiper] { return gossiper->view(); };
   ae.replicas = config.quorum.n;
   ae.logger = parts.logger.get();
+  ae.tombstone_gc = parts.tombstone_gc.get();
+  ae.wall_micros = WallMicros;
   AntiEntropyOptions ae_options;
   ae_options.interval = config.anti_entropy_interval;
   service->anti_entropy_ = std::make_unique<AntiEntropy>(std::move(ae), ae_options);

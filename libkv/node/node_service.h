@@ -41,6 +41,7 @@
 #include "libkv/replication/hint_store.h"
 #include "libkv/replication/hinted_handoff.h"
 #include "libkv/replication/replica_store.h"
+#include "libkv/replication/tombstone_gc.h"
 #include "libkv/storage/engine.h"
 
 namespace spdlog {
@@ -57,6 +58,8 @@ class NodeService {
     Env* env = nullptr;
     boost::asio::thread_pool* engine_pool = nullptr;
     std::shared_ptr<spdlog::logger> logger;
+    // Told of complete repairs; the engine's compaction asks it what to purge. Null: nothing is.
+    std::shared_ptr<TombstoneGc> tombstone_gc;
     // Called once, on the service's executor, when this node has left the cluster; may be empty.
     std::function<void()> on_left{};
   };

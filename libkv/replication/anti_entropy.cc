@@ -173,6 +173,8 @@ asio::awaitable<void> AntiEntropy::Rounds() {
 
 asio::awaitable<RepairResponse> AntiEntropy::RepairRange(TokenRange range) {
   RepairResponse figures;
+  // Taken before any session: whatever a replica held by now reaches every replica by the end.
+  const uint64_t started_micros = s_.tombstone_gc ? s_.wall_micros() : 0;
   std::shared_ptr<const ClusterView> view = s_.view();
   std::vector<std::string> peers;
   for (const Ring* ring : {view->ring.get(), view->future.get()}) {
@@ -201,10 +203,19 @@ asio::awaitable<RepairResponse> AntiEntropy::RepairRange(TokenRange range) {
     for (size_t i = 0; i + 1 < peers.size(); ++i) {
       if (std::find(unreachable.begin(), unreachable.end(), peers[i]) != unreachable.end())
         continue;
-      (void)co_await RepairWith(range, peers[i], &figures);
+      Status s = co_await RepairWith(range, peers[i], &figures);
+      if (!s.ok()) {
+        unreachable.push_back(peers[i]);
+        if (!figures.problems.empty()) figures.problems += "; ";
+        figures.problems += fmt::format("{} (second pass): {}", peers[i], s.message());
+      }
     }
   }
   figures.replicas_unreachable = static_cast<uint32_t>(unreachable.size());
+  if (unreachable.empty() && s_.tombstone_gc) {
+    Status s = s_.tombstone_gc->RecordCompleteRepair(range, started_micros);
+    if (!s.ok()) s_.logger->warn("recording a complete repair: {}", s.ToString());
+  }
   co_return figures;
 }
 

@@ -42,6 +42,7 @@
 #include "libkv/replication/cluster_view.h"
 #include "libkv/replication/coordinator.h"
 #include "libkv/replication/replica_store.h"
+#include "libkv/replication/tombstone_gc.h"
 #include "libkv/storage/engine.h"
 
 namespace spdlog {
@@ -70,6 +71,9 @@ class AntiEntropy {
     std::function<std::shared_ptr<const ClusterView>()> view;
     uint32_t replicas = 3;  // N
     spdlog::logger* logger = nullptr;
+    // Told of each repair that reached every replica and converged (null: nobody is).
+    TombstoneGc* tombstone_gc = nullptr;
+    std::function<uint64_t()> wall_micros;  // required with tombstone_gc
   };
 
   AntiEntropy(Services services, AntiEntropyOptions options)
@@ -86,6 +90,7 @@ class AntiEntropy {
   // Repairs `range` with every other node that replicates part of it (in the current or the
   // future ring); the figures of the run. The whole ring (start == end) with every node is how a
   // joining or leaving node streams its ranges: only the keys both sides should hold are compared.
+  // When every session (the second pass too) succeeded, tells the TombstoneGc.
   boost::asio::awaitable<RepairResponse> RepairRange(TokenRange range);
 
   // Background repair rounds on `executor` (a strand), unless options.interval is 0.

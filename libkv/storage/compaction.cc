@@ -38,11 +38,11 @@ std::optional<CompactionPick> PickCompaction(const TableSet& set) {
   return std::nullopt;
 }
 
-std::optional<CompactionPick> PickFullCompaction(const TableSet& set) {
+std::optional<CompactionPick> PickFullCompaction(const TableSet& set, bool filtering) {
   if (set.runs.empty()) return std::nullopt;
   const SortedRun& only = *set.runs[0];
   // One run without tombstones in as few files as its size needs: nothing to gain.
-  if (set.runs.size() == 1 && only.tombstones() == 0 &&
+  if (set.runs.size() == 1 && !filtering && only.tombstones() == 0 &&
       only.tables.size() <= 1 + only.bytes() / kTargetFileBytes)
     return std::nullopt;
   CompactionPick pick = Window(set, 0, set.runs.size());
@@ -52,7 +52,8 @@ std::optional<CompactionPick> PickFullCompaction(const TableSet& set) {
 
 Result<CompactionOutput> RunCompaction(const CompactionPick& pick, const TableBuildSpec& spec,
                                        const CanPurgeTombstone& can_purge,
-                                       const std::function<uint64_t()>& new_number) {
+                                       const std::function<uint64_t()>& new_number,
+                                       const ValueIsObsolete& obsolete) {
   CompactionOutput out;
   if (!pick.full) {
     std::vector<std::shared_ptr<const LiveTable>> all;
@@ -74,9 +75,12 @@ Result<CompactionOutput> RunCompaction(const CompactionPick& pick, const TableBu
   for (const auto& run : pick.inputs) children.push_back(NewRunIterator(run));
   auto merged = NewMergingIterator(std::move(children));
   merged->SeekToFirst();
+  // The merged iterator yields only the newest version of each key, so dropping it drops the
+  // key; that is safe only when no older version sits in a run outside this compaction.
   auto keep = [&](const EntryView& e) {
-    if (e.kind != EntryKind::kTombstone || !pick.includes_oldest) return true;
-    return can_purge && !can_purge(e.key, e.seq);
+    if (!pick.includes_oldest) return true;
+    if (e.kind == EntryKind::kTombstone) return can_purge && !can_purge(e.key, e.seq);
+    return !obsolete || !obsolete(e.key, e.value);
   };
   TableBuildSpec split = spec;
   split.max_file_bytes = kTargetFileBytes;

@@ -58,10 +58,12 @@ struct CompactionPick {
 // The compaction the triggers above ask for, or nullopt.
 std::optional<CompactionPick> PickCompaction(const TableSet& set);
 // All runs, when there is anything to gain: two runs or more, or one holding tombstones or
-// split into more files than its size needs.
-std::optional<CompactionPick> PickFullCompaction(const TableSet& set);
+// split into more files than its size needs, or any run at all when `filtering` (values may be
+// obsolete: only reading them tells).
+std::optional<CompactionPick> PickFullCompaction(const TableSet& set, bool filtering = false);
 
 using CanPurgeTombstone = std::function<bool(std::string_view key, SequenceNumber seq)>;
+using ValueIsObsolete = std::function<bool(std::string_view key, std::string_view value)>;
 
 struct CompactionOutput {
   SortedRun run;       // empty when nothing is left
@@ -70,12 +72,16 @@ struct CompactionOutput {
 
 // Merges the inputs into one run (tables numbered by new_number, split at kTargetFileBytes),
 // keeping the newest version of each key and dropping a tombstone only when the pick includes
-// the oldest run and can_purge (null: yes) agrees. When the inputs' tables do not overlap at all
-// (sequential writes) and the pick is not full, nothing is rewritten: the output run is the
-// input tables side by side (LevelDB's "trivial move").
+// the oldest run and can_purge (null: yes) agrees. Under the same condition a value that
+// `obsolete` (null: none) calls obsolete is dropped too, key and all: nothing older of the key is
+// left outside the output to resurface, as for a purged tombstone. Without the oldest run neither
+// is asked. When the inputs' tables do not overlap at all (sequential writes) and the pick is not
+// full, nothing is rewritten: the output run is the input tables side by side (LevelDB's
+// "trivial move").
 Result<CompactionOutput> RunCompaction(const CompactionPick& pick, const TableBuildSpec& spec,
                                        const CanPurgeTombstone& can_purge,
-                                       const std::function<uint64_t()>& new_number);
+                                       const std::function<uint64_t()>& new_number,
+                                       const ValueIsObsolete& obsolete = nullptr);
 
 // `current` with the pick's inputs replaced by output (dropped when empty). The inputs must still
 // be adjacent in current (flushes only add in front; one compaction runs at a time); Corruption

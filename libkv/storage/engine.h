@@ -64,6 +64,12 @@ struct EngineOptions {
   // oldest data for the key (nothing older can resurface). The cluster plugs in its grace-period
   // and all-replicas rule here; the default purges at once, right for a single server.
   std::function<bool(std::string_view key, SequenceNumber seq)> can_purge_tombstone;
+  // Whether a stored value is obsolete, so compaction may drop its key as if it had been deleted
+  // and purged (RocksDB's compaction filter). Asked only where a purgeable tombstone would be: the
+  // compaction's output holds the oldest data for the key, so dropping its newest version leaves
+  // nothing older to resurface. The cluster drops sibling sets of tombstones every replica has
+  // (libkv/replication/tombstone_gc.h). Runs on the compaction thread. Null: nothing is.
+  std::function<bool(std::string_view key, std::string_view value)> value_is_obsolete;
   std::shared_ptr<spdlog::logger> logger;  // null: spdlog's default logger
 };
 

@@ -107,7 +107,8 @@ void EngineImpl::CompactionLoop() {
     while (write_error_.ok() && compaction_error_.ok() && !shutting_down_) {
       std::shared_ptr<const TableSet> tables = tables_;
       lock.unlock();
-      auto pick = full ? PickFullCompaction(*tables) : PickCompaction(*tables);
+      auto pick = full ? PickFullCompaction(*tables, options_.value_is_obsolete != nullptr)
+                       : PickCompaction(*tables);
       Status s;
       if (pick) s = CompactOnce(*pick);
       lock.lock();
@@ -131,7 +132,8 @@ Status EngineImpl::CompactOnce(const CompactionPick& pick) {
     return next_file_++;
   };
   KV_ASSIGN_OR_RETURN(CompactionOutput output,
-                      RunCompaction(pick, spec, options_.can_purge_tombstone, new_number));
+                      RunCompaction(pick, spec, options_.can_purge_tombstone, new_number,
+                                    options_.value_is_obsolete));
   {
     std::lock_guard manifest_lock(manifest_mu_);
     std::shared_ptr<const TableSet> current;

@@ -112,6 +112,32 @@ std::string SiblingSet::Encode() const {
   return out;
 }
 
+std::optional<uint64_t> SiblingSet::NewestTombstoneIfOnlyTombstones(std::string_view in) {
+  if (in.empty() || static_cast<uint8_t>(in[0]) != kSiblingSetFormatVersion) return std::nullopt;
+  in.remove_prefix(1);
+  uint32_t count = 0;
+  if (!GetVarint32(&in, &count) || count == 0) return std::nullopt;
+  uint64_t newest = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t entries = 0;
+    if (!GetVarint32(&in, &entries)) return std::nullopt;
+    for (uint32_t e = 0; e < entries; ++e) {
+      uint64_t id = 0, counter = 0, micros = 0;
+      if (!GetFixed64(&in, &id) || !GetVarint64(&in, &counter) || !GetVarint64(&in, &micros))
+        return std::nullopt;
+    }
+    uint64_t dot_id = 0, dot_counter = 0, micros = 0;
+    if (!GetFixed64(&in, &dot_id) || !GetVarint64(&in, &dot_counter) ||
+        !GetVarint64(&in, &micros) || in.empty())
+      return std::nullopt;
+    if (static_cast<uint8_t>(in[0]) != kVersionKindTombstone) return std::nullopt;
+    in.remove_prefix(1);
+    newest = std::max(newest, micros);
+  }
+  if (!in.empty()) return std::nullopt;
+  return newest;
+}
+
 Result<SiblingSet> SiblingSet::Decode(std::string_view in) {
   if (in.empty()) return Status::Corruption("sibling set: empty input");
   if (static_cast<uint8_t>(in[0]) != kSiblingSetFormatVersion) {

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,6 +81,11 @@ class SiblingSet {
   // crashes, and never allocates more than the input justifies.
   std::string Encode() const;
   static Result<SiblingSet> Decode(std::string_view bytes);
+  // For encoded bytes whose versions are all tombstones (at least one), the newest one's
+  // timestamp_micros; nullopt when a value is among them or the bytes do not parse. Reads in
+  // place, stopping at the first value (tombstone GC asks it of every value a compaction sees).
+  // It checks less than Decode: a caller that acts on a tombstone-only answer decodes too.
+  static std::optional<uint64_t> NewestTombstoneIfOnlyTombstones(std::string_view bytes);
 
   friend bool operator==(const SiblingSet&, const SiblingSet&) = default;
 

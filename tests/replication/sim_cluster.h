@@ -51,6 +51,9 @@ struct SimClusterOptions {
   std::chrono::seconds anti_entropy_interval{0};  // off unless a test turns it on
   // A joining or leaving node's wait before it streams: three gossip rounds here.
   std::chrono::milliseconds ring_delay{300};
+  std::chrono::seconds tombstone_grace = TombstoneGcOptions().grace;
+  // False only for a positive control: purge on the grace period alone.
+  bool tombstone_gc_requires_complete_repair = true;
 };
 
 // What a get answered, decoded.
@@ -125,6 +128,7 @@ class SimCluster {
   }
 
   SimNetwork& network() { return network_; }
+  TombstoneGc& tombstone_gc(const std::string& id) { return *Find(id).tombstone_gc; }
 
   // The nodes' log: silent, or on stderr at debug level when KV_SIM_LOG is set (for debugging).
   static std::shared_ptr<spdlog::logger> QuietOrStderr() {
@@ -218,6 +222,7 @@ class SimCluster {
   struct SimNode {
     std::string id;
     std::unique_ptr<Engine> engine;
+    std::shared_ptr<TombstoneGc> tombstone_gc;
     std::shared_ptr<Transport> transport;
     boost::asio::strand<boost::asio::io_context::executor_type> strand;
     std::unique_ptr<NodeService> service;
@@ -238,6 +243,7 @@ class SimCluster {
     REQUIRE(old_identity.ok());
     node.service.reset();
     node.engine.reset();
+    node.tombstone_gc.reset();
     if (wipe) {
       // The in-memory Env has files only: directories are implied by the paths.
       for (const std::string& dir : {"/" + id, HintDir("/" + id)}) {
@@ -253,7 +259,8 @@ class SimCluster {
   }
 
   void AddNode(const std::string& id) {
-    auto node = std::make_unique<SimNode>(SimNode{id, nullptr, network_.TransportFor(AddressOf(id)),
+    auto node = std::make_unique<SimNode>(SimNode{id, nullptr, nullptr,
+                                                  network_.TransportFor(AddressOf(id)),
                                                   boost::asio::make_strand(io_), nullptr});
     OpenNode(*node);
     nodes_.push_back(std::move(node));
@@ -264,10 +271,21 @@ class SimCluster {
   void OpenNode(SimNode& node) {
     const std::string& id = node.id;
     const std::string address = AddressOf(id);
+    TombstoneGcOptions gc;
+    gc.env = env_.get();
+    gc.path = "/" + id + "/REPAIRS";
+    gc.grace = options_.tombstone_grace;
+    gc.require_complete_repair = options_.tombstone_gc_requires_complete_repair;
+    gc.wall_micros = WallMicros;
+    gc.logger = logger_;
+    node.tombstone_gc = TombstoneGc::Open(std::move(gc));
     EngineOptions eo;
     eo.env = env_.get();
     eo.dir = "/" + id;
     eo.logger = logger_;
+    eo.value_is_obsolete = [gc = node.tombstone_gc](std::string_view key, std::string_view value) {
+      return gc->IsObsolete(key, value);
+    };
     Result<std::unique_ptr<Engine>> engine = Engine::Open(std::move(eo));
     REQUIRE(engine.ok());
     node.engine = std::move(*engine);
@@ -294,7 +312,8 @@ class SimCluster {
                              .transport = node.transport.get(),
                              .env = env_.get(),
                              .engine_pool = &pool_,
-                             .logger = logger_};
+                             .logger = logger_,
+                             .tombstone_gc = node.tombstone_gc};
     Result<std::unique_ptr<NodeService>> service = NodeService::Create(config, address, parts);
     REQUIRE(service.ok());
     node.service = std::move(*service);

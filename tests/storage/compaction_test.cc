@@ -175,6 +175,56 @@ TEST_CASE("compaction: merge keeps the newest version and purges tombstones only
   CHECK_FALSE(ReplaceRuns(*replaced, partial, *output).ok());
 }
 
+TEST_CASE("compaction: an obsolete value is dropped only when the output holds the oldest data") {
+  auto env = NewMemEnv();
+  // "k" has an older live version in the oldest run: dropping its newest version from a
+  // compaction without that run would bring "k-old" back.
+  auto newer = RunOf(
+      {MakeTable(env.get(), 2,
+                 {{10, EntryKind::kValue, "k", "obsolete"}, {11, EntryKind::kValue, "x", "1"}})});
+  auto oldest = RunOf({MakeTable(env.get(), 1, {{1, EntryKind::kValue, "k", "k-old"}})});
+  TableSet set;
+  set.runs = {newer, oldest};
+  int asked = 0;
+  ValueIsObsolete obsolete = [&](std::string_view, std::string_view value) {
+    ++asked;
+    return value == "obsolete";
+  };
+  auto run_and_collect = [&](const CompactionPick& pick, uint64_t number) {
+    TableBuildSpec spec{env.get(), "/c", 0, 1, TableOptions{}, {}};
+    auto out = RunCompaction(
+        pick, spec, nullptr, [&] { return number++; }, obsolete);
+    REQUIRE(out.ok());
+    std::map<std::string, std::string> got;
+    if (out->run.tables.empty()) return got;
+    auto it = NewRunIterator(std::make_shared<const SortedRun>(out->run));
+    for (it->SeekToFirst(); it->Valid(); it->Next())
+      got[std::string(it->entry().key)] = std::string(it->entry().value);
+    return got;
+  };
+
+  // Without the oldest run the filter is not even asked: "k" keeps hiding "k-old".
+  CompactionPick partial{0, {newer}, false, true};
+  auto got = run_and_collect(partial, 10);
+  CHECK(asked == 0);
+  CHECK(got["k"] == "obsolete");
+
+  // With it, "k" goes entirely: its obsolete newest version and the older one it hid.
+  auto full = PickFullCompaction(set, true);
+  REQUIRE(full.has_value());
+  got = run_and_collect(*full, 20);
+  CHECK(asked == 2);
+  CHECK(got.size() == 1);
+  CHECK(got.count("k") == 0);
+  CHECK(got["x"] == "1");
+
+  // A single run without engine tombstones is still rewritten when a filter may drop values.
+  TableSet one;
+  one.runs = {newer};
+  CHECK_FALSE(PickFullCompaction(one).has_value());
+  CHECK(PickFullCompaction(one, true).has_value());
+}
+
 TEST_CASE("compaction: runs whose tables do not overlap are moved, not rewritten") {
   auto env = NewMemEnv();
   auto t1 =

@@ -203,6 +203,25 @@ TEST_CASE("engine: compressed tables and the block cache are the defaults, and c
   CHECK(no_cache->stats().block_cache.hits + no_cache->stats().block_cache.misses == 0);
 }
 
+TEST_CASE("engine: a full compaction drops values the filter calls obsolete, older ones too") {
+  auto env = NewMemEnv();
+  auto o = MemOptions(env.get());
+  o.value_is_obsolete = [](std::string_view, std::string_view value) { return value == "gone"; };
+  auto e = MustOpen(o);
+  REQUIRE(e->Put("k", "old").ok());
+  REQUIRE(e->Put("keep", "v").ok());
+  REQUIRE(e->Flush().ok());
+  REQUIRE(e->Put("k", "gone").ok());
+  REQUIRE(e->Flush().ok());
+  // Until a compaction that holds the oldest data, the obsolete value stays and is read.
+  CHECK(MustGet(e.get(), "k") == "gone");
+  REQUIRE(e->CompactAll().ok());
+  // Dropped whole: "old" did not come back from under it.
+  CHECK(MustGet(e.get(), "k") == std::nullopt);
+  CHECK(MustGet(e.get(), "keep") == "v");
+  CHECK(e->stats().tables == 1);
+}
+
 TEST_CASE("engine: bloom figures count what the filters did, and nothing without filters") {
   for (int bits : {10, 0}) {
     auto env = NewMemEnv();

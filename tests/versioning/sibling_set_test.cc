@@ -137,6 +137,38 @@ TEST_CASE("sibling set: delete writes a tombstone the same way") {
   CHECK_FALSE(SiblingSet().AllTombstones());
 }
 
+TEST_CASE("sibling set: tombstone-only sets are told from their bytes, with the newest time") {
+  SiblingSet s;
+  MustPut(s, W({}, kA, "x", 1), kNoPrune);
+  CHECK_FALSE(SiblingSet::NewestTombstoneIfOnlyTombstones(s.Encode()).has_value());
+  SiblingWrite del = W(s.Context(), kB, "", 20);
+  del.tombstone = true;
+  MustPut(s, del, kNoPrune);
+  CHECK(SiblingSet::NewestTombstoneIfOnlyTombstones(s.Encode()) == 20);
+  // A concurrent blind delete: two tombstones, the newer one's time.
+  SiblingWrite blind = W({}, kA, "", 30);
+  blind.tombstone = true;
+  MustPut(s, blind, kNoPrune);
+  REQUIRE(s.size() == 2);
+  CHECK(SiblingSet::NewestTombstoneIfOnlyTombstones(s.Encode()) == 30);
+  // A concurrent value beside them: not tombstones only.
+  MustPut(s, W({}, kB, "y", 40), kNoPrune);
+  CHECK_FALSE(SiblingSet::NewestTombstoneIfOnlyTombstones(s.Encode()).has_value());
+  // Empty sets, other formats, truncated and trailing bytes: no answer.
+  CHECK_FALSE(SiblingSet::NewestTombstoneIfOnlyTombstones(SiblingSet().Encode()).has_value());
+  CHECK_FALSE(SiblingSet::NewestTombstoneIfOnlyTombstones("").has_value());
+  SiblingSet t;
+  MustPut(t, del, kNoPrune);
+  const std::string bytes = t.Encode();
+  REQUIRE(SiblingSet::NewestTombstoneIfOnlyTombstones(bytes) == 20);
+  for (size_t cut = 0; cut < bytes.size(); ++cut)
+    CHECK_FALSE(SiblingSet::NewestTombstoneIfOnlyTombstones(bytes.substr(0, cut)).has_value());
+  CHECK_FALSE(SiblingSet::NewestTombstoneIfOnlyTombstones(bytes + "x").has_value());
+  std::string other = bytes;
+  other[0] = static_cast<char>(kSiblingSetFormatVersion + 1);
+  CHECK_FALSE(SiblingSet::NewestTombstoneIfOnlyTombstones(other).has_value());
+}
+
 TEST_CASE("sibling set: min_counter keeps dots unique when the local set forgot its writes") {
   SiblingSet before;
   MustPut(before, W({}, kA, "old", 1), kNoPrune);

@@ -126,6 +126,12 @@ int main(int argc, char** argv) {
                  "resting nine times as long as it works (0: off; kvrepair runs it now)")
       ->check(CLI::Range(int64_t{0}, int64_t{30} * 24 * 3600))
       ->capture_default_str();
+  int64_t tombstone_grace_s = config.tombstone_grace.count();
+  app.add_option("--tombstone-grace-s", tombstone_grace_s,
+                 "Purge a deleted key once a repair that reached every replica began this long "
+                 "after the delete (at least --hint-window-s)")
+      ->check(CLI::Range(int64_t{1}, int64_t{365} * 24 * 3600))
+      ->capture_default_str();
   app.add_option("--memtable-mb", memtable_mb, "Memtable size before it is flushed to an SSTable")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
@@ -177,6 +183,7 @@ int main(int argc, char** argv) {
   config.hinted_handoff = hinted_handoff == "on";
   config.hint_window = std::chrono::seconds(hint_window_s);
   config.anti_entropy_interval = std::chrono::seconds(anti_entropy_interval_s);
+  config.tombstone_grace = std::chrono::seconds(tombstone_grace_s);
   if (kv::Status valid = kv::ValidateNodeConfig(config); !valid.ok()) {
     std::cerr << "kvnode: " << valid.message() << "\n";
     return kExitUsage;
