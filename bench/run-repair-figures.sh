@@ -73,7 +73,12 @@ run() {
   if [[ $case == wiped ]]; then
     put 3 "$KEYS" "$KEY_SIZE"
     stop 3
+    # Its membership file stays, so n3 returns as the member it was, without its data: the case
+    # kvrepair restores (without it, n3 would join anew and stream its ranges before serving).
+    cp "$dir/n3/MEMBERSHIP" "$dir/n3.membership"
     rm -rf "$dir/n3"
+    mkdir -p "$dir/n3"
+    cp "$dir/n3.membership" "$dir/n3/MEMBERSHIP"
   else
     local missing=$((KEYS / 100))
     put 3 $((KEYS - missing)) "$KEY_SIZE"

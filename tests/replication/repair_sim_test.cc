@@ -116,7 +116,7 @@ std::vector<std::string> ValuesOf(const SiblingSet& set) {
   return out;
 }
 
-Kv679Outcome RunKv679(bool keep_clock_id) {
+Kv679Outcome RunKv679(SimCluster::WipeOptions wipe) {
   SimClusterOptions options = SimClusterOptions::Nodes(3);
   options.hinted_handoff = false;
   SimCluster cluster(options);
@@ -135,7 +135,7 @@ Kv679Outcome RunKv679(bool keep_clock_id) {
   REQUIRE(cluster.Put("n3", "fresh", "x", {}, kAll).ok());
   const ClockId old_clock = cluster.service("n3").identity().clock_id;
 
-  cluster.Wipe("n3", keep_clock_id);
+  cluster.Wipe("n3", wipe);
   REQUIRE(SimCluster::Eventually([&] {
     for (const char* a : {"n1", "n2", "n3"})
       for (const char* b : {"n1", "n2", "n3"})
@@ -168,7 +168,8 @@ Kv679Outcome RunKv679(bool keep_clock_id) {
 }
 
 TEST_CASE("repair (sim): a wiped node gets everything back and its new clock id loses no write") {
-  const Kv679Outcome out = RunKv679(/*keep_clock_id=*/false);
+  // n3 keeps its MEMBERSHIP file, so it returns as a member at once, empty: the case for kvrepair.
+  const Kv679Outcome out = RunKv679({.keep_membership = true, .keep_clock_id = false});
   CHECK(out.new_clock_id);
   CHECK(out.bulk_missing_before == 100);  // the control: the wipe took them all
   CHECK(out.bulk_missing_after == 0);
@@ -188,13 +189,28 @@ TEST_CASE("repair (sim): a wiped node gets everything back and its new clock id 
 // dots it has forgotten, and acknowledged writes are lost. This is why IDENTITY goes with the data.
 TEST_CASE(
     "repair (sim): positive control - a wiped node that keeps its old clock id loses writes") {
-  const Kv679Outcome out = RunKv679(/*keep_clock_id=*/true);
+  const Kv679Outcome out = RunKv679({.keep_membership = true, .keep_clock_id = true});
   CHECK_FALSE(out.new_clock_id);
   CHECK(out.bulk_missing_after == 0);  // repair itself still works
   // "new" got the dot (n3, 1), which the surviving "old-2" ({n3: 2}) covers: dropped.
   CHECK(out.values.at("blind") == std::vector<std::string>{"old-2"});
   // "e" got the dot (n3, 2) over {n3: 1}: the very history of "b", so one of the two went.
   CHECK(out.values.at("stale").size() == 1);
+}
+
+// A node that lost its whole directory, MEMBERSHIP too, is a new node: it joins, and streams every
+// key it replicates before it serves (a wiped node never answers reads or issues dots from an
+// empty store), so nothing is missing when it turns normal, before any kvrepair.
+TEST_CASE(
+    "repair (sim): a node wiped whole rejoins with every key and its new writes lose nothing") {
+  const Kv679Outcome out = RunKv679({.keep_membership = false, .keep_clock_id = false});
+  CHECK(out.new_clock_id);
+  CHECK(out.bulk_missing_before == 0);
+  CHECK(out.bulk_missing_after == 0);
+  CHECK(out.replicas_agree);
+  CHECK(out.values.at("blind") == std::vector<std::string>{"new", "old-2"});
+  CHECK(out.values.at("stale") == std::vector<std::string>{"b", "e"});
+  CHECK(out.values.at("fresh") == std::vector<std::string>{"y"});
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_future.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -87,13 +88,19 @@ class SimCluster {
 
   // The node's process dies and starts again on the same data (its engine and hint store are
   // closed and reopened from the in-memory files), as kill -9 and a restart would.
-  void Restart(const std::string& id) { StopAndStart(id, /*wipe=*/false, false); }
+  void Restart(const std::string& id) { StopAndStart(id, std::nullopt); }
 
   // The node loses its data directory (kill -9, rm -rf DIR, start again): it comes back empty
-  // under the same id and address, with a new clock id, since its IDENTITY file went too.
-  // `keep_clock_id` writes the old IDENTITY back before the start: that is Riak's KV679 bug (a
-  // node reissuing the dots of its earlier life), for positive controls only.
-  void Wipe(const std::string& id, bool keep_clock_id) { StopAndStart(id, true, keep_clock_id); }
+  // under the same id and address, with a new clock id, since its IDENTITY file went too. Without
+  // its MEMBERSHIP file it is a new node and joins (streams before it serves); `keep_membership`
+  // writes that file back, so that it returns as a member that lost its data (the case kvrepair
+  // restores). `keep_clock_id` writes the old IDENTITY back before the start: that is Riak's
+  // KV679 bug (a node reissuing the dots of its earlier life), for positive controls only.
+  struct WipeOptions {
+    bool keep_membership = false;
+    bool keep_clock_id = false;
+  };
+  void Wipe(const std::string& id, WipeOptions wipe) { StopAndStart(id, wipe); }
 
   // A new node joins the running cluster through n1 (it starts joining, streams, turns normal);
   // returns at once.
@@ -228,7 +235,8 @@ class SimCluster {
     std::unique_ptr<NodeService> service;
   };
 
-  void StopAndStart(const std::string& id, bool wipe, bool keep_clock_id) {
+  // `wipe`: none for a restart on the same data.
+  void StopAndStart(const std::string& id, std::optional<WipeOptions> wipe) {
     SimNode& node = Find(id);
     network_.Crash(AddressOf(id));
     node.service->Stop();
@@ -239,8 +247,11 @@ class SimCluster {
         options_.request_timeout + std::chrono::milliseconds(200),
         std::chrono::milliseconds(wipe ? 1100 : 0)));
     const std::string identity = "/" + id + "/IDENTITY";
+    const std::string membership = "/" + id + "/MEMBERSHIP";
     Result<std::string> old_identity = env_->ReadFileToString(identity);
     REQUIRE(old_identity.ok());
+    Result<std::string> old_membership = env_->ReadFileToString(membership);
+    REQUIRE(old_membership.ok());
     node.service.reset();
     node.engine.reset();
     node.tombstone_gc.reset();
@@ -251,7 +262,9 @@ class SimCluster {
         REQUIRE(names.ok());
         for (const std::string& name : *names) REQUIRE(env_->RemoveFile(dir + "/" + name).ok());
       }
-      if (keep_clock_id) REQUIRE(env_->WriteFileAtomically(identity, *old_identity).ok());
+      if (wipe->keep_clock_id) REQUIRE(env_->WriteFileAtomically(identity, *old_identity).ok());
+      if (wipe->keep_membership)
+        REQUIRE(env_->WriteFileAtomically(membership, *old_membership).ok());
     }
     OpenNode(node);
     REQUIRE(node.service->Start(node.strand).ok());
