@@ -12,6 +12,7 @@ complete -c kvbench -n '__fish_seen_subcommand_from engine' -l workload -x -a 'f
 complete -c kvbench -n '__fish_seen_subcommand_from engine' -l threads -x -d 'Worker threads'
 complete -c kvbench -n '__fish_seen_subcommand_from engine' -l bloom-bits -x -d 'Bloom filter bits per key'
 complete -c kvbench -n '__fish_seen_subcommand_from engine' -l sync -x -a 'batch periodic off' -d 'Commit-log sync mode'
+complete -c kvbench -n '__fish_seen_subcommand_from engine' -l memory-budget -x -d 'Size memtables and cache as kvnode --memory-budget'
 
 # kvbench net
 complete -c kvbench -n '__fish_seen_subcommand_from net' -l node -x -d 'Node address (default $KV_NODE, else 127.0.0.1:7000)'

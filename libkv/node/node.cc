@@ -110,6 +110,7 @@ Node::Node(const NodeConfig& config, std::unique_ptr<Engine> engine,
   c.cluster_name = config_.cluster_name;
   c.server_name = fmt::format("kvnode {}", KV_VERSION);
   c.limits = config_.connection;
+  c.max_total_bytes_in_flight = SplitMemoryBudget(config_.memory_budget).connection_bytes;
   c.logger = logger_.get();
 }
 
@@ -184,6 +185,15 @@ void Node::Serve() {
       stats.truncated_log_bytes > 0
           ? fmt::format(" (dropped a torn tail of {} bytes)", stats.truncated_log_bytes)
           : std::string());
+
+  const MemoryBudget budget = SplitMemoryBudget(config_.memory_budget, config_.memtable_bytes);
+  const EngineOptions engine_options = EngineOptionsFor(config_, nullptr);
+  logger_->info(
+      "memory budget {} MiB: memtables {} MiB ({} of {} MiB), block cache {} MiB, table indexes "
+      "and filters {} MiB, connection buffers {} MiB",
+      budget.total >> 20, budget.memtable_share >> 20, budget.max_immutable_memtables + 1,
+      budget.memtable_bytes >> 20, engine_options.block_cache_bytes >> 20,
+      budget.table_index_share >> 20, budget.connection_bytes >> 20);
 
   auto accept_loop = [this]() -> asio::awaitable<void> {
     NodeRuntime& rt = *runtime_;

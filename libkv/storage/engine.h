@@ -50,11 +50,21 @@ struct EngineOptions {
   // A memtable past this becomes immutable and is flushed. 8 MiB: a skiplist insert is a chain
   // of cache misses, and at 64 MiB random inserts ran 1.8x slower than at 8 MiB.
   size_t memtable_bytes = 8 << 20;
+  // Full memtables waiting for (or in) a flush. With the active one, all memtables together hold
+  // at most about (1 + max_immutable_memtables) * memtable_bytes: past that, writes wait for a
+  // flush. Before that they are slowed (WriteSlowdown below), so a burst meets a small steady
+  // delay rather than that wall.
+  size_t max_immutable_memtables = 3;
   TableOptions table;
   // Data blocks kept by all tables' Get (0: none, the OS page cache holds hot blocks). Off by
   // default: measured on uniform random reads of a 70 MB store, a 32 MiB cache made Get 27%
   // slower (every miss pays an insert) while the page cache already served the blocks.
   size_t block_cache_bytes = 0;
+  // Map table files (LevelDB's way: reads are views into the page cache) or read them with pread.
+  // Mapped pages a read or a compaction touched count in the process's resident memory until the
+  // table is closed, as much as the whole data set during a full compaction; a node under a
+  // memory budget reads with pread and keeps hot blocks in the block cache instead.
+  bool map_tables = true;
   // Whether compaction may drop this tombstone for good. Called only when the output is the
   // oldest data for the key (nothing older can resurface). The cluster plugs in its grace-period
   // and all-replicas rule here; the default purges at once, right for a single server.
@@ -66,6 +76,20 @@ struct EngineOptions {
 struct EngineStats {
   uint64_t memtable_bytes = 0;
   uint64_t immutable_memtables = 0;
+  // Memory all memtables hold now (active and immutable: arenas and hash indexes), and the most
+  // they held since Open; the budget is about (1 + max_immutable_memtables) * memtable_bytes.
+  uint64_t memtable_memory = 0;
+  uint64_t memtable_memory_peak = 0;
+  // Memory the open tables keep from their Open: index and bloom filter (docs/architecture.md,
+  // "Memory").
+  uint64_t table_index_memory = 0;
+  // Write slow-down (engine_write.cc): the sleeps write leaders took because flush or compaction
+  // lags (short delays add up to one sleep of at least 200 us), and the time slept; write groups
+  // stopped at a hard limit until a flush or compaction ended, and the time they waited.
+  uint64_t write_delays = 0;
+  uint64_t write_delay_micros = 0;
+  uint64_t write_stalls = 0;
+  uint64_t write_stall_micros = 0;
   uint64_t tables = 0;
   uint64_t table_bytes = 0;
   uint64_t flushes = 0;

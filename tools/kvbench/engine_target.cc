@@ -5,6 +5,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "libkv/node/memory_budget.h"
+
 namespace kv::bench {
 
 namespace {
@@ -33,12 +35,17 @@ class EngineTarget final : public BenchTarget {
 }  // namespace
 
 Result<OpenedTarget> OpenKvEngine(const std::string& dir, bool sync_every_write,
-                                  std::optional<SyncMode> sync, int bloom_bits) {
+                                  std::optional<SyncMode> sync, int bloom_bits,
+                                  std::optional<size_t> memory_budget) {
   EngineOptions options;
   options.env = PosixEnv();
   options.dir = dir;
   options.sync = sync.value_or(sync_every_write ? SyncMode::kBatch : SyncMode::kOff);
   options.table.bloom_bits_per_key = bloom_bits;
+  if (memory_budget) {
+    KV_RETURN_IF_ERROR(CheckMemoryBudget(*memory_budget));
+    ApplyMemoryBudget(SplitMemoryBudget(*memory_budget), &options);
+  }
   // Engine logs go to stderr, warnings and worse only, so that stdout holds just the report.
   auto logger =
       std::make_shared<spdlog::logger>("engine", std::make_shared<spdlog::sinks::stderr_sink_mt>());

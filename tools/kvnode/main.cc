@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
   kv::NodeConfig config;
   std::string sync = "batch";
   int sync_period_ms = 10;
-  size_t memtable_mb = config.memtable_bytes >> 20;
+  size_t memtable_mb = 0;
+  uint64_t memory_budget = config.memory_budget;
   std::string log_level = "info";
 
   app.add_option("--listen", config.listen, "HOST:PORT to serve on (port 0: any free port)")
@@ -118,8 +119,16 @@ int main(int argc, char** argv) {
                  "resting nine times as long as it works (0: off; kvrepair runs it now)")
       ->check(CLI::Range(int64_t{0}, int64_t{30} * 24 * 3600))
       ->capture_default_str();
-  app.add_option("--memtable-mb", memtable_mb, "Memtable size before it is flushed to an SSTable")
-      ->check(CLI::Range(1, 4096))
+  app.add_option("--memory-budget", memory_budget,
+                 "Memory for memtables, block cache, table indexes and filters, and connection "
+                 "buffers (SIZE: 256MiB, 1GiB, ...; at least 32MiB); writes slow down and "
+                 "sockets wait rather than grow past it")
+      ->transform(CLI::AsSizeValue(false))
+      ->default_str("256MiB");
+  app.add_option("--memtable-mb", memtable_mb,
+                 "Memtable size before it is flushed to an SSTable (0: from --memory-budget, "
+                 "8 from 128MiB up)")
+      ->check(CLI::Range(0, 4096))
       ->capture_default_str();
   app.add_option("--bloom-bits", config.bloom_bits_per_key,
                  "Bloom filter bits per key in new SSTables (0: no filter)")
@@ -153,6 +162,7 @@ int main(int argc, char** argv) {
   config.sync = *mode;
   config.sync_period = std::chrono::milliseconds(sync_period_ms);
   config.memtable_bytes = memtable_mb << 20;
+  config.memory_budget = memory_budget;
   config.request_timeout = std::chrono::milliseconds(request_timeout_ms);
   config.gossip_interval = std::chrono::milliseconds(gossip_interval_ms);
   config.hinted_handoff = hinted_handoff == "on";

@@ -1,0 +1,39 @@
+#include "libkv/storage/write_slowdown.h"
+
+#include <algorithm>
+
+#include "libkv/storage/compaction.h"
+
+namespace kv {
+namespace {
+
+// How far `value` is from soft (0) to hard (1), clamped.
+double Overshoot(double value, double soft, double hard) {
+  if (value <= soft) return 0;
+  if (value >= hard) return 1;
+  return (value - soft) / (hard - soft);
+}
+
+}  // namespace
+
+WriteThrottle ThrottleFor(const WriteLoad& load) {
+  const double m = static_cast<double>(load.memtable_bytes);
+  const double hard = m * static_cast<double>(1 + load.max_immutable_memtables);
+  const double soft = std::min(2 * m, hard - m);
+  double over = Overshoot(static_cast<double>(load.memtable_content), soft, hard);
+
+  WriteThrottle t;
+  if (load.compaction_running) {
+    constexpr size_t kSoftRuns = kMaxRuns + 2;
+    constexpr size_t kHardRuns = 2 * kMaxRuns;
+    t.stop_for_runs = load.runs >= kHardRuns;
+    over = std::max(over, Overshoot(static_cast<double>(load.runs), kSoftRuns, kHardRuns));
+  }
+  if (over > 0) {
+    const auto micros = static_cast<int64_t>(over * static_cast<double>(kMaxWriteDelay.count()));
+    t.delay = std::chrono::microseconds(std::max<int64_t>(1, micros));
+  }
+  return t;
+}
+
+}  // namespace kv
