@@ -83,9 +83,10 @@ struct EngineStats {
   // Memory the open tables keep from their Open: index and bloom filter (docs/architecture.md,
   // "Memory").
   uint64_t table_index_memory = 0;
-  // Write slow-down (engine_write.cc): the sleeps write leaders took because flush or compaction
-  // lags (short delays add up to one sleep of at least 200 us), and the time slept; write groups
-  // stopped at a hard limit until a flush or compaction ended, and the time they waited.
+  // Write slow-down (write_slowdown.h): the sleeps write leaders took because flush or compaction
+  // lags (the delays the bytes written owe, slept once they add up to 200 us), and the time
+  // slept; write groups stopped at a hard limit until a flush or compaction ended, and the time
+  // they waited.
   uint64_t write_delays = 0;
   uint64_t write_delay_micros = 0;
   uint64_t write_stalls = 0;

@@ -28,6 +28,7 @@
 #include "libkv/storage/flush.h"
 #include "libkv/storage/memtable.h"
 #include "libkv/storage/read_view.h"
+#include "libkv/storage/write_slowdown.h"
 
 namespace kv {
 
@@ -98,29 +99,30 @@ class EngineImpl final : public Engine {
   TableReadOptions table_read_options_;  // the shared block cache
 
   mutable std::mutex mu_;
-  std::deque<Writer*> writers_;                    // GUARDED_BY(mu_)
-  std::shared_ptr<MemTable> mem_;                  // GUARDED_BY(mu_); written by the leader
-  std::deque<std::shared_ptr<MemTable>> imms_;     // GUARDED_BY(mu_); newest first
-  uint64_t imm_content_ = 0;                       // GUARDED_BY(mu_): ApproximateBytes of imms_
-  uint64_t imm_memory_ = 0;                        // GUARDED_BY(mu_): MemoryUsage of imms_
-  uint64_t memtable_memory_peak_ = 0;              // GUARDED_BY(mu_)
-  std::chrono::microseconds write_delay_owed_{0};  // GUARDED_BY(mu_): delays not yet slept
-  std::shared_ptr<CommitLogWriter> log_;           // GUARDED_BY(mu_)
-  std::shared_ptr<const TableSet> tables_;         // GUARDED_BY(mu_)
-  SequenceNumber last_seq_ = 0;                    // GUARDED_BY(mu_): the last one handed out
-  SequenceNumber visible_seq_ = 0;                 // GUARDED_BY(mu_): the last one applied
-  uint64_t next_file_ = 1;                         // GUARDED_BY(mu_)
-  Status write_error_;                             // GUARDED_BY(mu_)
-  Status compaction_error_;                        // GUARDED_BY(mu_)
-  bool shutting_down_ = false;                     // GUARDED_BY(mu_)
-  bool compaction_wanted_ = true;                  // GUARDED_BY(mu_)
-  uint64_t full_compactions_requested_ = 0;        // GUARDED_BY(mu_)
-  uint64_t full_compactions_done_ = 0;             // GUARDED_BY(mu_)
-  uint64_t unsynced_records_ = 0;                  // GUARDED_BY(mu_): for stats in periodic mode
-  std::condition_variable flush_cv_;               // wakes the flush thread
-  std::condition_variable compaction_cv_;          // wakes the compaction thread
-  std::condition_variable sync_cv_;                // wakes the periodic syncer (shutdown)
-  std::condition_variable progress_cv_;            // flush or compaction finished, or an error
+  std::deque<Writer*> writers_;                   // GUARDED_BY(mu_)
+  std::shared_ptr<MemTable> mem_;                 // GUARDED_BY(mu_); written by the leader
+  std::deque<std::shared_ptr<MemTable>> imms_;    // GUARDED_BY(mu_); newest first
+  uint64_t imm_content_ = 0;                      // GUARDED_BY(mu_): ApproximateBytes of imms_
+  uint64_t imm_memory_ = 0;                       // GUARDED_BY(mu_): MemoryUsage of imms_
+  uint64_t memtable_memory_peak_ = 0;             // GUARDED_BY(mu_)
+  WriteThrottle write_throttle_;                  // GUARDED_BY(mu_): the leader's, for its group
+  std::chrono::nanoseconds write_delay_owed_{0};  // GUARDED_BY(mu_): delays not yet slept
+  std::shared_ptr<CommitLogWriter> log_;          // GUARDED_BY(mu_)
+  std::shared_ptr<const TableSet> tables_;        // GUARDED_BY(mu_)
+  SequenceNumber last_seq_ = 0;                   // GUARDED_BY(mu_): the last one handed out
+  SequenceNumber visible_seq_ = 0;                // GUARDED_BY(mu_): the last one applied
+  uint64_t next_file_ = 1;                        // GUARDED_BY(mu_)
+  Status write_error_;                            // GUARDED_BY(mu_)
+  Status compaction_error_;                       // GUARDED_BY(mu_)
+  bool shutting_down_ = false;                    // GUARDED_BY(mu_)
+  bool compaction_wanted_ = true;                 // GUARDED_BY(mu_)
+  uint64_t full_compactions_requested_ = 0;       // GUARDED_BY(mu_)
+  uint64_t full_compactions_done_ = 0;            // GUARDED_BY(mu_)
+  uint64_t unsynced_records_ = 0;                 // GUARDED_BY(mu_): for stats in periodic mode
+  std::condition_variable flush_cv_;              // wakes the flush thread
+  std::condition_variable compaction_cv_;         // wakes the compaction thread
+  std::condition_variable sync_cv_;               // wakes the periodic syncer (shutdown)
+  std::condition_variable progress_cv_;           // flush or compaction finished, or an error
 
   // Leader-only scratch (the encoded log records of one group, the group itself).
   std::string log_buffer_;

@@ -127,6 +127,7 @@ Status EngineImpl::WriteGroup(std::unique_lock<std::mutex>& lock, Writer** last)
   *last = group_.back();
   if (!s.ok()) return SetWriteErrorLocked(s.WithContext("commit log write failed"));
   visible_seq_ = first + group_.size() - 1;
+  write_delay_owed_ += write_throttle_.DelayFor(bytes);
   memtable_memory_peak_ =
       std::max<uint64_t>(memtable_memory_peak_, mem->MemoryUsage() + imm_memory_);
   if (options_.sync == SyncMode::kPeriodic) unsynced_records_ += group_.size();
@@ -167,16 +168,16 @@ Status EngineImpl::MakeRoomForWrite(std::unique_lock<std::mutex>& lock, bool for
         stall();
         continue;
       }
-      if (!delayed && throttle.delay.count() > 0) {
-        // Once per group: the writers queueing meanwhile join this group, so the delay slows
-        // the rate of groups, not each write by the whole backlog. A sleep shorter than the
-        // kernel's timer slack takes ~60 us whatever is asked, so short delays are owed and
-        // slept together once they add up: on average each group waits what it should.
+      write_throttle_ = throttle;
+      if (throttle.pressure == 0) write_delay_owed_ = std::chrono::nanoseconds(0);
+      if (!delayed && write_delay_owed_ >= kMinWriteSleep) {
+        // The groups before owe this much (WriteGroup charges each for its bytes). A sleep
+        // shorter than the kernel's timer slack takes ~60 us whatever is asked, so delays are
+        // slept once they add up: on average each byte waits what it should. The writers
+        // queueing meanwhile join the next group.
         delayed = true;
-        write_delay_owed_ += throttle.delay;
-        if (write_delay_owed_ < kMinWriteSleep) continue;
         const auto owed = write_delay_owed_;
-        write_delay_owed_ = std::chrono::microseconds(0);
+        write_delay_owed_ = std::chrono::nanoseconds(0);
         lock.unlock();
         const auto start = Clock::now();
         std::this_thread::sleep_for(owed);

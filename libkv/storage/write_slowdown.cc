@@ -20,18 +20,14 @@ WriteThrottle ThrottleFor(const WriteLoad& load) {
   const double m = static_cast<double>(load.memtable_bytes);
   const double hard = m * static_cast<double>(1 + load.max_immutable_memtables);
   const double soft = std::min(2 * m, hard - m);
-  double over = Overshoot(static_cast<double>(load.memtable_content), soft, hard);
-
   WriteThrottle t;
+  t.pressure = Overshoot(static_cast<double>(load.memtable_content), soft, hard);
   if (load.compaction_running) {
     constexpr size_t kSoftRuns = kMaxRuns + 2;
     constexpr size_t kHardRuns = 2 * kMaxRuns;
     t.stop_for_runs = load.runs >= kHardRuns;
-    over = std::max(over, Overshoot(static_cast<double>(load.runs), kSoftRuns, kHardRuns));
-  }
-  if (over > 0) {
-    const auto micros = static_cast<int64_t>(over * static_cast<double>(kMaxWriteDelay.count()));
-    t.delay = std::chrono::microseconds(std::max<int64_t>(1, micros));
+    t.pressure =
+        std::max(t.pressure, Overshoot(static_cast<double>(load.runs), kSoftRuns, kHardRuns));
   }
   return t;
 }

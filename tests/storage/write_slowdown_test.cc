@@ -28,35 +28,39 @@ TEST_CASE("write slowdown: no delay under the soft limits, a growing one up to t
                  .max_immutable_memtables = 3,
                  .runs = 1,
                  .compaction_running = true};
-  CHECK(ThrottleFor(load).delay.count() == 0);
+  CHECK(ThrottleFor(load).pressure == 0);
   load.memtable_content = 2 << 20;  // the active memtable and one flushing: the normal case
-  CHECK(ThrottleFor(load).delay.count() == 0);
+  CHECK(ThrottleFor(load).pressure == 0);
+  CHECK(ThrottleFor(load).DelayFor(1 << 20).count() == 0);
 
-  std::chrono::microseconds last{0};
+  double last = 0;
   for (uint64_t step = 1; step <= 8; step++) {
     load.memtable_content = (2 << 20) + step * (256 << 10);
     const WriteThrottle t = ThrottleFor(load);
-    CHECK(t.delay > last);  // strictly growing: a smooth slope, no step to a fixed stall
-    CHECK(t.delay <= kMaxWriteDelay);
+    CHECK(t.pressure > last);  // strictly growing: a smooth slope, no step to a fixed stall
     CHECK_FALSE(t.stop_for_runs);
-    last = t.delay;
+    last = t.pressure;
   }
-  CHECK(last == kMaxWriteDelay);
-  // Just past the soft limit the delay is tiny.
-  load.memtable_content = (2 << 20) + (8 << 10);
-  CHECK(ThrottleFor(load).delay.count() <= 10);
+  CHECK(last == 1);
+  // At the hard limit a write owes 1 us a byte (writes go at 1 MB/s); a tenth of the way, a
+  // tenth of that (10 MB/s); just past the soft limit, next to nothing.
+  CHECK(ThrottleFor(load).DelayFor(1000).count() == 1000000);
+  load.memtable_content = (2 << 20) + (2 << 20) / 10;
+  CHECK(ThrottleFor(load).DelayFor(1000).count() == doctest::Approx(100000).epsilon(0.01));
+  load.memtable_content = (2 << 20) + 1024;
+  CHECK(ThrottleFor(load).DelayFor(1000).count() < 1000);
 
   load.memtable_content = 0;
   load.runs = kMaxRuns + 2;
-  CHECK(ThrottleFor(load).delay.count() == 0);
+  CHECK(ThrottleFor(load).pressure == 0);
   load.runs = kMaxRuns + 6;
-  CHECK(ThrottleFor(load).delay.count() > 0);
+  CHECK(ThrottleFor(load).pressure > 0);
   CHECK_FALSE(ThrottleFor(load).stop_for_runs);
   load.runs = 2 * kMaxRuns;
   CHECK(ThrottleFor(load).stop_for_runs);
   // Compaction stopped on an error: runs will not drop, so they neither delay nor stop writes.
   load.compaction_running = false;
-  CHECK(ThrottleFor(load).delay.count() == 0);
+  CHECK(ThrottleFor(load).pressure == 0);
   CHECK_FALSE(ThrottleFor(load).stop_for_runs);
 
   // One immutable memtable at most: soft limit one memtable, hard limit two.
@@ -65,7 +69,7 @@ TEST_CASE("write slowdown: no delay under the soft limits, a growing one up to t
                    .max_immutable_memtables = 1,
                    .runs = 0,
                    .compaction_running = true};
-  CHECK(ThrottleFor(load).delay.count() == kMaxWriteDelay.count() / 2);
+  CHECK(ThrottleFor(load).pressure == 0.5);
 }
 
 TEST_CASE("write slowdown: writers faster than flushes are slowed and memtables stay in budget") {
