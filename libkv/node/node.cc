@@ -328,8 +328,11 @@ Status Node::Wait() {
   Status closed = engine_->Close();
   const EngineStats stats = engine_->stats();
   if (closed.ok())
-    logger_->info("stopped cleanly; commit log: {} fsyncs covered {} records", stats.log_syncs,
-                  stats.log_records);
+    logger_->info(
+        "stopped cleanly; commit log: {} fsyncs covered {} records; memtables peaked at {} MiB; "
+        "writes slowed {} times ({} ms), stopped {} times ({} ms)",
+        stats.log_syncs, stats.log_records, stats.memtable_memory_peak >> 20, stats.write_delays,
+        stats.write_delay_micros / 1000, stats.write_stalls, stats.write_stall_micros / 1000);
   else
     logger_->error("closing the engine failed: {}", closed.ToString());
   std::lock_guard lock(mu_);

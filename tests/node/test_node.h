@@ -39,11 +39,12 @@ inline std::shared_ptr<spdlog::logger> QuietLogger() {
 // A running node over a fresh data directory; stopped and removed at the end.
 struct TestNode {
   explicit TestNode(std::string cluster = "kv", ConnectionLimits limits = {},
-                    size_t max_connections = 1024) {
+                    size_t max_connections = 1024, size_t memory_budget = kDefaultMemoryBudget) {
     dir = TempDir("node");
     NodeConfig config;
     config.connection = limits;
     config.max_connections = max_connections;
+    config.memory_budget = memory_budget;
     config.listen = "127.0.0.1:0";
     config.data_dir = dir;
     config.cluster_name = std::move(cluster);
