@@ -29,12 +29,12 @@ struct MemoryBudget {
   size_t max_immutable_memtables = 0;
   // Decompressed data blocks kept for reads (EngineOptions::block_cache_bytes).
   size_t block_cache_bytes = 0;
-  // Index and bloom filter of every open table. Not enforced: they grow with the data, about
-  // 2.5 bytes a key at 10 bloom bits (EngineStats::table_index_memory shows them); this share is
-  // what they may take before the node runs over its budget.
+  // Index and bloom filter of every open table. Not enforced: they grow with the data, 2.8 bytes
+  // a key at 10 bloom bits, 16-byte keys and 100-byte values (EngineStats::table_index_memory
+  // shows them); this share is what they may take before the node runs over its budget.
   size_t table_index_share = 0;
   // Request bodies read and answers not yet written, all connections together: past it the node
-  // stops reading sockets (ConnectionLimits::max_total_bytes_in_flight). At least one largest
+  // stops reading sockets (ConnectionContext::max_total_bytes_in_flight). At least one largest
   // frame, so any single request can always be served.
   size_t connection_bytes = 0;
 };

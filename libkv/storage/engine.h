@@ -52,7 +52,7 @@ struct EngineOptions {
   size_t memtable_bytes = 8 << 20;
   // Full memtables waiting for (or in) a flush. With the active one, all memtables together hold
   // at most about (1 + max_immutable_memtables) * memtable_bytes: past that, writes wait for a
-  // flush. Before that they are slowed (WriteSlowdown below), so a burst meets a small steady
+  // flush. Before that they are slowed (write_slowdown.h), so a burst meets a small steady
   // delay rather than that wall.
   size_t max_immutable_memtables = 3;
   TableOptions table;
