@@ -63,7 +63,7 @@ sample() {
 run() {
   local name=$1
   shift
-  "$@" >"$work_dir/$name.json" &
+  "$@" >"$work_dir/$name.json" 2>"$work_dir/$name.err" &
   local pid=$!
   : >"$work_dir/$name.rss"
   sample "$pid" "$work_dir/$name.rss"
@@ -120,6 +120,10 @@ for r in range(1, runs + 1):
         print(f"| {r} | {system} | {rep['seconds']:.0f} | {mib(min(rss))} / "
               f"{mib(statistics.median(rss))} / {mib(max(rss))} | "
               f"{' '.join(mib(x) for x in tenths)} |")
+for r in range(1, runs + 1):
+    for line in open(f"{work}/kv-{r}.err"):
+        if line.startswith("engine:"):
+            print(f"kv run {r}: {line.strip()}")
 print()
 print("| system | puts/s | p50 us | p99 us | p99.9 us | max us | peak RSS MiB |")
 print("|---|---|---|---|---|---|---|")

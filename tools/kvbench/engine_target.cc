@@ -1,6 +1,9 @@
 #include "tools/kvbench/engine_target.h"
 
+#include <cstdio>
 #include <memory>
+
+#include <fmt/format.h>
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -17,6 +20,14 @@ class EngineTarget final : public BenchTarget {
   ~EngineTarget() override {
     Status s = engine_->Close();
     if (!s.ok()) spdlog::error("closing the engine: {}", s.ToString());
+    // On stderr, so that stdout holds just the report: what the write slow-down did.
+    const EngineStats st = engine_->stats();
+    fmt::print(stderr,
+               "engine: writes slowed {} times ({} ms in all), stopped {} times ({} ms); memtables "
+               "peaked at {} MiB; {} tables, index and filters {} MiB\n",
+               st.write_delays, st.write_delay_micros / 1000, st.write_stalls,
+               st.write_stall_micros / 1000, st.memtable_memory_peak >> 20, st.tables,
+               st.table_index_memory >> 20);
   }
 
   Status Put(int, std::string_view key, std::string_view value) override {
