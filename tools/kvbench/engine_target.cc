@@ -16,10 +16,12 @@ namespace {
 
 class EngineTarget final : public BenchTarget {
  public:
-  explicit EngineTarget(std::unique_ptr<Engine> engine) : engine_(std::move(engine)) {}
+  EngineTarget(std::unique_ptr<Engine> engine, bool print_slowdown)
+      : engine_(std::move(engine)), print_slowdown_(print_slowdown) {}
   ~EngineTarget() override {
     Status s = engine_->Close();
     if (!s.ok()) spdlog::error("closing the engine: {}", s.ToString());
+    if (!print_slowdown_) return;
     // On stderr, so that stdout holds just the report: what the write slow-down did.
     const EngineStats st = engine_->stats();
     fmt::print(stderr,
@@ -41,6 +43,7 @@ class EngineTarget final : public BenchTarget {
 
  private:
   std::unique_ptr<Engine> engine_;
+  const bool print_slowdown_;
 };
 
 }  // namespace
@@ -65,7 +68,8 @@ Result<OpenedTarget> OpenKvEngine(const std::string& dir, bool sync_every_write,
   KV_ASSIGN_OR_RETURN(auto engine, Engine::Open(std::move(options)));
   std::string sync_name(
       SyncModeName(sync.value_or(sync_every_write ? SyncMode::kBatch : SyncMode::kOff)));
-  return OpenedTarget{std::make_unique<EngineTarget>(std::move(engine)), sync_name};
+  return OpenedTarget{std::make_unique<EngineTarget>(std::move(engine), memory_budget.has_value()),
+                      sync_name};
 }
 
 }  // namespace kv::bench
