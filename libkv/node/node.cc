@@ -323,6 +323,7 @@ Status Node::Wait() {
   io_threads_.clear();
   // The service's timers belong to the io_context: destroy it first (nothing runs any more).
   service_.reset();
+  const uint64_t reads_paused = runtime_->connection_context.reads_paused.load();
   runtime_.reset();  // destroys what never ran; connections left call back into this Node
 
   Status closed = engine_->Close();
@@ -330,9 +331,11 @@ Status Node::Wait() {
   if (closed.ok())
     logger_->info(
         "stopped cleanly; commit log: {} fsyncs covered {} records; memtables peaked at {} MiB; "
-        "writes slowed {} times ({} ms), stopped {} times ({} ms)",
+        "writes slowed {} times ({} ms), stopped {} times ({} ms); connections waited for the "
+        "memory budget {} times",
         stats.log_syncs, stats.log_records, stats.memtable_memory_peak >> 20, stats.write_delays,
-        stats.write_delay_micros / 1000, stats.write_stalls, stats.write_stall_micros / 1000);
+        stats.write_delay_micros / 1000, stats.write_stalls, stats.write_stall_micros / 1000,
+        reads_paused);
   else
     logger_->error("closing the engine failed: {}", closed.ToString());
   std::lock_guard lock(mu_);
