@@ -12,7 +12,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,19 +25,6 @@
 #include "tests/storage/slow_table_env.h"
 
 namespace kv {
-namespace {
-
-// A field of /proc/self/status in bytes (VmRSS, RssAnon, RssFile), 0 when missing.
-uint64_t ProcStatusBytes(const std::string& field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::stoull(line.substr(field.size() + 1)) << 10;
-  }
-  return 0;
-}
-
-}  // namespace
 
 TEST_CASE("memory budget: the split adds up and keeps room for a largest request") {
   for (size_t total : {kMinMemoryBudget, size_t{64} << 20, kDefaultMemoryBudget, size_t{4} << 30}) {

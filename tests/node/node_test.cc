@@ -11,7 +11,6 @@
 #include <boost/asio/write.hpp>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <random>
 #include <set>
@@ -477,20 +476,6 @@ TEST_CASE("node: past its connection limit a node refuses with Unavailable, then
 }
 
 }  // namespace
-}  // namespace kv
-
-namespace kv {
-namespace {
-
-uint64_t ResidentBytes() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) << 10;
-  return 0;
-}
-
-}  // namespace
 
 // Clients that pipeline gets of a 1 MiB value and never read the answers: each connection alone
 // may hold 64 MiB (its own limit), but together they hold the node's connection budget (17 MiB
@@ -505,7 +490,7 @@ TEST_CASE("node: clients that never read their answers hold the connection budge
     REQUIRE(client.ok());
     REQUIRE((*client)->Put("big", std::string(1 << 20, 'b')).ok());
   }
-  const uint64_t before = ResidentBytes();
+  const uint64_t before = ProcStatusBytes("VmRSS");
   constexpr int kConnections = 6;
   constexpr int kGets = 200;  // 200 MiB of answers a connection, were they all kept
   std::vector<std::unique_ptr<RawSocket>> sockets;
@@ -526,7 +511,7 @@ TEST_CASE("node: clients that never read their answers hold the connection budge
   uint64_t peak = 0;
   for (int i = 0; i < 30; i++) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    peak = std::max(peak, ResidentBytes());
+    peak = std::max(peak, ProcStatusBytes("VmRSS"));
   }
   MESSAGE(fmt::format("RSS {} MiB before, peak {} MiB with {} clients not reading", before >> 20,
                       peak >> 20, kConnections));

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 
@@ -22,6 +23,15 @@ inline std::string TempDir(const std::string& name) {
       (std::filesystem::temp_directory_path() / ("kv-" + name + "-XXXXXX")).string();
   const char* made = mkdtemp(pattern.data());
   return made ? std::string(made) : std::string();
+}
+
+// A field of /proc/self/status in bytes (VmRSS, RssAnon, RssFile), 0 when missing.
+inline uint64_t ProcStatusBytes(const std::string& field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(field + ":", 0) == 0) return std::stoull(line.substr(field.size() + 1)) << 10;
+  return 0;
 }
 
 inline Result<std::unique_ptr<Engine>> OpenTestEngine(const std::string& dir) {
