@@ -166,14 +166,18 @@ asio::awaitable<void> Connection::ReadLoop() {
       break;
     }
     // The node's budget for connections, checked before the body is allocated. Other
-    // connections' answers free it (on other strands), so this waits by polling.
+    // connections' answers free it (on other strands), so this waits by polling. A connection
+    // with nothing in flight may always take one small request, so a client that never reads
+    // its answers slows the others (peers too) to a request at a time but never stops them.
     const FrameHeader h = *header;
-    bool reserved = TryReserve(h.body_bytes);
+    const bool own_turn = requests_in_flight_ + answers_unwritten_ == 0 &&
+                          h.body_bytes <= ConnectionContext::kAlwaysAdmittedBytes;
+    bool reserved = TryReserve(h.body_bytes, own_turn);
     if (!reserved) context_->reads_paused.fetch_add(1, std::memory_order_relaxed);
     while (!reserved && !stop_reading_ && !write_failed_) {
       budget_retry_.expires_after(std::chrono::milliseconds(1));
       co_await budget_retry_.async_wait(kNoThrow);
-      reserved = TryReserve(h.body_bytes);
+      reserved = TryReserve(h.body_bytes, false);
     }
     if (!reserved) break;
     Result<Frame> frame = co_await AsyncReadFrameBody(socket_, h);
@@ -212,8 +216,12 @@ asio::awaitable<void> Connection::Handle(Frame request) {
   request_done_.cancel();
 }
 
-bool Connection::TryReserve(size_t n) {
+bool Connection::TryReserve(size_t n, bool always) {
   std::atomic<size_t>& total = context_->total_bytes_in_flight;
+  if (always) {
+    total.fetch_add(n, std::memory_order_relaxed);
+    return true;
+  }
   size_t current = total.load(std::memory_order_relaxed);
   do {
     if (current != 0 && current + n > context_->max_total_bytes_in_flight) return false;

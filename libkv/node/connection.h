@@ -41,6 +41,9 @@ struct ConnectionContext {
   // reading its socket (back-pressure, nothing is dropped) until answers go out; a request alone
   // is always taken, so one larger than the limit is served by itself.
   size_t max_total_bytes_in_flight = 32 << 20;
+  // A connection with nothing in flight takes one request up to this size whatever the budget
+  // says: the budget may be passed by this much per connection (max_connections bounds it).
+  static constexpr size_t kAlwaysAdmittedBytes = 64 << 10;
   mutable std::atomic<size_t> total_bytes_in_flight{0};  // shared by const users
   mutable std::atomic<uint64_t> reads_paused{0};  // times a connection waited for that budget
 };
@@ -71,8 +74,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<void> WriteLoop();
   boost::asio::awaitable<void> Handle(Frame request);
   void Enqueue(std::string frame);
-  // Takes n bytes of the node-wide budget when they fit (or nothing else is in flight).
-  bool TryReserve(size_t n);
+  // Takes n bytes of the node-wide budget when they fit (or nothing else is in flight), or
+  // `always`.
+  bool TryReserve(size_t n, bool always);
   void Release(size_t n);
   void CloseSocket();
 

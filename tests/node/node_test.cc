@@ -518,6 +518,16 @@ TEST_CASE("node: clients that never read their answers hold the connection budge
   // The connection share (17 MiB), gets read before their answers are counted, and the copies
   // an answer is made through: 41 MiB measured, against 410 MiB without the budget.
   CHECK(peak - before <= (64u << 20));
+  // Other clients are slowed, not stopped: a connection with nothing in flight may always send
+  // one small request.
+  {
+    ClientOptions options;
+    options.timeout = std::chrono::seconds(2);
+    auto other = Client::Connect(node.address(), options);
+    REQUIRE(other.ok());
+    CHECK((*other)->Put("small", "v").ok());
+    CHECK(Single(**other, "small") == "v");
+  }
   for (auto& s : sockets) {
     boost::system::error_code ec;
     s->socket.shutdown(tcp::socket::shutdown_both, ec);  // ends the blocked sends
