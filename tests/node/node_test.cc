@@ -517,7 +517,7 @@ TEST_CASE("node: clients that never read their answers hold the connection budge
                       peak >> 20, kConnections));
   // The connection share (17 MiB), gets read before their answers are counted, and the copies
   // an answer is made through: 41 MiB measured, against 410 MiB without the budget.
-  CHECK(peak - before <= (64u << 20));
+  if (kRssIsMeaningful) CHECK(peak - before <= (64u << 20));
   // Other clients are slowed, not stopped: a connection with nothing in flight may always send
   // one small request.
   {
