@@ -16,6 +16,7 @@ complete -c kvbench -n '__fish_seen_subcommand_from engine' -l cache-size -x -d 
 complete -c kvbench -n '__fish_seen_subcommand_from engine' -l values -x -a 'random text' -d 'Value kind'
 complete -c kvbench -n '__fish_seen_subcommand_from engine' -l distribution -x -a 'uniform zipfian' -d 'readrandom key distribution'
 complete -c kvbench -n '__fish_seen_subcommand_from engine' -l sync -x -a 'batch periodic off' -d 'Commit-log sync mode'
+complete -c kvbench -n '__fish_seen_subcommand_from engine' -l memory-budget -x -d 'Size memtables and cache as kvnode --memory-budget'
 
 # kvbench net
 complete -c kvbench -n '__fish_seen_subcommand_from net' -l node -x -d 'Node address (default $KV_NODE, else 127.0.0.1:7000)'

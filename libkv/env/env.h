@@ -60,6 +60,13 @@ class Env {
   virtual Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path) = 0;
   virtual Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
       const std::string& path) = 0;
+  // The same, read with pread and never mapped: the file's pages stay in the kernel's page cache,
+  // out of the process's resident memory (a node under a memory budget). Envs that never map
+  // keep this default.
+  virtual Result<std::unique_ptr<RandomAccessFile>> NewUnmappedRandomAccessFile(
+      const std::string& path) {
+    return NewRandomAccessFile(path);
+  }
 
   virtual bool FileExists(const std::string& path) = 0;
   virtual Result<uint64_t> GetFileSize(const std::string& path) = 0;

@@ -33,6 +33,10 @@ class FaultInjectionEnv final : public Env {
   Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& path) override {
     return base_->NewRandomAccessFile(path);
   }
+  Result<std::unique_ptr<RandomAccessFile>> NewUnmappedRandomAccessFile(
+      const std::string& path) override {
+    return base_->NewUnmappedRandomAccessFile(path);
+  }
   bool FileExists(const std::string& path) override { return base_->FileExists(path); }
   Result<uint64_t> GetFileSize(const std::string& path) override {
     return base_->GetFileSize(path);

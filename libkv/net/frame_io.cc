@@ -31,23 +31,30 @@ asio::awaitable<Result<std::string>> AsyncReadExactly(tcp::socket& socket, size_
   co_return out;
 }
 
-asio::awaitable<Result<Frame>> AsyncReadFrame(tcp::socket& socket, size_t max_length) {
+asio::awaitable<Result<FrameHeader>> AsyncReadFrameHeader(tcp::socket& socket, size_t max_length) {
   char header_bytes[wire::kFrameHeaderBytes];
   auto [ec, got] = co_await asio::async_read(socket, asio::buffer(header_bytes), kNoThrow);
   if (ec) co_return SocketErrorStatus(ec, "reading a frame header");
-  Result<FrameHeader> header =
-      DecodeFrameHeader(std::string_view(header_bytes, sizeof(header_bytes)), max_length);
-  if (!header.ok()) co_return header.status();
+  co_return DecodeFrameHeader(std::string_view(header_bytes, sizeof(header_bytes)), max_length);
+}
+
+asio::awaitable<Result<Frame>> AsyncReadFrameBody(tcp::socket& socket, FrameHeader header) {
   Frame frame;
-  frame.type = header->type;
-  frame.request_id = header->request_id;
-  frame.body.resize(header->body_bytes);  // bounded by max_length, checked above
+  frame.type = header.type;
+  frame.request_id = header.request_id;
+  frame.body.resize(header.body_bytes);  // bounded by max_length, checked with the header
   if (!frame.body.empty()) {
-    auto [body_ec, body_got] =
-        co_await asio::async_read(socket, asio::buffer(frame.body), kNoThrow);
-    if (body_ec) co_return SocketErrorStatus(body_ec, "reading a frame body");
+    auto [ec, got] = co_await asio::async_read(socket, asio::buffer(frame.body), kNoThrow);
+    if (ec) co_return SocketErrorStatus(ec, "reading a frame body");
   }
   co_return frame;
+}
+
+asio::awaitable<Result<Frame>> AsyncReadFrame(tcp::socket& socket, size_t max_length) {
+  Result<FrameHeader> header = co_await AsyncReadFrameHeader(socket, max_length);
+  if (!header.ok()) co_return header.status();
+  const FrameHeader h = *header;
+  co_return co_await AsyncReadFrameBody(socket, h);
 }
 
 asio::awaitable<Status> AsyncWriteAll(tcp::socket& socket,

@@ -21,6 +21,14 @@ namespace kv {
 boost::asio::awaitable<Result<Frame>> AsyncReadFrame(boost::asio::ip::tcp::socket& socket,
                                                      size_t max_length = wire::kMaxFrameLength);
 
+// The same in two steps, for a reader that decides whether it has room for the body between
+// them (the node's memory budget): the header, checked against max_length, then the body it
+// announced.
+boost::asio::awaitable<Result<FrameHeader>> AsyncReadFrameHeader(
+    boost::asio::ip::tcp::socket& socket, size_t max_length = wire::kMaxFrameLength);
+boost::asio::awaitable<Result<Frame>> AsyncReadFrameBody(boost::asio::ip::tcp::socket& socket,
+                                                         FrameHeader header);
+
 // Reads exactly n bytes.
 boost::asio::awaitable<Result<std::string>> AsyncReadExactly(boost::asio::ip::tcp::socket& socket,
                                                              size_t n);

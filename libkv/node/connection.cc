@@ -35,7 +35,8 @@ Connection::Connection(tcp::socket socket, const ConnectionContext* context,
       on_closed_(std::move(on_closed)),
       request_done_(socket_.get_executor(), asio::steady_timer::time_point::max()),
       output_ready_(socket_.get_executor(), asio::steady_timer::time_point::max()),
-      handshake_deadline_(socket_.get_executor()) {
+      handshake_deadline_(socket_.get_executor()),
+      budget_retry_(socket_.get_executor()) {
   boost::system::error_code ec;
   tcp::endpoint remote = socket_.remote_endpoint(ec);
   peer_ = ec ? "unknown peer" : fmt::format("{}:{}", remote.address().to_string(), remote.port());
@@ -153,15 +154,36 @@ asio::awaitable<void> Connection::ReadLoop() {
       co_await request_done_.async_wait(kNoThrow);
     }
     if (stop_reading_ || write_failed_) break;
-    Result<Frame> frame = co_await AsyncReadFrame(socket_);
-    if (!frame.ok()) {
-      if (frame.status().code() == ErrorCode::kProtocol) {
+    Result<FrameHeader> header = co_await AsyncReadFrameHeader(socket_);
+    if (!header.ok()) {
+      if (header.status().code() == ErrorCode::kProtocol) {
         // The framing can no longer be trusted: say why, then close.
-        context_->logger->warn("closing connection from {}: {}", peer_, frame.status().ToString());
-        Enqueue(ErrorFrame(0, frame.status()));
+        context_->logger->warn("closing connection from {}: {}", peer_, header.status().ToString());
+        Enqueue(ErrorFrame(0, header.status()));
       } else {
-        context_->logger->debug("connection from {}: {}", peer_, frame.status().ToString());
+        context_->logger->debug("connection from {}: {}", peer_, header.status().ToString());
       }
+      break;
+    }
+    // The node's budget for connections, checked before the body is allocated. Other
+    // connections' answers free it (on other strands), so this waits by polling. A connection
+    // with nothing in flight may always take one small request, so a client that never reads
+    // its answers slows the others (peers too) to a request at a time but never stops them.
+    const FrameHeader h = *header;
+    const bool own_turn = requests_in_flight_ + answers_unwritten_ == 0 &&
+                          h.body_bytes <= ConnectionContext::kAlwaysAdmittedBytes;
+    bool reserved = TryReserve(h.body_bytes, own_turn);
+    if (!reserved) context_->reads_paused.fetch_add(1, std::memory_order_relaxed);
+    while (!reserved && !stop_reading_ && !write_failed_) {
+      budget_retry_.expires_after(std::chrono::milliseconds(1));
+      co_await budget_retry_.async_wait(kNoThrow);
+      reserved = TryReserve(h.body_bytes, false);
+    }
+    if (!reserved) break;
+    Result<Frame> frame = co_await AsyncReadFrameBody(socket_, h);
+    if (!frame.ok()) {
+      Release(h.body_bytes);
+      context_->logger->debug("connection from {}: {}", peer_, frame.status().ToString());
       break;
     }
     ++requests_in_flight_;
@@ -190,13 +212,34 @@ asio::awaitable<void> Connection::Handle(Frame request) {
   Enqueue(std::move(answer));
   --requests_in_flight_;
   bytes_in_flight_ -= body_bytes;
+  Release(body_bytes);  // the answer, if it was queued, holds its own bytes now
   request_done_.cancel();
+}
+
+bool Connection::TryReserve(size_t n, bool always) {
+  std::atomic<size_t>& total = context_->total_bytes_in_flight;
+  if (always) {
+    total.fetch_add(n, std::memory_order_relaxed);
+    return true;
+  }
+  size_t current = total.load(std::memory_order_relaxed);
+  do {
+    if (current != 0 && current + n > context_->max_total_bytes_in_flight) return false;
+  } while (!total.compare_exchange_weak(current, current + n, std::memory_order_relaxed));
+  return true;
+}
+
+void Connection::Release(size_t n) {
+  context_->total_bytes_in_flight.fetch_sub(n, std::memory_order_relaxed);
 }
 
 void Connection::Enqueue(std::string frame) {
   if (write_failed_ || writer_done_) return;  // the peer is gone; the answer has nowhere to go
   ++answers_unwritten_;
   answer_bytes_unwritten_ += frame.size();
+  // Answers count against the node's budget too (never refused: the request is done), so a
+  // client that does not read them stops every connection's reading, not the node's memory.
+  context_->total_bytes_in_flight.fetch_add(frame.size(), std::memory_order_relaxed);
   output_.push_back(std::move(frame));
   output_ready_.cancel();
 }
@@ -217,12 +260,16 @@ asio::awaitable<void> Connection::WriteLoop() {
       write_failed_ = true;
       output_.clear();
       answers_unwritten_ = 0;
+      Release(answer_bytes_unwritten_);
       answer_bytes_unwritten_ = 0;
       CloseSocket();  // also ends the read loop
       break;
     }
     answers_unwritten_ -= batch.size();
-    for (const std::string& frame : batch) answer_bytes_unwritten_ -= frame.size();
+    for (const std::string& frame : batch) {
+      answer_bytes_unwritten_ -= frame.size();
+      Release(frame.size());
+    }
     request_done_.cancel();  // room for the read loop
   }
   writer_done_ = true;

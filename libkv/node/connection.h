@@ -8,6 +8,7 @@
 // be called from any thread (they post to the strand).
 #pragma once
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -35,6 +36,16 @@ struct ConnectionContext {
   std::string server_name;  // "kvnode 0.1.0"
   ConnectionLimits limits;
   spdlog::logger* logger = nullptr;
+  // The node's memory budget for connections (MemoryBudget::connection_bytes): request bodies
+  // read and answers not yet written, all connections together. Past it every connection stops
+  // reading its socket (back-pressure, nothing is dropped) until answers go out; a request alone
+  // is always taken, so one larger than the limit is served by itself.
+  size_t max_total_bytes_in_flight = 32 << 20;
+  // A connection with nothing in flight takes one request up to this size whatever the budget
+  // says: the budget may be passed by this much per connection (max_connections bounds it).
+  static constexpr size_t kAlwaysAdmittedBytes = 64 << 10;
+  mutable std::atomic<size_t> total_bytes_in_flight{0};  // shared by const users
+  mutable std::atomic<uint64_t> reads_paused{0};  // times a connection waited for that budget
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -63,6 +74,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<void> WriteLoop();
   boost::asio::awaitable<void> Handle(Frame request);
   void Enqueue(std::string frame);
+  // Takes n bytes of the node-wide budget when they fit (or nothing else is in flight), or
+  // `always`.
+  bool TryReserve(size_t n, bool always);
+  void Release(size_t n);
   void CloseSocket();
 
   boost::asio::ip::tcp::socket socket_;
@@ -74,6 +89,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::steady_timer request_done_;  // the read loop waits for room or for the drain
   boost::asio::steady_timer output_ready_;  // the write loop waits for answers or for closing
   boost::asio::steady_timer handshake_deadline_;
+  boost::asio::steady_timer budget_retry_;  // polls the node-wide budget while it is spent
 
   // A request counts against the limits from when it is read until its answer is written, so a
   // client that sends without reading stalls its own connection instead of growing our memory.

@@ -117,6 +117,7 @@ Node::Node(const NodeConfig& config, std::unique_ptr<Engine> engine,
   c.cluster_name = config_.cluster_name;
   c.server_name = fmt::format("kvnode {}", KV_VERSION);
   c.limits = config_.connection;
+  c.max_total_bytes_in_flight = SplitMemoryBudget(config_.memory_budget).connection_bytes;
   c.logger = logger_.get();
 }
 
@@ -194,6 +195,15 @@ void Node::Serve() {
       stats.truncated_log_bytes > 0
           ? fmt::format(" (dropped a torn tail of {} bytes)", stats.truncated_log_bytes)
           : std::string());
+
+  const MemoryBudget budget = SplitMemoryBudget(config_.memory_budget, config_.memtable_bytes);
+  const EngineOptions engine_options = EngineOptionsFor(config_, nullptr);
+  logger_->info(
+      "memory budget {} MiB: memtables {} MiB ({} of {} MiB), block cache (with the tables' "
+      "indexes and filters) {} MiB, connection buffers {} MiB",
+      budget.total >> 20, budget.memtable_share >> 20, budget.max_immutable_memtables + 1,
+      budget.memtable_bytes >> 20, engine_options.block_cache_bytes >> 20,
+      budget.connection_bytes >> 20);
 
   auto accept_loop = [this]() -> asio::awaitable<void> {
     NodeRuntime& rt = *runtime_;
@@ -323,6 +333,7 @@ Status Node::Wait() {
   io_threads_.clear();
   // The service's timers belong to the io_context: destroy it first (nothing runs any more).
   service_.reset();
+  const uint64_t reads_paused = runtime_->connection_context.reads_paused.load();
   runtime_.reset();  // destroys what never ran; connections left call back into this Node
 
   Status closed = engine_->Close();
@@ -330,11 +341,15 @@ Status Node::Wait() {
   if (closed.ok())
     logger_->info(
         "stopped cleanly; commit log: {} fsyncs covered {} records; block cache: {} hits, {} "
-        "misses (hit ratio {:.3f}), {} of {} bytes used; {} deleted keys purged",
+        "misses (hit ratio {:.3f}), {} of {} bytes used; {} deleted keys purged; memtables "
+        "peaked at {} MiB; writes slowed {} times ({} ms), stopped {} times ({} ms); connections "
+        "waited for the memory budget {} times",
         stats.log_syncs, stats.log_records, stats.block_cache.hits, stats.block_cache.misses,
         stats.block_cache.hit_ratio(),
         stats.block_cache.block_bytes + stats.block_cache.pinned_bytes,
-        stats.block_cache.capacity_bytes, tombstone_gc_->purged());
+        stats.block_cache.capacity_bytes, tombstone_gc_->purged(), stats.memtable_memory_peak >> 20,
+        stats.write_delays, stats.write_delay_micros / 1000, stats.write_stalls,
+        stats.write_stall_micros / 1000, reads_paused);
   else
     logger_->error("closing the engine failed: {}", closed.ToString());
   std::lock_guard lock(mu_);

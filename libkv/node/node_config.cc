@@ -15,9 +15,16 @@ Status ValidateNodeConfig(const NodeConfig& c) {
   if (c.sync_period.count() <= 0)
     return Status::InvalidArgument(
         fmt::format("sync period is {} ms; it must be at least 1 ms", c.sync_period.count()));
-  if (c.memtable_bytes < (1u << 20))
+  KV_RETURN_IF_ERROR(CheckMemoryBudget(c.memory_budget));
+  if (c.memtable_bytes != 0 && c.memtable_bytes < (1u << 20))
     return Status::InvalidArgument(
         fmt::format("memtable size is {} bytes; it must be at least 1 MiB", c.memtable_bytes));
+  if (c.memtable_bytes > SplitMemoryBudget(c.memory_budget).memtable_share / 2)
+    return Status::InvalidArgument(fmt::format(
+        "memtable size is {} MiB; the memory budget of {} MiB holds memtables of at most {} MiB "
+        "(two: one filling, one flushing); raise --memory-budget",
+        c.memtable_bytes >> 20, c.memory_budget >> 20,
+        SplitMemoryBudget(c.memory_budget).memtable_share / 2 >> 20));
   if (c.bloom_bits_per_key < 0 || c.bloom_bits_per_key > 64)
     return Status::InvalidArgument(
         fmt::format("bloom bits per key is {}; it must be 0 (off) to 64", c.bloom_bits_per_key));
@@ -64,10 +71,11 @@ EngineOptions EngineOptionsFor(const NodeConfig& c, Env* env) {
   o.dir = c.data_dir;
   o.sync = c.sync;
   o.sync_period = c.sync_period;
-  o.memtable_bytes = c.memtable_bytes;
+  const MemoryBudget budget = SplitMemoryBudget(c.memory_budget, c.memtable_bytes);
+  ApplyMemoryBudget(budget, &o);
+  if (c.block_cache_bytes) o.block_cache_bytes = *c.block_cache_bytes;
   o.table.bloom_bits_per_key = c.bloom_bits_per_key;
   o.table.compression = c.compression;
-  o.block_cache_bytes = c.block_cache_bytes;
   return o;
 }
 

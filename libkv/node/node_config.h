@@ -7,12 +7,14 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "libkv/base/status.h"
 #include "libkv/env/env.h"
 #include "libkv/membership/phi_accrual.h"
+#include "libkv/node/memory_budget.h"
 #include "libkv/replication/cluster_view.h"
 #include "libkv/replication/tombstone_gc.h"
 #include "libkv/storage/engine.h"
@@ -65,11 +67,17 @@ struct NodeConfig {
   // long after the delete (libkv/replication/tombstone_gc.h). At least the hint window.
   std::chrono::seconds tombstone_grace = TombstoneGcOptions().grace;
   SyncMode sync = SyncMode::kBatch;
-  std::chrono::milliseconds sync_period{10};               // for SyncMode::kPeriodic
-  size_t memtable_bytes = EngineOptions().memtable_bytes;  // the engine's measured default
+  std::chrono::milliseconds sync_period{10};  // for SyncMode::kPeriodic
+  // The node's memory budget and how it splits (memory_budget.h, docs/architecture.md,
+  // "Memory"): memtables, block cache, table indexes and filters, connection buffers.
+  size_t memory_budget = kDefaultMemoryBudget;
+  // 0: from the memory budget (8 MiB, the engine's measured default, from 128 MiB up). Set, the
+  // memtable share of the budget is split into memtables of this size.
+  size_t memtable_bytes = 0;
+  // kvnode --cache-size; unset: the block cache's share of the memory budget (0: no cache).
+  std::optional<size_t> block_cache_bytes;
   int bloom_bits_per_key = 10;
-  BlockCodec compression = TableOptions().compression;           // new tables' data blocks
-  size_t block_cache_bytes = EngineOptions().block_cache_bytes;  // 0: no block cache
+  BlockCodec compression = TableOptions().compression;  // new tables' data blocks
 
   int io_threads = 0;  // threads running the io_context; 0: one per core
   // Threads that run engine calls, so no I/O thread ever waits for an fsync. Writers blocked in

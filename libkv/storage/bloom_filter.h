@@ -32,6 +32,7 @@ class BloomFilter {
   // Parses a filter block's contents; nullopt when they are malformed.
   static std::optional<BloomFilter> Parse(std::string contents);
 
+  size_t MemoryUsage() const { return contents_.capacity(); }
   bool MayContain(std::string_view key) const;
   uint64_t bits() const { return bits_; }
   int hash_count() const { return hash_count_; }

@@ -53,6 +53,11 @@ struct EngineOptions {
   // A memtable past this becomes immutable and is flushed. 8 MiB: a skiplist insert is a chain
   // of cache misses, and at 64 MiB random inserts ran 1.8x slower than at 8 MiB.
   size_t memtable_bytes = 8 << 20;
+  // Full memtables waiting for (or in) a flush. With the active one, all memtables together hold
+  // at most about (1 + max_immutable_memtables) * memtable_bytes: past that, writes wait for a
+  // flush. Before that they are slowed (write_slowdown.h), so a burst meets a small steady
+  // delay rather than that wall.
+  size_t max_immutable_memtables = 3;
   TableOptions table;
   // The block cache's budget: raw data blocks kept by all tables' Get, plus every open table's
   // index and filter (0: no cache; tables keep index and filter uncharged, the OS page cache
@@ -60,6 +65,11 @@ struct EngineOptions {
   // decompressed when the page cache cannot keep the tables. Where the page cache holds every
   // table, 0 read faster in our figures (docs/benchmarks.md, "Compression and the block cache").
   size_t block_cache_bytes = kDefaultBlockCacheBytes;
+  // Map table files (LevelDB's way: reads are views into the page cache) or read them with pread.
+  // Mapped pages a read or a compaction touched count in the process's resident memory until the
+  // table is closed, as much as the whole data set during a full compaction; a node under a
+  // memory budget reads with pread and keeps hot blocks in the block cache instead.
+  bool map_tables = true;
   // Whether compaction may drop this tombstone for good. Called only when the output is the
   // oldest data for the key (nothing older can resurface). The cluster plugs in its grace-period
   // and all-replicas rule here; the default purges at once, right for a single server.
@@ -77,6 +87,21 @@ struct EngineOptions {
 struct EngineStats {
   uint64_t memtable_bytes = 0;
   uint64_t immutable_memtables = 0;
+  // Memory all memtables hold now (active and immutable: arenas and hash indexes), and the most
+  // they held since Open; the budget is about (1 + max_immutable_memtables) * memtable_bytes.
+  uint64_t memtable_memory = 0;
+  uint64_t memtable_memory_peak = 0;
+  // Memory the open tables keep from their Open: index and bloom filter (docs/architecture.md,
+  // "Memory").
+  uint64_t table_index_memory = 0;
+  // Write slow-down (write_slowdown.h): the sleeps write leaders took because flush or compaction
+  // lags (the delays the bytes written owe, slept once they add up to 200 us), and the time
+  // slept; write groups stopped at a hard limit until a flush or compaction ended, and the time
+  // they waited.
+  uint64_t write_delays = 0;
+  uint64_t write_delay_micros = 0;
+  uint64_t write_stalls = 0;
+  uint64_t write_stall_micros = 0;
   uint64_t tables = 0;
   uint64_t table_bytes = 0;
   uint64_t flushes = 0;

@@ -82,6 +82,8 @@ Status EngineImpl::FlushOldestImmutable(std::shared_ptr<MemTable> imm, uint64_t 
   {
     std::lock_guard lock(mu_);
     tables_ = std::make_shared<const TableSet>(std::move(next));
+    imm_content_ -= imm->ApproximateBytes();
+    imm_memory_ -= imm->MemoryUsage();
     imms_.pop_back();
     PublishViewLocked();
     compaction_wanted_ = true;
@@ -113,6 +115,7 @@ void EngineImpl::CompactionLoop() {
       if (pick) s = CompactOnce(*pick);
       lock.lock();
       if (!s.ok()) HandleBackgroundError(s, "compaction");
+      progress_cv_.notify_all();  // writers stopped at the run limit re-check
       // A full compaction is one merge of everything; automatic ones go on while the
       // triggers still fire.
       if (!pick || full) break;

@@ -110,6 +110,10 @@ EngineStats EngineImpl::stats() const {
     std::lock_guard lock(mu_);
     st.memtable_bytes = mem_->ApproximateBytes();
     st.immutable_memtables = imms_.size();
+    st.memtable_memory = mem_->MemoryUsage() + imm_memory_;
+    st.memtable_memory_peak = std::max<uint64_t>(memtable_memory_peak_, st.memtable_memory);
+    for (const auto& run : tables_->runs)
+      for (const auto& t : run->tables) st.table_index_memory += t->reader->MemoryUsage();
     st.tables = tables_->table_count();
     st.table_bytes = tables_->total_bytes();
     st.last_sequence = visible_seq_;
@@ -118,6 +122,10 @@ EngineStats EngineImpl::stats() const {
   st.compactions = compactions_.load(std::memory_order_relaxed);
   st.log_syncs = log_syncs_.load(std::memory_order_relaxed);
   st.log_records = log_records_.load(std::memory_order_relaxed);
+  st.write_delays = write_delays_.load(std::memory_order_relaxed);
+  st.write_delay_micros = write_delay_micros_.load(std::memory_order_relaxed);
+  st.write_stalls = write_stalls_.load(std::memory_order_relaxed);
+  st.write_stall_micros = write_stall_micros_.load(std::memory_order_relaxed);
   st.bloom_skips = read_counters_.bloom_skips.load(std::memory_order_relaxed);
   st.bloom_false_positives = read_counters_.bloom_false_positives.load(std::memory_order_relaxed);
   st.replayed_records = replayed_records_;

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -27,6 +28,7 @@
 #include "libkv/storage/flush.h"
 #include "libkv/storage/memtable.h"
 #include "libkv/storage/read_view.h"
+#include "libkv/storage/write_slowdown.h"
 
 namespace kv {
 
@@ -58,11 +60,9 @@ class EngineImpl final : public Engine {
     std::condition_variable cv;
   };
 
-  // Immutable memtables past which each write group waits 1 ms (a smooth slowdown), and past
-  // which writes wait for a flush (memory stays bounded).
-  static constexpr size_t kSlowdownImmutables = 2;
-  static constexpr size_t kMaxImmutables = 3;
   static constexpr size_t kUpdateStripes = 64;
+  // Write delays are slept once they add up to this (engine_write.cc).
+  static constexpr std::chrono::microseconds kMinWriteSleep{200};
 
   explicit EngineImpl(EngineOptions options);
 
@@ -99,25 +99,30 @@ class EngineImpl final : public Engine {
   TableReadOptions table_read_options_;  // the shared block cache
 
   mutable std::mutex mu_;
-  std::deque<Writer*> writers_;                 // GUARDED_BY(mu_)
-  std::shared_ptr<MemTable> mem_;               // GUARDED_BY(mu_); written by the leader
-  std::deque<std::shared_ptr<MemTable>> imms_;  // GUARDED_BY(mu_); newest first
-  std::shared_ptr<CommitLogWriter> log_;        // GUARDED_BY(mu_)
-  std::shared_ptr<const TableSet> tables_;      // GUARDED_BY(mu_)
-  SequenceNumber last_seq_ = 0;                 // GUARDED_BY(mu_): the last one handed out
-  SequenceNumber visible_seq_ = 0;              // GUARDED_BY(mu_): the last one applied
-  uint64_t next_file_ = 1;                      // GUARDED_BY(mu_)
-  Status write_error_;                          // GUARDED_BY(mu_)
-  Status compaction_error_;                     // GUARDED_BY(mu_)
-  bool shutting_down_ = false;                  // GUARDED_BY(mu_)
-  bool compaction_wanted_ = true;               // GUARDED_BY(mu_)
-  uint64_t full_compactions_requested_ = 0;     // GUARDED_BY(mu_)
-  uint64_t full_compactions_done_ = 0;          // GUARDED_BY(mu_)
-  uint64_t unsynced_records_ = 0;               // GUARDED_BY(mu_): for stats in periodic mode
-  std::condition_variable flush_cv_;            // wakes the flush thread
-  std::condition_variable compaction_cv_;       // wakes the compaction thread
-  std::condition_variable sync_cv_;             // wakes the periodic syncer (shutdown)
-  std::condition_variable progress_cv_;         // flush or compaction finished, or an error
+  std::deque<Writer*> writers_;                   // GUARDED_BY(mu_)
+  std::shared_ptr<MemTable> mem_;                 // GUARDED_BY(mu_); written by the leader
+  std::deque<std::shared_ptr<MemTable>> imms_;    // GUARDED_BY(mu_); newest first
+  uint64_t imm_content_ = 0;                      // GUARDED_BY(mu_): ApproximateBytes of imms_
+  uint64_t imm_memory_ = 0;                       // GUARDED_BY(mu_): MemoryUsage of imms_
+  uint64_t memtable_memory_peak_ = 0;             // GUARDED_BY(mu_)
+  WriteThrottle write_throttle_;                  // GUARDED_BY(mu_): the leader's, for its group
+  std::chrono::nanoseconds write_delay_owed_{0};  // GUARDED_BY(mu_): delays not yet slept
+  std::shared_ptr<CommitLogWriter> log_;          // GUARDED_BY(mu_)
+  std::shared_ptr<const TableSet> tables_;        // GUARDED_BY(mu_)
+  SequenceNumber last_seq_ = 0;                   // GUARDED_BY(mu_): the last one handed out
+  SequenceNumber visible_seq_ = 0;                // GUARDED_BY(mu_): the last one applied
+  uint64_t next_file_ = 1;                        // GUARDED_BY(mu_)
+  Status write_error_;                            // GUARDED_BY(mu_)
+  Status compaction_error_;                       // GUARDED_BY(mu_)
+  bool shutting_down_ = false;                    // GUARDED_BY(mu_)
+  bool compaction_wanted_ = true;                 // GUARDED_BY(mu_)
+  uint64_t full_compactions_requested_ = 0;       // GUARDED_BY(mu_)
+  uint64_t full_compactions_done_ = 0;            // GUARDED_BY(mu_)
+  uint64_t unsynced_records_ = 0;                 // GUARDED_BY(mu_): for stats in periodic mode
+  std::condition_variable flush_cv_;              // wakes the flush thread
+  std::condition_variable compaction_cv_;         // wakes the compaction thread
+  std::condition_variable sync_cv_;               // wakes the periodic syncer (shutdown)
+  std::condition_variable progress_cv_;           // flush or compaction finished, or an error
 
   // Leader-only scratch (the encoded log records of one group, the group itself).
   std::string log_buffer_;
@@ -136,6 +141,10 @@ class EngineImpl final : public Engine {
   std::atomic<uint64_t> compactions_{0};
   std::atomic<uint64_t> log_syncs_{0};
   std::atomic<uint64_t> log_records_{0};
+  std::atomic<uint64_t> write_delays_{0};
+  std::atomic<uint64_t> write_delay_micros_{0};
+  std::atomic<uint64_t> write_stalls_{0};
+  std::atomic<uint64_t> write_stall_micros_{0};
   uint64_t replayed_records_ = 0;     // set by Open
   uint64_t truncated_log_bytes_ = 0;  // set by Open
 

@@ -19,6 +19,7 @@ EngineImpl::EngineImpl(EngineOptions options)
       env_(options_.env),
       dir_(options_.dir),
       logger_(options_.logger ? options_.logger : spdlog::default_logger()) {
+  table_read_options_.map_file = options_.map_tables;
   if (options_.block_cache_bytes > 0)
     table_read_options_.block_cache = std::make_shared<BlockCache>(options_.block_cache_bytes);
 }
@@ -33,6 +34,8 @@ Result<std::unique_ptr<Engine>> EngineImpl::Open(EngineOptions options) {
   if (options.dir.empty()) return Status::InvalidArgument("EngineOptions.dir is required");
   if (options.memtable_bytes < 4096)
     return Status::InvalidArgument("EngineOptions.memtable_bytes must be at least 4096");
+  if (options.max_immutable_memtables < 1)
+    return Status::InvalidArgument("EngineOptions.max_immutable_memtables must be at least 1");
   std::unique_ptr<EngineImpl> engine(new EngineImpl(std::move(options)));
   KV_RETURN_IF_ERROR(engine->Recover());
   engine->StartThreads();

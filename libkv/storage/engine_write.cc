@@ -3,7 +3,9 @@
 // encodes them as one log record, appends it and syncs once (sync mode batch), adds them to the
 // memtable, and wakes the group. mu_ is released for the I/O, so followers keep queueing and the
 // next group forms while this one syncs: N threads share fsyncs.
+#include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -13,6 +15,7 @@
 #include "libkv/storage/commit_log_format.h"
 #include "libkv/storage/data_dir.h"
 #include "libkv/storage/engine_impl.h"
+#include "libkv/storage/write_slowdown.h"
 
 namespace kv {
 
@@ -124,34 +127,76 @@ Status EngineImpl::WriteGroup(std::unique_lock<std::mutex>& lock, Writer** last)
   *last = group_.back();
   if (!s.ok()) return SetWriteErrorLocked(s.WithContext("commit log write failed"));
   visible_seq_ = first + group_.size() - 1;
+  write_delay_owed_ += write_throttle_.DelayFor(bytes);
+  memtable_memory_peak_ =
+      std::max<uint64_t>(memtable_memory_peak_, mem->MemoryUsage() + imm_memory_);
   if (options_.sync == SyncMode::kPeriodic) unsynced_records_ += group_.size();
   return Status::Ok();
 }
 
 Status EngineImpl::MakeRoomForWrite(std::unique_lock<std::mutex>& lock, bool force) {
+  using Clock = std::chrono::steady_clock;
   bool delayed = false;
+  std::optional<Clock::time_point> stalled_since;
+  // Records the stall (if any) on every way out.
+  auto done = [&](Status s) {
+    if (stalled_since) {
+      write_stalls_.fetch_add(1, std::memory_order_relaxed);
+      write_stall_micros_.fetch_add(
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - *stalled_since)
+              .count(),
+          std::memory_order_relaxed);
+    }
+    return s;
+  };
+  auto stall = [&] {
+    if (!stalled_since) stalled_since = Clock::now();
+    progress_cv_.wait(lock);
+  };
   while (true) {
-    if (!write_error_.ok()) return write_error_;
-    // (Runs pile up when compaction lags; not when it is off after an error, or every write
-    // would pay the delay for good.)
-    const bool behind = imms_.size() >= kSlowdownImmutables ||
-                        (compaction_error_.ok() && tables_->runs.size() > kMaxRuns + 4);
-    if (!force && !delayed && behind) {
-      // Background work is falling behind: give it a millisecond of this write rather than
-      // stall some later write for a whole flush.
-      lock.unlock();
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      lock.lock();
-      delayed = true;
-      continue;
+    if (!write_error_.ok()) return done(write_error_);
+    if (!force) {
+      // (Runs pile up when compaction lags; not when it is off after an error, or every write
+      // would pay the delay for good.)
+      const WriteThrottle throttle =
+          ThrottleFor(WriteLoad{.memtable_content = mem_->ApproximateBytes() + imm_content_,
+                                .memtable_bytes = options_.memtable_bytes,
+                                .max_immutable_memtables = options_.max_immutable_memtables,
+                                .runs = tables_->runs.size(),
+                                .compaction_running = compaction_error_.ok()});
+      if (throttle.stop_for_runs) {
+        stall();
+        continue;
+      }
+      write_throttle_ = throttle;
+      if (throttle.pressure == 0) write_delay_owed_ = std::chrono::nanoseconds(0);
+      if (!delayed && write_delay_owed_ >= kMinWriteSleep) {
+        // The groups before owe this much (WriteGroup charges each for its bytes). A sleep
+        // shorter than the kernel's timer slack takes ~60 us whatever is asked, so delays are
+        // slept once they add up: on average each byte waits what it should. The writers
+        // queueing meanwhile join the next group.
+        delayed = true;
+        const auto owed = write_delay_owed_;
+        write_delay_owed_ = std::chrono::nanoseconds(0);
+        lock.unlock();
+        const auto start = Clock::now();
+        std::this_thread::sleep_for(owed);
+        const auto slept =
+            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
+        lock.lock();
+        write_delays_.fetch_add(1, std::memory_order_relaxed);
+        write_delay_micros_.fetch_add(static_cast<uint64_t>(slept.count()),
+                                      std::memory_order_relaxed);
+        continue;
+      }
     }
     if (mem_->empty() || (!force && mem_->ApproximateBytes() < options_.memtable_bytes))
-      return Status::Ok();
-    if (imms_.size() >= kMaxImmutables) {
-      progress_cv_.wait(lock);
+      return done(Status::Ok());
+    if (imms_.size() >= options_.max_immutable_memtables) {
+      stall();  // the memtable budget is spent: wait for a flush to free one
       continue;
     }
-    return SwitchMemTable(lock);
+    return done(SwitchMemTable(lock));
   }
 }
 
@@ -175,6 +220,8 @@ Status EngineImpl::SwitchMemTable(std::unique_lock<std::mutex>& lock) {
   if (s.ok()) s = old_log->Close(options_.sync != SyncMode::kOff);
   lock.lock();
   if (!s.ok()) return SetWriteErrorLocked(s.WithContext("switching to a new commit log"));
+  imm_content_ += mem_->ApproximateBytes();
+  imm_memory_ += mem_->MemoryUsage();
   imms_.push_front(std::move(mem_));
   mem_ = std::move(new_mem);
   log_ = std::move(new_log);

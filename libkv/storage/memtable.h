@@ -44,8 +44,11 @@ class MemTable : public std::enable_shared_from_this<MemTable> {
 
   // What the keys, values and skiplist nodes take (the trigger for a flush).
   size_t ApproximateBytes() const { return arena_.AllocatedBytes(); }
-  // Memory held, including the unused end of the arena's current block.
-  size_t MemoryUsage() const { return arena_.MemoryUsage(); }
+  // Memory held: the arena's blocks (including the unused end of the current one) and the hash
+  // index. What the engine's memtable budget counts.
+  size_t MemoryUsage() const {
+    return arena_.MemoryUsage() + buckets_.size() * sizeof(std::atomic<Node*>);
+  }
   uint64_t entries() const { return entries_.load(std::memory_order_relaxed); }
   uint64_t log_number() const { return log_number_; }
   bool empty() const { return entries() == 0; }

@@ -72,6 +72,9 @@ struct TableReadOptions {
   // Shared by an engine's readers: Get keeps the data blocks it read and checked here, so a hot
   // block costs neither a read nor a checksum. Null: no cache.
   std::shared_ptr<BlockCache> block_cache;
+  // Map the file (reads are views into the page cache, no copy) or read it with pread (the
+  // pages a read touches are not counted in the process's resident memory: a memory budget).
+  bool map_file = true;
 };
 
 // The outcome of a point lookup in one table.
@@ -118,6 +121,8 @@ class TableReader : public std::enable_shared_from_this<TableReader> {
   // Reads every block and checks every checksum; the first failure names file and offset.
   virtual Status Verify() const = 0;
   virtual const std::string& path() const = 0;
+  // Memory held from Open to the end: the index and the bloom filter (for the memory budget).
+  virtual size_t MemoryUsage() const = 0;
 };
 
 }  // namespace kv

@@ -231,6 +231,10 @@ class TableReaderImpl final : public TableReader {
 
   const std::string& path() const override { return path_; }
 
+  size_t MemoryUsage() const override {
+    return meta_.index.MemoryUsage() + (meta_.filter ? meta_.filter->MemoryUsage() : 0);
+  }
+
   const TableMeta& meta() const { return meta_; }
 
   // Data block i's checked raw bytes: from the cache when it holds them (*pinned keeps them),
@@ -355,7 +359,8 @@ Status TableReaderImpl::Verify() const {
 
 Result<std::shared_ptr<TableReader>> TableReader::Open(Env* env, const std::string& path,
                                                        const TableReadOptions& options) {
-  KV_ASSIGN_OR_RETURN(auto file, env->NewRandomAccessFile(path));
+  KV_ASSIGN_OR_RETURN(auto file, options.map_file ? env->NewRandomAccessFile(path)
+                                                  : env->NewUnmappedRandomAccessFile(path));
   KV_ASSIGN_OR_RETURN(TableMeta meta, LoadMeta(*file, path));
   return std::shared_ptr<TableReader>(std::make_shared<TableReaderImpl>(
       path, std::move(file), std::move(meta), options.block_cache));

@@ -29,6 +29,7 @@ class TableIndex {
   BlockHandle handle(size_t i) const { return {records_[i].offset, records_[i].size}; }
   // The first block whose last key >= key: the only block that may hold key. size() if none.
   size_t Find(std::string_view key) const;
+  size_t MemoryUsage() const { return keys_.capacity() + records_.capacity() * sizeof(Record); }
 
  private:
   struct Record {

@@ -53,6 +53,13 @@ int main(int argc, char** argv) {
                    "Commit-log sync mode (default: batch for fillsync, off for other fills)")
       ->check(CLI::IsMember({"batch", "periodic", "off"}))
       ->type_name("MODE");
+  std::optional<uint64_t> memory_budget;
+  engine
+      ->add_option("--memory-budget", memory_budget,
+                   "Size the memtables and block cache as kvnode --memory-budget SIZE does "
+                   "(default: the engine's own defaults)")
+      ->transform(CLI::AsSizeValue(false))
+      ->type_name("SIZE");
 
   NetBenchOptions net_options;
   std::string node_flag;
@@ -137,7 +144,7 @@ int main(int argc, char** argv) {
       sync = *parsed;
     }
     OpenTargetFn open = [&](const std::string& dir, bool sync_every_write) {
-      return OpenKvEngine(dir, sync_every_write, sync, engine_options);
+      return OpenKvEngine(dir, sync_every_write, sync, engine_options, memory_budget);
     };
     return PrintReport(RunEngineBench(engine_options, "kv", open), engine_json);
   }

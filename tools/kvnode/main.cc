@@ -48,8 +48,10 @@ int main(int argc, char** argv) {
   kv::NodeConfig config;
   std::string sync = "batch";
   int sync_period_ms = 10;
-  size_t memtable_mb = config.memtable_bytes >> 20;
+  size_t memtable_mb = 0;
   std::string compression(kv::BlockCodecName(config.compression));
+  uint64_t memory_budget = config.memory_budget;
+  uint64_t cache_size = 0;
   std::string log_level = "info";
 
   app.add_option("--listen", config.listen, "HOST:PORT to serve on (port 0: any free port)")
@@ -132,8 +134,16 @@ int main(int argc, char** argv) {
                  "after the delete (at least --hint-window-s)")
       ->check(CLI::Range(int64_t{1}, int64_t{365} * 24 * 3600))
       ->capture_default_str();
-  app.add_option("--memtable-mb", memtable_mb, "Memtable size before it is flushed to an SSTable")
-      ->check(CLI::Range(1, 4096))
+  app.add_option("--memory-budget", memory_budget,
+                 "Memory for memtables, block cache, table indexes and filters, and connection "
+                 "buffers (SIZE: 256MiB, 1GiB, ...; at least 32MiB); writes slow down and "
+                 "sockets wait rather than grow past it")
+      ->transform(CLI::AsSizeValue(false))
+      ->default_str("256MiB");
+  app.add_option("--memtable-mb", memtable_mb,
+                 "Memtable size before it is flushed to an SSTable (0: from --memory-budget, "
+                 "8 from 128MiB up)")
+      ->check(CLI::Range(0, 4096))
       ->capture_default_str();
   app.add_option("--bloom-bits", config.bloom_bits_per_key,
                  "Bloom filter bits per key in new SSTables (0: no filter)")
@@ -143,11 +153,10 @@ int main(int argc, char** argv) {
                  "Codec for new SSTables' data blocks: lz4 (fast), zstd (smaller), none")
       ->check(CLI::IsMember({"lz4", "zstd", "none"}))
       ->capture_default_str();
-  app.add_option("--cache-size", config.block_cache_bytes,
+  app.add_option("--cache-size", cache_size,
                  "Block cache: hot data blocks plus the tables' indexes and filters, e.g. 64MiB "
-                 "or 1GB (0: none)")
-      ->transform(CLI::AsSizeValue(true))
-      ->capture_default_str();
+                 "or 1GB (0: none; default: its share of --memory-budget)")
+      ->transform(CLI::AsSizeValue(true));
   app.add_option("--log-level", log_level, "Log level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
@@ -177,6 +186,8 @@ int main(int argc, char** argv) {
   config.sync_period = std::chrono::milliseconds(sync_period_ms);
   config.memtable_bytes = memtable_mb << 20;
   config.compression = *kv::ParseBlockCodec(compression);  // the check above admits only these
+  config.memory_budget = memory_budget;
+  if (app.count("--cache-size") > 0) config.block_cache_bytes = cache_size;
   config.request_timeout = std::chrono::milliseconds(request_timeout_ms);
   config.gossip_interval = std::chrono::milliseconds(gossip_interval_ms);
   config.ring_delay = std::chrono::milliseconds(ring_delay_ms);
