@@ -67,6 +67,11 @@ Result<LeaveResponse> DecodeLeaveAnswer(const Frame& answer) {
   return DecodeMessage<LeaveResponse>(answer.body);
 }
 
+Result<StatsResponse> DecodeStatsAnswer(const Frame& answer) {
+  KV_RETURN_IF_ERROR(CheckAnswerType(answer, wire::MessageType::kStatsResponse, "stats request"));
+  return DecodeMessage<StatsResponse>(answer.body);
+}
+
 Result<RingResponse> DecodeRingAnswer(const Frame& answer) {
   KV_RETURN_IF_ERROR(CheckAnswerType(answer, wire::MessageType::kRingResponse, "ring request"));
   return DecodeMessage<RingResponse>(answer.body);

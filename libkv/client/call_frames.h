@@ -26,5 +26,6 @@ Status DecodeDeleteAnswer(const Frame& answer);
 Result<RingResponse> DecodeRingAnswer(const Frame& answer);
 Result<RepairResponse> DecodeRepairAnswer(const Frame& answer);
 Result<LeaveResponse> DecodeLeaveAnswer(const Frame& answer);
+Result<StatsResponse> DecodeStatsAnswer(const Frame& answer);
 
 }  // namespace kv

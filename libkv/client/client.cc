@@ -221,6 +221,13 @@ Result<LeaveResponse> Client::Leave(const LeaveRequest& request) {
   return DecodeLeaveAnswer(answer);
 }
 
+Result<StatsResponse> Client::Stats() {
+  const uint64_t id = NextRequestId();
+  std::string frame = EncodeMessageFrame(StatsRequest{}, id);
+  KV_ASSIGN_OR_RETURN(Frame answer, Call(std::move(frame), id, false));
+  return DecodeStatsAnswer(answer);
+}
+
 Result<RepairResponse> Client::Repair(const RepairRequest& request) {
   const uint64_t id = NextRequestId();
   std::string frame = EncodeMessageFrame(request, id);

@@ -71,6 +71,8 @@ class Client {
   Result<RepairResponse> Repair(const RepairRequest& request);
   // kvring leave: makes the node leave the cluster, or (status_only) asks how its leave goes.
   Result<LeaveResponse> Leave(const LeaveRequest& request);
+  // kvring stats: the node's live figures (memory, engine, block cache, hints).
+  Result<StatsResponse> Stats();
 
   const HostPort& node() const { return node_; }
   // "kvnode 0.1.0", from the last handshake; empty before one.

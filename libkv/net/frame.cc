@@ -12,7 +12,7 @@ namespace wire {
 
 bool IsKnownMessageType(uint8_t type) {
   return type >= static_cast<uint8_t>(MessageType::kHandshakeOk) &&
-         type <= static_cast<uint8_t>(MessageType::kLeaveResponse);
+         type <= static_cast<uint8_t>(MessageType::kStatsResponse);
 }
 
 std::string_view MessageTypeName(MessageType type) {
@@ -69,6 +69,10 @@ std::string_view MessageTypeName(MessageType type) {
       return "LeaveRequest";
     case MessageType::kLeaveResponse:
       return "LeaveResponse";
+    case MessageType::kStatsRequest:
+      return "StatsRequest";
+    case MessageType::kStatsResponse:
+      return "StatsResponse";
   }
   return "unknown";
 }

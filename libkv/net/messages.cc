@@ -303,6 +303,25 @@ void serialize(Archive& ar, LeaveResponse& m, std::uint32_t const version) {
 }
 
 template <class Archive>
+void serialize(Archive&, StatsRequest&, std::uint32_t const version) {
+  CheckVersion(version);
+}
+template <class Archive>
+void serialize(Archive& ar, StatsResponse& m, std::uint32_t const version) {
+  CheckVersion(version);
+  Bytes(ar, m.id);
+  ar(m.uptime_seconds, m.memory_budget, m.memtable_share, m.connection_share);
+  Bytes(ar, m.compression);
+  ar(m.memtable_memory, m.memtable_memory_peak, m.immutable_memtables, m.tables, m.table_bytes,
+     m.table_index_memory, m.flushes, m.compactions, m.log_syncs, m.log_records, m.bloom_skips,
+     m.bloom_false_positives);
+  ar(m.block_cache_capacity, m.block_cache_bytes, m.block_cache_pinned, m.block_cache_hits,
+     m.block_cache_misses, m.write_delays, m.write_delay_micros, m.write_stalls,
+     m.write_stall_micros);
+  ar(m.tombstones_purged, m.hints_held, m.hint_bytes, m.connection_waits);
+}
+
+template <class Archive>
 void serialize(Archive& ar, RingResponse& m, std::uint32_t const version) {
   CheckVersion(version);
   Bytes(ar, m.self);
@@ -346,6 +365,8 @@ CEREAL_CLASS_VERSION(kv::RepairRequest, 1)
 CEREAL_CLASS_VERSION(kv::RepairResponse, 1)
 CEREAL_CLASS_VERSION(kv::LeaveRequest, 1)
 CEREAL_CLASS_VERSION(kv::LeaveResponse, 1)
+CEREAL_CLASS_VERSION(kv::StatsRequest, 1)
+CEREAL_CLASS_VERSION(kv::StatsResponse, 1)
 
 namespace kv {
 
@@ -426,6 +447,8 @@ KV_INSTANTIATE_MESSAGE(RepairRequest)
 KV_INSTANTIATE_MESSAGE(RepairResponse)
 KV_INSTANTIATE_MESSAGE(LeaveRequest)
 KV_INSTANTIATE_MESSAGE(LeaveResponse)
+KV_INSTANTIATE_MESSAGE(StatsRequest)
+KV_INSTANTIATE_MESSAGE(StatsResponse)
 #undef KV_INSTANTIATE_MESSAGE
 
 wire::WireErrorCode ToWireErrorCode(ErrorCode code) {

@@ -245,6 +245,52 @@ struct LeaveResponse {
   std::string error;            // why the leave failed (the node is then normal again)
 };
 
+// kvring stats: the asked node's live figures, for operators (Cassandra's `nodetool info`). Each
+// is the node's own, counted since its process started unless it says "now".
+struct StatsRequest {
+  static constexpr wire::MessageType kType = wire::MessageType::kStatsRequest;
+};
+struct StatsResponse {
+  static constexpr wire::MessageType kType = wire::MessageType::kStatsResponse;
+  std::string id;             // the node's id
+  double uptime_seconds = 0;  // since its service was created
+  // The memory budget and its split (libkv/node/memory_budget.h); block_cache_capacity below is
+  // the cache's actual size (--cache-size overrides the share).
+  uint64_t memory_budget = 0;
+  uint64_t memtable_share = 0;
+  uint64_t connection_share = 0;
+  std::string compression;  // new tables' block codec
+  // The engine's EngineStats (libkv/storage/engine.h), same meanings.
+  uint64_t memtable_memory = 0;  // now
+  uint64_t memtable_memory_peak = 0;
+  uint64_t immutable_memtables = 0;  // now
+  uint64_t tables = 0;               // now
+  uint64_t table_bytes = 0;          // now
+  uint64_t table_index_memory = 0;   // now
+  uint64_t flushes = 0;
+  uint64_t compactions = 0;
+  uint64_t log_syncs = 0;
+  uint64_t log_records = 0;
+  uint64_t bloom_skips = 0;
+  uint64_t bloom_false_positives = 0;
+  uint64_t block_cache_capacity = 0;
+  uint64_t block_cache_bytes = 0;   // data blocks, now
+  uint64_t block_cache_pinned = 0;  // tables' indexes and filters, now
+  uint64_t block_cache_hits = 0;
+  uint64_t block_cache_misses = 0;
+  uint64_t write_delays = 0;
+  uint64_t write_delay_micros = 0;
+  uint64_t write_stalls = 0;
+  uint64_t write_stall_micros = 0;
+  // The cluster layer's.
+  uint64_t tombstones_purged = 0;  // deleted keys compaction dropped for good (TombstoneGc)
+  uint64_t hints_held = 0;         // now, for all down nodes (HintStore)
+  uint64_t hint_bytes = 0;         // now
+  uint64_t connection_waits = 0;   // times connections stopped reading: the budget was spent
+
+  friend bool operator==(const StatsResponse&, const StatsResponse&) = default;
+};
+
 // The body alone. Defined for the message structs above.
 template <class M>
 std::string EncodeMessage(const M& message);

@@ -63,6 +63,9 @@ enum class MessageType : uint8_t {
   // Client to node: leave the cluster (kvring leave), or how the leave goes.
   kLeaveRequest = 25,
   kLeaveResponse = 26,
+  // Client to node: the node's live figures (kvring stats).
+  kStatsRequest = 27,
+  kStatsResponse = 28,
 };
 
 // Whether a byte is one of the MessageType values above.

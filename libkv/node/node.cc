@@ -165,14 +165,16 @@ Status Node::Listen() {
 Status Node::StartService(Env* env) {
   NodeRuntime& rt = *runtime_;
   rt.transport = std::make_unique<TcpTransport>(rt.io.get_executor(), config_.cluster_name);
-  NodeService::Parts parts{.engine = engine_.get(),
-                           .transport = rt.transport.get(),
-                           .env = env,
-                           .engine_pool = &rt.engine_pool,
-                           .logger = logger_,
-                           .tombstone_gc = tombstone_gc_,
-                           // A node that has left the cluster has nothing more to serve.
-                           .on_left = [this] { RequestStop(); }};
+  NodeService::Parts parts{
+      .engine = engine_.get(),
+      .transport = rt.transport.get(),
+      .env = env,
+      .engine_pool = &rt.engine_pool,
+      .logger = logger_,
+      .tombstone_gc = tombstone_gc_,
+      // A node that has left the cluster has nothing more to serve.
+      .on_left = [this] { RequestStop(); },
+      .connection_waits = [&rt] { return rt.connection_context.reads_paused.load(); }};
   KV_ASSIGN_OR_RETURN(service_, NodeService::Create(config_, address_.ToString(), parts));
   rt.connection_context.handler = [service = service_.get()](Frame request) {
     return service->Answer(std::move(request));

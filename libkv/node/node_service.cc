@@ -15,6 +15,7 @@
 #include "libkv/base/limits.h"
 #include "libkv/net/messages.h"
 #include "libkv/replication/run_on_pool.h"
+#include "libkv/storage/block_codec.h"
 
 namespace kv {
 
@@ -255,6 +256,49 @@ LeaveResponse NodeService::AnswerLeave(const LeaveRequest& request) {
   return out;
 }
 
+StatsResponse NodeService::AnswerStats() const {
+  const EngineStats e = parts_.engine->stats();
+  StatsResponse out{
+      .id = identity_.id,
+      .uptime_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - created_).count(),
+      .memory_budget = budget_.total,
+      .memtable_share = budget_.memtable_share,
+      .connection_share = budget_.connection_bytes,
+      .compression = std::string(BlockCodecName(compression_)),
+      .memtable_memory = e.memtable_memory,
+      .memtable_memory_peak = e.memtable_memory_peak,
+      .immutable_memtables = e.immutable_memtables,
+      .tables = e.tables,
+      .table_bytes = e.table_bytes,
+      .table_index_memory = e.table_index_memory,
+      .flushes = e.flushes,
+      .compactions = e.compactions,
+      .log_syncs = e.log_syncs,
+      .log_records = e.log_records,
+      .bloom_skips = e.bloom_skips,
+      .bloom_false_positives = e.bloom_false_positives,
+      .block_cache_capacity = e.block_cache.capacity_bytes,
+      .block_cache_bytes = e.block_cache.block_bytes,
+      .block_cache_pinned = e.block_cache.pinned_bytes,
+      .block_cache_hits = e.block_cache.hits,
+      .block_cache_misses = e.block_cache.misses,
+      .write_delays = e.write_delays,
+      .write_delay_micros = e.write_delay_micros,
+      .write_stalls = e.write_stalls,
+      .write_stall_micros = e.write_stall_micros,
+      .tombstones_purged = parts_.tombstone_gc ? parts_.tombstone_gc->purged() : 0,
+      .hints_held = 0,
+      .hint_bytes = 0,
+      .connection_waits = parts_.connection_waits ? parts_.connection_waits() : 0,
+  };
+  for (const auto& [target, backlog] : hints_->PendingCounts()) {
+    out.hints_held += backlog.hints;
+    out.hint_bytes += backlog.bytes;
+  }
+  return out;
+}
+
 asio::awaitable<void> NodeService::Leave() {
   spdlog::logger& log = *parts_.logger;
   auto fail = [&](std::string why) {
@@ -330,6 +374,8 @@ NodeService::NodeService(const NodeConfig& config, NodeIdentity identity, Parts 
     : quorum_(config.quorum),
       ring_delay_(config.ring_delay.count() > 0 ? config.ring_delay : 5 * config.gossip_interval),
       gossip_interval_(config.gossip_interval),
+      budget_(SplitMemoryBudget(config.memory_budget, config.memtable_bytes)),
+      compression_(config.compression),
       identity_(std::move(identity)),
       parts_(std::move(parts)),
       store_(std::make_unique<ReplicaStore>(parts_.engine, identity_.clock_id)) {}
@@ -486,6 +532,11 @@ asio::awaitable<std::string> NodeService::Answer(Frame request) {
                       remaining, quorum_.n)));
       }
       co_return EncodeMessageFrame(AnswerLeave(*m), id);
+    }
+    case wire::MessageType::kStatsRequest: {
+      Result<StatsRequest> m = DecodeMessage<StatsRequest>(request.body);
+      if (!m.ok()) co_return ErrorFrame(id, m.status());
+      co_return EncodeMessageFrame(AnswerStats(), id);
     }
     default:
       co_return ErrorFrame(id, Status::Protocol(fmt::format("message type {} is not a request",

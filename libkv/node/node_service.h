@@ -62,6 +62,9 @@ class NodeService {
     std::shared_ptr<TombstoneGc> tombstone_gc;
     // Called once, on the service's executor, when this node has left the cluster; may be empty.
     std::function<void()> on_left{};
+    // How often connections stopped reading because the memory budget's connection share was
+    // spent (kvring stats); may be empty (none counted).
+    std::function<uint64_t()> connection_waits{};
   };
 
   // Loads or creates the identity in config.data_dir (InvalidArgument when it names another
@@ -94,10 +97,14 @@ class NodeService {
   const QuorumSettings quorum_;
   const std::chrono::milliseconds ring_delay_;
   const std::chrono::milliseconds gossip_interval_;
+  const MemoryBudget budget_;
+  const BlockCodec compression_;
+  const std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
   NodeIdentity identity_;
   Parts parts_;
   boost::asio::awaitable<std::string> AnswerReplicaWrite(uint64_t id, ReplicaWriteRequest request);
   LeaveResponse AnswerLeave(const LeaveRequest& request);
+  StatsResponse AnswerStats() const;
 
   // Joining and leaving (see the header comment); each runs at most once at a time.
   boost::asio::awaitable<void> Join();

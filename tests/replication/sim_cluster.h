@@ -117,6 +117,13 @@ class SimCluster {
     return DecodeMessage<LeaveResponse>(answer.body);
   }
 
+  // kvring stats' call: `via`'s live figures.
+  Result<StatsResponse> Stats(const std::string& via) {
+    KV_ASSIGN_OR_RETURN(Frame answer,
+                        Call(via, wire::MessageType::kStatsRequest, EncodeMessage(StatsRequest{})));
+    return DecodeMessage<StatsResponse>(answer.body);
+  }
+
   // Whether `observer`'s failure detector thinks `target` is up.
   bool SeesUp(const std::string& observer, const std::string& target) {
     return service(observer).gossiper().IsUp(target);

@@ -3,7 +3,8 @@
 // --key, that key's preference list (libkv/client/ring_format.h).
 // `kvring leave` makes the node leave the cluster (LeaveRequest): it streams its ranges to their
 // new owners, turns left and exits; the tool polls it until then, with a progress line on a
-// terminal, unless --no-wait.
+// terminal, unless --no-wait. `kvring stats` shows the node's live figures (StatsRequest:
+// memory, engine, block cache, hints; libkv/client/stats_format.h).
 // Exit codes: 0 printed (or the node has left, or with --no-wait begun leaving), 2 usage error
 // or a leave refused (the node is joining, or too few would remain), 3 the node could not answer
 // (unreachable, timeout, refused, server error) or its leave failed.
@@ -24,6 +25,7 @@
 #include "libkv/client/exit_code.h"
 #include "libkv/client/node_address.h"
 #include "libkv/client/ring_format.h"
+#include "libkv/client/stats_format.h"
 #include "libkv/client/tool_error.h"
 
 namespace {
@@ -78,6 +80,17 @@ int Leave(kv::Client& client, const std::string& node, bool json, bool no_wait) 
   return kv::kExitOk;
 }
 
+// 0, or 3 when stdout cannot take it.
+int Print(const std::string& out) {
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  if (std::ferror(stdout)) {
+    std::cerr << "kvring: writing to stdout failed\n";
+    return kv::kExitUnavailable;
+  }
+  return kv::kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -87,6 +100,7 @@ int main(int argc, char** argv) {
       "N, R and W. With a key, that key's preference list: the nodes that store it, in order.\n"
       "`kvring leave` makes the node leave the cluster: it streams its ranges to their new\n"
       "owners, leaves the ring and exits; kvring waits for that unless --no-wait.\n"
+      "`kvring stats` shows the node's live figures: memory, tables, block cache, hints.\n"
       "The node is --node, else $KV_NODE, else 127.0.0.1:7000.\n"
       "Exit codes: 0 printed (or left), 2 usage error or leave refused, 3 the node could not\n"
       "answer or its leave failed.",
@@ -111,7 +125,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("kvring ") + KV_VERSION);
   app.footer(
       "Examples:\n  kvring\n  kvring --node 10.0.0.5:7000 --json\n  kvring --key greeting\n"
-      "  kvring leave --node 10.0.0.5:7000");
+      "  kvring leave --node 10.0.0.5:7000\n  kvring stats --json");
   bool no_wait = false;
   CLI::App* leave = app.add_subcommand(
       "leave",
@@ -120,6 +134,11 @@ int main(int argc, char** argv) {
   leave->add_flag("--no-wait", no_wait, "Return once the node has begun leaving");
   // `kvring leave --node X`: the main options after the subcommand's name.
   leave->fallthrough();
+  CLI::App* stats = app.add_subcommand(
+      "stats",
+      "Show the node's live figures: memory budget, memtables, tables, block cache hits and "
+      "misses, write delays, hints held (--node, --json and the options above apply)");
+  stats->fallthrough();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -135,6 +154,13 @@ int main(int argc, char** argv) {
     std::unique_ptr<kv::Client> client = kv::Client::Lazy(*node, options);
     return Leave(*client, node->ToString(), json, no_wait);
   }
+  if (stats->parsed()) {
+    if (with_key) return Fail(kv::Status::InvalidArgument("stats takes no --key"), json);
+    std::unique_ptr<kv::Client> client = kv::Client::Lazy(*node, options);
+    kv::Result<kv::StatsResponse> r = client->Stats();
+    if (!r.ok()) return Fail(r.status(), json);
+    return Print(json ? kv::FormatStatsJson(*r) : kv::FormatStatsText(*r, node->ToString()));
+  }
   if (with_key) {
     if (kv::Status s = kv::CheckKey(key); !s.ok()) return Fail(s.WithContext("--key"), json);
   }
@@ -149,11 +175,5 @@ int main(int argc, char** argv) {
   } else {
     out = json ? kv::FormatRingJson(*ring) : kv::FormatRingText(*ring, node->ToString());
   }
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  std::fflush(stdout);
-  if (std::ferror(stdout)) {
-    std::cerr << "kvring: writing to stdout failed\n";
-    return kv::kExitUnavailable;
-  }
-  return kv::kExitOk;
+  return Print(out);
 }
