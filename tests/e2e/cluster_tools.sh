@@ -79,10 +79,29 @@ expect_status 1 "kvget --json after delete" "$KV_BIN/kvget" --json k
 [[ $(json "$(cat "$WORK/out")" 'd["found"], len(d["siblings"])') == "(False, 1)" ]] \
   || fail "tombstone json: $(cat "$WORK/out")"
 
+# kvring stats: a graceful stop flushes the memtable, so after a restart gets read a table through
+# the block cache and the node's stats count them.
+kill_node TERM
+start_node "$WORK/data" "$NODE_PORT"
+# (greeting has siblings by now: kvget exits 4, which is fine here.)
+for _ in 1 2 3; do "$KV_BIN/kvget" greeting > /dev/null 2>&1 || true; done
+out=$("$KV_BIN/kvring" stats --json) || fail "kvring stats --json exited $?"
+for key in id uptime_seconds memory_budget tables table_bytes block_cache_capacity \
+  block_cache_hits block_cache_misses block_cache_hit_ratio hints_held connection_waits; do
+  [[ $(json "$out" "'$key' in d") == True ]] || fail "kvring stats --json has no $key: $out"
+done
+[[ $(json "$out" 'd["block_cache_hits"] + d["block_cache_misses"] > 0') == True ]] \
+  || fail "kvring stats: no block cache lookups after gets: $out"
+[[ $(json "$out" 'd["tables"] >= 1') == True ]] || fail "kvring stats tables: $out"
+expect_status 0 "kvring stats" "$KV_BIN/kvring" stats
+grep -qE "^block cache hit ratio +[01]\.[0-9]{3}$" "$WORK/out" || fail "kvring stats text: $(cat "$WORK/out")"
+expect_status 2 "kvring stats --key" "$KV_BIN/kvring" stats --key k
+
 # Usage errors and an unreachable node.
 expect_status 2 "bad context" "$KV_BIN/kvput" --context '!!' k v
 expect_status 2 "kvget --r 0" "$KV_BIN/kvget" --r 0 k
 kill_node TERM
 expect_status 3 "kvring with the node down" "$KV_BIN/kvring"
+expect_status 3 "kvring stats with the node down" "$KV_BIN/kvring" stats
 grep -q "is kvnode running" "$WORK/err" || fail "kvring unreachable message: $(cat "$WORK/err")"
 echo PASS
