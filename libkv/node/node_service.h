@@ -3,9 +3,9 @@
 // the node's cluster parts over one engine: its identity (data dir), the ReplicaStore of sibling
 // sets, the Gossiper (membership, ring), the Coordinator, the HintStore of writes it holds for
 // down nodes and the HintedHandoff that returns them, and AntiEntropy (kvrepair), and routes each
-// request frame to them
-// (Answer, a RequestHandler); it answers a StatsRequest (kvring stats) with the node's live
-// figures: its engine's, the memory budget's split, tombstones purged, hints held. It also moves the node through the ring: a node started with
+// request frame to them (Answer, a RequestHandler); a StatsRequest (kvring stats) it answers with
+// the node's live figures: its engine's, the memory budget's split, tombstones purged, hints
+// held. It also moves the node through the ring: a node started with
 // --seeds and no membership file saying it has joined is *joining* — it waits to reach the
 // cluster and a ring delay, streams every key it will replicate from the nodes that hold them
 // (AntiEntropy over the whole ring, which compares the keys both sides should hold, pending
