@@ -13,7 +13,7 @@
 
 #include <fmt/format.h>
 
-#include "libkv/env/env.h"
+#include "libkv/env/forwarding_env.h"
 #include "libkv/storage/engine.h"
 #include "tests/storage/quiet_logger.h"
 
@@ -21,55 +21,27 @@ namespace kv {
 namespace {
 
 // An Env whose syncs take a millisecond, like a real disk: writers pile up behind an fsync.
-class SlowSyncEnv final : public Env {
+class SlowSyncEnv final : public ForwardingEnv {
  public:
-  explicit SlowSyncEnv(Env* base) : base_(base) {}
+  explicit SlowSyncEnv(Env* base) : ForwardingEnv(base) {}
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override {
-    KV_ASSIGN_OR_RETURN(auto f, base_->NewWritableFile(path));
+    KV_ASSIGN_OR_RETURN(auto f, base()->NewWritableFile(path));
     return std::unique_ptr<WritableFile>(new SlowFile(std::move(f)));
   }
   Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path) override {
-    KV_ASSIGN_OR_RETURN(auto f, base_->NewAppendableFile(path));
+    KV_ASSIGN_OR_RETURN(auto f, base()->NewAppendableFile(path));
     return std::unique_ptr<WritableFile>(new SlowFile(std::move(f)));
-  }
-  Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& p) override {
-    return base_->NewRandomAccessFile(p);
-  }
-  bool FileExists(const std::string& p) override { return base_->FileExists(p); }
-  Result<uint64_t> GetFileSize(const std::string& p) override { return base_->GetFileSize(p); }
-  Result<std::vector<std::string>> GetChildren(const std::string& d) override {
-    return base_->GetChildren(d);
-  }
-  Status RemoveFile(const std::string& p) override { return base_->RemoveFile(p); }
-  Status RenameFile(const std::string& a, const std::string& b) override {
-    return base_->RenameFile(a, b);
-  }
-  Status TruncateFile(const std::string& p, uint64_t n) override {
-    return base_->TruncateFile(p, n);
-  }
-  Status CreateDirs(const std::string& d) override { return base_->CreateDirs(d); }
-  Status SyncDir(const std::string& d) override { return base_->SyncDir(d); }
-  Result<std::unique_ptr<FileLock>> LockFile(const std::string& p) override {
-    return base_->LockFile(p);
   }
 
  private:
-  class SlowFile final : public WritableFile {
+  class SlowFile final : public ForwardingWritableFile {
    public:
-    explicit SlowFile(std::unique_ptr<WritableFile> f) : f_(std::move(f)) {}
-    Status Append(std::string_view d) override { return f_->Append(d); }
-    Status Flush() override { return f_->Flush(); }
+    using ForwardingWritableFile::ForwardingWritableFile;
     Status Sync() override {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      return f_->Sync();
+      return ForwardingWritableFile::Sync();
     }
-    Status Close() override { return f_->Close(); }
-    uint64_t Size() const override { return f_->Size(); }
-
-   private:
-    std::unique_ptr<WritableFile> f_;
   };
-  Env* base_;
 };
 
 }  // namespace
