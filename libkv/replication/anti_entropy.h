@@ -7,7 +7,9 @@
 // top-down, one level per round trip, descending only into differing subtrees, then exchanges the
 // key lists of the differing leaves, and repairs exactly the keys that differ: it reads the peer's
 // sibling set, merges it into its own (by vector clock, never last-write-wins) and writes the
-// union back wherever it was missing something.
+// union back wherever it was missing something. The differing keys go through a window of
+// options.window (kRepairWindow) at once, so that concurrent merges on the engine pool, and the
+// peer's writes, share group fsyncs; a failure of any key in the window fails the session.
 //
 // Trees are rebuilt for each session from a scan of the engine (measured: about 0.2 us a key to
 // hash, so a scan dominates; see libkv/antientropy/merkle_tree.h): correct by construction, and
@@ -17,10 +19,12 @@
 // In the background (Start), every `interval` the node repairs each range it replicates, one at a
 // time, and rests after each for `rest_factor` times as long as that range took, so anti-entropy
 // holds the node's resources at most 1 / (1 + rest_factor) of the time (Riak's users' loudest
-// complaint was anti-entropy halving throughput).
+// complaint was anti-entropy halving throughput). The window makes a range's repair shorter and
+// busier; the rest stays rest_factor times whatever it took.
 //
 // Threads: the Answer* calls scan the engine and block: run them on the engine pool. RepairRange
-// runs on the calling coroutine's executor. Start and Stop from any thread. Thread-safe.
+// runs on the calling coroutine's executor, which must be a strand (Transport's rule): the
+// window's lanes are spawned on it. Start and Stop from any thread. Thread-safe.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -52,10 +56,11 @@ class logger;
 namespace kv {
 
 // Keys one session repairs at once (fetch, merge, write back). One at a time, each merge waited
-// alone for its fsync (with --sync batch there was nobody to share a group commit with): 1,400
-// keys/s. A window lets that many merges here, and writes on the peer, share one fsync; past a
-// few dozen the fsync is already shared by all and a bigger window only holds more memory and
-// more of the peer's connection budget (measured in docs/benchmarks.md: 16, 64 and 256).
+// alone for its fsync (with --sync batch there was nobody to share a group commit with): ~1,400
+// keys/s. A window lets its merges here, and its writes on the peer, share group fsyncs. Measured
+// (docs/benchmarks.md, "Repair window"; a 100,000-key wiped repair): 16 keys 6.5 s, 32 6.0 s, 64
+// 5.0 s, 256 4.3 s. Past 64 the gain is within the noise, and lanes beyond the engine pool's 64
+// threads (NodeConfig::engine_threads) only queue merges on the pool client requests share.
 inline constexpr size_t kRepairWindow = 64;
 
 struct AntiEntropyOptions {
