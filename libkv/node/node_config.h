@@ -63,6 +63,9 @@ struct NodeConfig {
   // Background anti-entropy: every node repairs its ranges this often (0: off; kvrepair still
   // works), resting nine times as long as it repaired.
   std::chrono::seconds anti_entropy_interval{3600};
+  // Anti-entropy's wait for each answer (a responder may scan a large engine first); kvnode keeps
+  // it, tests shorten it to see a peer lost mid-session fail in time.
+  std::chrono::milliseconds anti_entropy_timeout{60000};
   // Tombstone GC: a deleted key is purged once a repair that reached every replica began this
   // long after the delete (libkv/replication/tombstone_gc.h). At least the hint window.
   std::chrono::seconds tombstone_grace = TombstoneGcOptions().grace;

@@ -145,6 +145,7 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
   ae.wall_micros = WallMicros;
   AntiEntropyOptions ae_options;
   ae_options.interval = config.anti_entropy_interval;
+  ae_options.timeout = config.anti_entropy_timeout;
   service->anti_entropy_ = std::make_unique<AntiEntropy>(std::move(ae), ae_options);
   return service;
 }

@@ -219,20 +219,22 @@ asio::awaitable<RepairResponse> AntiEntropy::RepairRange(TokenRange range) {
   co_return figures;
 }
 
+asio::awaitable<Result<Frame>> AntiEntropy::CallPeer(const std::string& address,
+                                                     wire::MessageType type, std::string body,
+                                                     RepairResponse* figures) {
+  figures->bytes_exchanged += body.size();
+  std::string to = address;
+  Result<Frame> answer =
+      co_await s_.transport->Call(std::move(to), type, std::move(body), options_.timeout);
+  if (answer.ok()) figures->bytes_exchanged += answer->body.size();
+  co_return answer;
+}
+
 asio::awaitable<Status> AntiEntropy::RepairWith(TokenRange range, const std::string& peer,
                                                 RepairResponse* figures) {
   std::shared_ptr<const ClusterView> view = s_.view();
   const std::string address(view->AddressOf(peer));
   const int depth = options_.depth;
-  // Sends one request to the peer and counts the bytes both ways.
-  auto call = [&](wire::MessageType type, std::string body) -> asio::awaitable<Result<Frame>> {
-    figures->bytes_exchanged += body.size();
-    std::string to = address;
-    Result<Frame> answer =
-        co_await s_.transport->Call(std::move(to), type, std::move(body), options_.timeout);
-    if (answer.ok()) figures->bytes_exchanged += answer->body.size();
-    co_return answer;
-  };
 
   auto build = [this, range, depth, peer] { return TreeFor(range, depth, peer, false); };
   Result<std::shared_ptr<const RangeTree>> mine =
@@ -251,7 +253,8 @@ asio::awaitable<Status> AntiEntropy::RepairWith(TokenRange range, const std::str
                                .peer = view->self};
     // Bodies named, never temporaries inside co_await: g++ 12 mis-destroys those.
     std::string body = EncodeMessage(request);
-    Result<Frame> answer = co_await call(wire::MessageType::kMerkleLevelRequest, std::move(body));
+    Result<Frame> answer = co_await CallPeer(address, wire::MessageType::kMerkleLevelRequest,
+                                             std::move(body), figures);
     if (!answer.ok()) co_return answer.status();
     Result<MerkleLevelResponse> m = DecodeMessage<MerkleLevelResponse>(answer->body);
     if (!m.ok()) co_return m.status();
@@ -272,7 +275,8 @@ asio::awaitable<Status> AntiEntropy::RepairWith(TokenRange range, const std::str
                                .leaves = differing_leaves,
                                .peer = view->self};
   std::string leaf_body = EncodeMessage(leaf_request);
-  Result<Frame> answer = co_await call(wire::MessageType::kLeafKeysRequest, std::move(leaf_body));
+  Result<Frame> answer = co_await CallPeer(address, wire::MessageType::kLeafKeysRequest,
+                                           std::move(leaf_body), figures);
   if (!answer.ok()) co_return answer.status();
   Result<LeafKeysResponse> their_keys = DecodeMessage<LeafKeysResponse>(answer->body);
   if (!their_keys.ok()) co_return their_keys.status();
@@ -288,47 +292,95 @@ asio::awaitable<Status> AntiEntropy::RepairWith(TokenRange range, const std::str
   figures->keys_differing +=
       diff.only_mine.size() + diff.only_theirs.size() + diff.different.size();
 
+  // The keys go through a window of lanes, each repairing one key at a time, so that up to
+  // `window` merges (here) and writes (there) wait for an fsync together and share it.
+  auto executor = co_await asio::this_coro::executor;
+  auto w = std::make_shared<RepairWindow>(executor);
+  w->address = address;
+  w->figures = figures;
+  w->fetch = std::move(diff.only_theirs);
+  w->fetch.insert(w->fetch.end(), diff.different.begin(), diff.different.end());
+  w->send = std::move(diff.only_mine);
+  const size_t keys = w->fetch.size() + w->send.size();
+  const size_t lanes = std::min(keys, std::max<size_t>(options_.window, 1));
+  for (size_t i = 0; i < lanes; ++i) {
+    ++w->lanes_running;
+    // A lane that threw still ends (and fails the session): the session never waits forever.
+    asio::co_spawn(executor, RepairLane(w), [w](std::exception_ptr e) {
+      if (e && w->first_error.ok()) {
+        std::string why = "unknown exception";
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          why = ex.what();
+        } catch (...) {
+        }
+        w->first_error = Status::Unavailable(fmt::format("a repair lane failed: {}", why));
+      }
+      if (--w->lanes_running == 0) w->lanes_done.cancel();
+    });
+  }
+  while (w->lanes_running > 0)
+    co_await w->lanes_done.async_wait(asio::as_tuple(asio::use_awaitable));
+  co_return w->first_error;
+}
+
+asio::awaitable<void> AntiEntropy::RepairLane(std::shared_ptr<RepairWindow> w) {
+  // After the first failure the lanes start no more keys: the session reports that failure.
+  while (w->first_error.ok() && w->next < w->fetch.size() + w->send.size()) {
+    const size_t i = w->next++;
+    Status s;
+    if (i < w->fetch.size())
+      s = co_await FetchAndMerge(w->address, w->fetch[i], w->figures);
+    else
+      s = co_await SendOurs(w->address, w->send[i - w->fetch.size()], w->figures);
+    if (!s.ok() && w->first_error.ok()) w->first_error = std::move(s);
+  }
+}
+
+asio::awaitable<Status> AntiEntropy::FetchAndMerge(const std::string& address,
+                                                   const std::string& key,
+                                                   RepairResponse* figures) {
   // Theirs (or both differ): fetch, merge here, and send the union back if they lacked any of it.
-  std::vector<std::string> fetch = std::move(diff.only_theirs);
-  fetch.insert(fetch.end(), diff.different.begin(), diff.different.end());
-  for (const std::string& key : fetch) {
-    std::string read_body = EncodeMessage(ReplicaReadRequest{.key = key});
-    Result<Frame> read =
-        co_await call(wire::MessageType::kReplicaReadRequest, std::move(read_body));
-    if (!read.ok()) co_return read.status();
-    Result<ReplicaReadResponse> r = DecodeMessage<ReplicaReadResponse>(read->body);
-    if (!r.ok()) co_return r.status();
-    Result<SiblingSet> their_set =
-        r->siblings.empty() ? Result<SiblingSet>(SiblingSet()) : SiblingSet::Decode(r->siblings);
-    if (!their_set.ok()) co_return their_set.status();
-    if (!their_set->empty()) ++figures->keys_transferred;
-    SiblingSet incoming = *their_set;
-    std::string merge_key = key;
-    Result<SiblingSet> merged =
-        co_await s_.coordinator->MergeLocal(std::move(merge_key), std::move(incoming));
-    if (!merged.ok()) co_return merged.status();
-    ++figures->keys_repaired;
-    if (*merged == *their_set) continue;
-    std::string write_body =
-        EncodeMessage(ReplicaWriteRequest{.key = key, .siblings = merged->Encode()});
-    Result<Frame> wrote =
-        co_await call(wire::MessageType::kReplicaWriteRequest, std::move(write_body));
-    if (!wrote.ok()) co_return wrote.status();
-    ++figures->keys_transferred;
-  }
-  // Ours alone: send them.
-  for (const std::string& key : diff.only_mine) {
-    Result<SiblingSet> set = s_.store->Read(key);
-    if (!set.ok()) co_return set.status();
-    if (set->empty()) continue;  // deleted from the engine since the scan
-    std::string write_body =
-        EncodeMessage(ReplicaWriteRequest{.key = key, .siblings = set->Encode()});
-    Result<Frame> wrote =
-        co_await call(wire::MessageType::kReplicaWriteRequest, std::move(write_body));
-    if (!wrote.ok()) co_return wrote.status();
-    ++figures->keys_transferred;
-    ++figures->keys_repaired;
-  }
+  std::string read_body = EncodeMessage(ReplicaReadRequest{.key = key});
+  Result<Frame> read = co_await CallPeer(address, wire::MessageType::kReplicaReadRequest,
+                                         std::move(read_body), figures);
+  if (!read.ok()) co_return read.status();
+  Result<ReplicaReadResponse> r = DecodeMessage<ReplicaReadResponse>(read->body);
+  if (!r.ok()) co_return r.status();
+  Result<SiblingSet> their_set =
+      r->siblings.empty() ? Result<SiblingSet>(SiblingSet()) : SiblingSet::Decode(r->siblings);
+  if (!their_set.ok()) co_return their_set.status();
+  if (!their_set->empty()) ++figures->keys_transferred;
+  SiblingSet incoming = *their_set;
+  std::string merge_key = key;
+  Result<SiblingSet> merged =
+      co_await s_.coordinator->MergeLocal(std::move(merge_key), std::move(incoming));
+  if (!merged.ok()) co_return merged.status();
+  ++figures->keys_repaired;
+  if (*merged == *their_set) co_return Status::Ok();
+  std::string write_body =
+      EncodeMessage(ReplicaWriteRequest{.key = key, .siblings = merged->Encode()});
+  Result<Frame> wrote = co_await CallPeer(address, wire::MessageType::kReplicaWriteRequest,
+                                          std::move(write_body), figures);
+  if (!wrote.ok()) co_return wrote.status();
+  ++figures->keys_transferred;
+  co_return Status::Ok();
+}
+
+asio::awaitable<Status> AntiEntropy::SendOurs(const std::string& address, const std::string& key,
+                                              RepairResponse* figures) {
+  // Ours alone: send it.
+  Result<SiblingSet> set = s_.store->Read(key);
+  if (!set.ok()) co_return set.status();
+  if (set->empty()) co_return Status::Ok();  // deleted from the engine since the scan
+  std::string write_body =
+      EncodeMessage(ReplicaWriteRequest{.key = key, .siblings = set->Encode()});
+  Result<Frame> wrote = co_await CallPeer(address, wire::MessageType::kReplicaWriteRequest,
+                                          std::move(write_body), figures);
+  if (!wrote.ok()) co_return wrote.status();
+  ++figures->keys_transferred;
+  ++figures->keys_repaired;
   co_return Status::Ok();
 }
 

@@ -5,7 +5,9 @@
 // taken for the old ones (Riak's KV679, with its positive control).
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <map>
+#include <thread>
 
 #include "tests/replication/sim_cluster.h"
 
@@ -72,6 +74,49 @@ TEST_CASE("repair (sim): an unreachable replica is reported") {
   cluster.network().Crash(SimCluster::AddressOf("n2"));
   RepairResponse repaired = cluster.RepairAll("n1");
   CHECK(repaired.replicas_unreachable >= 1);
+}
+
+TEST_CASE("repair (sim): a peer that crashes with keys in flight is reported, not a success") {
+  // A session repairs through a window of keys at once (kRepairWindow): the lanes that were in
+  // flight when the peer went away fail, and that failure is the session's, however many other
+  // keys of the window succeeded. The other peer then brings the rest: each key exactly once.
+  SimClusterOptions options = SimClusterOptions::Nodes(3);
+  options.hinted_handoff = false;
+  options.anti_entropy_timeout = std::chrono::milliseconds(1000);  // the reads n1 never answers
+  SimCluster cluster(options);
+  cluster.network().Crash(SimCluster::AddressOf("n3"));
+  constexpr int kKeys = 400;
+  for (int i = 0; i < kKeys; ++i)
+    REQUIRE(cluster.Put("n1", fmt::format("key-{}", i), fmt::format("v{}", i)).ok());
+  cluster.network().Recover(SimCluster::AddressOf("n3"));
+  // Slow enough that a window of reads is still on the wire when n1 goes.
+  cluster.network().SetDelay(std::chrono::milliseconds(1), std::chrono::milliseconds(3));
+  const SimMessageCounts reads_before =
+      cluster.network().Counts(wire::MessageType::kReplicaReadRequest);
+  std::thread crasher([&] {
+    // n1 is n3's first peer (ring order): crash it a quarter of the way through.
+    while (cluster.network().Counts(wire::MessageType::kReplicaReadRequest).sent <
+           reads_before.sent + kKeys / 4)
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    cluster.network().Crash(SimCluster::AddressOf("n1"));
+  });
+  RepairResponse repaired = cluster.RepairAll("n3");
+  crasher.join();
+  CHECK(repaired.replicas_unreachable == 1);
+  MESSAGE(repaired.problems);
+  const uint64_t reads =
+      cluster.network().Counts(wire::MessageType::kReplicaReadRequest).sent - reads_before.sent;
+  MESSAGE(reads);
+  // Its own session failed (not only the second pass, which would find it down anyway).
+  CHECK(repaired.problems.starts_with("n1: "));
+  CHECK(repaired.problems.find("second pass") == std::string::npos);
+  // n1 merged part of the keys before it went, n2 the rest: counted once each.
+  CHECK(repaired.keys_repaired == kKeys);
+  CHECK(repaired.keys_transferred == kKeys);
+  int missing = 0;
+  for (int i = 0; i < kKeys; ++i)
+    missing += cluster.StoredAt("n3", fmt::format("key-{}", i)).empty();
+  CHECK(missing == 0);
 }
 
 TEST_CASE("repair (sim): background anti-entropy heals a replica that missed writes on its own") {

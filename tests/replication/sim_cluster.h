@@ -50,6 +50,7 @@ struct SimClusterOptions {
   bool hinted_handoff = true;
   std::chrono::seconds hint_window{3600};
   std::chrono::seconds anti_entropy_interval{0};  // off unless a test turns it on
+  std::chrono::milliseconds anti_entropy_timeout{60000};
   // A joining or leaving node's wait before it streams: three gossip rounds here.
   std::chrono::milliseconds ring_delay{300};
   std::chrono::seconds tombstone_grace = TombstoneGcOptions().grace;
@@ -217,6 +218,8 @@ class SimCluster {
       total.keys_repaired += one->keys_repaired;
       total.bytes_exchanged += one->bytes_exchanged;
       total.replicas_unreachable += one->replicas_unreachable;
+      if (!one->problems.empty())
+        total.problems += (total.problems.empty() ? "" : "; ") + one->problems;
     }
     return total;
   }
@@ -326,6 +329,7 @@ class SimCluster {
     config.hint_window = options_.hint_window;
     config.handoff_interval = std::chrono::milliseconds(50);
     config.anti_entropy_interval = options_.anti_entropy_interval;
+    config.anti_entropy_timeout = options_.anti_entropy_timeout;
     config.ring_delay = options_.ring_delay;
     if (id != "n1") config.seeds = {AddressOf("n1")};
     NodeService::Parts parts{.engine = node.engine.get(),
