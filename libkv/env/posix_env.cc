@@ -164,14 +164,8 @@ class PosixEnvImpl final : public Env {
       const std::string& path) override {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return PosixError("open", path, errno);
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-      int err = errno;
-      ::close(fd);
-      return PosixError("stat", path, err);
-    }
-    return std::unique_ptr<RandomAccessFile>(
-        new PosixRandomAccessFile(path, fd, static_cast<uint64_t>(st.st_size)));
+    KV_ASSIGN_OR_RETURN(uint64_t size, SizeOrClose(fd, path));
+    return std::unique_ptr<RandomAccessFile>(new PosixRandomAccessFile(path, fd, size));
   }
 
   Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& path) override {
@@ -266,14 +260,19 @@ class PosixEnvImpl final : public Env {
   Result<std::unique_ptr<WritableFile>> OpenForWrite(const std::string& path, int mode) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | mode, 0644);
     if (fd < 0) return PosixError("open", path, errno);
+    KV_ASSIGN_OR_RETURN(uint64_t size, SizeOrClose(fd, path));
+    return std::unique_ptr<WritableFile>(new PosixWritableFile(path, fd, size));
+  }
+
+  // The size of an open file; on failure the descriptor is closed, so callers just return.
+  static Result<uint64_t> SizeOrClose(int fd, const std::string& path) {
     struct stat st;
     if (::fstat(fd, &st) != 0) {
       int err = errno;
       ::close(fd);
       return PosixError("stat", path, err);
     }
-    return std::unique_ptr<WritableFile>(
-        new PosixWritableFile(path, fd, static_cast<uint64_t>(st.st_size)));
+    return static_cast<uint64_t>(st.st_size);
   }
 };
 
