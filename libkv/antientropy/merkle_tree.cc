@@ -28,6 +28,13 @@ uint64_t EncodedSiblingDigest(std::string_view encoded_sibling_set) {
 }
 
 uint64_t MerkleEntryHash(std::string_view key, uint64_t sibling_digest) {
+  // A rebuild hashes every key of a range: keep the usual short key off the heap.
+  char small[256];
+  if (key.size() + 8 <= sizeof(small)) {
+    std::copy(key.begin(), key.end(), small);
+    EncodeFixed64(small + key.size(), sibling_digest);
+    return Hash64(std::string_view(small, key.size() + 8), kMerkleEntrySeed);
+  }
   std::string bytes;
   bytes.reserve(key.size() + 8);
   bytes.append(key);
@@ -83,6 +90,22 @@ Status MerkleTree::Update(std::string_view key, uint64_t old_digest, uint64_t ne
   std::optional<uint32_t> leaf = LeafOfKey(key);
   if (!leaf) return Status::InvalidArgument("merkle tree: key outside the tree's token range");
   AddToLeaf(*leaf, MerkleEntryHash(key, new_digest) - MerkleEntryHash(key, old_digest));
+  return Status::Ok();
+}
+
+Status MerkleTree::SetLeafSums(std::span<const uint64_t> leaf_sums) {
+  if (leaf_sums.size() != leaf_count()) {
+    return Status::InvalidArgument("merkle tree: " + std::to_string(leaf_sums.size()) +
+                                   " leaf sums for " + std::to_string(leaf_count()) + " leaves");
+  }
+  std::copy(leaf_sums.begin(), leaf_sums.end(),
+            nodes_.begin() + static_cast<std::ptrdiff_t>(Position(depth_, 0)));
+  for (int level = depth_ - 1; level >= 0; --level) {
+    for (uint32_t index = 0; index < (uint32_t{1} << level); ++index) {
+      nodes_[Position(level, index)] = HashChildren(nodes_[Position(level + 1, 2 * index)],
+                                                    nodes_[Position(level + 1, 2 * index + 1)]);
+    }
+  }
   return Status::Ok();
 }
 

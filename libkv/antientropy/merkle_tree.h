@@ -110,6 +110,12 @@ class MerkleTree {
   Status Remove(std::string_view key, uint64_t sibling_digest);
   Status Update(std::string_view key, uint64_t old_digest, uint64_t new_digest);
 
+  // Sets every leaf at once to the sum of its entry hashes (leaf_sums[i] for leaf i) and hashes
+  // each inner node once: a rebuild from a scan adds its keys' MerkleEntryHash into sums by
+  // LeafOf, instead of paying Add's `depth` hashes a key. InvalidArgument unless there are
+  // leaf_count() sums; the tree is then unchanged.
+  Status SetLeafSums(std::span<const uint64_t> leaf_sums);
+
   uint64_t RootHash() const { return nodes_[0]; }
   // REQUIRES: 0 <= level <= depth(), index < 2^level.
   uint64_t NodeHash(int level, uint32_t index) const { return nodes_[Position(level, index)]; }

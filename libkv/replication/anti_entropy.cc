@@ -28,6 +28,43 @@ bool Names(const std::vector<std::string>& ids, std::string_view id) {
   return std::find(ids.begin(), ids.end(), id) != ids.end();
 }
 
+// Which of `peers` share a token's write set with this node, worked out once per ring segment
+// rather than once per key: between two consecutive points of the two rings every write set is
+// the same (Ring::Tokens).
+class SharedReplicas {
+ public:
+  SharedReplicas(const ClusterView& view, size_t n, const std::vector<std::string>& peers) {
+    ends_ = view.ring->Tokens();
+    if (view.changing()) {
+      std::vector<Token> future = view.future->Tokens();
+      ends_.insert(ends_.end(), future.begin(), future.end());
+      std::sort(ends_.begin(), ends_.end());
+    }
+    ends_.erase(std::unique(ends_.begin(), ends_.end()), ends_.end());
+    // Segment i holds the tokens in (ends_[i-1], ends_[i]]; segment 0 also those past the last
+    // end, which wrap around to it.
+    for (const Token end : ends_) {
+      const std::vector<std::string> write_set = view.WriteSetForToken(end, n);
+      std::vector<uint32_t>& sharing = sharing_.emplace_back();
+      if (!Names(write_set, view.self)) continue;
+      for (uint32_t i = 0; i < peers.size(); ++i)
+        if (Names(write_set, peers[i])) sharing.push_back(i);
+    }
+  }
+
+  // The indices into `peers` of those that replicate `token` with this node.
+  const std::vector<uint32_t>& Of(Token token) const {
+    static const std::vector<uint32_t> kNobody;
+    if (ends_.empty()) return kNobody;
+    auto it = std::lower_bound(ends_.begin(), ends_.end(), token);
+    return sharing_[it == ends_.end() ? 0 : static_cast<size_t>(it - ends_.begin())];
+  }
+
+ private:
+  std::vector<Token> ends_;                     // every point of both rings, ascending, unique
+  std::vector<std::vector<uint32_t>> sharing_;  // per segment
+};
+
 Result<int> CheckedDepth(uint32_t depth) {
   if (depth > static_cast<uint32_t>(kMaxMerkleDepth))
     return Status::InvalidArgument(
@@ -45,26 +82,53 @@ std::vector<TokenRange> AntiEntropy::Ranges() const {
   return ranges;
 }
 
-Result<std::shared_ptr<const AntiEntropy::RangeTree>> AntiEntropy::BuildTree(
-    TokenRange range, int depth, const std::string& peer) {
+Result<AntiEntropy::RangeTrees> AntiEntropy::BuildTrees(TokenRange range, int depth,
+                                                        const std::vector<std::string>& peers) {
   std::shared_ptr<const ClusterView> view = s_.view();
-  KV_ASSIGN_OR_RETURN(MerkleTree tree, MerkleTree::Create(range, depth));
-  auto out =
-      std::make_shared<RangeTree>(RangeTree{std::move(tree), {}, std::chrono::steady_clock::now()});
+  // Pending replicas count too (ClusterView): that is how a joining or leaving node's ranges
+  // stream.
+  const SharedReplicas shared(*view, s_.replicas, peers);
+  KV_ASSIGN_OR_RETURN(MerkleTree empty, MerkleTree::Create(range, depth));
+  struct Building {
+    std::vector<uint64_t> leaf_sums;
+    std::vector<std::pair<uint32_t, KeyDigest>> keys;  // (leaf, key) in key order
+  };
+  std::vector<Building> building(peers.size());
+  for (Building& b : building) b.leaf_sums.assign(empty.leaf_count(), 0);
+
   std::unique_ptr<Iterator> it = s_.engine->NewIterator();
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const EntryView e = it->entry();
     const Token token = KeyToken(e.key);
-    if (!range.Contains(token)) continue;
-    // Pending replicas too (ClusterView): that is how a joining or leaving node's ranges stream.
-    const std::vector<std::string> replicas = view->WriteSetForToken(token, s_.replicas);
-    if (!Names(replicas, view->self) || !Names(replicas, peer)) continue;
+    const std::optional<uint32_t> leaf = empty.LeafOf(token);
+    if (!leaf) continue;  // outside the range
+    const std::vector<uint32_t>& sharing = shared.Of(token);
+    if (sharing.empty()) continue;
     const uint64_t digest = EncodedSiblingDigest(e.value);
-    KV_RETURN_IF_ERROR(out->tree.Add(e.key, digest));
-    out->leaves[*out->tree.LeafOf(token)].push_back(KeyDigest{std::string(e.key), digest});
+    const uint64_t entry_hash = MerkleEntryHash(e.key, digest);
+    for (const uint32_t peer : sharing) {
+      building[peer].leaf_sums[*leaf] += entry_hash;
+      building[peer].keys.emplace_back(*leaf, KeyDigest{std::string(e.key), digest});
+    }
   }
   KV_RETURN_IF_ERROR(it->status());
-  return std::shared_ptr<const RangeTree>(std::move(out));  // the scan is in key order: sorted
+
+  RangeTrees trees;
+  const auto now = std::chrono::steady_clock::now();
+  for (Building& b : building) {
+    auto out = std::make_shared<RangeTree>(RangeTree{empty, {}, {}, now});
+    KV_RETURN_IF_ERROR(out->tree.SetLeafSums(b.leaf_sums));
+    // Counting sort by leaf; stable, so each leaf's keys stay in the scan's key order.
+    out->leaf_starts.assign(empty.leaf_count() + 1, 0);
+    for (const auto& [leaf, _] : b.keys) ++out->leaf_starts[leaf + 1];
+    for (size_t i = 1; i < out->leaf_starts.size(); ++i)
+      out->leaf_starts[i] += out->leaf_starts[i - 1];
+    out->keys.resize(b.keys.size());
+    std::vector<uint32_t> next(out->leaf_starts.begin(), out->leaf_starts.end() - 1);
+    for (auto& [leaf, key] : b.keys) out->keys[next[leaf]++] = std::move(key);
+    trees.push_back(std::move(out));
+  }
+  return trees;
 }
 
 Result<std::shared_ptr<const AntiEntropy::RangeTree>> AntiEntropy::TreeFor(TokenRange range,
@@ -79,7 +143,8 @@ Result<std::shared_ptr<const AntiEntropy::RangeTree>> AntiEntropy::TreeFor(Token
         std::chrono::steady_clock::now() - found->second->built < options_.tree_cache_ttl)
       return found->second;
   }
-  KV_ASSIGN_OR_RETURN(std::shared_ptr<const RangeTree> tree, BuildTree(range, depth, peer));
+  KV_ASSIGN_OR_RETURN(RangeTrees built, BuildTrees(range, depth, {peer}));
+  std::shared_ptr<const RangeTree> tree = std::move(built.front());
   std::lock_guard lock(mu_);
   const auto now = std::chrono::steady_clock::now();
   std::erase_if(cache_, [&](const auto& entry) {
@@ -108,9 +173,7 @@ Result<LeafKeysResponse> AntiEntropy::AnswerLeafKeys(const LeafKeysRequest& m) {
   for (uint32_t leaf : m.leaves) {
     if (leaf >= tree->tree.leaf_count())
       return Status::InvalidArgument(fmt::format("leaf {} is outside the tree", leaf));
-    auto found = tree->leaves.find(leaf);
-    if (found == tree->leaves.end()) continue;
-    for (const KeyDigest& k : found->second)
+    for (const KeyDigest& k : tree->KeysOf(leaf))
       out.keys.push_back(LeafKey{.key = k.key, .digest = k.digest});
   }
   std::sort(out.keys.begin(), out.keys.end(),
@@ -188,28 +251,19 @@ asio::awaitable<RepairResponse> AntiEntropy::RepairRange(TokenRange range) {
     }
   }
   figures.replicas = static_cast<uint32_t>(peers.size());
-  std::vector<std::string> unreachable;
-  for (const std::string& peer : peers) {
-    Status s = co_await RepairWith(range, peer, &figures);
-    if (!s.ok()) {
-      unreachable.push_back(peer);
-      if (!figures.problems.empty()) figures.problems += "; ";
-      figures.problems += fmt::format("{}: {}", peer, s.message());
-    }
-  }
+  std::string first_pass;  // named: g++ 12 mis-destroys temporaries inside co_await
+  std::vector<std::string> unreachable =
+      co_await RunSessions(range, peers, std::move(first_pass), &figures);
   // What a later peer brought may be news to an earlier one: one more pass hands it on (the
   // trees now agree wherever nothing changed, so it costs a root comparison per peer).
   if (figures.keys_repaired > 0 && peers.size() > 1) {
-    for (size_t i = 0; i + 1 < peers.size(); ++i) {
-      if (std::find(unreachable.begin(), unreachable.end(), peers[i]) != unreachable.end())
-        continue;
-      Status s = co_await RepairWith(range, peers[i], &figures);
-      if (!s.ok()) {
-        unreachable.push_back(peers[i]);
-        if (!figures.problems.empty()) figures.problems += "; ";
-        figures.problems += fmt::format("{} (second pass): {}", peers[i], s.message());
-      }
-    }
+    std::vector<std::string> again;
+    for (size_t i = 0; i + 1 < peers.size(); ++i)
+      if (!Names(unreachable, peers[i])) again.push_back(peers[i]);
+    std::string second_pass = " (second pass)";
+    std::vector<std::string> failed =
+        co_await RunSessions(range, std::move(again), std::move(second_pass), &figures);
+    unreachable.insert(unreachable.end(), failed.begin(), failed.end());
   }
   figures.replicas_unreachable = static_cast<uint32_t>(unreachable.size());
   if (unreachable.empty() && s_.tombstone_gc) {
@@ -217,6 +271,44 @@ asio::awaitable<RepairResponse> AntiEntropy::RepairRange(TokenRange range) {
     if (!s.ok()) s_.logger->warn("recording a complete repair: {}", s.ToString());
   }
   co_return figures;
+}
+
+asio::awaitable<std::vector<std::string>> AntiEntropy::RunSessions(TokenRange range,
+                                                                   std::vector<std::string> peers,
+                                                                   std::string pass,
+                                                                   RepairResponse* figures) {
+  std::vector<std::string> failed;
+  auto fail = [&](const std::string& peer, const Status& why) {
+    failed.push_back(peer);
+    if (!figures->problems.empty()) figures->problems += "; ";
+    figures->problems += fmt::format("{}{}: {}", peer, pass, why.message());
+  };
+  // One scan builds this node's trees for all the peers still to come. A session that found
+  // differing keys changed (or may yet change) what this node holds, so the peers after it get
+  // trees from a fresh scan: each session compares what this node holds when it starts.
+  RangeTrees trees;
+  size_t first_in_trees = 0;
+  for (size_t i = 0; i < peers.size(); ++i) {
+    if (trees.empty()) {
+      std::vector<std::string> rest(peers.begin() + static_cast<std::ptrdiff_t>(i), peers.end());
+      auto build = [this, range, rest = std::move(rest)] {
+        return BuildTrees(range, options_.depth, rest);
+      };
+      Result<RangeTrees> built = co_await RunOnPool(*s_.engine_pool, std::move(build));
+      if (!built.ok()) {
+        for (size_t j = i; j < peers.size(); ++j) fail(peers[j], built.status());
+        break;
+      }
+      trees = std::move(*built);
+      first_in_trees = i;
+    }
+    const uint64_t differing_before = figures->keys_differing;
+    std::shared_ptr<const RangeTree> mine = trees[i - first_in_trees];
+    Status s = co_await RepairWith(range, peers[i], std::move(mine), figures);
+    if (!s.ok()) fail(peers[i], s);
+    if (!s.ok() || figures->keys_differing != differing_before) trees.clear();
+  }
+  co_return failed;
 }
 
 asio::awaitable<Result<Frame>> AntiEntropy::CallPeer(const std::string& address,
@@ -231,15 +323,11 @@ asio::awaitable<Result<Frame>> AntiEntropy::CallPeer(const std::string& address,
 }
 
 asio::awaitable<Status> AntiEntropy::RepairWith(TokenRange range, const std::string& peer,
+                                                std::shared_ptr<const RangeTree> mine,
                                                 RepairResponse* figures) {
   std::shared_ptr<const ClusterView> view = s_.view();
   const std::string address(view->AddressOf(peer));
   const int depth = options_.depth;
-
-  auto build = [this, range, depth, peer] { return TreeFor(range, depth, peer, false); };
-  Result<std::shared_ptr<const RangeTree>> mine =
-      co_await RunOnPool(*s_.engine_pool, std::move(build));
-  if (!mine.ok()) co_return mine.status();
 
   // Top-down: ask for the hashes of the nodes that differed one level up.
   std::vector<uint32_t> nodes = {0};
@@ -260,7 +348,7 @@ asio::awaitable<Status> AntiEntropy::RepairWith(TokenRange range, const std::str
     if (!m.ok()) co_return m.status();
     Result<MerkleLevelHashes> theirs = DecodeMerkleLevelHashes(m->payload);
     if (!theirs.ok()) co_return theirs.status();
-    Result<std::vector<uint32_t>> differing = DifferingNodes((*mine)->tree, *theirs);
+    Result<std::vector<uint32_t>> differing = DifferingNodes(mine->tree, *theirs);
     if (!differing.ok()) co_return differing.status();
     if (level == depth)
       differing_leaves = std::move(*differing);
@@ -282,9 +370,10 @@ asio::awaitable<Status> AntiEntropy::RepairWith(TokenRange range, const std::str
   if (!their_keys.ok()) co_return their_keys.status();
   std::vector<KeyDigest> theirs, own;
   for (LeafKey& k : their_keys->keys) theirs.push_back(KeyDigest{std::move(k.key), k.digest});
-  for (uint32_t leaf : differing_leaves)
-    if (auto found = (*mine)->leaves.find(leaf); found != (*mine)->leaves.end())
-      own.insert(own.end(), found->second.begin(), found->second.end());
+  for (uint32_t leaf : differing_leaves) {
+    std::span<const KeyDigest> keys = mine->KeysOf(leaf);
+    own.insert(own.end(), keys.begin(), keys.end());
+  }
   std::sort(own.begin(), own.end(),
             [](const KeyDigest& a, const KeyDigest& b) { return a.key < b.key; });
   figures->keys_compared += own.size() + theirs.size();

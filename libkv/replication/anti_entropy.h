@@ -13,8 +13,13 @@
 //
 // Trees are rebuilt for each session from a scan of the engine (measured: about 0.2 us a key to
 // hash, so a scan dominates; see libkv/antientropy/merkle_tree.h): correct by construction, and
-// nothing to keep in step with every write path. The responder caches the tree it built for a
-// session's (range, peer) for a few seconds, so the session's level requests share one scan.
+// nothing to keep in step with every write path. The initiator builds its trees for every peer of
+// a range in one scan, and scans again only for the peers after a session that found differences
+// (that session may have changed what this node holds). The responder caches the tree it built
+// for a session's (range, peer) for a few seconds, so the session's level requests share one
+// scan. A background round thus costs a scan of the engine per range here and one per session
+// on each peer, which is most of its cost (docs/benchmarks.md, "Background anti-entropy against
+// client throughput").
 //
 // In the background (Start), every `interval` the node repairs each range it replicates, one at a
 // time, and rests after each for `rest_factor` times as long as that range took, so anti-entropy
@@ -36,6 +41,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <tuple>
 #include <vector>
 
@@ -114,14 +120,28 @@ class AntiEntropy {
   // The keys of a range both this node and `peer` replicate, in a tree and by leaf.
   struct RangeTree {
     MerkleTree tree;
-    std::map<uint32_t, std::vector<KeyDigest>> leaves;  // leaf -> its keys, ascending
+    std::vector<KeyDigest> keys;        // by leaf, ascending key within a leaf
+    std::vector<uint32_t> leaf_starts;  // leaf i's keys: keys[leaf_starts[i], leaf_starts[i + 1])
     std::chrono::steady_clock::time_point built;
+
+    std::span<const KeyDigest> KeysOf(uint32_t leaf) const {
+      return std::span(keys).subspan(leaf_starts[leaf], leaf_starts[leaf + 1] - leaf_starts[leaf]);
+    }
   };
+  using RangeTrees = std::vector<std::shared_ptr<const RangeTree>>;
   Result<std::shared_ptr<const RangeTree>> TreeFor(TokenRange range, int depth,
                                                    const std::string& peer, bool use_cache);
-  Result<std::shared_ptr<const RangeTree>> BuildTree(TokenRange range, int depth,
-                                                     const std::string& peer);
+  // This node's trees of the range for each of `peers`, from one scan of the engine. Blocking.
+  Result<RangeTrees> BuildTrees(TokenRange range, int depth, const std::vector<std::string>& peers);
+  // A session with each peer in turn, adding to `figures`; the peers that failed, and why in
+  // figures->problems. `pass` names the pass in those reasons.
+  boost::asio::awaitable<std::vector<std::string>> RunSessions(TokenRange range,
+                                                               std::vector<std::string> peers,
+                                                               std::string pass,
+                                                               RepairResponse* figures);
+  // One session: compares `mine` (this node's tree for the peer) with the peer's, top-down.
   boost::asio::awaitable<Status> RepairWith(TokenRange range, const std::string& peer,
+                                            std::shared_ptr<const RangeTree> mine,
                                             RepairResponse* figures);
   // One session's differing keys, shared by its lanes; on the session's executor (a strand).
   struct RepairWindow {

@@ -55,6 +55,13 @@ std::vector<std::string> Ring::PreferenceListForToken(Token token, size_t n) con
   return out;
 }
 
+std::vector<Token> Ring::Tokens() const {
+  std::vector<Token> tokens;
+  tokens.reserve(points_.size());
+  for (const Point& p : points_) tokens.push_back(p.token);
+  return tokens;
+}
+
 std::vector<std::string> Ring::PreferenceList(std::string_view key, size_t n) const {
   return PreferenceListForToken(KeyToken(key), n);
 }

@@ -53,6 +53,9 @@ class Ring {
   // Node ids, sorted.
   const std::vector<std::string>& nodes() const { return nodes_; }
   size_t token_count() const { return points_.size(); }
+  // Every point's token, ascending (a token twice where two nodes share it). Between two
+  // consecutive tokens every preference list is the same.
+  std::vector<Token> Tokens() const;
 
   // The first min(n, nodes) distinct nodes clockwise from the key's token, in that order.
   std::vector<std::string> PreferenceList(std::string_view key, size_t n) const;

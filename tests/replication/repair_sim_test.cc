@@ -46,6 +46,34 @@ TEST_CASE("repair (sim): a replica that missed writes is healed — a second rep
   CHECK(again.keys_compared == 0);
 }
 
+TEST_CASE("repair (sim): what the first peer brought reaches the last peer in the same repair") {
+  // The initiator builds its trees for every peer in one scan. Keys fetched from the first peer
+  // change what it holds, so the later peers' trees must come from a fresh scan: from trees of
+  // before, n3 and n2 would agree that neither has the keys, and the second pass, which goes back
+  // to the earlier peers only, would not reach n2 either.
+  SimClusterOptions options = SimClusterOptions::Nodes(3);
+  options.hinted_handoff = false;
+  SimCluster cluster(options);
+  cluster.network().Crash(SimCluster::AddressOf("n2"));
+  cluster.network().Crash(SimCluster::AddressOf("n3"));
+  constexpr int kKeys = 100;
+  for (int i = 0; i < kKeys; ++i)
+    REQUIRE(cluster.Put("n1", fmt::format("key-{}", i), fmt::format("v{}", i), {}, 1).ok());
+  cluster.network().Recover(SimCluster::AddressOf("n2"));
+  cluster.network().Recover(SimCluster::AddressOf("n3"));
+
+  RepairResponse repaired = cluster.RepairAll("n3");  // its peers in order: n1, then n2
+  CHECK(repaired.replicas_unreachable == 0);
+  // Fetched from n1, then sent to n2: two transfers a key.
+  CHECK(repaired.keys_transferred == 2 * kKeys);
+  for (int i = 0; i < kKeys; ++i) {
+    const std::string key = fmt::format("key-{}", i);
+    REQUIRE(!cluster.StoredAt("n1", key).empty());
+    CHECK(cluster.StoredAt("n2", key) == cluster.StoredAt("n1", key));
+    CHECK(cluster.StoredAt("n3", key) == cluster.StoredAt("n1", key));
+  }
+}
+
 TEST_CASE("repair (sim): versions written on both sides of a partition meet as siblings") {
   SimClusterOptions options = SimClusterOptions::Nodes(3);
   options.hinted_handoff = false;
