@@ -9,4 +9,6 @@ complete -c kvring -l help -d 'Print the options'
 complete -c kvring -l version -d 'Print the version'
 complete -c kvring -n __fish_use_subcommand -a leave -d 'Make the node leave the cluster'
 complete -c kvring -n __fish_use_subcommand -a stats -d "Show the node's live figures"
+complete -c kvring -n __fish_use_subcommand -a cleanup -d 'Make the node remove the keys it no longer replicates'
 complete -c kvring -n '__fish_seen_subcommand_from leave' -l no-wait -d 'Return once the node has begun leaving'
+complete -c kvring -n '__fish_seen_subcommand_from cleanup' -l no-wait -d 'Return once the cleanup has begun'

@@ -72,6 +72,12 @@ Result<StatsResponse> DecodeStatsAnswer(const Frame& answer) {
   return DecodeMessage<StatsResponse>(answer.body);
 }
 
+Result<CleanupResponse> DecodeCleanupAnswer(const Frame& answer) {
+  KV_RETURN_IF_ERROR(
+      CheckAnswerType(answer, wire::MessageType::kCleanupResponse, "cleanup request"));
+  return DecodeMessage<CleanupResponse>(answer.body);
+}
+
 Result<RingResponse> DecodeRingAnswer(const Frame& answer) {
   KV_RETURN_IF_ERROR(CheckAnswerType(answer, wire::MessageType::kRingResponse, "ring request"));
   return DecodeMessage<RingResponse>(answer.body);

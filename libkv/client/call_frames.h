@@ -27,5 +27,6 @@ Result<RingResponse> DecodeRingAnswer(const Frame& answer);
 Result<RepairResponse> DecodeRepairAnswer(const Frame& answer);
 Result<LeaveResponse> DecodeLeaveAnswer(const Frame& answer);
 Result<StatsResponse> DecodeStatsAnswer(const Frame& answer);
+Result<CleanupResponse> DecodeCleanupAnswer(const Frame& answer);
 
 }  // namespace kv

@@ -228,6 +228,13 @@ Result<StatsResponse> Client::Stats() {
   return DecodeStatsAnswer(answer);
 }
 
+Result<CleanupResponse> Client::Cleanup(const CleanupRequest& request) {
+  const uint64_t id = NextRequestId();
+  std::string frame = EncodeMessageFrame(request, id);
+  KV_ASSIGN_OR_RETURN(Frame answer, Call(std::move(frame), id, false));
+  return DecodeCleanupAnswer(answer);
+}
+
 Result<RepairResponse> Client::Repair(const RepairRequest& request) {
   const uint64_t id = NextRequestId();
   std::string frame = EncodeMessageFrame(request, id);

@@ -73,6 +73,9 @@ class Client {
   Result<LeaveResponse> Leave(const LeaveRequest& request);
   // kvring stats: the node's live figures (memory, engine, block cache, hints).
   Result<StatsResponse> Stats();
+  // kvring cleanup: makes the node remove the keys it no longer replicates, or (status_only) asks
+  // how its last cleanup went.
+  Result<CleanupResponse> Cleanup(const CleanupRequest& request);
 
   const HostPort& node() const { return node_; }
   // "kvnode 0.1.0", from the last handshake; empty before one.

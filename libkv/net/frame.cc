@@ -12,7 +12,7 @@ namespace wire {
 
 bool IsKnownMessageType(uint8_t type) {
   return type >= static_cast<uint8_t>(MessageType::kHandshakeOk) &&
-         type <= static_cast<uint8_t>(MessageType::kStatsResponse);
+         type <= static_cast<uint8_t>(MessageType::kCleanupResponse);
 }
 
 std::string_view MessageTypeName(MessageType type) {
@@ -73,6 +73,10 @@ std::string_view MessageTypeName(MessageType type) {
       return "StatsRequest";
     case MessageType::kStatsResponse:
       return "StatsResponse";
+    case MessageType::kCleanupRequest:
+      return "CleanupRequest";
+    case MessageType::kCleanupResponse:
+      return "CleanupResponse";
   }
   return "unknown";
 }

@@ -303,6 +303,19 @@ void serialize(Archive& ar, LeaveResponse& m, std::uint32_t const version) {
 }
 
 template <class Archive>
+void serialize(Archive& ar, CleanupRequest& m, std::uint32_t const version) {
+  CheckVersion(version);
+  Flag(ar, m.status_only);
+}
+template <class Archive>
+void serialize(Archive& ar, CleanupResponse& m, std::uint32_t const version) {
+  CheckVersion(version);
+  Bytes(ar, m.state);
+  ar(m.keys_scanned, m.keys_removed, m.bytes_removed, m.seconds);
+  Bytes(ar, m.error);
+}
+
+template <class Archive>
 void serialize(Archive&, StatsRequest&, std::uint32_t const version) {
   CheckVersion(version);
 }
@@ -367,6 +380,8 @@ CEREAL_CLASS_VERSION(kv::LeaveRequest, 1)
 CEREAL_CLASS_VERSION(kv::LeaveResponse, 1)
 CEREAL_CLASS_VERSION(kv::StatsRequest, 1)
 CEREAL_CLASS_VERSION(kv::StatsResponse, 1)
+CEREAL_CLASS_VERSION(kv::CleanupRequest, 1)
+CEREAL_CLASS_VERSION(kv::CleanupResponse, 1)
 
 namespace kv {
 
@@ -449,6 +464,8 @@ KV_INSTANTIATE_MESSAGE(LeaveRequest)
 KV_INSTANTIATE_MESSAGE(LeaveResponse)
 KV_INSTANTIATE_MESSAGE(StatsRequest)
 KV_INSTANTIATE_MESSAGE(StatsResponse)
+KV_INSTANTIATE_MESSAGE(CleanupRequest)
+KV_INSTANTIATE_MESSAGE(CleanupResponse)
 #undef KV_INSTANTIATE_MESSAGE
 
 wire::WireErrorCode ToWireErrorCode(ErrorCode code) {

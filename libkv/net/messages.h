@@ -291,6 +291,28 @@ struct StatsResponse {
   friend bool operator==(const StatsResponse&, const StatsResponse&) = default;
 };
 
+// kvring cleanup: the asked node removes the keys it no longer replicates (Cassandra's `nodetool
+// cleanup`): after a node joined, the nodes whose ranges it took still hold their old copies,
+// which cost disk and, were a range to come back to them after its tombstones were purged, would
+// bring deleted keys back. Refused while nodes join or leave. It runs on the node in the
+// background; with `status_only` the request only asks how the last one went (nothing starts).
+// Asking again while one runs starts nothing new.
+struct CleanupRequest {
+  static constexpr wire::MessageType kType = wire::MessageType::kCleanupRequest;
+  bool status_only = false;
+};
+struct CleanupResponse {
+  static constexpr wire::MessageType kType = wire::MessageType::kCleanupResponse;
+  std::string state;           // "none" (never ran), "running", "done" or "failed"
+  uint64_t keys_scanned = 0;   // so far
+  uint64_t keys_removed = 0;   // so far: keys this node is no longer a replica of
+  uint64_t bytes_removed = 0;  // their keys' and values' bytes
+  double seconds = 0;          // since it began
+  std::string error;           // why it failed; what it removed before stays removed
+
+  friend bool operator==(const CleanupResponse&, const CleanupResponse&) = default;
+};
+
 // The body alone. Defined for the message structs above.
 template <class M>
 std::string EncodeMessage(const M& message);

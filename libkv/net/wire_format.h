@@ -66,6 +66,9 @@ enum class MessageType : uint8_t {
   // Client to node: the node's live figures (kvring stats).
   kStatsRequest = 27,
   kStatsResponse = 28,
+  // Client to node: remove the keys the node no longer replicates (kvring cleanup).
+  kCleanupRequest = 29,
+  kCleanupResponse = 30,
 };
 
 // Whether a byte is one of the MessageType values above.

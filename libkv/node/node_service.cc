@@ -257,6 +257,84 @@ LeaveResponse NodeService::AnswerLeave(const LeaveRequest& request) {
   return out;
 }
 
+Result<CleanupResponse> NodeService::AnswerCleanup(const CleanupRequest& request) {
+  std::shared_ptr<Cleanup> started;
+  {
+    std::lock_guard lock(mu_);
+    if (!request.status_only && cleanup_.state != "running" && !stopped_) {
+      Gossiper* gossiper = gossiper_.get();
+      KV_ASSIGN_OR_RETURN(std::unique_ptr<Cleanup> cleanup,
+                          Cleanup::Start(
+                              parts_.engine, [gossiper] { return gossiper->view(); }, quorum_.n));
+      started = std::move(cleanup);
+      cleanup_ = CleanupProgress{.state = "running",
+                                 .figures = {},
+                                 .start = std::chrono::steady_clock::now(),
+                                 .end = {},
+                                 .error = {}};
+      parts_.logger->info("cleanup: removing the keys this node no longer replicates");
+    }
+  }
+  // Not under mu_: the coroutine may start right here, and it takes mu_.
+  if (started) asio::co_spawn(executor_, RunCleanup(std::move(started)), asio::detached);
+  std::lock_guard lock(mu_);
+  CleanupResponse out{.state = cleanup_.state,
+                      .keys_scanned = cleanup_.figures.keys_scanned,
+                      .keys_removed = cleanup_.figures.keys_removed,
+                      .bytes_removed = cleanup_.figures.bytes_removed,
+                      .seconds = 0,
+                      .error = cleanup_.error};
+  if (cleanup_.start != std::chrono::steady_clock::time_point()) {
+    const auto end = cleanup_.state == "running" ? std::chrono::steady_clock::now() : cleanup_.end;
+    out.seconds = std::chrono::duration<double>(end - cleanup_.start).count();
+  }
+  return out;
+}
+
+asio::awaitable<void> NodeService::RunCleanup(std::shared_ptr<Cleanup> cleanup) {
+  // Steps of a few thousand keys, so progress shows and a stop is heard between them.
+  constexpr size_t kStepKeys = 4096;
+  Status failed;
+  for (bool more = true; more;) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopped_) {
+        failed = Status::Unavailable("the node is stopping");
+        break;
+      }
+    }
+    auto step = [cleanup] {
+      CleanupFigures figures;
+      Result<bool> more = cleanup->Step(kStepKeys, &figures);
+      return std::make_pair(std::move(more), figures);
+    };
+    std::pair<Result<bool>, CleanupFigures> stepped =
+        co_await RunOnPool(*parts_.engine_pool, std::move(step));
+    std::lock_guard lock(mu_);
+    cleanup_.figures.keys_scanned += stepped.second.keys_scanned;
+    cleanup_.figures.keys_removed += stepped.second.keys_removed;
+    cleanup_.figures.bytes_removed += stepped.second.bytes_removed;
+    if (!stepped.first.ok()) {
+      failed = stepped.first.status();
+      break;
+    }
+    more = *stepped.first;
+  }
+  std::lock_guard lock(mu_);
+  cleanup_.state = failed.ok() ? "done" : "failed";
+  cleanup_.error = failed.message();
+  cleanup_.end = std::chrono::steady_clock::now();
+  const double seconds = std::chrono::duration<double>(cleanup_.end - cleanup_.start).count();
+  if (failed.ok())
+    parts_.logger->info("cleanup: {} keys scanned, {} removed ({} bytes), in {:.1f} s",
+                        cleanup_.figures.keys_scanned, cleanup_.figures.keys_removed,
+                        cleanup_.figures.bytes_removed, seconds);
+  else
+    parts_.logger->warn("cleanup stopped after {} keys scanned, {} removed: {}",
+                        cleanup_.figures.keys_scanned, cleanup_.figures.keys_removed,
+                        failed.message());
+}
+
 StatsResponse NodeService::AnswerStats() const {
   const EngineStats e = parts_.engine->stats();
   StatsResponse out{
@@ -533,6 +611,13 @@ asio::awaitable<std::string> NodeService::Answer(Frame request) {
                       remaining, quorum_.n)));
       }
       co_return EncodeMessageFrame(AnswerLeave(*m), id);
+    }
+    case wire::MessageType::kCleanupRequest: {
+      Result<CleanupRequest> m = DecodeMessage<CleanupRequest>(request.body);
+      if (!m.ok()) co_return ErrorFrame(id, m.status());
+      Result<CleanupResponse> answer = AnswerCleanup(*m);
+      if (!answer.ok()) co_return ErrorFrame(id, answer.status());
+      co_return EncodeMessageFrame(*answer, id);
     }
     case wire::MessageType::kStatsRequest: {
       Result<StatsRequest> m = DecodeMessage<StatsRequest>(request.body);

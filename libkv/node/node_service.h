@@ -12,6 +12,8 @@
 // replicas included), then turns *normal*. Asked to leave (LeaveRequest, kvring leave), a normal
 // node turns *leaving*, waits the ring delay, streams its keys to their new owners twice, turns
 // *left* and, after a few gossip rounds so the cluster hears it, calls `on_left` (kvnode exits).
+// Asked to clean up (CleanupRequest, kvring cleanup), it removes the keys it no longer replicates
+// in the background (libkv/replication/cleanup.h), a step at a time on the engine pool.
 //
 // Life: Create -> Start (gossip, handoff and a join begin) -> serving -> Stop (they end). The
 // engine, transport, engine pool and logger are the caller's and outlive the service; so must the
@@ -38,6 +40,7 @@
 #include "libkv/node/node_config.h"
 #include "libkv/node/node_identity.h"
 #include "libkv/replication/anti_entropy.h"
+#include "libkv/replication/cleanup.h"
 #include "libkv/replication/coordinator.h"
 #include "libkv/replication/hint_store.h"
 #include "libkv/replication/hinted_handoff.h"
@@ -106,6 +109,9 @@ class NodeService {
   boost::asio::awaitable<std::string> AnswerReplicaWrite(uint64_t id, ReplicaWriteRequest request);
   LeaveResponse AnswerLeave(const LeaveRequest& request);
   StatsResponse AnswerStats() const;
+  // Starts a cleanup unless one runs or nodes join or leave (then the error); how the last went.
+  Result<CleanupResponse> AnswerCleanup(const CleanupRequest& request);
+  boost::asio::awaitable<void> RunCleanup(std::shared_ptr<Cleanup> cleanup);
 
   // Joining and leaving (see the header comment); each runs at most once at a time.
   boost::asio::awaitable<void> Join();
@@ -124,8 +130,16 @@ class NodeService {
     std::chrono::steady_clock::time_point start;
     std::string error;
   };
+  struct CleanupProgress {
+    std::string state = "none";  // CleanupResponse::state
+    CleanupFigures figures;
+    std::chrono::steady_clock::time_point start;
+    std::chrono::steady_clock::time_point end;  // when it stopped; unset while it runs
+    std::string error;
+  };
   std::mutex mu_;
   LeaveProgress leave_;                                               // GUARDED_BY(mu_)
+  CleanupProgress cleanup_;                                           // GUARDED_BY(mu_)
   bool stopped_ = false;                                              // GUARDED_BY(mu_)
   std::vector<std::shared_ptr<boost::asio::steady_timer>> sleeping_;  // GUARDED_BY(mu_)
 

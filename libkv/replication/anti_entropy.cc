@@ -13,6 +13,7 @@
 
 #include "libkv/antientropy/merkle_messages.h"
 #include "libkv/replication/run_on_pool.h"
+#include "libkv/replication/shared_replicas.h"
 
 namespace kv {
 
@@ -27,43 +28,6 @@ bool Overlap(const TokenRange& a, const TokenRange& b) {
 bool Names(const std::vector<std::string>& ids, std::string_view id) {
   return std::find(ids.begin(), ids.end(), id) != ids.end();
 }
-
-// Which of `peers` share a token's write set with this node, worked out once per ring segment
-// rather than once per key: between two consecutive points of the two rings every write set is
-// the same (Ring::Tokens).
-class SharedReplicas {
- public:
-  SharedReplicas(const ClusterView& view, size_t n, const std::vector<std::string>& peers) {
-    ends_ = view.ring->Tokens();
-    if (view.changing()) {
-      std::vector<Token> future = view.future->Tokens();
-      ends_.insert(ends_.end(), future.begin(), future.end());
-      std::sort(ends_.begin(), ends_.end());
-    }
-    ends_.erase(std::unique(ends_.begin(), ends_.end()), ends_.end());
-    // Segment i holds the tokens in (ends_[i-1], ends_[i]]; segment 0 also those past the last
-    // end, which wrap around to it.
-    for (const Token end : ends_) {
-      const std::vector<std::string> write_set = view.WriteSetForToken(end, n);
-      std::vector<uint32_t>& sharing = sharing_.emplace_back();
-      if (!Names(write_set, view.self)) continue;
-      for (uint32_t i = 0; i < peers.size(); ++i)
-        if (Names(write_set, peers[i])) sharing.push_back(i);
-    }
-  }
-
-  // The indices into `peers` of those that replicate `token` with this node.
-  const std::vector<uint32_t>& Of(Token token) const {
-    static const std::vector<uint32_t> kNobody;
-    if (ends_.empty()) return kNobody;
-    auto it = std::lower_bound(ends_.begin(), ends_.end(), token);
-    return sharing_[it == ends_.end() ? 0 : static_cast<size_t>(it - ends_.begin())];
-  }
-
- private:
-  std::vector<Token> ends_;                     // every point of both rings, ascending, unique
-  std::vector<std::vector<uint32_t>> sharing_;  // per segment
-};
 
 Result<int> CheckedDepth(uint32_t depth) {
   if (depth > static_cast<uint32_t>(kMaxMerkleDepth))

@@ -3,6 +3,8 @@
 # kvring shows it joining, then normal once it has streamed its ranges, while clients update the
 # keys; then `kvring leave` makes n2 leave: it streams its ranges to their new owners, kvring
 # shows it left, and its kvnode exits 0 (and refuses to start again on that data directory).
+# Between the two, `kvring cleanup` on n1 and n3 removes the keys they gave up to n4 (n1 then
+# gets some back from n2's leave, which the final check covers).
 # In the final ring of three (N=3) every node must hold every key with the value the cluster
 # reads (each node asked alone, R=1, answers from its own copy). Also: a leave that would leave
 # fewer than N nodes is refused (exit 2).
@@ -39,6 +41,15 @@ for i in 1 2 3; do wait_until 20 "n$i sees n4 normal" state_is "$i" n4 normal; d
 grep -q 'joined:' "$WORK/n4.log" || fail "n4 did not log its join"
 echo "n4 joined: $(grep -o 'joined:.*' "$WORK/n4.log")"
 wait "$bench" || fail "updates during the join failed: $(cat "$WORK/during.err")"
+
+# n1 and n3 gave up about a quarter of the keys to n4: cleanup removes their copies.
+for i in 1 3; do
+  out=$("$KV_BIN/kvring" --node "$(node "$i")" cleanup --json) || fail "kvring cleanup exited $?: $out"
+  [[ $(field "$out" state) == done ]] || fail "kvring cleanup on n$i: $out"
+  removed=$(field "$out" keys_removed)
+  (( removed > 0 && removed < KEYS )) || fail "n$i removed $removed of $KEYS keys: $out"
+  echo "kvring cleanup on n$i: $out"
+done
 
 # Leave refused from the start? Not with four nodes: n2 leaves, kvring waits for it.
 out=$("$KV_BIN/kvring" --node "$(node 2)" leave --json) || fail "kvring leave exited $?: $out"

@@ -125,6 +125,14 @@ class SimCluster {
     return DecodeMessage<StatsResponse>(answer.body);
   }
 
+  // kvring cleanup's call: starts a cleanup on `via`, or asks how it goes.
+  Result<CleanupResponse> Cleanup(const std::string& via, bool status_only = false) {
+    KV_ASSIGN_OR_RETURN(Frame answer,
+                        Call(via, wire::MessageType::kCleanupRequest,
+                             EncodeMessage(CleanupRequest{.status_only = status_only})));
+    return DecodeMessage<CleanupResponse>(answer.body);
+  }
+
   // Whether `observer`'s failure detector thinks `target` is up.
   bool SeesUp(const std::string& observer, const std::string& target) {
     return service(observer).gossiper().IsUp(target);

@@ -4,10 +4,12 @@
 // `kvring leave` makes the node leave the cluster (LeaveRequest): it streams its ranges to their
 // new owners, turns left and exits; the tool polls it until then, with a progress line on a
 // terminal, unless --no-wait. `kvring stats` shows the node's live figures (StatsRequest:
-// memory, engine, block cache, hints; libkv/client/stats_format.h).
-// Exit codes: 0 printed (or the node has left, or with --no-wait begun leaving), 2 usage error
-// or a leave refused (the node is joining, or too few would remain), 3 the node could not answer
-// (unreachable, timeout, refused, server error) or its leave failed.
+// memory, engine, block cache, hints; libkv/client/stats_format.h). `kvring cleanup` makes the
+// node remove the keys it no longer replicates (CleanupRequest), polled the same way.
+// Exit codes: 0 printed (or the node has left, or its cleanup is done, or with --no-wait either
+// has begun), 2 usage error or a leave refused (the node is joining, or too few would remain),
+// 3 the node could not answer (unreachable, timeout, refused, server error), its leave or
+// cleanup failed, or a cleanup was refused because nodes are joining or leaving.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -33,6 +35,8 @@ namespace {
 int Fail(const kv::Status& s, bool json) {
   return kv::ReportToolError("kvring", s, json);
 }
+
+int Print(const std::string& out);
 
 std::string LeaveJson(const std::string& node, const kv::LeaveResponse& r) {
   return fmt::format(
@@ -80,6 +84,52 @@ int Leave(kv::Client& client, const std::string& node, bool json, bool no_wait) 
   return kv::kExitOk;
 }
 
+std::string CleanupJson(const std::string& node, const kv::CleanupResponse& r) {
+  return fmt::format(
+      "{{\"node\":\"{}\",\"state\":\"{}\",\"keys_scanned\":{},\"keys_removed\":{},"
+      "\"bytes_removed\":{},\"seconds\":{:.3f}}}\n",
+      node, r.state, r.keys_scanned, r.keys_removed, r.bytes_removed, r.seconds);
+}
+
+// kvring cleanup: starts the node's cleanup, then (unless no_wait) polls it until it ends.
+int Cleanup(kv::Client& client, const std::string& node, bool json, bool no_wait) {
+  kv::Result<kv::CleanupResponse> r = client.Cleanup(kv::CleanupRequest{.status_only = false});
+  if (!r.ok()) return Fail(r.status().WithContext("asking " + node + " to clean up"), json);
+  const bool progress = !no_wait && isatty(STDERR_FILENO) == 1;
+  while (!no_wait && r->state == "running") {
+    if (progress) {
+      std::fprintf(stderr, "\rcleanup: %llu keys scanned, %llu removed (%.1f MiB), %.0f s\x1b[K",
+                   static_cast<unsigned long long>(r->keys_scanned),
+                   static_cast<unsigned long long>(r->keys_removed),
+                   static_cast<double>(r->bytes_removed) / (1 << 20), r->seconds);
+      std::fflush(stderr);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    kv::Result<kv::CleanupResponse> next = client.Cleanup(kv::CleanupRequest{.status_only = true});
+    if (!next.ok()) {
+      if (progress) std::fprintf(stderr, "\r\x1b[K");
+      return Fail(next.status().WithContext(node + " stopped answering during its cleanup"), json);
+    }
+    r = std::move(next);
+  }
+  if (progress) std::fprintf(stderr, "\r\x1b[K");
+  if (r->state == "failed") {
+    return Fail(kv::Status::Unavailable(
+                    fmt::format("the cleanup of {} stopped after {} keys scanned, {} removed: {}",
+                                node, r->keys_scanned, r->keys_removed, r->error)),
+                json);
+  }
+  const std::string out =
+      json
+          ? CleanupJson(node, *r)
+          : (r->state == "done"
+                 ? fmt::format("{} cleaned up: {} keys scanned, {} removed ({} bytes), in "
+                               "{:.1f} s\n",
+                               node, r->keys_scanned, r->keys_removed, r->bytes_removed, r->seconds)
+                 : fmt::format("{}: cleanup {}\n", node, r->state));
+  return Print(out);
+}
+
 // 0, or 3 when stdout cannot take it.
 int Print(const std::string& out) {
   std::fwrite(out.data(), 1, out.size(), stdout);
@@ -101,9 +151,11 @@ int main(int argc, char** argv) {
       "`kvring leave` makes the node leave the cluster: it streams its ranges to their new\n"
       "owners, leaves the ring and exits; kvring waits for that unless --no-wait.\n"
       "`kvring stats` shows the node's live figures: memory, tables, block cache, hints.\n"
+      "`kvring cleanup` makes the node remove the keys it no longer replicates (run it on\n"
+      "each old node once a node has joined); kvring waits for it unless --no-wait.\n"
       "The node is --node, else $KV_NODE, else 127.0.0.1:7000.\n"
-      "Exit codes: 0 printed (or left), 2 usage error or leave refused, 3 the node could not\n"
-      "answer or its leave failed.",
+      "Exit codes: 0 printed (or left, or cleaned up), 2 usage error or leave refused, 3 the\n"
+      "node could not answer, its leave or cleanup failed, or nodes are joining or leaving.",
       "kvring"};
   std::string node_flag, key;
   bool json = false;
@@ -125,7 +177,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("kvring ") + KV_VERSION);
   app.footer(
       "Examples:\n  kvring\n  kvring --node 10.0.0.5:7000 --json\n  kvring --key greeting\n"
-      "  kvring leave --node 10.0.0.5:7000\n  kvring stats --json");
+      "  kvring leave --node 10.0.0.5:7000\n  kvring stats --json\n"
+      "  kvring cleanup --node 10.0.0.6:7000");
   bool no_wait = false;
   CLI::App* leave = app.add_subcommand(
       "leave",
@@ -139,6 +192,12 @@ int main(int argc, char** argv) {
       "Show the node's live figures: memory budget, memtables, tables, block cache hits and "
       "misses, write delays, hints held (--node, --json and the options above apply)");
   stats->fallthrough();
+  CLI::App* cleanup = app.add_subcommand(
+      "cleanup",
+      "Make the node remove the keys it no longer replicates, as after a node joined (the "
+      "options above apply too)");
+  cleanup->add_flag("--no-wait", no_wait, "Return once the cleanup has begun");
+  cleanup->fallthrough();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -153,6 +212,11 @@ int main(int argc, char** argv) {
     if (with_key) return Fail(kv::Status::InvalidArgument("leave takes no --key"), json);
     std::unique_ptr<kv::Client> client = kv::Client::Lazy(*node, options);
     return Leave(*client, node->ToString(), json, no_wait);
+  }
+  if (cleanup->parsed()) {
+    if (with_key) return Fail(kv::Status::InvalidArgument("cleanup takes no --key"), json);
+    std::unique_ptr<kv::Client> client = kv::Client::Lazy(*node, options);
+    return Cleanup(*client, node->ToString(), json, no_wait);
   }
   if (stats->parsed()) {
     if (with_key) return Fail(kv::Status::InvalidArgument("stats takes no --key"), json);
