@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Time for a fourth node to join a 3-node cluster holding KEYS keys (N=3): from the start of its
 # kvnode to its "joined" log line (it is then normal), and the streaming alone (from the end of
-# its ring delay). Three runs, each on a fresh cluster. Nodes listen on 127.0.0.1:17211-17214
-# and are stopped by pid.
+# its ring delay). Then `kvring cleanup` on n1 once every node sees n4 normal: the keys it gave up
+# to n4 removed, and how long that took. RUNS (3) runs, each on a fresh cluster. Nodes listen on
+# 127.0.0.1:17211-17214 and are stopped by pid.
 # SYNC (batch) is every node's --sync.
 #   B=build/bin KEYS=100000 bench/run-join-figures.sh
 set -euo pipefail
 B=${B:-build/bin}
 KEYS=${KEYS:-100000}
 RING_DELAY_MS=${RING_DELAY_MS:-1000}
+RUNS=${RUNS:-3}
 SYNC=${SYNC:-batch}
 flags=(--gossip-interval-ms 200 --ring-delay-ms "$RING_DELAY_MS" --anti-entropy-interval-s 0
   --sync "$SYNC")
@@ -16,6 +18,8 @@ ms_now() { date +%s%3N; }
 run() {
   local dir pids=() i
   dir=$(mktemp -d /tmp/kv-join.XXXXXX)
+  # A failing step ends the script (set -e): stop this run's nodes with it.
+  trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
   for i in 1 2 3; do
     s=(); [[ $i -ne 1 ]] && s=(--seeds 127.0.0.1:17211)
     "$B/kvnode" --id n$i --listen 127.0.0.1:1721$i --data-dir "$dir/n$i" "${flags[@]}" "${s[@]}" \
@@ -52,8 +56,15 @@ for line in open(sys.argv[1]):
 print(f"{(t['end'] - t['start']).total_seconds():.2f}")
 PY
 )
-  echo "keys=$KEYS n1_data_mb=$data_mb join_s=$(python3 -c "print(f'{($end - $start) / 1000:.2f}')") stream_s=$stream_s ring_delay_ms=$RING_DELAY_MS sync=$SYNC load=\"$(uptime | sed 's/.*load average: //')\" $joined"
+  for i in 1 2 3; do
+    until "$B/kvring" --node 127.0.0.1:1721$i --json 2>/dev/null |
+      grep -q '"id":"n4"[^}]*"state":"normal"'; do sleep 0.2; done
+  done
+  local cleanup
+  cleanup=$("$B/kvring" --node 127.0.0.1:17211 --timeout-ms 600000 cleanup --json |
+    python3 -c 'import json,sys; c=json.load(sys.stdin); print("cleanup_removed=%d cleanup_scanned=%d cleanup_s=%.2f" % (c["keys_removed"], c["keys_scanned"], c["seconds"]))')
+  echo "keys=$KEYS n1_data_mb=$data_mb $cleanup join_s=$(python3 -c "print(f'{($end - $start) / 1000:.2f}')") stream_s=$stream_s ring_delay_ms=$RING_DELAY_MS sync=$SYNC load=\"$(uptime | sed 's/.*load average: //')\" $joined"
   kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true
   rm -rf "$dir"
 }
-for r in 1 2 3; do run; done
+for _ in $(seq 1 "$RUNS"); do run; done
