@@ -11,7 +11,8 @@ namespace kv {
 inline constexpr uint8_t kMerkleFormatVersion = 1;
 
 // Leaves are 2^depth equal-width buckets of the range's tokens. 10 (1,024 leaves, 16 KiB of
-// hashes per tree) is the default; see libkv/antientropy/merkle_tree.h for why.
+// hashes per tree) is the default and the least a session uses (MerkleDepthFor); see
+// libkv/antientropy/merkle_tree.h for why.
 inline constexpr int kDefaultMerkleDepth = 10;
 // 2^20 leaves: 16 MiB of hashes per tree. Also what a decoder accepts.
 inline constexpr int kMaxMerkleDepth = 20;

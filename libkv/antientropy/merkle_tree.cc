@@ -27,6 +27,12 @@ uint64_t EncodedSiblingDigest(std::string_view encoded_sibling_set) {
   return Hash64(encoded_sibling_set, kSiblingDigestSeed);
 }
 
+int MerkleDepthFor(size_t keys) {
+  int depth = kDefaultMerkleDepth;
+  while (depth < kMaxMerkleDepth && (keys >> depth) > kMerkleKeysPerLeaf) ++depth;
+  return depth;
+}
+
 uint64_t MerkleEntryHash(std::string_view key, uint64_t sibling_digest) {
   // A rebuild hashes every key of a range: keep the usual short key off the heap.
   char small[256];

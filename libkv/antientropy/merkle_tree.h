@@ -9,12 +9,13 @@
 // leaf's hash is the sum (mod 2^64) of the entry hashes Hash64(key || digest) of its keys; an
 // inner node's hash is Hash64 of its two children's hashes.
 //
-// Why depth 10 by default. A difference costs depth + 1 round trips of at most two hashes per
-// differing leaf per level, then the exchange of every key of each differing leaf; 2^depth
-// leaves cost 2^(depth+1) * 8 bytes. At 10 that is 16 KiB a tree and 11 round trips, and a range
-// of 100k keys has ~100 keys a leaf, so one drifted key costs a key list of ~100 keys. A node
-// with many more keys per range may choose up to kMaxMerkleDepth (20); both replicas must use the
-// same range and depth (the encoded level carries them and the diff refuses a mismatch).
+// Which depth. A difference costs depth + 1 round trips of at most two hashes per differing leaf
+// per level, then the exchange of every key of each differing leaf; 2^depth leaves cost
+// 2^(depth+1) * 8 bytes. At 10 that is 16 KiB a tree and 11 round trips, but a range of 100k
+// keys has ~100 keys a leaf, so one drifted key costs a key list of ~100 keys. So a session's
+// depth follows the keys (MerkleDepthFor: ~16 a leaf, from 10 up to kMaxMerkleDepth, 20): the
+// initiator chooses it from what it holds, and both replicas must use the same range and depth
+// (the encoded level carries them and the diff refuses a mismatch).
 //
 // Why a sum for the leaf. The leaf must not depend on the order keys arrive in (a replica adds
 // them as it scans or writes) and must allow removing a key without the others (incremental
@@ -65,6 +66,15 @@ namespace kv {
 // the replica store keeps them, without decoding them.
 uint64_t SiblingDigest(const SiblingSet& set);
 uint64_t EncodedSiblingDigest(std::string_view encoded_sibling_set);
+
+// The depth for a tree over `keys` keys: about kMerkleKeysPerLeaf keys a leaf, at least
+// kDefaultMerkleDepth, at most kMaxMerkleDepth. A differing key costs the key list of its leaf,
+// so at a fixed depth 10 a range of 100k keys paid ~100 keys of list per drifted key, and 1% of
+// keys drifted made almost every leaf differ: the lists were every key of the range. At ~16 a
+// leaf the lists stay near 16 keys per drifted key, for a few more round trips (one a level)
+// and larger level answers (two hashes per differing node) while descending.
+inline constexpr size_t kMerkleKeysPerLeaf = 16;
+int MerkleDepthFor(size_t keys);
 
 // Hash64(key || fixed64 digest, kMerkleEntrySeed): what a key adds to its leaf.
 uint64_t MerkleEntryHash(std::string_view key, uint64_t sibling_digest);

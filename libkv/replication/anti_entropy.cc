@@ -46,50 +46,55 @@ std::vector<TokenRange> AntiEntropy::Ranges() const {
   return ranges;
 }
 
-Result<AntiEntropy::RangeTrees> AntiEntropy::BuildTrees(TokenRange range, int depth,
+Result<AntiEntropy::RangeTrees> AntiEntropy::BuildTrees(TokenRange range, std::optional<int> depth,
                                                         const std::vector<std::string>& peers) {
   std::shared_ptr<const ClusterView> view = s_.view();
   // Pending replicas count too (ClusterView): that is how a joining or leaving node's ranges
   // stream.
   const SharedReplicas shared(*view, s_.replicas, peers);
-  KV_ASSIGN_OR_RETURN(MerkleTree empty, MerkleTree::Create(range, depth));
-  struct Building {
-    std::vector<uint64_t> leaf_sums;
-    std::vector<std::pair<uint32_t, KeyDigest>> keys;  // (leaf, key) in key order
+  struct Entry {
+    Token token;
+    uint64_t hash;  // MerkleEntryHash
+    KeyDigest key;
   };
-  std::vector<Building> building(peers.size());
-  for (Building& b : building) b.leaf_sums.assign(empty.leaf_count(), 0);
+  std::vector<std::vector<Entry>> entries(peers.size());  // per peer, in key order
 
   std::unique_ptr<Iterator> it = s_.engine->NewIterator();
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const EntryView e = it->entry();
     const Token token = KeyToken(e.key);
-    const std::optional<uint32_t> leaf = empty.LeafOf(token);
-    if (!leaf) continue;  // outside the range
+    if (!range.Contains(token)) continue;
     const std::vector<uint32_t>& sharing = shared.Of(token);
     if (sharing.empty()) continue;
     const uint64_t digest = EncodedSiblingDigest(e.value);
-    const uint64_t entry_hash = MerkleEntryHash(e.key, digest);
-    for (const uint32_t peer : sharing) {
-      building[peer].leaf_sums[*leaf] += entry_hash;
-      building[peer].keys.emplace_back(*leaf, KeyDigest{std::string(e.key), digest});
-    }
+    const uint64_t hash = MerkleEntryHash(e.key, digest);
+    for (const uint32_t peer : sharing)
+      entries[peer].push_back(Entry{token, hash, KeyDigest{std::string(e.key), digest}});
   }
   KV_RETURN_IF_ERROR(it->status());
 
   RangeTrees trees;
   const auto now = std::chrono::steady_clock::now();
-  for (Building& b : building) {
-    auto out = std::make_shared<RangeTree>(RangeTree{empty, {}, {}, now});
-    KV_RETURN_IF_ERROR(out->tree.SetLeafSums(b.leaf_sums));
+  for (std::vector<Entry>& keys : entries) {
+    // The initiator sizes the tree to the keys it holds; the responder takes the depth asked.
+    KV_ASSIGN_OR_RETURN(MerkleTree tree,
+                        MerkleTree::Create(range, depth.value_or(MerkleDepthFor(keys.size()))));
+    auto out = std::make_shared<RangeTree>(RangeTree{std::move(tree), {}, {}, now});
+    std::vector<uint64_t> leaf_sums(out->tree.leaf_count());
+    std::vector<uint32_t> leaf_of(keys.size());
+    out->leaf_starts.assign(out->tree.leaf_count() + 1, 0);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      leaf_of[i] = *out->tree.LeafOf(keys[i].token);
+      leaf_sums[leaf_of[i]] += keys[i].hash;
+      ++out->leaf_starts[leaf_of[i] + 1];
+    }
+    KV_RETURN_IF_ERROR(out->tree.SetLeafSums(leaf_sums));
     // Counting sort by leaf; stable, so each leaf's keys stay in the scan's key order.
-    out->leaf_starts.assign(empty.leaf_count() + 1, 0);
-    for (const auto& [leaf, _] : b.keys) ++out->leaf_starts[leaf + 1];
     for (size_t i = 1; i < out->leaf_starts.size(); ++i)
       out->leaf_starts[i] += out->leaf_starts[i - 1];
-    out->keys.resize(b.keys.size());
+    out->keys.resize(keys.size());
     std::vector<uint32_t> next(out->leaf_starts.begin(), out->leaf_starts.end() - 1);
-    for (auto& [leaf, key] : b.keys) out->keys[next[leaf]++] = std::move(key);
+    for (size_t i = 0; i < keys.size(); ++i) out->keys[next[leaf_of[i]]++] = std::move(keys[i].key);
     trees.push_back(std::move(out));
   }
   return trees;
@@ -256,7 +261,7 @@ asio::awaitable<std::vector<std::string>> AntiEntropy::RunSessions(TokenRange ra
     if (trees.empty()) {
       std::vector<std::string> rest(peers.begin() + static_cast<std::ptrdiff_t>(i), peers.end());
       auto build = [this, range, rest = std::move(rest)] {
-        return BuildTrees(range, options_.depth, rest);
+        return BuildTrees(range, std::nullopt, rest);
       };
       Result<RangeTrees> built = co_await RunOnPool(*s_.engine_pool, std::move(build));
       if (!built.ok()) {
@@ -291,7 +296,7 @@ asio::awaitable<Status> AntiEntropy::RepairWith(TokenRange range, const std::str
                                                 RepairResponse* figures) {
   std::shared_ptr<const ClusterView> view = s_.view();
   const std::string address(view->AddressOf(peer));
-  const int depth = options_.depth;
+  const int depth = mine->tree.depth();  // the initiator's choice; the peer builds to it
 
   // Top-down: ask for the hashes of the nodes that differed one level up.
   std::vector<uint32_t> nodes = {0};

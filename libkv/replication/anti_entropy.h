@@ -13,11 +13,13 @@
 //
 // Trees are rebuilt for each session from a scan of the engine (measured: about 0.2 us a key to
 // hash, so a scan dominates; see libkv/antientropy/merkle_tree.h): correct by construction, and
-// nothing to keep in step with every write path. The initiator builds its trees for every peer of
-// a range in one scan, and scans again only for the peers after a session that found differences
-// (that session may have changed what this node holds). The responder caches the tree it built
-// for a session's (range, peer) for a few seconds, so the session's level requests share one
-// scan. A background round thus costs a scan of the engine per range here and one per session
+// nothing to keep in step with every write path. The initiator sizes each tree to the keys it
+// holds for that peer (MerkleDepthFor: about 16 keys a leaf), and the peer builds its own to the
+// depth asked, so a few drifted keys cost key lists of a few small leaves. It builds its trees for
+// every peer of a range in one scan, and scans again only for the peers after a session that found
+// differences (that session may have changed what this node holds). The responder caches the tree
+// it built for a session's (range, peer) for a few seconds, so the session's level requests share
+// one scan. A background round thus costs a scan of the engine per range here and one per session
 // on each peer, which is most of its cost (docs/benchmarks.md, "Background anti-entropy against
 // client throughput").
 //
@@ -41,6 +43,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <tuple>
 #include <vector>
@@ -70,7 +73,6 @@ namespace kv {
 inline constexpr size_t kRepairWindow = 64;
 
 struct AntiEntropyOptions {
-  int depth = kDefaultMerkleDepth;
   std::chrono::milliseconds timeout{60000};  // per message: a responder may scan a large engine
   std::chrono::seconds tree_cache_ttl{30};
   // Background repair: 0 turns it off (kvnode --anti-entropy-interval-s).
@@ -131,8 +133,10 @@ class AntiEntropy {
   using RangeTrees = std::vector<std::shared_ptr<const RangeTree>>;
   Result<std::shared_ptr<const RangeTree>> TreeFor(TokenRange range, int depth,
                                                    const std::string& peer, bool use_cache);
-  // This node's trees of the range for each of `peers`, from one scan of the engine. Blocking.
-  Result<RangeTrees> BuildTrees(TokenRange range, int depth, const std::vector<std::string>& peers);
+  // This node's trees of the range for each of `peers`, from one scan of the engine, each
+  // `depth` deep, or without one as deep as its keys call for (MerkleDepthFor). Blocking.
+  Result<RangeTrees> BuildTrees(TokenRange range, std::optional<int> depth,
+                                const std::vector<std::string>& peers);
   // A session with each peer in turn, adding to `figures`; the peers that failed, and why in
   // figures->problems. `pass` names the pass in those reasons.
   boost::asio::awaitable<std::vector<std::string>> RunSessions(TokenRange range,

@@ -86,6 +86,22 @@ TEST_CASE("merkle tree: equal contents give equal roots, whatever the order of a
   CHECK(MustCreate(kWholeRing).RootHash() != forward.RootHash());
 }
 
+TEST_CASE("merkle tree: the depth for a key count keeps about 16 keys a leaf, within 10..20") {
+  CHECK(MerkleDepthFor(0) == kDefaultMerkleDepth);
+  CHECK(MerkleDepthFor(16 << 10) == kDefaultMerkleDepth);  // 16 keys a leaf at 1,024 leaves
+  CHECK(MerkleDepthFor((16 << 10) + 1024) == 11);
+  CHECK(MerkleDepthFor(100'000) == 13);  // ~12 keys a leaf
+  CHECK(MerkleDepthFor(size_t{1} << 40) == kMaxMerkleDepth);
+  for (size_t keys = 1; keys < (size_t{1} << 26); keys = keys * 3 + 1) {
+    const int depth = MerkleDepthFor(keys);
+    CAPTURE(keys);
+    CHECK(depth >= kDefaultMerkleDepth);
+    CHECK(depth <= kMaxMerkleDepth);
+    if (depth < kMaxMerkleDepth) CHECK((keys >> depth) <= kMerkleKeysPerLeaf);
+    if (depth > kDefaultMerkleDepth) CHECK((keys >> (depth - 1)) > kMerkleKeysPerLeaf);
+  }
+}
+
 TEST_CASE("merkle tree: leaf sums set at once give the tree Add builds, at every node") {
   std::mt19937_64 rng(11);
   for (const TokenRange range : {kWholeRing, TokenRange{1000, uint64_t{1} << 63}}) {

@@ -74,6 +74,44 @@ TEST_CASE("repair (sim): what the first peer brought reaches the last peer in th
   }
 }
 
+TEST_CASE("repair (sim): a large range gets a deeper tree, so few keys are compared per drift") {
+  // 40,000 keys, put straight into the engines (a client write each would take minutes here);
+  // n3 lacks every 100th. A tree of the default depth (1,024 leaves, ~39 keys a leaf) would
+  // make about 330 leaves differ and compare ~25,000 keys; n3 sizes its trees to its keys
+  // (MerkleDepthFor: depth 12, ~10 keys a leaf), so the comparison stays near 8,000.
+  SimClusterOptions options = SimClusterOptions::Nodes(3);
+  options.hinted_handoff = false;
+  SimCluster cluster(options);
+  constexpr int kKeys = 40'000;
+  int missing = 0;
+  for (int i = 0; i < kKeys; ++i) {
+    SiblingSet set;
+    Version v;
+    v.dot = Dot{.id = 7, .counter = static_cast<uint64_t>(i) + 1};
+    v.value = fmt::format("v{}", i);
+    set.Add(v);
+    const std::string key = fmt::format("key-{:05}", i);
+    const std::string encoded = set.Encode();
+    for (const char* id : {"n1", "n2", "n3"}) {
+      if (std::string_view(id) == "n3" && i % 100 == 0) continue;
+      REQUIRE(cluster.engine(id).Put(key, encoded).ok());
+    }
+    missing += i % 100 == 0;
+  }
+  REQUIRE(MerkleDepthFor(kKeys - missing) == 12);
+
+  RepairResponse repaired = cluster.RepairAll("n3");
+  CHECK(repaired.replicas_unreachable == 0);
+  CHECK(repaired.keys_differing == static_cast<uint64_t>(missing));
+  CHECK(repaired.keys_repaired == static_cast<uint64_t>(missing));
+  MESSAGE(repaired.keys_compared << " keys compared for " << missing << " differing");
+  CHECK(repaired.keys_compared < 12'000);
+  for (int i = 0; i < kKeys; i += 100)
+    CHECK(cluster.StoredAt("n3", fmt::format("key-{:05}", i)) ==
+          cluster.StoredAt("n1", fmt::format("key-{:05}", i)));
+  CHECK(cluster.RepairAll("n3").keys_compared == 0);
+}
+
 TEST_CASE("repair (sim): versions written on both sides of a partition meet as siblings") {
   SimClusterOptions options = SimClusterOptions::Nodes(3);
   options.hinted_handoff = false;
