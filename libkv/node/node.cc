@@ -162,6 +162,14 @@ Status Node::Listen() {
   return Status::Ok();
 }
 
+std::string Node::AdvertisedAddress() const {
+  if (config_.advertise.empty()) return address_.ToString();
+  Result<HostPort> advertise = ParseHostPort(config_.advertise);  // checked by ValidateNodeConfig
+  if (!advertise.ok()) return address_.ToString();
+  if (advertise->port == 0) advertise->port = address_.port;
+  return advertise->ToString();
+}
+
 Status Node::StartService(Env* env) {
   NodeRuntime& rt = *runtime_;
   rt.transport = std::make_unique<TcpTransport>(rt.io.get_executor(), config_.cluster_name);
@@ -175,7 +183,7 @@ Status Node::StartService(Env* env) {
       // A node that has left the cluster has nothing more to serve.
       .on_left = [this] { RequestStop(); },
       .connection_waits = [&rt] { return rt.connection_context.reads_paused.load(); }};
-  KV_ASSIGN_OR_RETURN(service_, NodeService::Create(config_, address_.ToString(), parts));
+  KV_ASSIGN_OR_RETURN(service_, NodeService::Create(config_, AdvertisedAddress(), parts));
   rt.connection_context.handler = [service = service_.get()](Frame request) {
     return service->Answer(std::move(request));
   };
@@ -187,11 +195,13 @@ void Node::Serve() {
   const EngineStats stats = engine_->stats();
   const QuorumSettings& q = config_.quorum;
   logger_->info(
-      "{} node '{}' (clock {}) listening on {}, cluster '{}' (N={} R={} W={}, {} vnodes, "
+      "{} node '{}' (clock {}) listening on {}{}, cluster '{}' (N={} R={} W={}, {} vnodes, "
       "seeds: {}), data in {}, sync {}, replayed {} commit-log records{}",
       rt.connection_context.server_name, service_->identity().id,
-      ClockIdToHex(service_->identity().clock_id), address_.ToString(), config_.cluster_name, q.n,
-      q.r, q.w, config_.vnodes,
+      ClockIdToHex(service_->identity().clock_id), address_.ToString(),
+      config_.advertise.empty() ? std::string()
+                                : fmt::format(" (advertised as {})", AdvertisedAddress()),
+      config_.cluster_name, q.n, q.r, q.w, config_.vnodes,
       config_.seeds.empty() ? "none" : fmt::format("{}", fmt::join(config_.seeds, ",")),
       config_.data_dir, SyncModeName(config_.sync), stats.replayed_records,
       stats.truncated_log_bytes > 0

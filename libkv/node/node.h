@@ -55,6 +55,9 @@ class Node {
 
   // The bound address (the real port when config.listen asked for port 0).
   const HostPort& address() const { return address_; }
+  // The address other nodes reach this one at: --advertise (its port 0 the bound port), else
+  // the bound address.
+  std::string AdvertisedAddress() const;
   Engine& engine() { return *engine_; }
   // REQUIRES: not stopped.
   NodeService& service() { return *service_; }

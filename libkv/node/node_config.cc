@@ -9,7 +9,22 @@
 namespace kv {
 
 Status ValidateNodeConfig(const NodeConfig& c) {
-  KV_RETURN_IF_ERROR(ParseHostPort(c.listen).status().WithContext("listen"));
+  Result<HostPort> listen = ParseHostPort(c.listen);
+  if (!listen.ok()) return listen.status().WithContext("listen");
+  auto every_interface = [](const HostPort& a) { return a.host == "0.0.0.0" || a.host == "::"; };
+  if (c.advertise.empty() && every_interface(*listen))
+    return Status::InvalidArgument(fmt::format(
+        "--listen {} binds every interface, which gives other nodes no address to reach this one "
+        "at; add --advertise HOST:PORT with an address they can reach",
+        listen->ToString()));
+  if (!c.advertise.empty()) {
+    Result<HostPort> advertise = ParseHostPort(c.advertise);
+    if (!advertise.ok()) return advertise.status().WithContext("advertise");
+    if (every_interface(*advertise))
+      return Status::InvalidArgument(
+          fmt::format("--advertise {} names no single address; give one other nodes can reach",
+                      advertise->ToString()));
+  }
   if (c.data_dir.empty()) return Status::InvalidArgument("data dir is empty");
   KV_RETURN_IF_ERROR(EncodeHandshake(c.cluster_name).status().WithContext("cluster name"));
   if (c.sync_period.count() <= 0)

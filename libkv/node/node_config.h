@@ -33,11 +33,15 @@ struct ConnectionLimits {
 
 struct NodeConfig {
   std::string listen = "127.0.0.1:7000";  // HOST:PORT; port 0 binds any free port
+  // The HOST:PORT other nodes reach this one at, which it gossips (and takes as its id when new);
+  // empty: the address `listen` bound. Port 0: the port `listen` bound. Required when `listen`
+  // binds every interface (0.0.0.0 or ::), which names no address a peer could use.
+  std::string advertise;
   std::string data_dir = "kvdata";
   std::string cluster_name = "kv";  // clients must name the same cluster in their handshake
 
   // The cluster. `id` names the node in the ring; empty: the one its data dir remembers, or for
-  // a new data dir the address it listens on.
+  // a new data dir the address it advertises.
   std::string id;
   std::vector<std::string> seeds;  // host:port of nodes to join through; none: a ring of one
   // Virtual nodes. 128: the busiest of 3 to 10 nodes then holds 5-9% over its fair share

@@ -538,3 +538,40 @@ TEST_CASE("node: clients that never read their answers hold the connection budge
 }
 
 }  // namespace kv
+
+namespace kv {
+namespace {
+
+TEST_CASE(
+    "node: --advertise is the address it gossips and a new node's id; port 0 is the bound one") {
+  const std::string dir = TempDir("node-advertise");
+  NodeConfig config;
+  config.listen = "127.0.0.1:0";
+  // Another name for where it listens: no other address is contacted (nobody dials it here).
+  config.advertise = "localhost:0";
+  config.data_dir = dir;
+  config.io_threads = 2;
+  config.engine_threads = 8;
+  REQUIRE(ValidateNodeConfig(config).ok());
+  auto engine = OpenTestEngine(dir);
+  REQUIRE(engine.ok());
+  auto node = Node::Start(config, PosixEnv(), std::move(*engine), QuietLogger());
+  REQUIRE(node.ok());
+  const std::string advertised = fmt::format("localhost:{}", (*node)->address().port);
+  CHECK((*node)->AdvertisedAddress() == advertised);
+  {
+    auto client = Client::Connect((*node)->address());
+    REQUIRE(client.ok());
+    Result<RingResponse> ring = (*client)->Ring();
+    REQUIRE(ring.ok());
+    CHECK(ring->self == advertised);  // the default id of a new data dir
+    REQUIRE(ring->nodes.size() == 1);
+    CHECK(ring->nodes[0].address == advertised);
+  }
+  CHECK((*node)->Stop().ok());
+  node->reset();
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace kv

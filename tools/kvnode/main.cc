@@ -56,6 +56,10 @@ int main(int argc, char** argv) {
 
   app.add_option("--listen", config.listen, "HOST:PORT to serve on (port 0: any free port)")
       ->capture_default_str();
+  app.add_option("--advertise", config.advertise,
+                 "HOST:PORT other nodes reach this one at (default: the address --listen bound; "
+                 "port 0: the bound port); required with --listen 0.0.0.0 or [::]")
+      ->type_name("HOST:PORT");
   app.add_option("--data-dir", config.data_dir, "Directory of the node's data (created if missing)")
       ->capture_default_str();
   app.add_option("--sync", sync,
@@ -71,7 +75,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--id", config.id,
                  "The node's name in the ring (default: the one its data dir remembers, or for a "
-                 "new data dir the --listen address)");
+                 "new data dir the address it advertises)");
   app.add_option("--seeds", config.seeds,
                  "HOST:PORT of nodes to join the cluster through, comma-separated")
       ->delimiter(',');
