@@ -36,7 +36,16 @@ int Fail(const kv::Status& s, bool json) {
   return kv::ReportToolError("kvring", s, json);
 }
 
-int Print(const std::string& out);
+// 0, or 3 when stdout cannot take it.
+int Print(const std::string& out) {
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  if (std::ferror(stdout)) {
+    std::cerr << "kvring: writing to stdout failed\n";
+    return kv::kExitUnavailable;
+  }
+  return kv::kExitOk;
+}
 
 std::string LeaveJson(const std::string& node, const kv::LeaveResponse& r) {
   return fmt::format(
@@ -128,17 +137,6 @@ int Cleanup(kv::Client& client, const std::string& node, bool json, bool no_wait
                                node, r->keys_scanned, r->keys_removed, r->bytes_removed, r->seconds)
                  : fmt::format("{}: cleanup {}\n", node, r->state));
   return Print(out);
-}
-
-// 0, or 3 when stdout cannot take it.
-int Print(const std::string& out) {
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  std::fflush(stdout);
-  if (std::ferror(stdout)) {
-    std::cerr << "kvring: writing to stdout failed\n";
-    return kv::kExitUnavailable;
-  }
-  return kv::kExitOk;
 }
 
 }  // namespace
