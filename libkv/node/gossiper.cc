@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -46,32 +45,20 @@ Status Gossiper::Start(asio::any_io_executor executor) {
   // The generation of this life must be on disk before the node serves: the next start reads
   // it to pick a higher one.
   KV_RETURN_IF_ERROR(env_->WriteFileAtomically(membership_path_, table_.EncodeFile()));
-  timer_ = std::make_unique<asio::steady_timer>(executor);
   asio::co_spawn(executor, Rounds(), asio::detached);
   return Status::Ok();
 }
 
 void Gossiper::Stop() {
-  std::lock_guard lock(mu_);
-  stopped_ = true;
-  if (timer_) asio::post(timer_->get_executor(), [t = timer_.get()] { t->cancel(); });
+  stop_.Stop();
 }
 
 asio::awaitable<void> Gossiper::Rounds() {
-  for (;;) {
-    asio::steady_timer* timer;
-    {
-      std::lock_guard lock(mu_);
-      if (stopped_) co_return;
-      timer = timer_.get();
-      timer->expires_after(options_.interval);
-    }
-    co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));  // cancelled: Stop
+  while (co_await stop_.Sleep(options_.interval)) {
     std::vector<std::string> targets;
     std::string syn;
     {
       std::lock_guard lock(mu_);
-      if (stopped_) co_return;
       const uint64_t now = MonotonicMicros();
       table_.BeatHeartbeat();
       targets = table_.ChooseGossipTargets(options_.seeds, rng_, now);

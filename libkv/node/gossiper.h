@@ -11,7 +11,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -23,6 +22,7 @@
 #include "libkv/env/env.h"
 #include "libkv/membership/membership.h"
 #include "libkv/net/messages.h"
+#include "libkv/net/stop_signal.h"
 #include "libkv/net/transport.h"
 #include "libkv/replication/cluster_view.h"
 
@@ -87,12 +87,11 @@ class Gossiper {
   std::shared_ptr<spdlog::logger> logger_;
 
   mutable std::mutex mu_;
-  MembershipTable table_;                             // GUARDED_BY(mu_)
-  std::shared_ptr<const ClusterView> view_;           // GUARDED_BY(mu_)
-  std::map<std::string, bool, std::less<>> up_;       // GUARDED_BY(mu_): last logged state
-  std::mt19937_64 rng_;                               // GUARDED_BY(mu_)
-  std::unique_ptr<boost::asio::steady_timer> timer_;  // GUARDED_BY(mu_)
-  bool stopped_ = false;                              // GUARDED_BY(mu_)
+  MembershipTable table_;                        // GUARDED_BY(mu_)
+  std::shared_ptr<const ClusterView> view_;      // GUARDED_BY(mu_)
+  std::map<std::string, bool, std::less<>> up_;  // GUARDED_BY(mu_): last logged state
+  std::mt19937_64 rng_;                          // GUARDED_BY(mu_)
+  StopSignal stop_;
 };
 
 // Monotonic microseconds, the time base of the failure detector.

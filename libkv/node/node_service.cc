@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -165,24 +164,7 @@ void NodeService::Stop() {
   gossiper_->Stop();
   handoff_->Stop();
   anti_entropy_->Stop();
-  std::lock_guard lock(mu_);
-  stopped_ = true;
-  for (const auto& t : sleeping_) asio::post(t->get_executor(), [t] { t->cancel(); });
-}
-
-asio::awaitable<bool> NodeService::Sleep(std::chrono::steady_clock::duration d) {
-  auto executor = co_await asio::this_coro::executor;
-  // Shared with Stop's cancel, which may run after this coroutine has woken and gone.
-  auto timer = std::make_shared<asio::steady_timer>(executor, d);
-  {
-    std::lock_guard lock(mu_);
-    if (stopped_) co_return false;
-    sleeping_.push_back(timer);
-  }
-  co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));  // cancelled: Stop
-  std::lock_guard lock(mu_);
-  std::erase(sleeping_, timer);
-  co_return !stopped_;
+  stop_.Stop();
 }
 
 asio::awaitable<void> NodeService::Join() {
@@ -191,10 +173,10 @@ asio::awaitable<void> NodeService::Join() {
   // Streaming before this node knows the ring would stream nothing: wait to reach a seed.
   if (!gossiper_->SeesPeers()) log.info("joining: waiting to reach the cluster through the seeds");
   while (!gossiper_->SeesPeers())
-    if (!co_await Sleep(gossip_interval_)) co_return;
+    if (!co_await stop_.Sleep(gossip_interval_)) co_return;
   log.info("joining: waiting {} ms (the ring delay) so that every node sees this one joining",
            ring_delay_.count());
-  if (!co_await Sleep(ring_delay_)) co_return;
+  if (!co_await stop_.Sleep(ring_delay_)) co_return;
   for (;;) {
     log.info("joining: streaming the ranges this node will replicate from their replicas");
     // The whole ring, with every node: only the keys both sides should hold are compared.
@@ -204,7 +186,7 @@ asio::awaitable<void> NodeService::Join() {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (figures.replicas > 0 && figures.replicas_unreachable == figures.replicas) {
       log.warn("joining: no other node could be reached ({}); trying again", figures.problems);
-      if (!co_await Sleep(ring_delay_)) co_return;
+      if (!co_await stop_.Sleep(ring_delay_)) co_return;
       continue;
     }
     if (figures.replicas_unreachable > 0)
@@ -231,7 +213,8 @@ LeaveResponse NodeService::AnswerLeave(const LeaveRequest& request) {
   bool start = false;
   {
     std::lock_guard lock(mu_);
-    if (!request.status_only && status == NodeStatus::kNormal && !leave_.running && !stopped_) {
+    if (!request.status_only && status == NodeStatus::kNormal && !leave_.running &&
+        !stop_.stopped()) {
       leave_ = LeaveProgress{.running = true,
                              .phase = "starting",
                              .keys = 0,
@@ -261,7 +244,7 @@ Result<CleanupResponse> NodeService::AnswerCleanup(const CleanupRequest& request
   std::shared_ptr<Cleanup> started;
   {
     std::lock_guard lock(mu_);
-    if (!request.status_only && cleanup_.state != "running" && !stopped_) {
+    if (!request.status_only && cleanup_.state != "running" && !stop_.stopped()) {
       Gossiper* gossiper = gossiper_.get();
       KV_ASSIGN_OR_RETURN(std::unique_ptr<Cleanup> cleanup,
                           Cleanup::Start(
@@ -296,12 +279,9 @@ asio::awaitable<void> NodeService::RunCleanup(std::shared_ptr<Cleanup> cleanup) 
   constexpr size_t kStepKeys = 4096;
   Status failed;
   for (bool more = true; more;) {
-    {
-      std::lock_guard lock(mu_);
-      if (stopped_) {
-        failed = Status::Unavailable("the node is stopping");
-        break;
-      }
+    if (stop_.stopped()) {
+      failed = Status::Unavailable("the node is stopping");
+      break;
     }
     auto step = [cleanup] {
       CleanupFigures figures;
@@ -396,7 +376,7 @@ asio::awaitable<void> NodeService::Leave() {
   SetLeavePhase(fmt::format(
       "waiting {} ms (the ring delay) so that every node sends new writes to the new owners",
       ring_delay_.count()));
-  if (!co_await Sleep(ring_delay_)) co_return;
+  if (!co_await stop_.Sleep(ring_delay_)) co_return;
   // Two passes: the second hands on what reached this node during the first (a coordinator that
   // had not yet heard of the leave), and finds nothing left when none did.
   constexpr int kPasses = 2;
@@ -421,7 +401,7 @@ asio::awaitable<void> NodeService::Leave() {
       }
       log.warn("leaving: {} nodes could not be reached ({}); trying again",
                figures.replicas_unreachable, figures.problems);
-      if (!co_await Sleep(ring_delay_)) co_return;
+      if (!co_await stop_.Sleep(ring_delay_)) co_return;
     }
   }
   if (Status s = gossiper_->SetSelfStatus(NodeStatus::kLeft); !s.ok())
@@ -437,7 +417,7 @@ asio::awaitable<void> NodeService::Leave() {
       fmt::format("left: {} keys streamed, {} bytes exchanged; announcing it", keys, bytes));
   // A few rounds so that the cluster hears it from this node (others stop gossiping with a node
   // that has left), and kvring leave sees "left" before the process ends.
-  if (!co_await Sleep(3 * gossip_interval_ + std::chrono::milliseconds(500))) co_return;
+  if (!co_await stop_.Sleep(3 * gossip_interval_ + std::chrono::milliseconds(500))) co_return;
   log.info("left the cluster");
   if (parts_.on_left) parts_.on_left();
 }

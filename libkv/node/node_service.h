@@ -23,7 +23,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <functional>
@@ -35,6 +34,7 @@
 #include "libkv/base/status.h"
 #include "libkv/env/env.h"
 #include "libkv/net/frame.h"
+#include "libkv/net/stop_signal.h"
 #include "libkv/net/transport.h"
 #include "libkv/node/gossiper.h"
 #include "libkv/node/node_config.h"
@@ -116,8 +116,6 @@ class NodeService {
   // Joining and leaving (see the header comment); each runs at most once at a time.
   boost::asio::awaitable<void> Join();
   boost::asio::awaitable<void> Leave();
-  // Waits `d` unless stopped first; false when stopped.
-  boost::asio::awaitable<bool> Sleep(std::chrono::steady_clock::duration d);
   void SetLeavePhase(std::string phase);
 
   boost::asio::any_io_executor executor_;  // set by Start
@@ -138,10 +136,9 @@ class NodeService {
     std::string error;
   };
   std::mutex mu_;
-  LeaveProgress leave_;                                               // GUARDED_BY(mu_)
-  CleanupProgress cleanup_;                                           // GUARDED_BY(mu_)
-  bool stopped_ = false;                                              // GUARDED_BY(mu_)
-  std::vector<std::shared_ptr<boost::asio::steady_timer>> sleeping_;  // GUARDED_BY(mu_)
+  LeaveProgress leave_;      // GUARDED_BY(mu_)
+  CleanupProgress cleanup_;  // GUARDED_BY(mu_)
+  StopSignal stop_;          // joining and leaving sleep on it
 
   std::unique_ptr<ReplicaStore> store_;
   std::unique_ptr<HintStore> hints_;

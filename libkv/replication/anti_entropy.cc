@@ -152,32 +152,15 @@ Result<LeafKeysResponse> AntiEntropy::AnswerLeafKeys(const LeafKeysRequest& m) {
 
 void AntiEntropy::Start(asio::any_io_executor executor) {
   if (options_.interval.count() == 0) return;
-  std::lock_guard lock(mu_);
-  timer_ = std::make_unique<asio::steady_timer>(executor);
   asio::co_spawn(executor, Rounds(), asio::detached);
 }
 
 void AntiEntropy::Stop() {
-  std::lock_guard lock(mu_);
-  stopped_ = true;
-  if (timer_) asio::post(timer_->get_executor(), [t = timer_.get()] { t->cancel(); });
-}
-
-asio::awaitable<bool> AntiEntropy::Sleep(std::chrono::steady_clock::duration d) {
-  asio::steady_timer* timer;
-  {
-    std::lock_guard lock(mu_);
-    if (stopped_) co_return false;
-    timer = timer_.get();
-    timer->expires_after(d);
-  }
-  co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));  // cancelled: Stop
-  std::lock_guard lock(mu_);
-  co_return !stopped_;
+  stop_.Stop();
 }
 
 asio::awaitable<void> AntiEntropy::Rounds() {
-  while (co_await Sleep(options_.interval)) {
+  while (co_await stop_.Sleep(options_.interval)) {
     RepairResponse round;
     const auto round_start = std::chrono::steady_clock::now();
     for (const TokenRange& range : Ranges()) {
@@ -190,7 +173,7 @@ asio::awaitable<void> AntiEntropy::Rounds() {
       round.bytes_exchanged += figures.bytes_exchanged;
       round.replicas_unreachable += figures.replicas_unreachable;
       const auto took = std::chrono::steady_clock::now() - start;
-      if (!co_await Sleep(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      if (!co_await stop_.Sleep(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
               took * options_.rest_factor)))
         co_return;
     }

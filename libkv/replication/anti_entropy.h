@@ -51,6 +51,7 @@
 #include "libkv/antientropy/merkle_diff.h"
 #include "libkv/antientropy/merkle_tree.h"
 #include "libkv/net/messages.h"
+#include "libkv/net/stop_signal.h"
 #include "libkv/net/transport.h"
 #include "libkv/replication/cluster_view.h"
 #include "libkv/replication/coordinator.h"
@@ -170,17 +171,14 @@ class AntiEntropy {
   boost::asio::awaitable<Result<Frame>> CallPeer(const std::string& address, wire::MessageType type,
                                                  std::string body, RepairResponse* figures);
   boost::asio::awaitable<void> Rounds();
-  // Waits `d` unless stopped first; false when stopped.
-  boost::asio::awaitable<bool> Sleep(std::chrono::steady_clock::duration d);
 
   Services s_;
   AntiEntropyOptions options_;
   std::mutex mu_;
   // (range start, range end, depth, peer) -> the tree built for it.
   std::map<std::tuple<Token, Token, int, std::string>, std::shared_ptr<const RangeTree>>
-      cache_;                                         // GUARDED_BY(mu_)
-  std::unique_ptr<boost::asio::steady_timer> timer_;  // GUARDED_BY(mu_)
-  bool stopped_ = false;                              // GUARDED_BY(mu_)
+      cache_;  // GUARDED_BY(mu_)
+  StopSignal stop_;
 };
 
 }  // namespace kv

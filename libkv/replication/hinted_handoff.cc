@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -22,32 +21,17 @@ constexpr int kRoundsBetweenExpirySweeps = 60;
 }  // namespace
 
 void HintedHandoff::Start(asio::any_io_executor executor) {
-  std::lock_guard lock(mu_);
-  timer_ = std::make_unique<asio::steady_timer>(executor);
   asio::co_spawn(executor, Rounds(), asio::detached);
 }
 
 void HintedHandoff::Stop() {
-  std::lock_guard lock(mu_);
-  stopped_ = true;
-  if (timer_) asio::post(timer_->get_executor(), [t = timer_.get()] { t->cancel(); });
+  stop_.Stop();
 }
 
 asio::awaitable<void> HintedHandoff::Rounds() {
   HintStore* store = s_.store;
   for (int round = 1;; ++round) {
-    {
-      asio::steady_timer* timer;
-      {
-        std::lock_guard lock(mu_);
-        if (stopped_) co_return;
-        timer = timer_.get();
-        timer->expires_after(options_.interval);
-      }
-      co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));  // cancelled: Stop
-      std::lock_guard lock(mu_);
-      if (stopped_) co_return;
-    }
+    if (!co_await stop_.Sleep(options_.interval)) co_return;
     if (round % kRoundsBetweenExpirySweeps == 0) {
       const uint64_t now = s_.wall_micros();
       auto sweep = [store, now] { return store->DropExpired(now); };
@@ -77,10 +61,7 @@ asio::awaitable<uint64_t> HintedHandoff::DeliverTo(const std::string& target,
   const auto start = std::chrono::steady_clock::now();
   uint64_t sent = 0;
   for (;;) {
-    {
-      std::lock_guard lock(mu_);
-      if (stopped_) co_return sent;
-    }
+    if (stop_.stopped()) co_return sent;
     const uint64_t now = s_.wall_micros();
     const size_t batch = options_.batch;
     auto read = [store, target, batch, now] {
@@ -125,8 +106,7 @@ asio::awaitable<void> HintedHandoff::Pace(uint64_t sent_in_round,
   const auto due = round_start + std::chrono::microseconds(sent_in_round * 1'000'000 /
                                                            options_.max_hints_per_second);
   if (std::chrono::steady_clock::now() >= due) co_return;
-  asio::steady_timer wait(co_await asio::this_coro::executor, due);
-  co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+  (void)co_await stop_.Sleep(due - std::chrono::steady_clock::now());  // DeliverTo sees a stop
 }
 
 }  // namespace kv

@@ -12,13 +12,13 @@
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
 
+#include "libkv/net/stop_signal.h"
 #include "libkv/net/transport.h"
 #include "libkv/replication/cluster_view.h"
 #include "libkv/replication/hint_store.h"
@@ -67,9 +67,7 @@ class HintedHandoff {
   Services s_;
   HandoffOptions options_;
   std::atomic<uint64_t> delivered_{0};
-  std::mutex mu_;
-  std::unique_ptr<boost::asio::steady_timer> timer_;  // GUARDED_BY(mu_)
-  bool stopped_ = false;                              // GUARDED_BY(mu_)
+  StopSignal stop_;
 };
 
 }  // namespace kv
