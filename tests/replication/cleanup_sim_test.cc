@@ -42,14 +42,6 @@ std::vector<std::string> HeldNotReplicated(SimCluster& cluster, const std::strin
   return out;
 }
 
-bool RingOf(SimCluster& cluster, const std::vector<std::string>& nodes) {
-  for (const std::string& o : nodes) {
-    std::shared_ptr<const ClusterView> view = cluster.service(o).gossiper().view();
-    if (view->ring->nodes() != nodes || view->changing()) return false;
-  }
-  return true;
-}
-
 TEST_CASE("cleanup (sim): after a join the old nodes drop exactly the keys they gave up") {
   SimClusterOptions options = SimClusterOptions::Nodes(3);
   options.hinted_handoff = false;
@@ -68,7 +60,8 @@ TEST_CASE("cleanup (sim): after a join the old nodes drop exactly the keys they 
 
   cluster.Join("n4");
   const std::vector<std::string> four = {"n1", "n2", "n3", "n4"};
-  REQUIRE(SimCluster::Eventually([&] { return RingOf(cluster, four); }, std::chrono::seconds(30)));
+  REQUIRE(
+      SimCluster::Eventually([&] { return cluster.RingIs(four, four); }, std::chrono::seconds(30)));
 
   for (const std::string id : {"n1", "n2", "n3"}) {
     CAPTURE(id);

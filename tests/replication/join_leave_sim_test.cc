@@ -68,15 +68,6 @@ std::vector<std::string> UnderReplicated(SimCluster& cluster, const std::string&
   return missing;
 }
 
-bool RingIs(SimCluster& cluster, const std::vector<std::string>& observers,
-            const std::vector<std::string>& want) {
-  for (const std::string& o : observers) {
-    std::shared_ptr<const ClusterView> view = cluster.service(o).gossiper().view();
-    if (view->ring->nodes() != want || view->changing()) return false;
-  }
-  return true;
-}
-
 TEST_CASE("join and leave (sim): ranges move and every key keeps N copies while writes go on") {
   SimClusterOptions options = SimClusterOptions::Nodes(3);
   // No help from elsewhere: only streaming and the writes to pending replicas may place copies.
@@ -92,8 +83,8 @@ TEST_CASE("join and leave (sim): ranges move and every key keeps N copies while 
   cluster.Join("n4");
   CHECK(cluster.service("n4").gossiper().self_status() == NodeStatus::kJoining);
   const std::vector<std::string> four = {"n1", "n2", "n3", "n4"};
-  REQUIRE(SimCluster::Eventually([&] { return RingIs(cluster, four, four); },
-                                 std::chrono::seconds(30)));
+  REQUIRE(
+      SimCluster::Eventually([&] { return cluster.RingIs(four, four); }, std::chrono::seconds(30)));
   CHECK(cluster.service("n4").gossiper().self_status() == NodeStatus::kNormal);
   // n4 took a share of the keys (N=3 of 4 nodes: about three quarters).
   std::vector<std::string> all = keys;
@@ -108,7 +99,7 @@ TEST_CASE("join and leave (sim): ranges move and every key keeps N copies while 
   REQUIRE(leave.ok());
   CHECK(leave->state == "leaving");
   const std::vector<std::string> three = {"n1", "n3", "n4"};
-  REQUIRE(SimCluster::Eventually([&] { return RingIs(cluster, three, three); },
+  REQUIRE(SimCluster::Eventually([&] { return cluster.RingIs(three, three); },
                                  std::chrono::seconds(30)));
   REQUIRE(SimCluster::Eventually(
       [&] { return cluster.service("n2").gossiper().self_status() == NodeStatus::kLeft; }));

@@ -133,6 +133,16 @@ class SimCluster {
     return DecodeMessage<CleanupResponse>(answer.body);
   }
 
+  // Whether every one of `observers` sees exactly the nodes `want` (sorted ids) on its ring, with
+  // nobody joining or leaving: a membership change has settled.
+  bool RingIs(const std::vector<std::string>& observers, const std::vector<std::string>& want) {
+    for (const std::string& o : observers) {
+      std::shared_ptr<const ClusterView> view = service(o).gossiper().view();
+      if (view->ring->nodes() != want || view->changing()) return false;
+    }
+    return true;
+  }
+
   // Whether `observer`'s failure detector thinks `target` is up.
   bool SeesUp(const std::string& observer, const std::string& target) {
     return service(observer).gossiper().IsUp(target);
