@@ -28,7 +28,7 @@ CleanupResponse CleanUp(SimCluster& cluster, const std::string& via) {
   return last;
 }
 
-// The keys `id` holds but does not replicate in `observer`'s ring.
+// The keys `id` holds but does not replicate in its own ring.
 std::vector<std::string> HeldNotReplicated(SimCluster& cluster, const std::string& id,
                                            const std::vector<std::string>& keys) {
   std::shared_ptr<const ClusterView> view = cluster.service(id).gossiper().view();
