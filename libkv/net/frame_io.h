@@ -1,5 +1,5 @@
 // Reading and writing frames on a TCP socket from a coroutine (Boost.Asio, C++20). Shared by the
-// node and the client. The header is read and checked before the body's buffer is allocated.
+// node and the client. A header is read and checked before the body's buffer is allocated.
 // Errors are values: socket errors (including cancellation, operation_aborted) come back as
 // Unavailable naming the cause; a bad header as Protocol. Nothing here throws.
 // Threads: one read and one write at a time per socket, on the socket's executor.
@@ -13,27 +13,32 @@
 
 #include "libkv/base/status.h"
 #include "libkv/net/frame.h"
+#include "libkv/net/frame_reader.h"
 
 namespace kv {
 
-// Reads one whole frame. A header declaring more than max_length is refused from the header
-// alone (Protocol); the caller closes the connection.
+// Reads one whole frame, and not a byte more: for a peer that sends one frame at a time (the
+// handshake's answer, the blocking client). A header declaring more than max_length is refused
+// from the header alone (Protocol); the caller closes the connection.
 boost::asio::awaitable<Result<Frame>> AsyncReadFrame(boost::asio::ip::tcp::socket& socket,
                                                      size_t max_length = wire::kMaxFrameLength);
 
-// The same in two steps, for a reader that decides whether it has room for the body between
-// them (the node's memory budget): the header, checked against max_length, then the body it
-// announced.
-boost::asio::awaitable<Result<FrameHeader>> AsyncReadFrameHeader(
-    boost::asio::ip::tcp::socket& socket, size_t max_length = wire::kMaxFrameLength);
-boost::asio::awaitable<Result<Frame>> AsyncReadFrameBody(boost::asio::ip::tcp::socket& socket,
-                                                         FrameHeader header);
+// Reads what the peer has sent, at least one byte, into reader.Space() (REQUIRES its contract:
+// reader.Next() would give std::nullopt), for a connection that parses every whole frame of a
+// read before reading again. When nothing waits in the reader, it looks at the socket without
+// waiting, and if the peer has sent nothing yet it frees the reader's buffer and waits for the
+// socket to become readable: an idle connection holds no buffer. Completes through the socket's
+// executor, as any asynchronous read, so a peer that always has more to send does not starve the
+// others. Sets the socket's non-blocking mode (asynchronous operations are unaffected).
+boost::asio::awaitable<Status> AsyncReadMore(boost::asio::ip::tcp::socket& socket,
+                                             FrameReader& reader);
 
 // Reads exactly n bytes.
 boost::asio::awaitable<Result<std::string>> AsyncReadExactly(boost::asio::ip::tcp::socket& socket,
                                                              size_t n);
 
-// Writes every byte of every buffer, in order, in one gathered write.
+// Writes every byte of every buffer, in order, in one gathered write: one system call for a batch
+// of small frames (they are copied together), more only when the socket takes less at once.
 boost::asio::awaitable<Status> AsyncWriteAll(boost::asio::ip::tcp::socket& socket,
                                              const std::vector<std::string>& buffers);
 boost::asio::awaitable<Status> AsyncWriteAll(boost::asio::ip::tcp::socket& socket,

@@ -9,6 +9,7 @@
 
 #include "libkv/net/connect.h"
 #include "libkv/net/frame_io.h"
+#include "libkv/net/frame_reader.h"
 #include "libkv/net/handshake.h"
 #include "libkv/net/messages.h"
 
@@ -84,22 +85,29 @@ void PipelinedConnection::Close(const Status& why) {
 }
 
 asio::awaitable<void> PipelinedConnection::ReadLoop() {
+  FrameReader reader;
   while (broken_.ok()) {
-    Result<Frame> frame = co_await AsyncReadFrame(socket_);
-    if (!frame.ok()) {
+    Result<std::optional<Frame>> next = reader.Next();
+    if (next.ok() && !*next) {
+      Status read = co_await AsyncReadMore(socket_, reader);
+      if (read.ok()) continue;
+      next = read;
+    }
+    if (!next.ok()) {
       Close(Status::Unavailable(
-          fmt::format("lost the connection to {}: {}", peer_, frame.status().message())));
+          fmt::format("lost the connection to {}: {}", peer_, next.status().message())));
       co_return;
     }
-    if (frame->type == wire::MessageType::kError && frame->request_id == 0) {
+    Frame& frame = **next;
+    if (frame.type == wire::MessageType::kError && frame.request_id == 0) {
       // The peer is closing the connection and says why (stopping, too many connections).
-      Result<ErrorResponse> e = DecodeMessage<ErrorResponse>(frame->body);
+      Result<ErrorResponse> e = DecodeMessage<ErrorResponse>(frame.body);
       Close(e.ok() ? ErrorResponseToStatus(*e).WithContext(peer_) : e.status().WithContext(peer_));
       co_return;
     }
-    auto it = waiting_.find(frame->request_id);
+    auto it = waiting_.find(frame.request_id);
     if (it == waiting_.end()) continue;  // its caller timed out and left
-    it->second->answer.emplace(std::move(*frame));
+    it->second->answer.emplace(std::move(frame));
     it->second->timer.cancel();
   }
 }

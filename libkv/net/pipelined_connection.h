@@ -3,6 +3,10 @@
 // request id, or its own deadline; the node may answer in any order. The one implementation of
 // this under AsyncClient (client tools, kvbench) and TcpTransport (node to node).
 //
+// Answers are read in bulk (FrameReader): every whole frame of a read is handed to its caller
+// before the socket is read again; requests queued while a write is under way go out together in
+// the next gathered write.
+//
 // Once the connection breaks (read or write error, the peer closed it or refused it with a
 // connection-level Error frame, Close) every waiting and later call fails with the reason, as
 // Unavailable naming the peer and the cause; it never reconnects: the owner makes a new one.

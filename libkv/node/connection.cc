@@ -10,6 +10,7 @@
 
 #include "libkv/base/limits.h"
 #include "libkv/net/frame_io.h"
+#include "libkv/net/frame_reader.h"
 #include "libkv/net/handshake.h"
 #include "libkv/net/messages.h"
 
@@ -145,8 +146,13 @@ asio::awaitable<bool> Connection::Handshake() {
 
 asio::awaitable<void> Connection::ReadLoop() {
   const ConnectionLimits& limits = context_->limits;
+  // Every whole frame of a read is taken before the socket is read again, so a client's
+  // pipelined requests cost one read, and the answers the I/O thread makes at once go out
+  // together in the write loop's next batch.
+  FrameReader reader;
   while (!stop_reading_ && !write_failed_) {
-    // Back-pressure: stop reading while this connection has too much in flight.
+    // Back-pressure: stop taking requests while this connection has too much in flight. What was
+    // read meanwhile waits in the reader, and the socket is not read.
     while ((requests_in_flight_ + answers_unwritten_ >= limits.max_requests_in_flight ||
             (requests_in_flight_ + answers_unwritten_ > 0 &&
              bytes_in_flight_ + answer_bytes_unwritten_ >= limits.max_bytes_in_flight)) &&
@@ -154,22 +160,28 @@ asio::awaitable<void> Connection::ReadLoop() {
       co_await request_done_.async_wait(kNoThrow);
     }
     if (stop_reading_ || write_failed_) break;
-    Result<FrameHeader> header = co_await AsyncReadFrameHeader(socket_);
+    Result<std::optional<FrameHeader>> header = reader.PeekHeader();
     if (!header.ok()) {
-      if (header.status().code() == ErrorCode::kProtocol) {
-        // The framing can no longer be trusted: say why, then close.
-        context_->logger->warn("closing connection from {}: {}", peer_, header.status().ToString());
-        Enqueue(ErrorFrame(0, header.status()));
-      } else {
-        context_->logger->debug("connection from {}: {}", peer_, header.status().ToString());
-      }
+      // The framing can no longer be trusted: say why, then close.
+      context_->logger->warn("closing connection from {}: {}", peer_, header.status().ToString());
+      Enqueue(ErrorFrame(0, header.status()));
       break;
     }
-    // The node's budget for connections, checked before the body is allocated. Other
-    // connections' answers free it (on other strands), so this waits by polling. A connection
-    // with nothing in flight may always take one small request, so a client that never reads
-    // its answers slows the others (peers too) to a request at a time but never stops them.
-    const FrameHeader h = *header;
+    if (!*header) {
+      Status read = co_await AsyncReadMore(socket_, reader);
+      if (!read.ok()) {
+        context_->logger->debug("connection from {}: {}", peer_, read.ToString());
+        break;
+      }
+      continue;
+    }
+    // The node's budget for connections, checked before the body is allocated (a body larger
+    // than the reader's buffer gets its own allocation only when read, below); a body already
+    // in the buffer is reserved here too, so it counts from when it is taken. Other connections'
+    // answers free the budget (on other strands), so this waits by polling. A connection with
+    // nothing in flight may always take one small request, so a client that never reads its
+    // answers slows the others (peers too) to a request at a time but never stops them.
+    const FrameHeader h = **header;
     const bool own_turn = requests_in_flight_ + answers_unwritten_ == 0 &&
                           h.body_bytes <= ConnectionContext::kAlwaysAdmittedBytes;
     bool reserved = TryReserve(h.body_bytes, own_turn);
@@ -180,17 +192,25 @@ asio::awaitable<void> Connection::ReadLoop() {
       reserved = TryReserve(h.body_bytes, false);
     }
     if (!reserved) break;
-    Result<Frame> frame = co_await AsyncReadFrameBody(socket_, h);
-    if (!frame.ok()) {
+    Result<std::optional<Frame>> frame = reader.Next();
+    while (frame.ok() && !*frame) {
+      Status read = co_await AsyncReadMore(socket_, reader);
+      if (!read.ok()) {
+        frame = read;
+        break;
+      }
+      frame = reader.Next();
+    }
+    if (!frame.ok()) {  // its header was good: the connection broke
       Release(h.body_bytes);
       context_->logger->debug("connection from {}: {}", peer_, frame.status().ToString());
       break;
     }
     ++requests_in_flight_;
-    bytes_in_flight_ += frame->body.size();
+    bytes_in_flight_ += h.body_bytes;
     asio::co_spawn(
         socket_.get_executor(),
-        [self = shared_from_this(), f = std::move(*frame)]() mutable {
+        [self = shared_from_this(), f = std::move(**frame)]() mutable {
           return self->Handle(std::move(f));
         },
         [self = shared_from_this()](std::exception_ptr e) {

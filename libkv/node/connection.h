@@ -1,7 +1,8 @@
 // Connection: the node's side of one connection from a client or a peer node. Handshake, then a
-// read loop that starts one coroutine per request (so requests on a connection run concurrently
-// and are answered in any order, matched by request id), each answered by the node's
-// RequestHandler (NodeService::Answer), and a write loop that sends answers in batches.
+// read loop that reads whatever has arrived (FrameReader) and starts one coroutine per request
+// in it (so requests on a connection run concurrently and are answered in any order, matched by
+// request id), each answered by the node's RequestHandler (NodeService::Answer), and a write loop
+// that sends every answer queued since its last write in one gathered write.
 //
 // Ownership: shared by its coroutines (shared_from_this); destroyed when the last one ends, which
 // calls on_closed(this). Threads: all state lives on the socket's strand; StopReading and Abort may

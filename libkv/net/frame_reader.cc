@@ -1,0 +1,98 @@
+#include "libkv/net/frame_reader.h"
+
+#include <cassert>
+#include <cstring>
+
+namespace kv {
+
+FrameReader::FrameReader(size_t buffer_bytes, size_t max_length)
+    : buffer_bytes_(buffer_bytes), max_length_(max_length) {
+  assert(buffer_bytes_ >= wire::kFrameHeaderBytes);
+}
+
+Result<std::optional<FrameHeader>> FrameReader::BufferedHeader() const {
+  if (end_ - begin_ < wire::kFrameHeaderBytes) return std::optional<FrameHeader>();
+  KV_ASSIGN_OR_RETURN(
+      FrameHeader header,
+      DecodeFrameHeader(std::string_view(buffer_.get() + begin_, wire::kFrameHeaderBytes),
+                        max_length_));
+  return std::optional<FrameHeader>(header);
+}
+
+Result<std::optional<FrameHeader>> FrameReader::PeekHeader() const {
+  if (large_) {
+    return std::optional<FrameHeader>(
+        FrameHeader{.type = large_->type,
+                    .request_id = large_->request_id,
+                    .body_bytes = static_cast<uint32_t>(large_->body.size())});
+  }
+  return BufferedHeader();
+}
+
+Result<std::optional<Frame>> FrameReader::Next() {
+  if (large_) {
+    if (large_filled_ < large_->body.size()) return std::optional<Frame>();
+    std::optional<Frame> frame = std::move(large_);
+    large_.reset();
+    large_filled_ = 0;
+    return frame;
+  }
+  KV_ASSIGN_OR_RETURN(std::optional<FrameHeader> header, BufferedHeader());
+  if (!header || end_ - begin_ - wire::kFrameHeaderBytes < header->body_bytes)
+    return std::optional<Frame>();
+  Frame frame{.type = header->type, .request_id = header->request_id, .body = {}};
+  frame.body.assign(buffer_.get() + begin_ + wire::kFrameHeaderBytes, header->body_bytes);
+  begin_ += wire::kFrameHeaderBytes + header->body_bytes;
+  if (begin_ == end_) begin_ = end_ = 0;
+  return std::optional<Frame>(std::move(frame));
+}
+
+std::span<char> FrameReader::Space() {
+  if (!large_) {
+    Result<std::optional<FrameHeader>> header = BufferedHeader();
+    // A bad header allocates nothing: Next() reports it.
+    if (header.ok() && *header && wire::kFrameHeaderBytes + (*header)->body_bytes > buffer_bytes_) {
+      // Read the rest of this frame straight into a body of its size: no second copy, and the
+      // buffer does not grow. Every byte after the header belongs to it (it outsizes the buffer).
+      const FrameHeader h = **header;
+      large_.emplace(Frame{.type = h.type, .request_id = h.request_id, .body = {}});
+      large_->body.resize(h.body_bytes);
+      large_filled_ = end_ - begin_ - wire::kFrameHeaderBytes;
+      std::memcpy(large_->body.data(), buffer_.get() + begin_ + wire::kFrameHeaderBytes,
+                  large_filled_);
+      begin_ = end_ = 0;
+    }
+  }
+  if (large_) return {large_->body.data() + large_filled_, large_->body.size() - large_filled_};
+  if (!buffer_) buffer_.reset(new char[buffer_bytes_]);  // not zeroed: only received bytes are read
+  if (begin_ > 0) {
+    std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  assert(end_ < buffer_bytes_);  // a frame that fits the buffer and fills it is whole
+  return {buffer_.get() + end_, buffer_bytes_ - end_};
+}
+
+void FrameReader::Commit(size_t n) {
+  if (large_) {
+    assert(n <= large_->body.size() - large_filled_);
+    large_filled_ += n;
+  } else {
+    assert(buffer_ && n <= buffer_bytes_ - end_);
+    end_ += n;
+  }
+}
+
+size_t FrameReader::memory() const {
+  return (buffer_ ? buffer_bytes_ : 0) + (large_ ? large_->body.size() : 0);
+}
+
+void FrameReader::ReleaseIfEmpty() {
+  if (buffered() == 0 && !large_) {
+    buffer_.reset();
+    begin_ = end_ = 0;
+  }
+}
+
+}  // namespace kv
