@@ -20,6 +20,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "timeout";
     case ErrorCode::kProtocol:
       return "protocol error";
+    case ErrorCode::kMaybeApplied:
+      return "maybe applied";
   }
   return "unknown error";
 }

@@ -18,9 +18,14 @@ enum class ErrorCode {
   kInvalidArgument,  // the caller's input is wrong (too large, malformed); tools exit 2
   kCorruption,       // stored bytes fail their checksum or format; message names file and offset
   kIOError,          // the operating system refused a file operation
-  kUnavailable,      // the store could not serve it: unreachable, closed, quorum not met
+  kUnavailable,      // the store could not serve it and did nothing: not sent, unreachable,
+                     // refused, a read's quorum not met; safe to try elsewhere
   kTimeout,          // no answer in time; a write may still have been applied
   kProtocol,         // the peer spoke something other than the kv protocol
+  // The write's outcome is unknown: it may have been applied, and will spread if it was (a
+  // quorum not met after the coordinator stored it, a connection lost after the request left).
+  // Not to be retried elsewhere as if it had failed; a read shows whether it landed.
+  kMaybeApplied,
 };
 
 std::string_view ErrorCodeName(ErrorCode code);
@@ -40,6 +45,7 @@ class [[nodiscard]] Status {
   static Status Unavailable(std::string m) { return {ErrorCode::kUnavailable, std::move(m)}; }
   static Status Timeout(std::string m) { return {ErrorCode::kTimeout, std::move(m)}; }
   static Status Protocol(std::string m) { return {ErrorCode::kProtocol, std::move(m)}; }
+  static Status MaybeApplied(std::string m) { return {ErrorCode::kMaybeApplied, std::move(m)}; }
 
   bool ok() const { return code_ == ErrorCode::kOk; }
   ErrorCode code() const { return code_; }

@@ -1,6 +1,7 @@
 // The exit codes of the client tools (kvput, kvget, kvring), one rule for all: 0 success, 1 key
 // not found, 2 usage error (including an oversized key or value, a malformed context token), 3
-// the store could not serve it (unreachable, timeout, refused, a quorum not met, server error),
+// the store could not serve it (unreachable, timeout, refused, a quorum not met, a write that may
+// have been applied: MaybeApplied, server error),
 // 4 siblings: the key has concurrent versions the client must resolve (kvget; not an error of
 // the store, so ToolExitCode never gives it). Pure function.
 #pragma once

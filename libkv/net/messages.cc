@@ -482,6 +482,8 @@ wire::WireErrorCode ToWireErrorCode(ErrorCode code) {
       return wire::WireErrorCode::kUnavailable;
     case ErrorCode::kTimeout:
       return wire::WireErrorCode::kTimeout;
+    case ErrorCode::kMaybeApplied:
+      return wire::WireErrorCode::kMaybeApplied;
     case ErrorCode::kOk:  // an error response never carries Ok; treat as a protocol slip
     case ErrorCode::kProtocol:
       return wire::WireErrorCode::kProtocol;
@@ -505,6 +507,8 @@ ErrorCode FromWireErrorCode(uint8_t code) {
       return ErrorCode::kTimeout;
     case wire::WireErrorCode::kProtocol:
       return ErrorCode::kProtocol;
+    case wire::WireErrorCode::kMaybeApplied:
+      return ErrorCode::kMaybeApplied;
   }
   return ErrorCode::kProtocol;
 }

@@ -84,6 +84,7 @@ enum class WireErrorCode : uint8_t {
   kUnavailable = 5,
   kTimeout = 6,
   kProtocol = 7,
+  kMaybeApplied = 8,
 };
 
 }  // namespace kv::wire

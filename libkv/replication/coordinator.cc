@@ -271,7 +271,9 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
       is_replica ? "; the write is stored on this node and may still reach the others, so it "
                    "may have been applied"
                  : "; the write may have been applied");
-  co_return shortfall;
+  // Stored here, it spreads by read repair, hints and anti-entropy whatever the others did: its
+  // outcome is unknown, not failed, and a forwarding node must not try another replica.
+  co_return Status::MaybeApplied(shortfall.message());
 }
 
 asio::awaitable<void> Coordinator::HintMissedCopies(std::shared_ptr<ReplicaReplies> gather,

@@ -94,9 +94,9 @@ class Coordinator {
   // answered (the message says how many, and why the others did not).
   boost::asio::awaitable<Result<GetResponse>> Get(std::string key, uint32_t r);
 
-  // InvalidArgument for a bad context token or a W outside 1..N (nothing written); Unavailable
-  // or Timeout when fewer than W replicas acknowledged (the message says how many and whether
-  // the write may have been applied).
+  // InvalidArgument for a bad context token or a W outside 1..N (nothing written); MaybeApplied
+  // when fewer than W replicas acknowledged after this node stored the write (the message says
+  // how many, and why the others did not); Unavailable when no replica could take it.
   boost::asio::awaitable<Status> Write(ClientWrite write);
 
   // What a replica answers a coordinator: its set, and merging a set into it.

@@ -3,7 +3,9 @@
 #include <doctest/doctest.h>
 
 #include "libkv/base/limits.h"
+#include "libkv/client/exit_code.h"
 #include "libkv/client/get_result.h"
+#include "libkv/client/tool_error.h"
 #include "libkv/versioning/context_token.h"
 #include "tests/client/fake_node.h"
 
@@ -188,6 +190,25 @@ TEST_CASE("client: bad input is refused before sending — bad answers are Proto
   CHECK(no_quorum.status().message().find("1 of 2 replicas") != std::string::npos);
   // The connection is still good.
   CHECK(c.Put("k", "v").ok());
+}
+
+TEST_CASE("client: a write whose outcome is unknown comes back as MaybeApplied, exit 3") {
+  FakeNode node([](const Frame& f) -> std::optional<std::string> {
+    if (f.type != wire::MessageType::kPutRequest) return std::nullopt;
+    return EncodeMessageFrame(
+        StatusToErrorResponse(Status::MaybeApplied(
+            "write quorum not met: 1 of 3 replicas acknowledged (W=2); the write may have been "
+            "applied")),
+        f.request_id);
+  });
+  auto client = Client::Connect(node.address());
+  REQUIRE(client.ok());
+  Status s = (*client)->Put("k", "v");
+  CHECK(s.code() == ErrorCode::kMaybeApplied);  // the code crossed the wire, not just the text
+  CHECK(s.message().find("1 of 3 replicas") != std::string::npos);
+  CHECK(ToolExitCode(s) == kExitUnavailable);
+  // What kvput --json prints: scripts branch on "error", not on the message.
+  CHECK(ErrorJson(s).find("\"error\":\"maybe applied\"") != std::string::npos);
 }
 
 }  // namespace

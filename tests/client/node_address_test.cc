@@ -48,6 +48,7 @@ TEST_CASE("tool exit codes") {
   CHECK(ToolExitCode(Status::Timeout("slow")) == 3);
   CHECK(ToolExitCode(Status::IOError("disk")) == 3);
   CHECK(ToolExitCode(Status::Protocol("?")) == 3);
+  CHECK(ToolExitCode(Status::MaybeApplied("stored on 1 of 3")) == 3);
 }
 
 }  // namespace kv

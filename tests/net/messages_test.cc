@@ -59,11 +59,13 @@ TEST_CASE("messages round-trip") {
   CHECK(s.code() == ErrorCode::kInvalidArgument);
   CHECK(s.message() == "too big");
 
-  for (ErrorCode c :
-       {ErrorCode::kNotFound, ErrorCode::kInvalidArgument, ErrorCode::kCorruption,
-        ErrorCode::kIOError, ErrorCode::kUnavailable, ErrorCode::kTimeout, ErrorCode::kProtocol}) {
+  for (ErrorCode c : {ErrorCode::kNotFound, ErrorCode::kInvalidArgument, ErrorCode::kCorruption,
+                      ErrorCode::kIOError, ErrorCode::kUnavailable, ErrorCode::kTimeout,
+                      ErrorCode::kProtocol, ErrorCode::kMaybeApplied}) {
     CHECK(FromWireErrorCode(static_cast<uint8_t>(ToWireErrorCode(c))) == c);
   }
+  // The numbers are the wire's (docs/formats.md, "Error codes"), not the enum's order.
+  CHECK(static_cast<uint8_t>(ToWireErrorCode(ErrorCode::kMaybeApplied)) == 8);
   CHECK(FromWireErrorCode(0) == ErrorCode::kProtocol);
   CHECK(FromWireErrorCode(99) == ErrorCode::kProtocol);
 
