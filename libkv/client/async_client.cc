@@ -46,9 +46,10 @@ asio::awaitable<Result<Frame>> AsyncClient::Call(std::string request_frame, uint
   Result<Frame> answer =
       co_await connection_->Call(std::move(request_frame), request_id, options_.timeout);
   if (answer.ok() || !is_write) co_return answer;
-  // A write that was sent but not answered is indeterminate; the caller must know.
+  // A write that was sent but not answered is indeterminate; the caller must know. (A lost
+  // connection already says so with MaybeApplied, and Unavailable means it was not sent.)
   const Status& s = answer.status();
-  if (s.code() == ErrorCode::kTimeout || s.code() == ErrorCode::kUnavailable)
+  if (s.code() == ErrorCode::kTimeout)
     co_return Status(s.code(), fmt::format("{}{}", s.message(), kIndeterminate));
   co_return answer;
 }

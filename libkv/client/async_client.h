@@ -3,9 +3,9 @@
 // up to options.timeout; the node may answer in any order. For load generators (kvbench: 50
 // requests in flight over one or a few connections) and, later, coordinators.
 //
-// Results and errors as Client's (client.h). After the connection breaks every call fails with
-// Unavailable; make a new AsyncClient to go on (no silent reconnect: a load generator must see
-// the failure).
+// Results and errors as Client's (client.h). After the connection breaks every call fails
+// (a write whose request had left with MaybeApplied, the others with Unavailable); make a new
+// AsyncClient to go on (no silent reconnect: a load generator must see the failure).
 // Threads: every call, and the destructor, from coroutines on the executor given to Connect,
 // which must not run handlers in parallel (a single-threaded io_context, or a strand). Destroy
 // the client before that executor's io_context.
@@ -30,7 +30,7 @@ class AsyncClient {
  public:
   static boost::asio::awaitable<Result<std::unique_ptr<AsyncClient>>> Connect(
       boost::asio::any_io_executor executor, HostPort node, ClientOptions options);
-  // Closes the connection; calls still waiting fail with Unavailable.
+  // Closes the connection; calls still waiting fail (as after a break, above).
   ~AsyncClient();
   AsyncClient(const AsyncClient&) = delete;
   AsyncClient& operator=(const AsyncClient&) = delete;

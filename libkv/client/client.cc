@@ -145,10 +145,11 @@ Result<Frame> Client::Call(std::string request_frame, uint64_t request_id, bool 
   if (!answer->ok()) {
     const Status& s = answer->status();
     io.Drop();
-    if (s.code() == ErrorCode::kUnavailable)
-      return Status::Unavailable(fmt::format("lost the connection to {}: {}{}", where, s.message(),
-                                             is_write ? kIndeterminate : ""));
-    return s;
+    if (s.code() != ErrorCode::kUnavailable) return s;
+    // The request went to the socket: a write may have reached the node and been applied.
+    const std::string lost = fmt::format("lost the connection to {}: {}", where, s.message());
+    if (is_write) return Status::MaybeApplied(lost + std::string(kIndeterminate));
+    return Status::Unavailable(lost);
   }
   Frame& frame = **answer;
   if (frame.type == wire::MessageType::kError) {

@@ -9,10 +9,12 @@
 // write is blind: it becomes a sibling of whatever is there). Quorums of 0 are the node's
 // defaults. Ring gives the ring as the node sees it (for kvring).
 // Errors: InvalidArgument (oversized key or value, a malformed context token; nothing was sent),
-// Unavailable (cannot connect, the connection was lost, the node refused), Timeout (no answer in
-// time; a write may still land), Protocol (the peer is not a kv node, or sent something that
-// does not decode), or the node's own error (e.g. a quorum it could not reach, IOError). After a
-// lost connection or a timeout the next call connects again.
+// Unavailable (cannot connect, the node refused, a read's connection was lost: nothing was
+// written), Timeout (no answer in time; a write may still land), MaybeApplied (a write's
+// connection was lost after it was sent, or the node stored it but missed its quorum: it may
+// have been applied), Protocol (the peer is not a kv node, or sent something that does not
+// decode), or the node's own error (e.g. IOError). After a lost connection or a timeout the next
+// call connects again.
 // Threads: one thread at a time per Client.
 #pragma once
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -75,10 +76,19 @@ void PipelinedConnection::Start() {
 void PipelinedConnection::Close(const Status& why) {
   if (!broken_.ok()) return;
   broken_ = why.ok() ? Status::Unavailable(fmt::format("connection to {} closed", peer_)) : why;
+  // A request that went to the socket may have reached the peer and been acted on: its caller
+  // must not take the break for "not sent".
+  const Status maybe_sent =
+      broken_.Is(ErrorCode::kUnavailable)
+          ? Status::MaybeApplied(fmt::format("{}; the request was sent and may have been applied",
+                                             broken_.message()))
+          : broken_;
   for (auto& [id, waiter] : waiting_) {
-    waiter->answer.emplace(broken_);
+    waiter->answer.emplace(waiter->sent ? maybe_sent : broken_);
     waiter->timer.cancel();
   }
+  output_.clear();
+  output_waiters_.clear();
   boost::system::error_code ignored;
   socket_.close(ignored);
   output_ready_.cancel();
@@ -122,6 +132,8 @@ asio::awaitable<void> PipelinedConnection::WriteLoop() {
     }
     batch.clear();
     batch.swap(output_);
+    for (const std::shared_ptr<Waiter>& waiter : output_waiters_) waiter->sent = true;
+    output_waiters_.clear();
     Status written = co_await AsyncWriteAll(socket_, batch);
     if (!written.ok())
       Close(Status::Unavailable(
@@ -139,14 +151,30 @@ asio::awaitable<Result<Frame>> PipelinedConnection::Call(std::string request_fra
   waiter->timer.expires_after(timeout);
   waiting_.emplace(request_id, waiter);
   output_.push_back(std::move(request_frame));
+  output_waiters_.push_back(waiter);
   output_ready_.cancel();
   auto [ec] = co_await waiter->timer.async_wait(kNoThrow);
   waiting_.erase(request_id);
   if (!waiter->answer) {
     // The timer ran out, or the caller was cancelled: the answer's wake-up always sets `answer`
     // before it cancels the timer.
-    if (ec == asio::error::operation_aborted)
-      co_return Status::Unavailable(fmt::format("the call to {} was cancelled", peer_));
+    const bool cancelled = ec == asio::error::operation_aborted;
+    if (!waiter->sent) {
+      // Still queued (the socket took no more): take it back, so that it is never sent.
+      auto at = std::find(output_waiters_.begin(), output_waiters_.end(), waiter);
+      if (at != output_waiters_.end()) {
+        output_.erase(output_.begin() + (at - output_waiters_.begin()));
+        output_waiters_.erase(at);
+      }
+      co_return Status::Unavailable(
+          cancelled ? fmt::format("the call to {} was cancelled; the request was not sent", peer_)
+                    : fmt::format("could not send to {} within {} ms; the request was not sent",
+                                  peer_, timeout.count()));
+    }
+    if (cancelled)
+      co_return Status::MaybeApplied(fmt::format(
+          "the call to {} was cancelled after its request was sent; it may have been applied",
+          peer_));
     co_return Status::Timeout(
         fmt::format("no answer from {} within {} ms", peer_, timeout.count()));
   }

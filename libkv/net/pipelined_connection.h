@@ -8,8 +8,10 @@
 // the next gathered write.
 //
 // Once the connection breaks (read or write error, the peer closed it or refused it with a
-// connection-level Error frame, Close) every waiting and later call fails with the reason, as
-// Unavailable naming the peer and the cause; it never reconnects: the owner makes a new one.
+// connection-level Error frame, Close) every waiting and later call fails with the reason, naming
+// the peer and the cause; it never reconnects: the owner makes a new one. Unavailable then means
+// the call's request was certainly not sent (its frame had not been handed to the socket); a call
+// whose request may have left gets MaybeApplied instead (transport.h).
 // Threads: Connect's executor must not run handlers in parallel (a strand, or a single-threaded
 // io_context); every call, Close and the destructor run on it. Owned by shared_ptr: its read and
 // write loops keep it alive until they end. Destroy it before its io_context (stopping the
@@ -59,10 +61,12 @@ class PipelinedConnection : public std::enable_shared_from_this<PipelinedConnect
   uint64_t NextRequestId() { return next_request_id_++; }
 
   // Sends `request_frame` (a whole frame carrying `request_id`) and returns the answer frame.
-  // An Error answer comes back as its Status, with the peer's address in front. Errors:
-  // Unavailable (the connection broke before the answer: peer and cause), Timeout "no answer
-  // from HOST:PORT within N ms" (the request may still be acted on; callers say so as fits),
-  // Unavailable "... was cancelled" when the caller's coroutine is cancelled.
+  // An Error answer comes back as its Status (its own code), with the peer's address in front.
+  // Otherwise, as transport.h says: Unavailable when the request was certainly not sent (the
+  // connection was broken, or broke, timed out or was cancelled before the frame went to the
+  // socket; a frame not sent by then never is); once it may have left, MaybeApplied when the
+  // connection breaks or the caller's coroutine is cancelled, and Timeout "no answer from
+  // HOST:PORT within N ms" (the request may still be acted on; callers say so as fits).
   // REQUIRES: request_id unique among this connection's calls in flight.
   boost::asio::awaitable<Result<Frame>> Call(std::string request_frame, uint64_t request_id,
                                              std::chrono::milliseconds timeout);
@@ -84,6 +88,7 @@ class PipelinedConnection : public std::enable_shared_from_this<PipelinedConnect
     explicit Waiter(const boost::asio::any_io_executor& executor) : timer(executor) {}
     boost::asio::steady_timer timer;
     std::optional<Result<Frame>> answer;
+    bool sent = false;  // its frame was handed to the socket: it may have reached the peer
   };
 
   void Start();
@@ -91,9 +96,10 @@ class PipelinedConnection : public std::enable_shared_from_this<PipelinedConnect
   boost::asio::awaitable<void> WriteLoop();
 
   boost::asio::ip::tcp::socket socket_;
-  std::string peer_;                        // HOST:PORT, for messages
-  boost::asio::steady_timer output_ready_;  // cancelled when output_ has frames
-  std::vector<std::string> output_;         // frames for the write loop
+  std::string peer_;                                     // HOST:PORT, for messages
+  boost::asio::steady_timer output_ready_;               // cancelled when output_ has frames
+  std::vector<std::string> output_;                      // frames for the write loop
+  std::vector<std::shared_ptr<Waiter>> output_waiters_;  // the call of each frame in output_
   std::unordered_map<uint64_t, std::shared_ptr<Waiter>> waiting_;
   Status broken_;  // Ok while the connection works
   uint64_t next_request_id_ = 1;

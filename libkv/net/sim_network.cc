@@ -121,7 +121,12 @@ class SimTransport final : public Transport {
     const asio::any_io_executor caller = co_await asio::this_coro::executor;
     const Status timed_out = Status::Timeout(fmt::format(
         "no answer from {} within {} ms; the request may have been applied", to, timeout.count()));
-    const Status cancelled = Status::Unavailable(fmt::format("the call to {} was cancelled", to));
+    // Unavailable only while the request has not reached the target (transport.h): once it has,
+    // the target may have acted on it.
+    const Status cancelled = Status::Unavailable(
+        fmt::format("the call to {} was cancelled; the request was not sent", to));
+    const Status cancelled_after = Status::MaybeApplied(fmt::format(
+        "the call to {} was cancelled after its request was sent; it may have been applied", to));
     if (body.size() + wire::kMinFrameLength > wire::kMaxFrameLength)
       co_return Status::InvalidArgument(
           fmt::format("a {} of {} bytes to {} is over the frame limit of {} bytes",
@@ -178,10 +183,12 @@ class SimTransport final : public Transport {
             try {
               std::rethrow_exception(e);
             } catch (const std::exception& what) {
-              result =
-                  Status::Unavailable(fmt::format("the handler at {} failed: {}", to, what.what()));
+              result = Status::MaybeApplied(
+                  fmt::format("the handler at {} failed: {}; the request may have been applied", to,
+                              what.what()));
             } catch (...) {
-              result = Status::Unavailable(fmt::format("the handler at {} failed", to));
+              result = Status::MaybeApplied(
+                  fmt::format("the handler at {} failed; the request may have been applied", to));
             }
           }
           {
@@ -211,7 +218,7 @@ class SimTransport final : public Transport {
       std::tie(ec) = co_await reply->wake.async_wait(kNoThrow);
     }
     if (!answer) {
-      if (ec == asio::error::operation_aborted) co_return cancelled;
+      if (ec == asio::error::operation_aborted) co_return cancelled_after;
       co_return timed_out;
     }
     if (!answer->ok()) co_return answer->status();
@@ -225,10 +232,10 @@ class SimTransport final : public Transport {
           state_->DeliverLocked(frame->type, to, self_, /*is_answer=*/true, plan.answer_lost);
     }
     if (!delivered || Clock::now() + plan.answer_delay >= deadline) {
-      if (!co_await SleepUntil(deadline)) co_return cancelled;
+      if (!co_await SleepUntil(deadline)) co_return cancelled_after;
       co_return timed_out;
     }
-    if (!co_await SleepUntil(Clock::now() + plan.answer_delay)) co_return cancelled;
+    if (!co_await SleepUntil(Clock::now() + plan.answer_delay)) co_return cancelled_after;
     if (frame->request_id != plan.request_id)
       co_return Status::Protocol(fmt::format("{} answered request {} with the id {}", to,
                                              plan.request_id, frame->request_id));

@@ -9,7 +9,9 @@
 // with Unavailable); a partition drops messages between groups and a dropped message (partition
 // or drop probability) costs the caller its timeout (Timeout); every message may be delayed
 // uniformly in [min, max] with Asio timers. A node crashed, detached or partitioned away while
-// handling a request still runs its handler, but its answer is lost.
+// handling a request still runs its handler, but its answer is lost. As transport.h asks,
+// Unavailable means the request never reached the target; after it did, a failure is Timeout or
+// MaybeApplied (a handler that threw, a caller cancelled meanwhile).
 //
 // Threads: every method may be called from any thread. The transports and the calls in flight
 // share the network's state, so they may outlive the SimNetwork object. The network holds the

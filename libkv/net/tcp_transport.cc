@@ -114,9 +114,9 @@ class TcpTransport::Peer : public std::enable_shared_from_this<Peer> {
     if (!closed_.ok()) co_return closed_;
     if (ec == asio::error::operation_aborted)
       co_return Status::Unavailable(fmt::format("the call to {} was cancelled", where_));
-    co_return Status::Timeout(fmt::format(
-        "no answer from {} within {} ms: all {} request slots to it were taken; the request was "
-        "not sent",
+    co_return Status::Unavailable(fmt::format(
+        "could not send to {} within {} ms: all {} request slots to it were taken; the request "
+        "was not sent",
         where_, timeout.count(), max_in_flight_));
   }
 
@@ -135,11 +135,17 @@ class TcpTransport::Peer : public std::enable_shared_from_this<Peer> {
                                                  Clock::time_point deadline, milliseconds timeout) {
     Result<std::shared_ptr<PipelinedConnection>> connection =
         co_await ConnectionBefore(deadline, timeout);
-    if (!connection.ok()) co_return connection.status();
+    if (!connection.ok()) {
+      // Nothing was sent, so the caller may try another node: a connect that timed out is
+      // Unavailable here (transport.h), whatever PipelinedConnection::Connect calls it.
+      const Status& s = connection.status();
+      if (s.Is(ErrorCode::kTimeout)) co_return Status::Unavailable(s.message());
+      co_return s;
+    }
     const milliseconds left = Remaining(deadline);
     if (left <= milliseconds(0))
-      co_return Status::Timeout(fmt::format(
-          "no answer from {} within {} ms: connecting took it all; the request was not sent",
+      co_return Status::Unavailable(fmt::format(
+          "could not send to {} within {} ms: connecting took it all; the request was not sent",
           where_, timeout.count()));
     PipelinedConnection& c = **connection;
     const uint64_t request_id = c.NextRequestId();
@@ -174,8 +180,8 @@ class TcpTransport::Peer : public std::enable_shared_from_this<Peer> {
     if (attempt->result) co_return *attempt->result;
     if (ec == asio::error::operation_aborted)
       co_return Status::Unavailable(fmt::format("the call to {} was cancelled", where_));
-    co_return Status::Timeout(
-        fmt::format("no answer from {} within {} ms: still connecting; the request was not sent",
+    co_return Status::Unavailable(
+        fmt::format("could not send to {} within {} ms: still connecting; the request was not sent",
                     where_, timeout.count()));
   }
 

@@ -1,9 +1,10 @@
 // TcpTransport: the real Transport (transport.h), node to node over TCP. One pipelined
 // connection (PipelinedConnection) per peer address, opened at the first call to that peer,
 // shared by every call to it, and replaced at the next call after it breaks; calls in flight on
-// a broken connection fail with Unavailable naming the peer and the cause. Concurrent first calls
-// to a peer share one connection attempt. At most options.max_in_flight calls per peer are on the
-// wire at once; more wait for a slot, within their own timeout.
+// a broken connection fail naming the peer and the cause (MaybeApplied once their request was
+// written, Unavailable before: transport.h). Concurrent first calls to a peer share one
+// connection attempt. At most options.max_in_flight calls per peer are on the wire at once; more
+// wait for a slot, within their own timeout (Unavailable when none came: never sent).
 //
 // Threads: Call from any coroutine on any executor, many at once; each peer's connection lives
 // on its own strand of the transport's executor, and a call resumes on the caller's executor.
@@ -48,9 +49,9 @@ class TcpTransport final : public Transport {
                                              std::string body,
                                              std::chrono::milliseconds timeout) override;
 
-  // Fails the calls in flight (Unavailable "the transport was closed") and closes every
-  // connection; later calls fail at once. Returns without waiting: the work is posted to each
-  // peer's strand. Idempotent.
+  // Fails the calls in flight ("the transport was closed": Unavailable, or MaybeApplied for a
+  // request already written) and closes every connection; later calls fail at once. Returns
+  // without waiting: the work is posted to each peer's strand. Idempotent.
   void Close();
 
   // Peers with a connection or a connection attempt (for tests and status pages).

@@ -29,10 +29,16 @@ class Transport {
   virtual ~Transport() = default;
 
   // Sends a request (type, body) to the node at `address` ("host:port") and returns its answer.
-  // An answer of type Error comes back as the Status it carries. Unavailable when the node
-  // cannot be reached or the connection broke before the answer (the message names the address
-  // and the cause); Timeout when no answer came within `timeout` (the request may still have
-  // been applied). Never throws.
+  // An answer of type Error comes back as the Status it carries, with its own code (a replica's
+  // quorum shortfall stays MaybeApplied). The transport's own failures say whether the request
+  // was sent, so that a caller knows what it may retry elsewhere (the message names the address
+  // and the cause):
+  //  - Unavailable: the request was certainly not sent (not connected and could not connect, no
+  //    request slot in time, the connection broke or was closed before the request was written,
+  //    the caller cancelled before it was written). Nothing happened at the node.
+  //  - Timeout (no answer within `timeout`) or MaybeApplied (the connection broke, or the caller
+  //    was cancelled, after the request was handed to the socket): it may have been applied.
+  // Never Unavailable for a request that may have left. Never throws.
   virtual boost::asio::awaitable<Result<Frame>> Call(std::string address, wire::MessageType type,
                                                      std::string body,
                                                      std::chrono::milliseconds timeout) = 0;

@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <stdexcept>
 
 #include "libkv/net/messages.h"
 
@@ -148,6 +149,30 @@ TEST_CASE("sim network: a partition times calls out across it — heal restores 
     CHECK(Echoed(healed) == "b:k");
   });
   CHECK(net.Counts(wire::MessageType::kGetRequest).dropped == 2);
+}
+
+TEST_CASE("sim network: Unavailable only for a request that never reached its node") {
+  SimNetwork net(4);
+  RunCluster(net, [&](Strand caller) -> asio::awaitable<void> {
+    // A handler that fails after the request reached it: it may have acted on it.
+    net.Attach(
+        "thrower",
+        [](Frame) -> asio::awaitable<std::string> {
+          throw std::runtime_error("the disk caught fire");
+          co_return std::string();
+        },
+        caller);
+    Result<Frame> thrown = co_await net.TransportFor("a")->Call(
+        "thrower", wire::MessageType::kGetRequest, GetBody("k"), milliseconds(500));
+    CHECK(thrown.status().code() == ErrorCode::kMaybeApplied);
+    CHECK(thrown.status().message().find("the disk caught fire") != std::string::npos);
+    CHECK(thrown.status().message().find("may have been applied") != std::string::npos);
+    net.Detach("thrower");
+    // Never delivered: not sent as far as the caller can tell (the crashed case is above).
+    Result<Frame> gone = co_await net.TransportFor("a")->Call(
+        "thrower", wire::MessageType::kGetRequest, GetBody("k"), milliseconds(500));
+    CHECK(gone.status().code() == ErrorCode::kUnavailable);
+  });
 }
 
 // Fires `calls` concurrent calls from a to b and returns which ones were answered.

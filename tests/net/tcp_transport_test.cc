@@ -14,6 +14,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <thread>
 
+#include "libkv/net/frame_io.h"
+#include "libkv/net/handshake.h"
 #include "libkv/net/messages.h"
 #include "tests/net/test_server.h"
 
@@ -185,10 +187,13 @@ TEST_CASE("tcp transport: a dropped connection fails its calls and the next call
                                                   GetBody("one"), milliseconds(2000));
     CHECK(EchoedKey(first) == "one");
 
+    // The request was written before the connection broke: the server may have acted on it, so
+    // the caller must not take it for "not sent" (Unavailable) and try it elsewhere.
     Result<Frame> dropped = co_await transport.Call(
         server.address(), wire::MessageType::kGetRequest, GetBody("drop"), milliseconds(2000));
     REQUIRE_FALSE(dropped.ok());
-    CHECK(dropped.status().code() == ErrorCode::kUnavailable);
+    CHECK(dropped.status().code() == ErrorCode::kMaybeApplied);
+    CHECK(dropped.status().message().find("may have been applied") != std::string::npos);
     CHECK(dropped.status().message().find(server.address()) != std::string::npos);
 
     Result<Frame> again = co_await transport.Call(server.address(), wire::MessageType::kGetRequest,
@@ -270,12 +275,108 @@ TEST_CASE("tcp transport: Close fails the calls in flight and later ones") {
     while (!in_flight && std::chrono::steady_clock::now() - start < std::chrono::seconds(5))
       co_await Sleep(milliseconds(5));
     REQUIRE(in_flight.has_value());
-    CHECK(in_flight->code() == ErrorCode::kUnavailable);
+    CHECK(in_flight->code() == ErrorCode::kMaybeApplied);  // it had been written
     CHECK(in_flight->message().find("closed") != std::string::npos);
     Result<Frame> later = co_await transport.Call(server.address(), wire::MessageType::kGetRequest,
                                                   GetBody("k"), milliseconds(1000));
-    CHECK(later.status().code() == ErrorCode::kUnavailable);
+    CHECK(later.status().code() == ErrorCode::kUnavailable);  // never sent
     server.Stop();
+  });
+}
+
+TEST_CASE("tcp transport: a call that gets no request slot in time is Unavailable, never sent") {
+  RunCoroutine([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    int received = 0;
+    TestServer server(ex, [&](Frame) -> asio::awaitable<std::optional<std::string>> {
+      ++received;
+      co_return std::nullopt;  // holds the only slot
+    });
+    TcpTransport transport(ex, "kv",
+                           {.connect_timeout = milliseconds(1000), .max_in_flight_per_peer = 1});
+    bool first_done = false;
+    asio::co_spawn(
+        ex,
+        [&]() -> asio::awaitable<void> {
+          (void)co_await transport.Call(server.address(), wire::MessageType::kGetRequest,
+                                        GetBody("first"), milliseconds(1000));
+          first_done = true;
+        },
+        asio::detached);
+    Result<Frame> second = co_await transport.Call(server.address(), wire::MessageType::kGetRequest,
+                                                   GetBody("second"), milliseconds(150));
+    CHECK(second.status().code() == ErrorCode::kUnavailable);
+    CHECK(second.status().message().find("not sent") != std::string::npos);
+    while (!first_done) co_await Sleep(milliseconds(10));
+    CHECK(received == 1);
+    transport.Close();
+    server.Stop();
+  });
+}
+
+// A peer that completes the handshake and then never reads: a large request fills the socket's
+// buffers and the write loop stays inside that write.
+class SilentPeer {
+ public:
+  explicit SilentPeer(asio::any_io_executor ex)
+      : acceptor_(ex, {asio::ip::make_address("127.0.0.1"), 0}), socket_(ex) {
+    asio::co_spawn(ex, Accept(), asio::detached);
+  }
+  std::string address() const {
+    return "127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
+  }
+  void Stop() {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    socket_.close(ignored);
+  }
+
+ private:
+  asio::awaitable<void> Accept() {
+    auto [ec, socket] = co_await acceptor_.async_accept(kNoThrow);
+    if (ec) co_return;
+    socket_ = std::move(socket);
+    Result<std::string> prefix = co_await AsyncReadExactly(socket_, wire::kHandshakeFixedBytes);
+    if (!prefix.ok()) co_return;
+    Result<HandshakePrefix> hello = DecodeHandshakePrefix(*prefix);
+    if (!hello.ok()) co_return;
+    Result<std::string> name = co_await AsyncReadExactly(socket_, hello->cluster_name_bytes);
+    if (!name.ok()) co_return;
+    HandshakeOk ok;
+    ok.server = "silent";
+    const std::string frame = EncodeMessageFrame(ok, 0);
+    (void)co_await AsyncWriteAll(socket_, frame);
+  }
+
+  asio::ip::tcp::acceptor acceptor_;
+  asio::ip::tcp::socket socket_;
+};
+
+TEST_CASE("tcp transport: a request queued behind a write the peer never takes is never sent") {
+  RunCoroutine([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    SilentPeer peer(ex);
+    TcpTransport transport(ex, "kv");
+    // 16 MiB: more than loopback's socket buffers hold, so this write never finishes.
+    std::optional<Status> big;
+    asio::co_spawn(
+        ex,
+        [&]() -> asio::awaitable<void> {
+          Result<Frame> r =
+              co_await transport.Call(peer.address(), wire::MessageType::kGetRequest,
+                                      GetBody(std::string(16 << 20, 'k')), milliseconds(3000));
+          big = r.status();
+        },
+        asio::detached);
+    co_await Sleep(milliseconds(200));
+    Result<Frame> queued = co_await transport.Call(peer.address(), wire::MessageType::kGetRequest,
+                                                   GetBody("small"), milliseconds(200));
+    CHECK(queued.status().code() == ErrorCode::kUnavailable);
+    CHECK(queued.status().message().find("not sent") != std::string::npos);
+    CHECK_FALSE(big.has_value());
+    // The big one left in part at least: closing now leaves its outcome unknown.
+    transport.Close();
+    while (!big) co_await Sleep(milliseconds(10));
+    CHECK(big->code() == ErrorCode::kMaybeApplied);
+    peer.Stop();
   });
 }
 
