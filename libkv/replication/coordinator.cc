@@ -357,11 +357,11 @@ asio::awaitable<Status> Coordinator::Forward(const ClientWrite& write,
     Result<Frame> answer = co_await s_.transport->Call(std::move(address), type, std::move(request),
                                                        2 * options_.timeout);
     if (answer.ok()) co_return Status::Ok();
-    // Only "could not reach it" is safe to retry elsewhere; anything else may have been applied
-    // (a timeout) or is the replica's verdict (a quorum shortfall, a bad request).
-    if (answer.status().code() != ErrorCode::kUnavailable ||
-        answer.status().message().find("quorum") != std::string::npos)
-      co_return answer.status();
+    // Only a request that never left (Unavailable: transport.h) is safe to send to another
+    // replica, which would issue the write a second dot. Anything else may have been applied (a
+    // timeout, a connection lost after sending) or is the replica's own answer, which the client
+    // gets with its code (a quorum shortfall is MaybeApplied, a bad request InvalidArgument).
+    if (!answer.status().Is(ErrorCode::kUnavailable)) co_return answer.status();
     if (!failures.empty()) failures += "; ";
     failures += fmt::format("{}: {}", replica, answer.status().message());
   }
