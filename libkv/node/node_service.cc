@@ -12,9 +12,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <ctime>
 
+#include "libkv/async/run_on_pool.h"
 #include "libkv/base/limits.h"
 #include "libkv/net/messages.h"
-#include "libkv/replication/run_on_pool.h"
 #include "libkv/storage/block_codec.h"
 
 namespace kv {

@@ -31,10 +31,10 @@
 #include <string>
 #include <vector>
 
+#include "libkv/async/stop_signal.h"
 #include "libkv/base/status.h"
 #include "libkv/env/env.h"
 #include "libkv/net/frame.h"
-#include "libkv/net/stop_signal.h"
 #include "libkv/net/transport.h"
 #include "libkv/node/gossiper.h"
 #include "libkv/node/node_config.h"

@@ -12,7 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "libkv/antientropy/merkle_messages.h"
-#include "libkv/replication/run_on_pool.h"
+#include "libkv/async/run_on_pool.h"
 #include "libkv/replication/shared_replicas.h"
 
 namespace kv {

@@ -12,7 +12,7 @@
 #include <optional>
 #include <vector>
 
-#include "libkv/replication/run_on_pool.h"
+#include "libkv/async/run_on_pool.h"
 #include "libkv/versioning/context_token.h"
 
 namespace kv {
