@@ -19,6 +19,9 @@
 // engine, transport, engine pool and logger are the caller's and outlive the service; so must the
 // io_context that runs its coroutines stop before the service is destroyed. Threads: Answer runs on
 // the request's strand, any number at once; the rest from any thread.
+//
+// Defined in three files by job: node_service.cc (life and request dispatch), node_join_leave.cc
+// (joining and leaving), node_stats.cc (stats and cleanup).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -29,12 +32,12 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <vector>
 
 #include "libkv/async/stop_signal.h"
 #include "libkv/base/status.h"
 #include "libkv/env/env.h"
 #include "libkv/net/frame.h"
+#include "libkv/net/messages.h"
 #include "libkv/net/transport.h"
 #include "libkv/node/gossiper.h"
 #include "libkv/node/node_config.h"
