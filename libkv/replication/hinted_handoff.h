@@ -16,7 +16,6 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
 
 #include "libkv/async/stop_signal.h"
 #include "libkv/net/transport.h"

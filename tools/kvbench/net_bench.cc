@@ -1,8 +1,6 @@
 #include "tools/kvbench/net_bench.h"
 
-#include <atomic>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
