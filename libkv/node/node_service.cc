@@ -74,7 +74,10 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
         "as a new node",
         identity.id, membership_path, config.data_dir));
 
-  std::unique_ptr<NodeService> service(new NodeService(config, identity, parts));
+  Result<std::unique_ptr<DotReservation>> dots =
+      DotReservation::Open(parts.env, config.data_dir, identity.clock_id);
+  if (!dots.ok()) return dots.status();
+  std::unique_ptr<NodeService> service(new NodeService(config, identity, parts, std::move(*dots)));
   HintStoreOptions hint_options;
   hint_options.env = parts.env;
   hint_options.dir = HintDir(config.data_dir);
@@ -173,7 +176,8 @@ NodeService::~NodeService() {
   }
 }
 
-NodeService::NodeService(const NodeConfig& config, NodeIdentity identity, Parts parts)
+NodeService::NodeService(const NodeConfig& config, NodeIdentity identity, Parts parts,
+                         std::unique_ptr<DotReservation> dots)
     : quorum_(config.quorum),
       ring_delay_(config.ring_delay.count() > 0 ? config.ring_delay : 5 * config.gossip_interval),
       gossip_interval_(config.gossip_interval),
@@ -181,7 +185,8 @@ NodeService::NodeService(const NodeConfig& config, NodeIdentity identity, Parts 
       compression_(config.compression),
       identity_(std::move(identity)),
       parts_(std::move(parts)),
-      store_(std::make_unique<ReplicaStore>(parts_.engine, identity_.clock_id)) {}
+      dots_(std::move(dots)),
+      store_(std::make_unique<ReplicaStore>(parts_.engine, identity_.clock_id, dots_.get())) {}
 
 asio::awaitable<std::string> NodeService::Answer(Frame request) {
   const uint64_t id = request.request_id;
@@ -375,11 +380,10 @@ asio::awaitable<std::string> NodeService::AnswerReplicaWrite(uint64_t id, Replic
     }
     co_return EncodeMessageFrame(ReplicaWriteResponse{}, id);
   }
-  Result<SiblingSet> merged =
-      co_await coordinator_->MergeLocal(std::move(m.key), std::move(*incoming));
-  if (!merged.ok()) {
-    log.error("replica write failed: {}", merged.status().ToString());
-    co_return ErrorFrame(id, merged.status());
+  Status applied = co_await coordinator_->ApplyReplicaWrite(std::move(m.key), std::move(*incoming));
+  if (!applied.ok()) {
+    log.error("replica write failed: {}", applied.ToString());
+    co_return ErrorFrame(id, applied);
   }
   co_return EncodeMessageFrame(ReplicaWriteResponse{}, id);
 }

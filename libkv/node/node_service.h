@@ -99,7 +99,8 @@ class NodeService {
   AntiEntropy& anti_entropy() { return *anti_entropy_; }
 
  private:
-  NodeService(const NodeConfig& config, NodeIdentity identity, Parts parts);
+  NodeService(const NodeConfig& config, NodeIdentity identity, Parts parts,
+              std::unique_ptr<DotReservation> dots);
 
   const QuorumSettings quorum_;
   const std::chrono::milliseconds ring_delay_;
@@ -143,6 +144,7 @@ class NodeService {
   CleanupProgress cleanup_;  // GUARDED_BY(mu_)
   StopSignal stop_;          // joining and leaving sleep on it
 
+  std::unique_ptr<DotReservation> dots_;
   std::unique_ptr<ReplicaStore> store_;
   std::unique_ptr<HintStore> hints_;
   std::unique_ptr<Gossiper> gossiper_;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "libkv/async/run_on_pool.h"
+#include "libkv/replication/engine_submission.h"
 #include "libkv/versioning/context_token.h"
 
 namespace kv {
@@ -28,7 +29,8 @@ class ReplicaReplies {
       : replicas_(std::move(replicas)),
         outcomes_(replicas_.size()),
         deadline_(deadline),
-        wake_(executor, deadline) {}
+        wake_(executor, deadline),
+        wake_any_(executor, std::chrono::steady_clock::time_point::max()) {}
 
   const std::vector<std::string>& replicas() const { return replicas_; }
   size_t ok() const { return ok_; }
@@ -42,6 +44,7 @@ class ReplicaReplies {
     outcomes_[i] = std::move(outcome);
     ++done_;
     wake_.cancel();
+    wake_any_.cancel();
   }
 
   // Returns when `enough()` holds, every call is done, or the deadline has passed.
@@ -49,6 +52,11 @@ class ReplicaReplies {
   asio::awaitable<void> WaitUntil(Pred enough) {
     while (!enough() && !all_done() && std::chrono::steady_clock::now() < deadline_)
       co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+
+  // Returns when call i is done, deadline or not.
+  asio::awaitable<void> WaitDone(size_t i) {
+    while (!done(i)) co_await wake_any_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 
   // The union of every successful answer so far.
@@ -90,6 +98,7 @@ class ReplicaReplies {
   size_t done_ = 0;
   std::chrono::steady_clock::time_point deadline_;
   asio::steady_timer wake_;
+  asio::steady_timer wake_any_;  // no deadline: for WaitDone
 };
 
 namespace {
@@ -202,10 +211,6 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
     co_return forwarded;
   }
 
-  Result<SiblingSet> local = co_await CoordinateLocal(write);
-  if (!local.ok()) co_return local.status();
-  const std::string encoded = local->Encode();
-
   // A joining or leaving node's new owners (the key's pending replicas) get the write too, and
   // must acknowledge it on top of W (Cassandra's rule), so the future ring holds W copies of every
   // acknowledged write however the streaming of older ones goes. A pending copy that misses gets
@@ -237,14 +242,29 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
   for (const ReplicaTarget& t : targets)
     names.push_back(t.hinted_for ? fmt::format("{} (for {})", t.node, *t.hinted_for) : t.node);
 
+  Result<SiblingWrite> sibling_write = SiblingWriteFor(write);
+  if (!sibling_write.ok()) co_return sibling_write.status();
   auto executor = co_await asio::this_coro::executor;
   auto gather = std::make_shared<ReplicaReplies>(
       executor, std::move(names), std::chrono::steady_clock::now() + options_.timeout);
+  // This node's copy: its merge decides the set the others get, and they get it while this
+  // node's fsync runs (the dot it issued is reserved durably, so a crash before that fsync never
+  // lets it be issued again: DotReservation). Its own acknowledgement still waits for the fsync,
+  // and the client's for that acknowledgement.
+  std::optional<size_t> self_slot;
+  for (size_t i = 0; i < targets.size(); ++i)
+    if (targets[i].node == view->self) self_slot = i;
+  std::string encoded;
+  // Named, not temporaries inside co_await: g++ 12 mis-destroys those.
+  std::function<void(Status)> record_local = [gather, self_slot](Status done) {
+    if (self_slot) gather->Record(*self_slot, done.ok() ? Result<SiblingSet>(SiblingSet()) : done);
+  };
+  std::string key = write.key;
+  Status decided =
+      co_await DecideLocal(key, std::move(*sibling_write), &encoded, std::move(record_local));
+  if (!decided.ok()) co_return decided;
   for (size_t i = 0; i < targets.size(); ++i) {
-    if (targets[i].node == view->self) {
-      gather->Record(i, SiblingSet());
-      continue;
-    }
+    if (self_slot == i) continue;
     std::string address(view->AddressOf(targets[i].node));
     ReplicaWriteRequest request{
         .key = write.key, .siblings = encoded, .hinted_for = targets[i].hinted_for.value_or("")};
@@ -261,10 +281,21 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
   if (s_.hints && options_.sloppy_quorum) {
     std::vector<std::string> owners;
     for (const ReplicaTarget& t : targets) owners.push_back(t.hinted_for.value_or(t.node));
-    asio::co_spawn(executor, HintMissedCopies(gather, std::move(owners), write.key, encoded),
+    asio::co_spawn(executor,
+                   HintMissedCopies(gather, std::move(owners), write.key, std::move(encoded)),
                    asio::detached);
   }
   co_await gather->WaitUntil([&] { return gather->ok() >= need_with_pending; });
+  // Never acknowledged before this node's own copy is durable, quorum or not.
+  if (self_slot) {
+    co_await gather->WaitDone(*self_slot);
+    if (!gather->outcome(*self_slot).ok())
+      co_return gather->outcome(*self_slot)
+          .status()
+          .WithContext(
+              "storing the write on its coordinator failed; the other replicas may have applied "
+              "it");
+  }
   if (gather->ok() >= need_with_pending) co_return Status::Ok();
   Status shortfall = gather->Shortfall(
       "write", pending.empty() ? "W" : "W+pending", need_with_pending,
@@ -293,20 +324,31 @@ asio::awaitable<void> Coordinator::HintMissedCopies(std::shared_ptr<ReplicaRepli
 }
 
 asio::awaitable<Result<SiblingSet>> Coordinator::MergeLocal(std::string key, SiblingSet incoming) {
-  ReplicaStore* store = s_.store;
-  auto merge = [store, key = std::move(key), incoming = std::move(incoming)] {
-    return store->Merge(key, incoming);
-  };
-  Result<SiblingSet> merged = co_await RunOnPool(*s_.engine_pool, std::move(merge));
+  SiblingSet merged;
+  OwnedWrite update{.kind = EngineWrite::Kind::kUpdate,
+                    .key = key,
+                    .value = {},
+                    .merge = s_.store->MergeRule(key, std::move(incoming), &merged)};
+  Status s = co_await WriteAndWait(s_.store->engine(), std::move(update));
+  if (!s.ok()) co_return s;
   co_return merged;
 }
 
-asio::awaitable<Result<SiblingSet>> Coordinator::CoordinateLocal(const ClientWrite& write) {
+asio::awaitable<Status> Coordinator::ApplyReplicaWrite(std::string key, SiblingSet incoming) {
+  OwnedWrite update{.kind = EngineWrite::Kind::kUpdate,
+                    .key = key,
+                    .value = {},
+                    .merge = s_.store->MergeRule(key, std::move(incoming), nullptr)};
+  Status s = co_await WriteAndWait(s_.store->engine(), std::move(update));
+  co_return s;
+}
+
+Result<SiblingWrite> Coordinator::SiblingWriteFor(const ClientWrite& write) const {
   SiblingWrite sibling_write;
   if (!write.context.empty()) {
     Result<VectorClock> context = DecodeContextToken(write.context);
     if (!context.ok())
-      co_return Status::InvalidArgument(fmt::format(
+      return Status::InvalidArgument(fmt::format(
           "the context token is not one a get returned ({}); pass the token kvget printed",
           context.status().message()));
     sibling_write.context = std::move(*context);
@@ -314,12 +356,40 @@ asio::awaitable<Result<SiblingSet>> Coordinator::CoordinateLocal(const ClientWri
   sibling_write.tombstone = write.tombstone;
   sibling_write.value = write.value;
   sibling_write.now_micros = s_.wall_micros();
-  ReplicaStore* store = s_.store;
-  auto coordinate = [store, key = write.key, sibling_write] {
-    return store->Coordinate(key, sibling_write);
+  return sibling_write;
+}
+
+asio::awaitable<Status> Coordinator::DecideLocal(std::string_view key, SiblingWrite write,
+                                                 std::string* encoded,
+                                                 std::function<void(Status)> on_done) {
+  EngineWrite::MergeFn rule =
+      s_.store->CoordinateRule(std::string(key), std::move(write), nullptr, encoded);
+  auto initiation = [this, key, &rule](auto handler, std::function<void(Status)> done) {
+    // Resumed once: by the decision, or by the end of a write that was never decided (refused,
+    // or its merge failed). Both callbacks run on the request's executor, decision first.
+    using Handler = decltype(handler);
+    auto waiting = std::make_shared<std::optional<Handler>>(std::move(handler));
+    auto resume = [waiting](Status s) {
+      if (!*waiting) return;
+      Handler h = std::move(**waiting);
+      waiting->reset();
+      std::move(h)(std::move(s));
+    };
+    auto executor = asio::get_associated_executor(**waiting);
+    SubmitWrite(
+        s_.store->engine(), executor,
+        OwnedWrite{.kind = EngineWrite::Kind::kUpdate,
+                   .key = std::string(key),
+                   .value = {},
+                   .merge = std::move(rule)},
+        [resume] { resume(Status::Ok()); },
+        [resume, done = std::move(done)](Status s) {
+          resume(s);
+          done(std::move(s));
+        });
   };
-  Result<SiblingSet> stored = co_await RunOnPool(*s_.engine_pool, std::move(coordinate));
-  co_return stored;
+  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(Status)>(
+      std::move(initiation), asio::use_awaitable, std::move(on_done));
 }
 
 asio::awaitable<Status> Coordinator::Forward(const ClientWrite& write,
