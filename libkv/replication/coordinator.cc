@@ -45,6 +45,14 @@ class ReplicaReplies {
     ++done_;
     wake_.cancel();
     wake_any_.cancel();
+    if (all_done() && on_all_done_) std::exchange(on_all_done_, nullptr)();
+  }
+
+  // Runs once every call is done (every call ends, by its timeout at the latest).
+  void OnAllDone(std::function<void()> f) { on_all_done_ = std::move(f); }
+  // For the shortfall message only: the replica each call stood in for, if any.
+  void SetStandIns(std::vector<std::optional<std::string>> hinted_for) {
+    hinted_for_ = std::move(hinted_for);
   }
 
   // Returns when `enough()` holds, every call is done, or the deadline has passed.
@@ -76,12 +84,15 @@ class ReplicaReplies {
     for (size_t i = 0; i < replicas_.size(); ++i) {
       if (outcomes_[i] && outcomes_[i]->ok()) continue;
       if (!why.empty()) why += "; ";
+      std::string name = replicas_[i];
+      if (i < hinted_for_.size() && hinted_for_[i])
+        name = fmt::format("{} (for {})", replicas_[i], *hinted_for_[i]);
       if (!outcomes_[i]) {
         any_timeout = true;
-        why += fmt::format("{}: no answer in time", replicas_[i]);
+        why += fmt::format("{}: no answer in time", name);
       } else {
         any_timeout |= outcomes_[i]->status().code() == ErrorCode::kTimeout;
-        why += fmt::format("{}: {}", replicas_[i], outcomes_[i]->status().message());
+        why += fmt::format("{}: {}", name, outcomes_[i]->status().message());
       }
     }
     std::string message = fmt::format(
@@ -94,6 +105,8 @@ class ReplicaReplies {
  private:
   std::vector<std::string> replicas_;
   std::vector<std::optional<Result<SiblingSet>>> outcomes_;
+  std::vector<std::optional<std::string>> hinted_for_;
+  std::function<void()> on_all_done_;
   size_t ok_ = 0;
   size_t done_ = 0;
   std::chrono::steady_clock::time_point deadline_;
@@ -239,14 +252,18 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
   for (const std::string& p : pending) targets.push_back(ReplicaTarget{p, std::nullopt});
   const uint32_t need_with_pending = need + static_cast<uint32_t>(pending.size());
   std::vector<std::string> names;
-  for (const ReplicaTarget& t : targets)
-    names.push_back(t.hinted_for ? fmt::format("{} (for {})", t.node, *t.hinted_for) : t.node);
+  std::vector<std::optional<std::string>> stand_ins;
+  for (const ReplicaTarget& t : targets) {
+    names.push_back(t.node);
+    stand_ins.push_back(t.hinted_for);
+  }
 
   Result<SiblingWrite> sibling_write = SiblingWriteFor(write);
   if (!sibling_write.ok()) co_return sibling_write.status();
   auto executor = co_await asio::this_coro::executor;
   auto gather = std::make_shared<ReplicaReplies>(
       executor, std::move(names), std::chrono::steady_clock::now() + options_.timeout);
+  gather->SetStandIns(std::move(stand_ins));
   // This node's copy: its merge decides the set the others get, and they get it while this
   // node's fsync runs (the dot it issued is reserved durably, so a crash before that fsync never
   // lets it be issued again: DotReservation). Its own acknowledgement still waits for the fsync,
@@ -279,11 +296,19 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
         asio::detached);
   }
   if (s_.hints && options_.sloppy_quorum) {
-    std::vector<std::string> owners;
-    for (const ReplicaTarget& t : targets) owners.push_back(t.hinted_for.value_or(t.node));
-    asio::co_spawn(executor,
-                   HintMissedCopies(gather, std::move(owners), write.key, std::move(encoded)),
-                   asio::detached);
+    // Once every copy has landed or failed, the owner of each that failed gets a hint kept here
+    // (nothing is spawned or copied when all landed, the usual case).
+    auto set = std::make_shared<const std::string>(std::move(encoded));
+    gather->OnAllDone([this, replies = gather.get(), targets = std::move(targets), executor,
+                       self = view->self, key = write.key, set] {
+      std::vector<std::string> missed;
+      for (size_t i = 0; i < targets.size(); ++i) {
+        const std::string& owner = targets[i].hinted_for.value_or(targets[i].node);
+        if (owner != self && !replies->outcome(i).ok()) missed.push_back(owner);
+      }
+      if (!missed.empty())
+        asio::co_spawn(executor, HintMissedCopies(std::move(missed), key, set), asio::detached);
+    });
   }
   co_await gather->WaitUntil([&] { return gather->ok() >= need_with_pending; });
   // Never acknowledged before this node's own copy is durable, quorum or not.
@@ -305,21 +330,18 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
   co_return shortfall;
 }
 
-asio::awaitable<void> Coordinator::HintMissedCopies(std::shared_ptr<ReplicaReplies> gather,
-                                                    std::vector<std::string> owners,
-                                                    std::string key, std::string siblings) {
-  co_await gather->WaitUntil([] { return false; });
-  const std::string self = s_.view()->self;
-  for (size_t i = 0; i < owners.size(); ++i) {
-    if (owners[i] == self || (gather->done(i) && gather->outcome(i).ok())) continue;
+asio::awaitable<void> Coordinator::HintMissedCopies(std::vector<std::string> owners,
+                                                    std::string key,
+                                                    std::shared_ptr<const std::string> siblings) {
+  for (const std::string& owner : owners) {
     HintStore* hints = s_.hints;
     const uint64_t now = s_.wall_micros();
-    auto add = [hints, owner = owners[i], key, siblings, now] {
-      return hints->Add(owner, key, siblings, now);
+    auto add = [hints, owner, key, siblings, now] {
+      return hints->Add(owner, key, *siblings, now);
     };
     Status added = co_await RunOnPool(*s_.engine_pool, std::move(add));
     if (!added.ok())
-      s_.logger->warn("could not keep a hint of '{}' for {}: {}", key, owners[i], added.ToString());
+      s_.logger->warn("could not keep a hint of '{}' for {}: {}", key, owner, added.ToString());
   }
 }
 

@@ -117,11 +117,9 @@ class Coordinator {
   boost::asio::awaitable<Status> DecideLocal(std::string_view key, SiblingWrite write,
                                              std::string* encoded,
                                              std::function<void(Status)> on_done);
-  // Once every target of a write has answered or timed out, keeps a hint for the owner of each
-  // copy that did not land.
-  boost::asio::awaitable<void> HintMissedCopies(std::shared_ptr<ReplicaReplies> gather,
-                                                std::vector<std::string> owners, std::string key,
-                                                std::string siblings);
+  // Keeps a hint for each owner whose copy of a write did not land.
+  boost::asio::awaitable<void> HintMissedCopies(std::vector<std::string> owners, std::string key,
+                                                std::shared_ptr<const std::string> siblings);
 
   Services s_;
   CoordinatorOptions options_;
