@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Network figures for docs/benchmarks.md: kvnode (--sync batch) under kvbench net put/get, beside
 # redis-server with appendonly (appendfsync always, then everysec) under redis-benchmark, both with
-# 50 connections, 100-byte values and 16-byte keys; RUNS times, medians printed as Markdown.
+# 50 connections, 100-byte values and 16-byte keys; RUNS times, medians printed as Markdown. Each
+# figure carries its cost, the server's CPU time (user + system) per operation: kvbench reports
+# kvnode's, Redis's is read from /proc (bench/lib/proc_cpu.bash).
 #
 #   bench/run-net-figures.sh [--num N] [--concurrency C] [--runs R] [--build-dir DIR] [--work-dir DIR]
 #
@@ -10,6 +12,7 @@
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
+source "$src/bench/lib/proc_cpu.bash"
 num=100000
 concurrency=50
 runs=3
@@ -23,7 +26,7 @@ while (($#)); do
     --runs) runs=$2; shift 2 ;;
     --build-dir) build_dir=$2; shift 2 ;;
     --work-dir) work_dir=$2; shift 2 ;;
-    -h | --help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "run-net-figures: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -99,20 +102,28 @@ run_redis() {
     --appendfsync "$fsync" --daemonize no --logfile "$dir/redis.log" &
   server_pid=$!
   wait_for_port "$port"
-  # -r: random keys "key:" + 12 digits (16 bytes) out of num, like kvbench's; -d 100: values.
-  redis-benchmark -h 127.0.0.1 -p "$port" -c "$concurrency" -d 100 -r "$num" -n "$num" \
-    -t set,get --csv 2>/dev/null |
+  local test before after
+  # One test at a time, so that each has its own CPU figure.
+  for test in set get; do
+    before=$(proc_cpu_micros "$server_pid")
+    # -r: random keys "key:" + 12 digits (16 bytes) out of num, like kvbench's; -d 100: values.
+    redis-benchmark -h 127.0.0.1 -p "$port" -c "$concurrency" -d 100 -r "$num" -n "$num" \
+      -t "$test" --csv 2>/dev/null >"$dir/benchmark.csv"
+    after=$(proc_cpu_micros "$server_pid")
     python3 -c '
 import csv, json, sys
-label = sys.argv[1]
+label, cpu = sys.argv[1], float(sys.argv[2])
 for row in csv.DictReader(sys.stdin):
     name = {"SET": "put", "GET": "get"}.get(row["test"])
     if name:
         print(json.dumps({"system": label, "workload": name,
                           "ops_per_sec": float(row["rps"]),
                           "p50_us": float(row["p50_latency_ms"]) * 1000,
-                          "p99_us": float(row["p99_latency_ms"]) * 1000}))
-' "redis (appendfsync $fsync)" | tee -a "$results" | sed 's/^/  /' >&2
+                          "p99_us": float(row["p99_latency_ms"]) * 1000,
+                          "server_cpu_us_per_op": cpu}))
+' "redis (appendfsync $fsync)" "$(cpu_us_per_op "$before" "$after" "$num")" \
+      <"$dir/benchmark.csv" | tee -a "$results" | sed 's/^/  /' >&2
+  done
   stop_server
   rm -rf "$dir"
 }
@@ -142,14 +153,18 @@ for line in open(path):
 
 print(f"Medians of {runs} runs; {num} requests, {conc} connections, 16-byte keys, "
       "100-byte values, 127.0.0.1.\n")
-print("| server | put ops/s | put p99 us | get ops/s | get p99 us |")
-print("|---|---:|---:|---:|---:|")
+print("| server | put ops/s | put p99 us | put CPU us/op | get ops/s | get p99 us | get CPU us/op |")
+print("|---|---:|---:|---:|---:|---:|---:|")
 for s in systems:
     cells = []
     for w in ("put", "get"):
         rs = rows[(s, w)]
+        cpu = [r["server_cpu_us_per_op"] for r in rs if r.get("server_cpu_us_per_op") is not None]
         cells.append(f"{statistics.median(r['ops_per_sec'] for r in rs):,.0f}")
         cells.append(f"{statistics.median(r['p99_us'] for r in rs):,.0f}")
+        cells.append(f"{statistics.median(cpu):,.1f}" if cpu else "-")
     print(f"| {s} | " + " | ".join(cells) + " |")
+print("\nCPU us/op: the server's user + system CPU time per request (kv: kvbench's "
+      "server_cpu_us_per_op, from the node's stats; Redis: /proc/PID/stat).")
 PY
 echo "raw results: $results" >&2

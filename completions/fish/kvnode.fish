@@ -26,6 +26,7 @@ complete -c kvnode -l memtable-mb -x -d 'Memtable size in MiB (0: from the budge
 complete -c kvnode -l bloom-bits -x -d 'Bloom filter bits per key'
 complete -c kvnode -l compression -x -a 'lz4 zstd none' -d 'Codec of new tables\' data blocks'
 complete -c kvnode -l cache-size -x -d 'Block cache size, e.g. 64MiB (0: none)'
+complete -c kvnode -l io-threads -x -d 'Threads serving requests (0: one per core)'
 complete -c kvnode -l config -r -F -d 'Options file'
 complete -c kvnode -l log-level -x -a 'trace debug info warn error' -d 'Least severe messages shown'
 complete -c kvnode -l help -d 'Print the options'

@@ -32,6 +32,8 @@ double HitRatio(const StatsResponse& s) {
 std::vector<Figure> Figures(const StatsResponse& s) {
   return {
       {"uptime_seconds", "uptime", Unit::kSeconds, 0, s.uptime_seconds},
+      {"cpu_user_micros", "CPU user time", Unit::kMicros, s.cpu_user_micros},
+      {"cpu_system_micros", "CPU system time", Unit::kMicros, s.cpu_system_micros},
       {"memory_budget", "memory budget", Unit::kBytes, s.memory_budget},
       {"memtable_share", "memtable share", Unit::kBytes, s.memtable_share},
       {"connection_share", "connection share", Unit::kBytes, s.connection_share},

@@ -2,9 +2,11 @@
 // for people, one flat JSON object with stable snake_case keys for scripts. One list of figures
 // feeds both, so they cannot drift. Pure functions, any thread.
 //
-//   node a (127.0.0.1:7000), up 12.3 s, compression lz4
+//   node a (127.0.0.1:7000), compression lz4
+//   uptime                       12.3 s
+//   CPU user time              840.2 ms
+//   ...
 //   memory budget             256.0 MiB
-//   memtable share             84.0 MiB
 //   ...
 //   block cache hit ratio         0.973
 #pragma once

@@ -321,7 +321,7 @@ void serialize(Archive&, StatsRequest&, std::uint32_t const version) {
 }
 template <class Archive>
 void serialize(Archive& ar, StatsResponse& m, std::uint32_t const version) {
-  CheckVersion(version);
+  CheckVersion(version, 2);
   Bytes(ar, m.id);
   ar(m.uptime_seconds, m.memory_budget, m.memtable_share, m.connection_share);
   Bytes(ar, m.compression);
@@ -332,6 +332,7 @@ void serialize(Archive& ar, StatsResponse& m, std::uint32_t const version) {
      m.block_cache_misses, m.write_delays, m.write_delay_micros, m.write_stalls,
      m.write_stall_micros);
   ar(m.tombstones_purged, m.hints_held, m.hint_bytes, m.connection_waits);
+  ar(m.cpu_user_micros, m.cpu_system_micros);
 }
 
 template <class Archive>
@@ -379,7 +380,9 @@ CEREAL_CLASS_VERSION(kv::RepairResponse, 1)
 CEREAL_CLASS_VERSION(kv::LeaveRequest, 1)
 CEREAL_CLASS_VERSION(kv::LeaveResponse, 1)
 CEREAL_CLASS_VERSION(kv::StatsRequest, 1)
-CEREAL_CLASS_VERSION(kv::StatsResponse, 1)
+// 2: the CPU times were added; a reader of either version refuses the other by its version, not
+// as a malformed body.
+CEREAL_CLASS_VERSION(kv::StatsResponse, 2)
 CEREAL_CLASS_VERSION(kv::CleanupRequest, 1)
 CEREAL_CLASS_VERSION(kv::CleanupResponse, 1)
 

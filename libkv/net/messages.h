@@ -287,6 +287,10 @@ struct StatsResponse {
   uint64_t hints_held = 0;         // now, for all down nodes (HintStore)
   uint64_t hint_bytes = 0;         // now
   uint64_t connection_waits = 0;   // times connections stopped reading: the budget was spent
+  // The node's process's CPU time since it started (getrusage RUSAGE_SELF), every thread's: what
+  // the figures above cost. Nodes of a simulated cluster share one process, and so one figure.
+  uint64_t cpu_user_micros = 0;
+  uint64_t cpu_system_micros = 0;
 
   friend bool operator==(const StatsResponse&, const StatsResponse&) = default;
 };

@@ -18,11 +18,11 @@
 #include <string>
 #include <vector>
 
+#include "libkv/async/stop_signal.h"
 #include "libkv/base/status.h"
 #include "libkv/env/env.h"
 #include "libkv/membership/membership.h"
 #include "libkv/net/messages.h"
-#include "libkv/net/stop_signal.h"
 #include "libkv/net/transport.h"
 #include "libkv/replication/cluster_view.h"
 

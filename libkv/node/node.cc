@@ -30,8 +30,9 @@ using asio::ip::tcp;
 
 // The Asio side of a Node, kept out of node.h.
 struct NodeRuntime {
-  explicit NodeRuntime(int engine_threads)
-      : work(asio::make_work_guard(io)),
+  NodeRuntime(int io_threads, int engine_threads)
+      : io(io_threads),  // one thread: Asio drops the scheduler's locking it needs for several
+        work(asio::make_work_guard(io)),
         acceptor(asio::make_strand(io)),
         engine_pool(static_cast<size_t>(engine_threads)) {}
 
@@ -45,6 +46,12 @@ struct NodeRuntime {
 };
 
 namespace {
+
+int IoThreads(const NodeConfig& config) {
+  const int threads = config.io_threads > 0 ? config.io_threads
+                                            : static_cast<int>(std::thread::hardware_concurrency());
+  return std::max(threads, 1);
+}
 
 // Sends `error_frame` and closes, after reading what the client sent (its handshake) so that the
 // close is a FIN, not a reset that could destroy the error frame before the client reads it.
@@ -112,7 +119,7 @@ Node::Node(const NodeConfig& config, std::unique_ptr<Engine> engine,
     : config_(config),
       engine_(std::move(engine)),
       logger_(logger ? std::move(logger) : spdlog::default_logger()),
-      runtime_(std::make_unique<NodeRuntime>(config.engine_threads)) {
+      runtime_(std::make_unique<NodeRuntime>(IoThreads(config), config.engine_threads)) {
   ConnectionContext& c = runtime_->connection_context;
   c.cluster_name = config_.cluster_name;
   c.server_name = fmt::format("kvnode {}", KV_VERSION);
@@ -280,9 +287,7 @@ void Node::Serve() {
     RequestStop();
   });
 
-  int threads = config_.io_threads > 0 ? config_.io_threads
-                                       : static_cast<int>(std::thread::hardware_concurrency());
-  if (threads < 1) threads = 1;
+  const int threads = IoThreads(config_);
   for (int i = 0; i < threads; ++i) io_threads_.emplace_back([&rt] { rt.io.run(); });
 }
 

@@ -87,9 +87,10 @@ struct NodeConfig {
   BlockCodec compression = TableOptions().compression;  // new tables' data blocks
 
   int io_threads = 0;  // threads running the io_context; 0: one per core
-  // Threads that run engine calls, so no I/O thread ever waits for an fsync. Writers blocked in
-  // a batch-mode Put share one group fsync, so this many concurrent writes commit together.
-  int engine_threads = 64;
+  // Threads for blocking engine work off the I/O threads: scans (Merkle trees, cleanup) and the
+  // hint store. Client and replica writes do not use them: they are submitted to the engine's
+  // commit queue and complete on the I/O threads.
+  int engine_threads = 8;
   size_t max_connections = 1024;
   ConnectionLimits connection;
   // Graceful stop: how long in-flight requests get before connections are cut.

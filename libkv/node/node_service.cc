@@ -1,3 +1,4 @@
+// NodeService's request dispatch (Answer and the replica writes) and its life: Create, Start, Stop.
 #include "libkv/node/node_service.h"
 
 #include <fmt/format.h>
@@ -6,15 +7,13 @@
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <ctime>
+#include <optional>
+#include <vector>
 
+#include "libkv/async/run_on_pool.h"
 #include "libkv/base/limits.h"
 #include "libkv/net/messages.h"
-#include "libkv/replication/run_on_pool.h"
-#include "libkv/storage/block_codec.h"
 
 namespace kv {
 
@@ -75,7 +74,10 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
         "as a new node",
         identity.id, membership_path, config.data_dir));
 
-  std::unique_ptr<NodeService> service(new NodeService(config, identity, parts));
+  Result<std::unique_ptr<DotReservation>> dots =
+      DotReservation::Open(parts.env, config.data_dir, identity.clock_id);
+  if (!dots.ok()) return dots.status();
+  std::unique_ptr<NodeService> service(new NodeService(config, identity, parts, std::move(*dots)));
   HintStoreOptions hint_options;
   hint_options.env = parts.env;
   hint_options.dir = HintDir(config.data_dir);
@@ -167,261 +169,6 @@ void NodeService::Stop() {
   stop_.Stop();
 }
 
-asio::awaitable<void> NodeService::Join() {
-  spdlog::logger& log = *parts_.logger;
-  const auto start = std::chrono::steady_clock::now();
-  // Streaming before this node knows the ring would stream nothing: wait to reach a seed.
-  if (!gossiper_->SeesPeers()) log.info("joining: waiting to reach the cluster through the seeds");
-  while (!gossiper_->SeesPeers())
-    if (!co_await stop_.Sleep(gossip_interval_)) co_return;
-  log.info("joining: waiting {} ms (the ring delay) so that every node sees this one joining",
-           ring_delay_.count());
-  if (!co_await stop_.Sleep(ring_delay_)) co_return;
-  for (;;) {
-    log.info("joining: streaming the ranges this node will replicate from their replicas");
-    // The whole ring, with every node: only the keys both sides should hold are compared.
-    const TokenRange whole_ring{0, 0};
-    RepairResponse figures = co_await anti_entropy_->RepairRange(whole_ring);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (figures.replicas > 0 && figures.replicas_unreachable == figures.replicas) {
-      log.warn("joining: no other node could be reached ({}); trying again", figures.problems);
-      if (!co_await stop_.Sleep(ring_delay_)) co_return;
-      continue;
-    }
-    if (figures.replicas_unreachable > 0)
-      log.warn(
-          "joining: {} of {} nodes could not be reached ({}); their keys came from the other "
-          "replicas, and anti-entropy (kvrepair) brings what only they had",
-          figures.replicas_unreachable, figures.replicas, figures.problems);
-    if (Status s = gossiper_->SetSelfStatus(NodeStatus::kNormal); !s.ok())
-      log.error("joining: could not persist the membership: {}", s.ToString());
-    log.info("joined: {} keys streamed, {} bytes exchanged with {} nodes, in {:.1f} s",
-             figures.keys_repaired, figures.bytes_exchanged, figures.replicas, seconds);
-    co_return;
-  }
-}
-
-void NodeService::SetLeavePhase(std::string phase) {
-  parts_.logger->info("leaving: {}", phase);
-  std::lock_guard lock(mu_);
-  leave_.phase = std::move(phase);
-}
-
-LeaveResponse NodeService::AnswerLeave(const LeaveRequest& request) {
-  const NodeStatus status = gossiper_->self_status();
-  bool start = false;
-  {
-    std::lock_guard lock(mu_);
-    if (!request.status_only && status == NodeStatus::kNormal && !leave_.running &&
-        !stop_.stopped()) {
-      leave_ = LeaveProgress{.running = true,
-                             .phase = "starting",
-                             .keys = 0,
-                             .bytes = 0,
-                             .start = std::chrono::steady_clock::now(),
-                             .error = {}};
-      start = true;
-    }
-  }
-  // Not under mu_: the coroutine may start right here, and it takes mu_.
-  if (start) asio::co_spawn(executor_, Leave(), asio::detached);
-  std::lock_guard lock(mu_);
-  LeaveResponse out;
-  out.state = std::string(NodeStatusName(
-      leave_.running && status == NodeStatus::kNormal ? NodeStatus::kLeaving : status));
-  out.phase = leave_.phase;
-  out.keys_streamed = leave_.keys;
-  out.bytes_streamed = leave_.bytes;
-  if (leave_.start != std::chrono::steady_clock::time_point())
-    out.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - leave_.start).count();
-  out.error = leave_.error;
-  return out;
-}
-
-Result<CleanupResponse> NodeService::AnswerCleanup(const CleanupRequest& request) {
-  std::shared_ptr<Cleanup> started;
-  {
-    std::lock_guard lock(mu_);
-    if (!request.status_only && cleanup_.state != "running" && !stop_.stopped()) {
-      Gossiper* gossiper = gossiper_.get();
-      KV_ASSIGN_OR_RETURN(std::unique_ptr<Cleanup> cleanup,
-                          Cleanup::Start(
-                              parts_.engine, [gossiper] { return gossiper->view(); }, quorum_.n));
-      started = std::move(cleanup);
-      cleanup_ = CleanupProgress{.state = "running",
-                                 .figures = {},
-                                 .start = std::chrono::steady_clock::now(),
-                                 .end = {},
-                                 .error = {}};
-      parts_.logger->info("cleanup: removing the keys this node no longer replicates");
-    }
-  }
-  // Not under mu_: the coroutine may start right here, and it takes mu_.
-  if (started) asio::co_spawn(executor_, RunCleanup(std::move(started)), asio::detached);
-  std::lock_guard lock(mu_);
-  CleanupResponse out{.state = cleanup_.state,
-                      .keys_scanned = cleanup_.figures.keys_scanned,
-                      .keys_removed = cleanup_.figures.keys_removed,
-                      .bytes_removed = cleanup_.figures.bytes_removed,
-                      .seconds = 0,
-                      .error = cleanup_.error};
-  if (cleanup_.start != std::chrono::steady_clock::time_point()) {
-    const auto end = cleanup_.state == "running" ? std::chrono::steady_clock::now() : cleanup_.end;
-    out.seconds = std::chrono::duration<double>(end - cleanup_.start).count();
-  }
-  return out;
-}
-
-asio::awaitable<void> NodeService::RunCleanup(std::shared_ptr<Cleanup> cleanup) {
-  // Steps of a few thousand keys, so progress shows and a stop is heard between them.
-  constexpr size_t kStepKeys = 4096;
-  Status failed;
-  for (bool more = true; more;) {
-    if (stop_.stopped()) {
-      failed = Status::Unavailable("the node is stopping");
-      break;
-    }
-    auto step = [cleanup] {
-      CleanupFigures figures;
-      Result<bool> more = cleanup->Step(kStepKeys, &figures);
-      return std::make_pair(std::move(more), figures);
-    };
-    std::pair<Result<bool>, CleanupFigures> stepped =
-        co_await RunOnPool(*parts_.engine_pool, std::move(step));
-    std::lock_guard lock(mu_);
-    cleanup_.figures.keys_scanned += stepped.second.keys_scanned;
-    cleanup_.figures.keys_removed += stepped.second.keys_removed;
-    cleanup_.figures.bytes_removed += stepped.second.bytes_removed;
-    if (!stepped.first.ok()) {
-      failed = stepped.first.status();
-      break;
-    }
-    more = *stepped.first;
-  }
-  std::lock_guard lock(mu_);
-  cleanup_.state = failed.ok() ? "done" : "failed";
-  cleanup_.error = failed.message();
-  cleanup_.end = std::chrono::steady_clock::now();
-  const double seconds = std::chrono::duration<double>(cleanup_.end - cleanup_.start).count();
-  if (failed.ok())
-    parts_.logger->info("cleanup: {} keys scanned, {} removed ({} bytes), in {:.1f} s",
-                        cleanup_.figures.keys_scanned, cleanup_.figures.keys_removed,
-                        cleanup_.figures.bytes_removed, seconds);
-  else
-    parts_.logger->warn("cleanup stopped after {} keys scanned, {} removed: {}",
-                        cleanup_.figures.keys_scanned, cleanup_.figures.keys_removed,
-                        failed.message());
-}
-
-StatsResponse NodeService::AnswerStats() const {
-  const EngineStats e = parts_.engine->stats();
-  StatsResponse out{
-      .id = identity_.id,
-      .uptime_seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - created_).count(),
-      .memory_budget = budget_.total,
-      .memtable_share = budget_.memtable_share,
-      .connection_share = budget_.connection_bytes,
-      .compression = std::string(BlockCodecName(compression_)),
-      .memtable_memory = e.memtable_memory,
-      .memtable_memory_peak = e.memtable_memory_peak,
-      .immutable_memtables = e.immutable_memtables,
-      .tables = e.tables,
-      .table_bytes = e.table_bytes,
-      .table_index_memory = e.table_index_memory,
-      .flushes = e.flushes,
-      .compactions = e.compactions,
-      .log_syncs = e.log_syncs,
-      .log_records = e.log_records,
-      .bloom_skips = e.bloom_skips,
-      .bloom_false_positives = e.bloom_false_positives,
-      .block_cache_capacity = e.block_cache.capacity_bytes,
-      .block_cache_bytes = e.block_cache.block_bytes,
-      .block_cache_pinned = e.block_cache.pinned_bytes,
-      .block_cache_hits = e.block_cache.hits,
-      .block_cache_misses = e.block_cache.misses,
-      .write_delays = e.write_delays,
-      .write_delay_micros = e.write_delay_micros,
-      .write_stalls = e.write_stalls,
-      .write_stall_micros = e.write_stall_micros,
-      .tombstones_purged = parts_.tombstone_gc ? parts_.tombstone_gc->purged() : 0,
-      .hints_held = 0,
-      .hint_bytes = 0,
-      .connection_waits = parts_.connection_waits ? parts_.connection_waits() : 0,
-  };
-  for (const auto& [target, backlog] : hints_->PendingCounts()) {
-    out.hints_held += backlog.hints;
-    out.hint_bytes += backlog.bytes;
-  }
-  return out;
-}
-
-asio::awaitable<void> NodeService::Leave() {
-  spdlog::logger& log = *parts_.logger;
-  auto fail = [&](std::string why) {
-    log.error("leaving failed, this node stays normal: {}", why);
-    if (Status s = gossiper_->SetSelfStatus(NodeStatus::kNormal); !s.ok())
-      log.error("could not persist the membership: {}", s.ToString());
-    std::lock_guard lock(mu_);
-    leave_.running = false;
-    leave_.phase = "failed";
-    leave_.error = std::move(why);
-  };
-  if (Status s = gossiper_->SetSelfStatus(NodeStatus::kLeaving); !s.ok()) {
-    fail(fmt::format("could not persist the membership: {}", s.ToString()));
-    co_return;
-  }
-  SetLeavePhase(fmt::format(
-      "waiting {} ms (the ring delay) so that every node sends new writes to the new owners",
-      ring_delay_.count()));
-  if (!co_await stop_.Sleep(ring_delay_)) co_return;
-  // Two passes: the second hands on what reached this node during the first (a coordinator that
-  // had not yet heard of the leave), and finds nothing left when none did.
-  constexpr int kPasses = 2;
-  constexpr int kAttempts = 5;
-  for (int pass = 1; pass <= kPasses; ++pass) {
-    for (int attempt = 1;; ++attempt) {
-      SetLeavePhase(fmt::format("streaming to the new owners, pass {} of {}", pass, kPasses));
-      const TokenRange whole_ring{0, 0};
-      RepairResponse figures = co_await anti_entropy_->RepairRange(whole_ring);
-      {
-        std::lock_guard lock(mu_);
-        leave_.keys += figures.keys_repaired;
-        leave_.bytes += figures.bytes_exchanged;
-      }
-      if (figures.replicas_unreachable == 0) break;
-      // A new owner that cannot be reached would miss keys only this node may hold.
-      if (attempt == kAttempts) {
-        fail(fmt::format("{} of {} nodes could not be reached in {} attempts: {}",
-                         figures.replicas_unreachable, figures.replicas, kAttempts,
-                         figures.problems));
-        co_return;
-      }
-      log.warn("leaving: {} nodes could not be reached ({}); trying again",
-               figures.replicas_unreachable, figures.problems);
-      if (!co_await stop_.Sleep(ring_delay_)) co_return;
-    }
-  }
-  if (Status s = gossiper_->SetSelfStatus(NodeStatus::kLeft); !s.ok())
-    log.error("leaving: could not persist the membership: {}", s.ToString());
-  uint64_t keys, bytes;
-  {
-    std::lock_guard lock(mu_);
-    leave_.running = false;
-    keys = leave_.keys;
-    bytes = leave_.bytes;
-  }
-  SetLeavePhase(
-      fmt::format("left: {} keys streamed, {} bytes exchanged; announcing it", keys, bytes));
-  // A few rounds so that the cluster hears it from this node (others stop gossiping with a node
-  // that has left), and kvring leave sees "left" before the process ends.
-  if (!co_await stop_.Sleep(3 * gossip_interval_ + std::chrono::milliseconds(500))) co_return;
-  log.info("left the cluster");
-  if (parts_.on_left) parts_.on_left();
-}
-
 NodeService::~NodeService() {
   if (hints_) {
     if (Status s = hints_->Close(); !s.ok())
@@ -429,7 +176,8 @@ NodeService::~NodeService() {
   }
 }
 
-NodeService::NodeService(const NodeConfig& config, NodeIdentity identity, Parts parts)
+NodeService::NodeService(const NodeConfig& config, NodeIdentity identity, Parts parts,
+                         std::unique_ptr<DotReservation> dots)
     : quorum_(config.quorum),
       ring_delay_(config.ring_delay.count() > 0 ? config.ring_delay : 5 * config.gossip_interval),
       gossip_interval_(config.gossip_interval),
@@ -437,7 +185,8 @@ NodeService::NodeService(const NodeConfig& config, NodeIdentity identity, Parts 
       compression_(config.compression),
       identity_(std::move(identity)),
       parts_(std::move(parts)),
-      store_(std::make_unique<ReplicaStore>(parts_.engine, identity_.clock_id)) {}
+      dots_(std::move(dots)),
+      store_(std::make_unique<ReplicaStore>(parts_.engine, identity_.clock_id, dots_.get())) {}
 
 asio::awaitable<std::string> NodeService::Answer(Frame request) {
   const uint64_t id = request.request_id;
@@ -631,11 +380,10 @@ asio::awaitable<std::string> NodeService::AnswerReplicaWrite(uint64_t id, Replic
     }
     co_return EncodeMessageFrame(ReplicaWriteResponse{}, id);
   }
-  Result<SiblingSet> merged =
-      co_await coordinator_->MergeLocal(std::move(m.key), std::move(*incoming));
-  if (!merged.ok()) {
-    log.error("replica write failed: {}", merged.status().ToString());
-    co_return ErrorFrame(id, merged.status());
+  Status applied = co_await coordinator_->ApplyReplicaWrite(std::move(m.key), std::move(*incoming));
+  if (!applied.ok()) {
+    log.error("replica write failed: {}", applied.ToString());
+    co_return ErrorFrame(id, applied);
   }
   co_return EncodeMessageFrame(ReplicaWriteResponse{}, id);
 }

@@ -19,6 +19,9 @@
 // engine, transport, engine pool and logger are the caller's and outlive the service; so must the
 // io_context that runs its coroutines stop before the service is destroyed. Threads: Answer runs on
 // the request's strand, any number at once; the rest from any thread.
+//
+// Defined in three files by job: node_service.cc (life and request dispatch), node_join_leave.cc
+// (joining and leaving), node_stats.cc (stats and cleanup).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -29,12 +32,12 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <vector>
 
+#include "libkv/async/stop_signal.h"
 #include "libkv/base/status.h"
 #include "libkv/env/env.h"
 #include "libkv/net/frame.h"
-#include "libkv/net/stop_signal.h"
+#include "libkv/net/messages.h"
 #include "libkv/net/transport.h"
 #include "libkv/node/gossiper.h"
 #include "libkv/node/node_config.h"
@@ -96,7 +99,8 @@ class NodeService {
   AntiEntropy& anti_entropy() { return *anti_entropy_; }
 
  private:
-  NodeService(const NodeConfig& config, NodeIdentity identity, Parts parts);
+  NodeService(const NodeConfig& config, NodeIdentity identity, Parts parts,
+              std::unique_ptr<DotReservation> dots);
 
   const QuorumSettings quorum_;
   const std::chrono::milliseconds ring_delay_;
@@ -140,6 +144,7 @@ class NodeService {
   CleanupProgress cleanup_;  // GUARDED_BY(mu_)
   StopSignal stop_;          // joining and leaving sleep on it
 
+  std::unique_ptr<DotReservation> dots_;
   std::unique_ptr<ReplicaStore> store_;
   std::unique_ptr<HintStore> hints_;
   std::unique_ptr<Gossiper> gossiper_;

@@ -8,11 +8,10 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "libkv/antientropy/merkle_messages.h"
-#include "libkv/replication/run_on_pool.h"
+#include "libkv/async/run_on_pool.h"
 #include "libkv/replication/shared_replicas.h"
 
 namespace kv {

@@ -12,7 +12,8 @@
 #include <optional>
 #include <vector>
 
-#include "libkv/replication/run_on_pool.h"
+#include "libkv/async/run_on_pool.h"
+#include "libkv/replication/engine_submission.h"
 #include "libkv/versioning/context_token.h"
 
 namespace kv {
@@ -28,7 +29,8 @@ class ReplicaReplies {
       : replicas_(std::move(replicas)),
         outcomes_(replicas_.size()),
         deadline_(deadline),
-        wake_(executor, deadline) {}
+        wake_(executor, deadline),
+        wake_any_(executor, std::chrono::steady_clock::time_point::max()) {}
 
   const std::vector<std::string>& replicas() const { return replicas_; }
   size_t ok() const { return ok_; }
@@ -42,6 +44,15 @@ class ReplicaReplies {
     outcomes_[i] = std::move(outcome);
     ++done_;
     wake_.cancel();
+    wake_any_.cancel();
+    if (all_done() && on_all_done_) std::exchange(on_all_done_, nullptr)();
+  }
+
+  // Runs once every call is done (every call ends, by its timeout at the latest).
+  void OnAllDone(std::function<void()> f) { on_all_done_ = std::move(f); }
+  // For the shortfall message only: the replica each call stood in for, if any.
+  void SetStandIns(std::vector<std::optional<std::string>> hinted_for) {
+    hinted_for_ = std::move(hinted_for);
   }
 
   // Returns when `enough()` holds, every call is done, or the deadline has passed.
@@ -49,6 +60,11 @@ class ReplicaReplies {
   asio::awaitable<void> WaitUntil(Pred enough) {
     while (!enough() && !all_done() && std::chrono::steady_clock::now() < deadline_)
       co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+
+  // Returns when call i is done, deadline or not.
+  asio::awaitable<void> WaitDone(size_t i) {
+    while (!done(i)) co_await wake_any_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 
   // The union of every successful answer so far.
@@ -68,12 +84,15 @@ class ReplicaReplies {
     for (size_t i = 0; i < replicas_.size(); ++i) {
       if (outcomes_[i] && outcomes_[i]->ok()) continue;
       if (!why.empty()) why += "; ";
+      std::string name = replicas_[i];
+      if (i < hinted_for_.size() && hinted_for_[i])
+        name = fmt::format("{} (for {})", replicas_[i], *hinted_for_[i]);
       if (!outcomes_[i]) {
         any_timeout = true;
-        why += fmt::format("{}: no answer in time", replicas_[i]);
+        why += fmt::format("{}: no answer in time", name);
       } else {
         any_timeout |= outcomes_[i]->status().code() == ErrorCode::kTimeout;
-        why += fmt::format("{}: {}", replicas_[i], outcomes_[i]->status().message());
+        why += fmt::format("{}: {}", name, outcomes_[i]->status().message());
       }
     }
     std::string message = fmt::format(
@@ -86,10 +105,13 @@ class ReplicaReplies {
  private:
   std::vector<std::string> replicas_;
   std::vector<std::optional<Result<SiblingSet>>> outcomes_;
+  std::vector<std::optional<std::string>> hinted_for_;
+  std::function<void()> on_all_done_;
   size_t ok_ = 0;
   size_t done_ = 0;
   std::chrono::steady_clock::time_point deadline_;
   asio::steady_timer wake_;
+  asio::steady_timer wake_any_;  // no deadline: for WaitDone
 };
 
 namespace {
@@ -202,10 +224,6 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
     co_return forwarded;
   }
 
-  Result<SiblingSet> local = co_await CoordinateLocal(write);
-  if (!local.ok()) co_return local.status();
-  const std::string encoded = local->Encode();
-
   // A joining or leaving node's new owners (the key's pending replicas) get the write too, and
   // must acknowledge it on top of W (Cassandra's rule), so the future ring holds W copies of every
   // acknowledged write however the streaming of older ones goes. A pending copy that misses gets
@@ -234,17 +252,36 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
   for (const std::string& p : pending) targets.push_back(ReplicaTarget{p, std::nullopt});
   const uint32_t need_with_pending = need + static_cast<uint32_t>(pending.size());
   std::vector<std::string> names;
-  for (const ReplicaTarget& t : targets)
-    names.push_back(t.hinted_for ? fmt::format("{} (for {})", t.node, *t.hinted_for) : t.node);
+  std::vector<std::optional<std::string>> stand_ins;
+  for (const ReplicaTarget& t : targets) {
+    names.push_back(t.node);
+    stand_ins.push_back(t.hinted_for);
+  }
 
+  Result<SiblingWrite> sibling_write = SiblingWriteFor(write);
+  if (!sibling_write.ok()) co_return sibling_write.status();
   auto executor = co_await asio::this_coro::executor;
   auto gather = std::make_shared<ReplicaReplies>(
       executor, std::move(names), std::chrono::steady_clock::now() + options_.timeout);
+  gather->SetStandIns(std::move(stand_ins));
+  // This node's copy: its merge decides the set the others get, and they get it while this
+  // node's fsync runs (the dot it issued is reserved durably, so a crash before that fsync never
+  // lets it be issued again: DotReservation). Its own acknowledgement still waits for the fsync,
+  // and the client's for that acknowledgement.
+  std::optional<size_t> self_slot;
+  for (size_t i = 0; i < targets.size(); ++i)
+    if (targets[i].node == view->self) self_slot = i;
+  std::string encoded;
+  // Named, not temporaries inside co_await: g++ 12 mis-destroys those.
+  std::function<void(Status)> record_local = [gather, self_slot](Status done) {
+    if (self_slot) gather->Record(*self_slot, done.ok() ? Result<SiblingSet>(SiblingSet()) : done);
+  };
+  std::string key = write.key;
+  Status decided =
+      co_await DecideLocal(key, std::move(*sibling_write), &encoded, std::move(record_local));
+  if (!decided.ok()) co_return decided;
   for (size_t i = 0; i < targets.size(); ++i) {
-    if (targets[i].node == view->self) {
-      gather->Record(i, SiblingSet());
-      continue;
-    }
+    if (self_slot == i) continue;
     std::string address(view->AddressOf(targets[i].node));
     ReplicaWriteRequest request{
         .key = write.key, .siblings = encoded, .hinted_for = targets[i].hinted_for.value_or("")};
@@ -259,12 +296,31 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
         asio::detached);
   }
   if (s_.hints && options_.sloppy_quorum) {
-    std::vector<std::string> owners;
-    for (const ReplicaTarget& t : targets) owners.push_back(t.hinted_for.value_or(t.node));
-    asio::co_spawn(executor, HintMissedCopies(gather, std::move(owners), write.key, encoded),
-                   asio::detached);
+    // Once every copy has landed or failed, the owner of each that failed gets a hint kept here
+    // (nothing is spawned or copied when all landed, the usual case).
+    auto set = std::make_shared<const std::string>(std::move(encoded));
+    gather->OnAllDone([this, replies = gather.get(), targets = std::move(targets), executor,
+                       self = view->self, key = write.key, set] {
+      std::vector<std::string> missed;
+      for (size_t i = 0; i < targets.size(); ++i) {
+        const std::string& owner = targets[i].hinted_for.value_or(targets[i].node);
+        if (owner != self && !replies->outcome(i).ok()) missed.push_back(owner);
+      }
+      if (!missed.empty())
+        asio::co_spawn(executor, HintMissedCopies(std::move(missed), key, set), asio::detached);
+    });
   }
   co_await gather->WaitUntil([&] { return gather->ok() >= need_with_pending; });
+  // Never acknowledged before this node's own copy is durable, quorum or not.
+  if (self_slot) {
+    co_await gather->WaitDone(*self_slot);
+    if (!gather->outcome(*self_slot).ok())
+      co_return gather->outcome(*self_slot)
+          .status()
+          .WithContext(
+              "storing the write on its coordinator failed; the other replicas may have applied "
+              "it");
+  }
   if (gather->ok() >= need_with_pending) co_return Status::Ok();
   Status shortfall = gather->Shortfall(
       "write", pending.empty() ? "W" : "W+pending", need_with_pending,
@@ -276,39 +332,47 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
   co_return Status::MaybeApplied(shortfall.message());
 }
 
-asio::awaitable<void> Coordinator::HintMissedCopies(std::shared_ptr<ReplicaReplies> gather,
-                                                    std::vector<std::string> owners,
-                                                    std::string key, std::string siblings) {
-  co_await gather->WaitUntil([] { return false; });
-  const std::string self = s_.view()->self;
-  for (size_t i = 0; i < owners.size(); ++i) {
-    if (owners[i] == self || (gather->done(i) && gather->outcome(i).ok())) continue;
+asio::awaitable<void> Coordinator::HintMissedCopies(std::vector<std::string> owners,
+                                                    std::string key,
+                                                    std::shared_ptr<const std::string> siblings) {
+  for (const std::string& owner : owners) {
     HintStore* hints = s_.hints;
     const uint64_t now = s_.wall_micros();
-    auto add = [hints, owner = owners[i], key, siblings, now] {
-      return hints->Add(owner, key, siblings, now);
+    auto add = [hints, owner, key, siblings, now] {
+      return hints->Add(owner, key, *siblings, now);
     };
     Status added = co_await RunOnPool(*s_.engine_pool, std::move(add));
     if (!added.ok())
-      s_.logger->warn("could not keep a hint of '{}' for {}: {}", key, owners[i], added.ToString());
+      s_.logger->warn("could not keep a hint of '{}' for {}: {}", key, owner, added.ToString());
   }
 }
 
 asio::awaitable<Result<SiblingSet>> Coordinator::MergeLocal(std::string key, SiblingSet incoming) {
-  ReplicaStore* store = s_.store;
-  auto merge = [store, key = std::move(key), incoming = std::move(incoming)] {
-    return store->Merge(key, incoming);
-  };
-  Result<SiblingSet> merged = co_await RunOnPool(*s_.engine_pool, std::move(merge));
+  SiblingSet merged;
+  OwnedWrite update{.kind = EngineWrite::Kind::kUpdate,
+                    .key = key,
+                    .value = {},
+                    .merge = s_.store->MergeRule(key, std::move(incoming), &merged)};
+  Status s = co_await WriteAndWait(s_.store->engine(), std::move(update));
+  if (!s.ok()) co_return s;
   co_return merged;
 }
 
-asio::awaitable<Result<SiblingSet>> Coordinator::CoordinateLocal(const ClientWrite& write) {
+asio::awaitable<Status> Coordinator::ApplyReplicaWrite(std::string key, SiblingSet incoming) {
+  OwnedWrite update{.kind = EngineWrite::Kind::kUpdate,
+                    .key = key,
+                    .value = {},
+                    .merge = s_.store->MergeRule(key, std::move(incoming), nullptr)};
+  Status s = co_await WriteAndWait(s_.store->engine(), std::move(update));
+  co_return s;
+}
+
+Result<SiblingWrite> Coordinator::SiblingWriteFor(const ClientWrite& write) const {
   SiblingWrite sibling_write;
   if (!write.context.empty()) {
     Result<VectorClock> context = DecodeContextToken(write.context);
     if (!context.ok())
-      co_return Status::InvalidArgument(fmt::format(
+      return Status::InvalidArgument(fmt::format(
           "the context token is not one a get returned ({}); pass the token kvget printed",
           context.status().message()));
     sibling_write.context = std::move(*context);
@@ -316,12 +380,40 @@ asio::awaitable<Result<SiblingSet>> Coordinator::CoordinateLocal(const ClientWri
   sibling_write.tombstone = write.tombstone;
   sibling_write.value = write.value;
   sibling_write.now_micros = s_.wall_micros();
-  ReplicaStore* store = s_.store;
-  auto coordinate = [store, key = write.key, sibling_write] {
-    return store->Coordinate(key, sibling_write);
+  return sibling_write;
+}
+
+asio::awaitable<Status> Coordinator::DecideLocal(std::string_view key, SiblingWrite write,
+                                                 std::string* encoded,
+                                                 std::function<void(Status)> on_done) {
+  EngineWrite::MergeFn rule =
+      s_.store->CoordinateRule(std::string(key), std::move(write), nullptr, encoded);
+  auto initiation = [this, key, &rule](auto handler, std::function<void(Status)> done) {
+    // Resumed once: by the decision, or by the end of a write that was never decided (refused,
+    // or its merge failed). Both callbacks run on the request's executor, decision first.
+    using Handler = decltype(handler);
+    auto waiting = std::make_shared<std::optional<Handler>>(std::move(handler));
+    auto resume = [waiting](Status s) {
+      if (!*waiting) return;
+      Handler h = std::move(**waiting);
+      waiting->reset();
+      std::move(h)(std::move(s));
+    };
+    auto executor = asio::get_associated_executor(**waiting);
+    SubmitWrite(
+        s_.store->engine(), executor,
+        OwnedWrite{.kind = EngineWrite::Kind::kUpdate,
+                   .key = std::string(key),
+                   .value = {},
+                   .merge = std::move(rule)},
+        [resume] { resume(Status::Ok()); },
+        [resume, done = std::move(done)](Status s) {
+          resume(s);
+          done(std::move(s));
+        });
   };
-  Result<SiblingSet> stored = co_await RunOnPool(*s_.engine_pool, std::move(coordinate));
-  co_return stored;
+  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(Status)>(
+      std::move(initiation), asio::use_awaitable, std::move(on_done));
 }
 
 asio::awaitable<Status> Coordinator::Forward(const ClientWrite& write,

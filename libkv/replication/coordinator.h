@@ -102,17 +102,24 @@ class Coordinator {
   // What a replica answers a coordinator: its set, and merging a set into it.
   Result<SiblingSet> ReadLocal(std::string_view key) const { return s_.store->Read(key); }
   boost::asio::awaitable<Result<SiblingSet>> MergeLocal(std::string key, SiblingSet incoming);
+  // The same when the caller needs only the outcome (a replica write's answer).
+  boost::asio::awaitable<Status> ApplyReplicaWrite(std::string key, SiblingSet incoming);
 
  private:
   boost::asio::awaitable<Status> Forward(const ClientWrite& write,
                                          const std::vector<std::string>& replicas,
                                          const ClusterView& view);
-  boost::asio::awaitable<Result<SiblingSet>> CoordinateLocal(const ClientWrite& write);
-  // Once every target of a write has answered or timed out, keeps a hint for the owner of each
-  // copy that did not land.
-  boost::asio::awaitable<void> HintMissedCopies(std::shared_ptr<ReplicaReplies> gather,
-                                                std::vector<std::string> owners, std::string key,
-                                                std::string siblings);
+  // The new version a client write makes (its context decoded: InvalidArgument when bad).
+  Result<SiblingWrite> SiblingWriteFor(const ClientWrite& write) const;
+  // Submits this node's copy of a coordinated write and returns once its merge has decided the
+  // set to store (left in *encoded) or the write failed; on_done gets the final status on this
+  // coroutine's executor once the write is durable (or failed).
+  boost::asio::awaitable<Status> DecideLocal(std::string_view key, SiblingWrite write,
+                                             std::string* encoded,
+                                             std::function<void(Status)> on_done);
+  // Keeps a hint for each owner whose copy of a write did not land.
+  boost::asio::awaitable<void> HintMissedCopies(std::vector<std::string> owners, std::string key,
+                                                std::shared_ptr<const std::string> siblings);
 
   Services s_;
   CoordinatorOptions options_;

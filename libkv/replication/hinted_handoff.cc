@@ -4,11 +4,9 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
+#include "libkv/async/run_on_pool.h"
 #include "libkv/net/messages.h"
-#include "libkv/replication/run_on_pool.h"
 
 namespace kv {
 

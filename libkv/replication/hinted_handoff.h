@@ -16,9 +16,8 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
 
-#include "libkv/net/stop_signal.h"
+#include "libkv/async/stop_signal.h"
 #include "libkv/net/transport.h"
 #include "libkv/replication/cluster_view.h"
 #include "libkv/replication/hint_store.h"

@@ -26,32 +26,50 @@ Result<SiblingSet> ReplicaStore::Read(std::string_view key) const {
   return DecodeStored(key, std::string_view(*stored));
 }
 
-Result<SiblingSet> ReplicaStore::Coordinate(std::string_view key, SiblingWrite write) const {
+EngineWrite::MergeFn ReplicaStore::CoordinateRule(std::string key, SiblingWrite write,
+                                                  SiblingSet* stored, std::string* encoded) const {
   write.coordinator = clock_id_;
-  SiblingSet result;
-  Status s = engine_->Update(
-      key, [&](std::optional<std::string_view> current) -> Result<std::optional<std::string>> {
+  return
+      [this, key = std::move(key), write = std::move(write), stored, encoded](
+          std::optional<std::string_view> current) mutable -> Result<std::optional<std::string>> {
         KV_ASSIGN_OR_RETURN(SiblingSet set, DecodeStored(key, current));
-        KV_RETURN_IF_ERROR(set.Put(write, prune_).status());
-        std::string encoded = set.Encode();
-        result = std::move(set);
-        return std::optional<std::string>(std::move(encoded));
-      });
+        if (dots_) {
+          KV_ASSIGN_OR_RETURN(write.min_counter, dots_->Next());
+        }
+        KV_ASSIGN_OR_RETURN(Dot dot, set.Put(std::move(write), prune_));
+        if (dots_) KV_RETURN_IF_ERROR(dots_->Issued(dot.counter));
+        std::string bytes = set.Encode();
+        if (encoded) *encoded = bytes;
+        if (stored) *stored = std::move(set);
+        return std::optional<std::string>(std::move(bytes));
+      };
+}
+
+EngineWrite::MergeFn ReplicaStore::MergeRule(std::string key, SiblingSet incoming,
+                                             SiblingSet* stored) const {
+  return [key = std::move(key), incoming = std::move(incoming),
+          stored](std::optional<std::string_view> current) -> Result<std::optional<std::string>> {
+    KV_ASSIGN_OR_RETURN(SiblingSet set, DecodeStored(key, current));
+    SiblingSet merged = SiblingSet::Merged(set, incoming);
+    const bool changed = !(merged == set);
+    std::optional<std::string> bytes;
+    if (changed) bytes = merged.Encode();  // else nothing new: no write, no fsync
+    if (stored) *stored = std::move(merged);
+    return bytes;
+  };
+}
+
+Result<SiblingSet> ReplicaStore::Coordinate(std::string_view key, SiblingWrite write) const {
+  SiblingSet result;
+  Status s =
+      engine_->Update(key, CoordinateRule(std::string(key), std::move(write), &result, nullptr));
   if (!s.ok()) return s;
   return result;
 }
 
 Result<SiblingSet> ReplicaStore::Merge(std::string_view key, const SiblingSet& incoming) const {
   SiblingSet result;
-  Status s = engine_->Update(
-      key, [&](std::optional<std::string_view> current) -> Result<std::optional<std::string>> {
-        KV_ASSIGN_OR_RETURN(SiblingSet set, DecodeStored(key, current));
-        SiblingSet merged = SiblingSet::Merged(set, incoming);
-        const bool changed = !(merged == set);
-        result = std::move(merged);
-        if (!changed) return std::optional<std::string>();  // nothing new: no write, no fsync
-        return std::optional<std::string>(result.Encode());
-      });
+  Status s = engine_->Update(key, MergeRule(std::string(key), incoming, &result));
   if (!s.ok()) return s;
   return result;
 }

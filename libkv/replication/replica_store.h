@@ -1,13 +1,17 @@
 // ReplicaStore: one node's sibling sets, kept as the values of its engine (docs/formats.md,
-// "Sibling set"). Every change is an atomic read-modify-write of one key (Engine::Update), so
-// concurrent writes to a key merge instead of overwriting each other. Blocking: in batch sync a
-// write returns after the fsync that covers it, so node code calls the writers on its engine pool.
+// "Sibling set"). Every change is an atomic read-modify-write of one key (an engine update,
+// ordered by the engine's commit queue), so concurrent writes to a key merge instead of
+// overwriting each other. The rules (CoordinateRule, MergeRule) are what a caller submits to the
+// engine itself, from a coroutine (engine_submission.h); Coordinate and Merge are the blocking
+// forms, which return after the fsync that covers the write (tests, tools, background work).
 // Thread-safe (the engine is); the store does not own the engine.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "libkv/base/status.h"
+#include "libkv/replication/dot_reservation.h"
 #include "libkv/storage/engine.h"
 #include "libkv/versioning/sibling_set.h"
 
@@ -15,10 +19,14 @@ namespace kv {
 
 class ReplicaStore {
  public:
-  ReplicaStore(Engine* engine, ClockId clock_id, ClockPruneOptions prune = {})
-      : engine_(engine), clock_id_(clock_id), prune_(prune) {}
+  // `dots`: the node's durable counter reservation, which every coordinated write's dot comes
+  // from (dot_reservation.h). Null only where the local copy of a write is never lost after its
+  // dot left the node: tests, and positive controls that show what it prevents.
+  ReplicaStore(Engine* engine, ClockId clock_id, DotReservation* dots, ClockPruneOptions prune = {})
+      : engine_(engine), clock_id_(clock_id), dots_(dots), prune_(prune) {}
 
   ClockId clock_id() const { return clock_id_; }
+  Engine& engine() const { return *engine_; }
 
   // The key's sibling set; empty when the key was never written here. Corruption (naming the
   // key) when the stored bytes are not a sibling set.
@@ -33,9 +41,18 @@ class ReplicaStore {
   // stored; writes nothing when the incoming set adds nothing.
   Result<SiblingSet> Merge(std::string_view key, const SiblingSet& incoming) const;
 
+  // The engine merge rules of the two, for Engine::Submit. They run on the engine's commit
+  // thread; what they store is also left in `*stored` (the set) or `*encoded` (its bytes) when
+  // those are given, for the submitter to read once the write is decided. Each rule may run
+  // once.
+  EngineWrite::MergeFn CoordinateRule(std::string key, SiblingWrite write, SiblingSet* stored,
+                                      std::string* encoded) const;
+  EngineWrite::MergeFn MergeRule(std::string key, SiblingSet incoming, SiblingSet* stored) const;
+
  private:
   Engine* engine_;
   ClockId clock_id_;
+  DotReservation* dots_;
   ClockPruneOptions prune_;
 };
 

@@ -7,9 +7,16 @@
 // Values are opaque bytes. Update() is the seam for layers above that keep structured values
 // (the cluster's sibling sets): it runs a caller's merge rule as an atomic read-modify-write.
 //
-// Threads: every method is safe to call from many threads at once. Put/Delete/Update return
-// after the write is durable as the sync mode promises. An fsync failure is never retried: the
-// engine refuses further writes (DESIGN.md, "Files").
+// Writes are asynchronous at heart: Submit hands an EngineWrite to the commit queue and returns
+// at once; the engine's commit thread takes every write queued as one group, runs their merges
+// in queue order (so read-modify-writes of one key are ordered by the queue, with no lock held
+// across the fsync), appends one log record, syncs once, adds the group to the memtable and then
+// completes each write. Put/Delete/Update are the blocking forms of the same path, for callers
+// that may block (tests, tools, a node's background work on its small pool).
+//
+// Threads: every method is safe to call from many threads at once. A write completes after it is
+// durable as the sync mode promises. An fsync failure is never retried: the engine fails every
+// write of that group and refuses further writes (DESIGN.md, "Files").
 #pragma once
 
 #include <chrono>
@@ -116,6 +123,37 @@ struct EngineStats {
   BlockCacheStats block_cache;  // all zero when the cache is off
 };
 
+// One write handed to the commit queue (Engine::Submit). The caller owns it and keeps it, and
+// whatever its fields point to, alive until Done has been called on it, which happens exactly
+// once. Done and Decided run on the engine's commit thread: they must be short and must not call
+// the engine (post the completion to the caller's own executor).
+class EngineWrite {
+ public:
+  enum class Kind : uint8_t { kPut, kDelete, kUpdate };
+  // Read-modify-write: gets the key's value as the queue has it (every earlier write applied,
+  // nullopt when absent or deleted) and returns the value to store, or nullopt to store nothing.
+  // An error fails this write alone.
+  using MergeFn =
+      std::function<Result<std::optional<std::string>>(std::optional<std::string_view> current)>;
+
+  Kind kind = Kind::kPut;
+  std::string_view key;
+  std::string_view value;          // kPut
+  const MergeFn* merge = nullptr;  // kUpdate; not owned
+
+  // The write is durable as the sync mode promises (Ok, also when a merge stored nothing), or it
+  // failed and nothing of it is visible.
+  virtual void Done(Status status) = 0;
+  // An update's merge has run and succeeded, and its result is decided, before the group's log
+  // write and fsync: a caller may start work that depends on the result (the coordinator sends
+  // it to the other replicas) while the fsync runs. Done still follows, and may report a failure
+  // (the fsync's). Not called when the merge failed (Done reports why) or the write was refused.
+  virtual void Decided() {}
+
+ protected:
+  ~EngineWrite() = default;
+};
+
 class Engine {
  public:
   // Opens (creating when missing) the store in options.dir, replays the commit log and starts
@@ -132,11 +170,14 @@ class Engine {
   virtual Result<std::optional<std::string>> Get(std::string_view key) = 0;
 
   // Atomic read-modify-write of one key: `merge` gets the current value (nullopt when absent or
-  // deleted) and returns the value to store, or nullopt to write nothing. Writes to the same key
-  // through Update are serialised; Put/Delete on that key concurrently are not ordered with it.
-  using MergeFn =
-      std::function<Result<std::optional<std::string>>(std::optional<std::string_view> current)>;
+  // deleted) and returns the value to store, or nullopt to write nothing. Every write of a key
+  // (Put, Delete, Update, Submit) is ordered by the commit queue.
+  using MergeFn = EngineWrite::MergeFn;
   virtual Status Update(std::string_view key, const MergeFn& merge) = 0;
+
+  // Queues `write` and returns at once; write->Done runs later on the commit thread (or at once,
+  // on this thread, for a key or value over the limits or an engine that refuses writes).
+  virtual void Submit(EngineWrite* write) = 0;
 
   // An iterator over the live keys (tombstones skipped) as of the call, newest version of each.
   virtual std::unique_ptr<Iterator> NewIterator() = 0;

@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "libkv/base/hash.h"
 #include "libkv/base/limits.h"
 #include "libkv/storage/merging_iterator.h"
 
@@ -16,11 +15,14 @@ EngineImpl::~EngineImpl() {
   {
     std::lock_guard lock(mu_);
     shutting_down_ = true;
+    commit_cv_.notify_all();
     flush_cv_.notify_all();
     compaction_cv_.notify_all();
     sync_cv_.notify_all();
     progress_cv_.notify_all();
   }
+  // First: the commit thread fails what is still queued, and no write is left waiting.
+  if (commit_thread_.joinable()) commit_thread_.join();
   if (flush_thread_.joinable()) flush_thread_.join();
   if (compaction_thread_.joinable()) compaction_thread_.join();
   if (sync_thread_.joinable()) sync_thread_.join();
@@ -34,17 +36,6 @@ Result<std::optional<std::string>> EngineImpl::Get(std::string_view key) {
     view = view_;
   }
   return ReadKey(*view, key, &read_counters_);
-}
-
-Status EngineImpl::Update(std::string_view key, const MergeFn& merge) {
-  KV_RETURN_IF_ERROR(CheckKey(key));
-  std::lock_guard stripe(update_stripes_[Hash64(key) % kUpdateStripes]);
-  KV_ASSIGN_OR_RETURN(std::optional<std::string> current, Get(key));
-  std::optional<std::string_view> current_view;
-  if (current) current_view = *current;
-  KV_ASSIGN_OR_RETURN(std::optional<std::string> next, merge(current_view));
-  if (!next) return Status::Ok();
-  return Put(key, *next);
 }
 
 std::unique_ptr<Iterator> EngineImpl::NewIterator() {
@@ -62,9 +53,7 @@ std::unique_ptr<Iterator> EngineImpl::NewIterator() {
 }
 
 Status EngineImpl::Flush() {
-  Writer w;
-  w.switch_memtable = true;
-  KV_RETURN_IF_ERROR(Write(&w));
+  KV_RETURN_IF_ERROR(SwitchMemTableAfterQueuedWrites());
   std::unique_lock lock(mu_);
   progress_cv_.wait(lock, [&] { return imms_.empty() || !write_error_.ok() || shutting_down_; });
   if (!write_error_.ok()) return write_error_;

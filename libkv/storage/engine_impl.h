@@ -4,22 +4,23 @@
 // (engine_background.cc), reads and the rest (engine_impl.cc). The parts they drive are
 // separate concepts: CommitLogWriter, MemTable, ReadView, FlushMemTable, compaction, manifest.
 //
-// Locking: mu_ guards the writer queue, the memtable list, the table set and the counters; it is
+// Locking: mu_ guards the commit queue, the memtable list, the table set and the counters; it is
 // never held across I/O. manifest_mu_ serialises changes of the table set with their manifest
 // write (taken before mu_). view_mu_ guards only the published ReadView pointer, so readers
-// never contend with the writer queue. The write leader (front of the queue) alone appends to the
-// log and adds to the memtable, without mu_.
+// never contend with the commit queue. The commit thread alone runs merges, appends to the log,
+// syncs it and adds to the memtable, without mu_.
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "libkv/storage/commit_log.h"
@@ -41,6 +42,7 @@ class EngineImpl final : public Engine {
   Status Delete(std::string_view key) override;
   Result<std::optional<std::string>> Get(std::string_view key) override;
   Status Update(std::string_view key, const MergeFn& merge) override;
+  void Submit(EngineWrite* write) override;
   std::unique_ptr<Iterator> NewIterator() override;
   Status Flush() override;
   Status CompactAll() override;
@@ -48,19 +50,20 @@ class EngineImpl final : public Engine {
   EngineStats stats() const override;
 
  private:
-  // One caller's write waiting in the queue. A `switch_memtable` writer carries no data: it asks
-  // the leader to make the memtable immutable (Flush).
-  struct Writer {
-    EntryKind kind = EntryKind::kValue;
-    std::string_view key;
-    std::string_view value;
+  // One entry of the commit queue: a caller's write, or (switch_memtable) a request from Flush to
+  // make the memtable immutable once every write queued before it is in.
+  struct Queued {
+    EngineWrite* write = nullptr;
     bool switch_memtable = false;
-    bool done = false;
-    Status status;
-    std::condition_variable cv;
   };
-
-  static constexpr size_t kUpdateStripes = 64;
+  // One write of the group being committed, once its merge has run (engine_write.cc).
+  struct Staged {
+    EngineWrite* write = nullptr;
+    Status status;        // a failed merge or an oversized result fails this write alone
+    bool stores = false;  // false: failed, or a merge that stored nothing
+    EntryKind kind = EntryKind::kValue;
+    std::string_view value;  // the caller's, or merged_values_'s
+  };
   // Write delays are slept once they add up to this (engine_write.cc).
   static constexpr std::chrono::microseconds kMinWriteSleep{200};
 
@@ -73,10 +76,20 @@ class EngineImpl final : public Engine {
   void StartThreads();
 
   // engine_write.cc
-  Status Write(Writer* w);
+  // Queues `q`, or completes its write at once with the reason the engine refuses writes.
+  void Enqueue(Queued q);
+  void CommitLoop();
+  // Makes the memtable immutable once every write queued before is in (Flush).
+  Status SwitchMemTableAfterQueuedWrites();
   Status MakeRoomForWrite(std::unique_lock<std::mutex>& lock, bool force);
   Status SwitchMemTable(std::unique_lock<std::mutex>& lock);
-  Status WriteGroup(std::unique_lock<std::mutex>& lock, Writer** last);
+  // Commits the writes in group_: merges, log append, sync, memtable. REQUIRES: mu_ held (it is
+  // released for the work and held again on return).
+  Status CommitGroup(std::unique_lock<std::mutex>& lock);
+  // Runs the group's merges in queue order into staged_, each seeing the writes before it.
+  void StageGroup();
+  // Completes every write of `writes` with `status` (or its own failure), in order, without mu_.
+  void CompleteWrites(std::vector<Staged>& writes, const Status& status);
   // Makes the engine refuse writes for good; returns the error writers get. REQUIRES: mu_ held.
   Status SetWriteErrorLocked(const Status& cause);
   void PublishViewLocked();  // REQUIRES: mu_ held
@@ -99,7 +112,7 @@ class EngineImpl final : public Engine {
   TableReadOptions table_read_options_;  // the shared block cache
 
   mutable std::mutex mu_;
-  std::deque<Writer*> writers_;                   // GUARDED_BY(mu_)
+  std::deque<Queued> queue_;                      // GUARDED_BY(mu_): the commit queue
   std::shared_ptr<MemTable> mem_;                 // GUARDED_BY(mu_); written by the leader
   std::deque<std::shared_ptr<MemTable>> imms_;    // GUARDED_BY(mu_); newest first
   uint64_t imm_content_ = 0;                      // GUARDED_BY(mu_): ApproximateBytes of imms_
@@ -109,7 +122,7 @@ class EngineImpl final : public Engine {
   std::chrono::nanoseconds write_delay_owed_{0};  // GUARDED_BY(mu_): delays not yet slept
   std::shared_ptr<CommitLogWriter> log_;          // GUARDED_BY(mu_)
   std::shared_ptr<const TableSet> tables_;        // GUARDED_BY(mu_)
-  SequenceNumber last_seq_ = 0;                   // GUARDED_BY(mu_): the last one handed out
+  SequenceNumber last_seq_ = 0;                   // the commit thread's: the last one handed out
   SequenceNumber visible_seq_ = 0;                // GUARDED_BY(mu_): the last one applied
   uint64_t next_file_ = 1;                        // GUARDED_BY(mu_)
   Status write_error_;                            // GUARDED_BY(mu_)
@@ -123,10 +136,16 @@ class EngineImpl final : public Engine {
   std::condition_variable compaction_cv_;         // wakes the compaction thread
   std::condition_variable sync_cv_;               // wakes the periodic syncer (shutdown)
   std::condition_variable progress_cv_;           // flush or compaction finished, or an error
+  std::condition_variable commit_cv_;             // wakes the commit thread
 
-  // Leader-only scratch (the encoded log records of one group, the group itself).
+  // The commit thread's scratch: the group taken from the queue, its writes once merged (with
+  // the merged values they own and the latest value of each key the group wrote), and the
+  // encoded log records.
+  std::vector<EngineWrite*> group_;
+  std::vector<Staged> staged_;
+  std::deque<std::string> merged_values_;
+  std::unordered_map<std::string_view, std::optional<std::string_view>> group_latest_;
   std::string log_buffer_;
-  std::vector<Writer*> group_;
 
   mutable std::mutex view_mu_;
   std::shared_ptr<const ReadView> view_;  // GUARDED_BY(view_mu_)
@@ -135,7 +154,6 @@ class EngineImpl final : public Engine {
   uint64_t manifest_number_ = 0;      // GUARDED_BY(manifest_mu_)
   uint64_t manifest_log_number_ = 0;  // GUARDED_BY(manifest_mu_)
 
-  std::array<std::mutex, kUpdateStripes> update_stripes_;
   ReadCounters read_counters_;
   std::atomic<uint64_t> flushes_{0};
   std::atomic<uint64_t> compactions_{0};
@@ -149,6 +167,7 @@ class EngineImpl final : public Engine {
   uint64_t truncated_log_bytes_ = 0;  // set by Open
 
   std::atomic<bool> cancel_background_{false};  // set by the destructor: stop long builds
+  std::thread commit_thread_;
   std::thread flush_thread_;
   std::thread compaction_thread_;
   std::thread sync_thread_;

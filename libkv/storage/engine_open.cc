@@ -169,6 +169,7 @@ Status EngineImpl::RemoveObsoleteFiles() {
 }
 
 void EngineImpl::StartThreads() {
+  commit_thread_ = std::thread([this] { CommitLoop(); });
   flush_thread_ = std::thread([this] { FlushLoop(); });
   compaction_thread_ = std::thread([this] { CompactionLoop(); });
   if (options_.sync == SyncMode::kPeriodic) sync_thread_ = std::thread([this] { SyncLoop(); });

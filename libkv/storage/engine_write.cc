@@ -1,10 +1,17 @@
-// The write path: LevelDB's writer queue. Each writer joins the queue; the one at the front (the
-// leader) takes the writes queued behind it as one group, hands out their sequence numbers,
-// encodes them as one log record, appends it and syncs once (sync mode batch), adds them to the
-// memtable, and wakes the group. mu_ is released for the I/O, so followers keep queueing and the
-// next group forms while this one syncs: N threads share fsyncs.
+// The write path: a commit queue served by one commit thread (RocksDB's write thread with a
+// dedicated leader). Submit queues a write and returns; the commit thread takes every write
+// queued as one group, runs their merges in queue order (a read-modify-write sees every write
+// queued before it, so writes to one key are ordered without a lock held across I/O), hands out
+// sequence numbers, encodes the group as log records, appends them and syncs once (sync mode
+// batch), adds them to the memtable, and completes each write. mu_ is released for that work,
+// so callers keep queueing and the next group forms while this one syncs.
+//
+// No thread but the commit thread waits for an fsync; the blocking Put, Delete and Update wait
+// on a write of their own (BlockingWrite) for their caller's sake.
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 
 #include <fmt/format.h>
@@ -19,21 +26,98 @@
 
 namespace kv {
 
+namespace {
+
+// A write whose caller waits for it on its own thread.
+class BlockingWrite final : public EngineWrite {
+ public:
+  void Done(Status status) override {
+    // Notified under the lock: once Wait returns, the waiter may destroy this object, and by then
+    // Done no longer touches it.
+    std::lock_guard lock(mu_);
+    status_ = std::move(status);
+    done_ = true;
+    cv_.notify_one();
+  }
+
+  Status Wait() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return done_; });
+    return std::move(status_);
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  Status status_;
+};
+
+// The limits a write is checked against before it is queued (an update's result is checked
+// once merged).
+Status CheckWrite(const EngineWrite& w) {
+  switch (w.kind) {
+    case EngineWrite::Kind::kPut:
+      return CheckKeyAndStoredValue(w.key, w.value);
+    case EngineWrite::Kind::kDelete:
+    case EngineWrite::Kind::kUpdate:
+      return CheckKey(w.key);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status EngineImpl::Put(std::string_view key, std::string_view value) {
-  KV_RETURN_IF_ERROR(CheckKeyAndStoredValue(key, value));
-  Writer w;
-  w.kind = EntryKind::kValue;
+  BlockingWrite w;
+  w.kind = EngineWrite::Kind::kPut;
   w.key = key;
   w.value = value;
-  return Write(&w);
+  Submit(&w);
+  return w.Wait();
 }
 
 Status EngineImpl::Delete(std::string_view key) {
-  KV_RETURN_IF_ERROR(CheckKey(key));
-  Writer w;
-  w.kind = EntryKind::kTombstone;
+  BlockingWrite w;
+  w.kind = EngineWrite::Kind::kDelete;
   w.key = key;
-  return Write(&w);
+  Submit(&w);
+  return w.Wait();
+}
+
+Status EngineImpl::Update(std::string_view key, const MergeFn& merge) {
+  BlockingWrite w;
+  w.kind = EngineWrite::Kind::kUpdate;
+  w.key = key;
+  w.merge = &merge;
+  Submit(&w);
+  return w.Wait();
+}
+
+void EngineImpl::Submit(EngineWrite* write) {
+  if (Status s = CheckWrite(*write); !s.ok()) return write->Done(std::move(s));
+  Enqueue(Queued{.write = write, .switch_memtable = false});
+}
+
+Status EngineImpl::SwitchMemTableAfterQueuedWrites() {
+  BlockingWrite w;
+  Enqueue(Queued{.write = &w, .switch_memtable = true});
+  return w.Wait();
+}
+
+void EngineImpl::Enqueue(Queued q) {
+  Status refused;
+  {
+    std::lock_guard lock(mu_);
+    if (write_error_.ok() && !shutting_down_) {
+      queue_.push_back(q);
+      commit_cv_.notify_one();
+      return;
+    }
+    refused =
+        shutting_down_ ? Status::Unavailable("the storage engine is shutting down") : write_error_;
+  }
+  q.write->Done(std::move(refused));
 }
 
 Status EngineImpl::SetWriteErrorLocked(const Status& cause) {
@@ -57,81 +141,191 @@ void EngineImpl::PublishViewLocked() {
   view_ = std::move(view);
 }
 
-Status EngineImpl::Write(Writer* w) {
+void EngineImpl::CommitLoop() {
+  std::vector<Staged> failed;
   std::unique_lock lock(mu_);
-  if (!write_error_.ok()) return write_error_;
-  writers_.push_back(w);
-  while (!w->done && w != writers_.front()) w->cv.wait(lock);
-  if (w->done) return w->status;
-
-  // This thread is the leader until it pops itself and its group off the queue.
-  Writer* last = w;
-  Status s = MakeRoomForWrite(lock, w->switch_memtable);
-  if (s.ok() && !w->switch_memtable) s = WriteGroup(lock, &last);
-
-  while (true) {
-    Writer* x = writers_.front();
-    writers_.pop_front();
-    if (x != w) {
-      x->status = s;
-      x->done = true;
-      x->cv.notify_one();
+  for (;;) {
+    commit_cv_.wait(lock, [&] { return !queue_.empty() || shutting_down_; });
+    if (queue_.empty()) break;  // shutting down with nothing left
+    const bool switch_memtable = queue_.front().switch_memtable;
+    Status s = shutting_down_ ? Status::Unavailable("the storage engine is shutting down")
+                              : MakeRoomForWrite(lock, switch_memtable);
+    if (!s.ok()) {
+      // The engine refuses writes (or stops): every write queued fails, none is dropped.
+      failed.clear();
+      for (const Queued& q : queue_) {
+        failed.emplace_back();
+        failed.back().write = q.write;
+      }
+      queue_.clear();
+      lock.unlock();
+      CompleteWrites(failed, s);
+      lock.lock();
+      continue;
     }
-    if (x == last) break;
+    if (switch_memtable) {
+      EngineWrite* w = queue_.front().write;
+      queue_.pop_front();
+      lock.unlock();
+      w->Done(Status::Ok());
+      lock.lock();
+      continue;
+    }
+    group_.clear();
+    while (!queue_.empty() && !queue_.front().switch_memtable) {
+      group_.push_back(queue_.front().write);
+      queue_.pop_front();
+    }
+    (void)CommitGroup(lock);
   }
-  if (!writers_.empty()) writers_.front()->cv.notify_one();
-  return s;
 }
 
-Status EngineImpl::WriteGroup(std::unique_lock<std::mutex>& lock, Writer** last) {
-  group_.clear();
-  size_t bytes = 0;
-  for (Writer* x : writers_) {
-    if (x->switch_memtable) break;
-    const size_t size = x->key.size() + x->value.size() + 16;
-    if (!group_.empty() && bytes + size > commit_log::kMaxGroupBytes) break;
-    group_.push_back(x);
-    bytes += size;
+void EngineImpl::StageGroup() {
+  staged_.clear();
+  merged_values_.clear();
+  group_latest_.clear();
+  std::shared_ptr<const ReadView> view;
+  {
+    std::lock_guard lock(view_mu_);
+    view = view_;
   }
-  const SequenceNumber first = last_seq_ + 1;
-  last_seq_ += group_.size();
+  for (EngineWrite* w : group_) {
+    Staged st;
+    st.write = w;
+    switch (w->kind) {
+      case EngineWrite::Kind::kPut:
+        st.stores = true;
+        st.kind = EntryKind::kValue;
+        st.value = w->value;
+        break;
+      case EngineWrite::Kind::kDelete:
+        st.stores = true;
+        st.kind = EntryKind::kTombstone;
+        break;
+      case EngineWrite::Kind::kUpdate: {
+        // The current value: this group's latest write of the key, else the engine's (every
+        // earlier group is in the memtable by now).
+        std::optional<std::string> stored;
+        std::optional<std::string_view> current;
+        if (auto it = group_latest_.find(w->key); it != group_latest_.end()) {
+          current = it->second;
+        } else {
+          Result<std::optional<std::string>> read = ReadKey(*view, w->key, &read_counters_);
+          if (!read.ok()) {
+            st.status = read.status();
+            break;
+          }
+          stored = std::move(*read);
+          if (stored) current = *stored;
+        }
+        Result<std::optional<std::string>> next = (*w->merge)(current);
+        if (!next.ok()) {
+          st.status = next.status();
+        } else if (*next) {
+          st.status = CheckKeyAndStoredValue(w->key, **next);
+          if (st.status.ok()) {
+            st.stores = true;
+            st.kind = EntryKind::kValue;
+            st.value = merged_values_.emplace_back(std::move(**next));
+          }
+        }
+        if (st.status.ok()) w->Decided();
+        break;
+      }
+    }
+    if (st.stores)
+      group_latest_[w->key] =
+          st.kind == EntryKind::kValue ? std::optional<std::string_view>(st.value) : std::nullopt;
+    staged_.push_back(std::move(st));
+  }
+}
+
+Status EngineImpl::CommitGroup(std::unique_lock<std::mutex>& lock) {
   MemTable* mem = mem_.get();
   std::shared_ptr<CommitLogWriter> log = log_;
   lock.unlock();
 
-  log_buffer_.clear();
-  if (group_.size() == 1) {
-    EncodeWriteRecord(&log_buffer_, first, group_[0]->kind, group_[0]->key, group_[0]->value);
-  } else {
-    BatchRecordBuilder batch(&log_buffer_, first, static_cast<uint32_t>(group_.size()));
-    for (Writer* x : group_) batch.Add(x->kind, x->key, x->value);
-    batch.Finish();
+  StageGroup();
+  size_t count = 0;
+  size_t bytes = 0;
+  for (const Staged& st : staged_) {
+    if (!st.stores) continue;
+    ++count;
+    bytes += st.write->key.size() + st.value.size() + 16;
   }
-  Status s = log->Append(log_buffer_);
-  if (s.ok() && options_.sync == SyncMode::kBatch) {
-    s = log->Sync();
-    if (s.ok()) {
-      log_syncs_.fetch_add(1, std::memory_order_relaxed);
-      log_records_.fetch_add(group_.size(), std::memory_order_relaxed);
-    }
-  }
-  // Only a write that is in the log as its sync mode promises enters the memtable: a failed
-  // write is never visible.
-  if (s.ok()) {
+  Status s;
+  const SequenceNumber first = last_seq_ + 1;
+  if (count > 0) {
+    // Records of at most kMaxGroupBytes each (a single larger write gets one of its own), all
+    // appended at once and covered by one sync.
+    log_buffer_.clear();
     SequenceNumber seq = first;
-    for (Writer* x : group_) mem->Add(seq++, x->kind, x->key, x->value);
+    size_t i = 0;
+    while (i < staged_.size()) {
+      size_t end = i, n = 0, chunk = 0;
+      for (; end < staged_.size(); ++end) {
+        const Staged& st = staged_[end];
+        if (!st.stores) continue;
+        const size_t size = st.write->key.size() + st.value.size() + 16;
+        if (n > 0 && chunk + size > commit_log::kMaxGroupBytes) break;
+        ++n;
+        chunk += size;
+      }
+      if (n == 1) {
+        for (size_t j = i; j < end; ++j)
+          if (staged_[j].stores)
+            EncodeWriteRecord(&log_buffer_, seq, staged_[j].kind, staged_[j].write->key,
+                              staged_[j].value);
+      } else if (n > 1) {
+        BatchRecordBuilder batch(&log_buffer_, seq, static_cast<uint32_t>(n));
+        for (size_t j = i; j < end; ++j)
+          if (staged_[j].stores)
+            batch.Add(staged_[j].kind, staged_[j].write->key, staged_[j].value);
+        batch.Finish();
+      }
+      seq += n;
+      i = end;
+    }
+    s = log->Append(log_buffer_);
+    if (s.ok() && options_.sync == SyncMode::kBatch) {
+      s = log->Sync();
+      if (s.ok()) {
+        log_syncs_.fetch_add(1, std::memory_order_relaxed);
+        log_records_.fetch_add(count, std::memory_order_relaxed);
+      }
+    }
+    // Only a write that is in the log as its sync mode promises enters the memtable: a failed
+    // write is never visible.
+    if (s.ok()) {
+      seq = first;
+      for (const Staged& st : staged_)
+        if (st.stores) mem->Add(seq++, st.kind, st.write->key, st.value);
+      last_seq_ = first + count - 1;
+    }
+    if (log_buffer_.capacity() > 4 * commit_log::kMaxGroupBytes) std::string().swap(log_buffer_);
   }
-  if (log_buffer_.capacity() > 4 * commit_log::kMaxGroupBytes) std::string().swap(log_buffer_);
 
   lock.lock();
-  *last = group_.back();
-  if (!s.ok()) return SetWriteErrorLocked(s.WithContext("commit log write failed"));
-  visible_seq_ = first + group_.size() - 1;
-  write_delay_owed_ += write_throttle_.DelayFor(bytes);
-  memtable_memory_peak_ =
-      std::max<uint64_t>(memtable_memory_peak_, mem->MemoryUsage() + imm_memory_);
-  if (options_.sync == SyncMode::kPeriodic) unsynced_records_ += group_.size();
-  return Status::Ok();
+  if (!s.ok()) {
+    s = SetWriteErrorLocked(s.WithContext("commit log write failed"));
+  } else if (count > 0) {
+    visible_seq_ = last_seq_;
+    write_delay_owed_ += write_throttle_.DelayFor(bytes);
+    memtable_memory_peak_ =
+        std::max<uint64_t>(memtable_memory_peak_, mem->MemoryUsage() + imm_memory_);
+    if (options_.sync == SyncMode::kPeriodic) unsynced_records_ += count;
+  }
+  lock.unlock();
+  CompleteWrites(staged_, s);
+  group_.clear();
+  lock.lock();
+  return s;
+}
+
+void EngineImpl::CompleteWrites(std::vector<Staged>& writes, const Status& status) {
+  // A write's merged value may point into merged_values_: nothing reads it past this point.
+  for (Staged& st : writes) st.write->Done(!st.status.ok() ? std::move(st.status) : status);
+  writes.clear();
 }
 
 Status EngineImpl::MakeRoomForWrite(std::unique_lock<std::mutex>& lock, bool force) {
@@ -155,6 +349,7 @@ Status EngineImpl::MakeRoomForWrite(std::unique_lock<std::mutex>& lock, bool for
   };
   while (true) {
     if (!write_error_.ok()) return done(write_error_);
+    if (shutting_down_) return done(Status::Unavailable("the storage engine is shutting down"));
     if (!force) {
       // (Runs pile up when compaction lags; not when it is off after an error, or every write
       // would pay the delay for good.)
@@ -171,7 +366,7 @@ Status EngineImpl::MakeRoomForWrite(std::unique_lock<std::mutex>& lock, bool for
       write_throttle_ = throttle;
       if (throttle.pressure == 0) write_delay_owed_ = std::chrono::nanoseconds(0);
       if (!delayed && write_delay_owed_ >= kMinWriteSleep) {
-        // The groups before owe this much (WriteGroup charges each for its bytes). A sleep
+        // The groups before owe this much (CommitGroup charges each for its bytes). A sleep
         // shorter than the kernel's timer slack takes ~60 us whatever is asked, so delays are
         // slept once they add up: on average each byte waits what it should. The writers
         // queueing meanwhile join the next group.
@@ -199,7 +394,6 @@ Status EngineImpl::MakeRoomForWrite(std::unique_lock<std::mutex>& lock, bool for
     return done(SwitchMemTable(lock));
   }
 }
-
 Status EngineImpl::SwitchMemTable(std::unique_lock<std::mutex>& lock) {
   const uint64_t number = next_file_++;
   std::shared_ptr<CommitLogWriter> old_log = log_;

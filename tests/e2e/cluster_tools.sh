@@ -86,15 +86,20 @@ start_node "$WORK/data" "$NODE_PORT"
 # (greeting has siblings by now: kvget exits 4, which is fine here.)
 for _ in 1 2 3; do "$KV_BIN/kvget" greeting > /dev/null 2>&1 || true; done
 out=$("$KV_BIN/kvring" stats --json) || fail "kvring stats --json exited $?"
-for key in id uptime_seconds memory_budget tables table_bytes block_cache_capacity \
-  block_cache_hits block_cache_misses block_cache_hit_ratio hints_held connection_waits; do
+for key in id uptime_seconds cpu_user_micros cpu_system_micros memory_budget tables table_bytes \
+  block_cache_capacity block_cache_hits block_cache_misses block_cache_hit_ratio hints_held \
+  connection_waits; do
   [[ $(json "$out" "'$key' in d") == True ]] || fail "kvring stats --json has no $key: $out"
 done
 [[ $(json "$out" 'd["block_cache_hits"] + d["block_cache_misses"] > 0') == True ]] \
   || fail "kvring stats: no block cache lookups after gets: $out"
 [[ $(json "$out" 'd["tables"] >= 1') == True ]] || fail "kvring stats tables: $out"
+# The node's process has spent CPU time starting and answering (integer microseconds).
+[[ $(json "$out" 'type(d["cpu_user_micros"]) is int and d["cpu_user_micros"] + d["cpu_system_micros"] > 0') == True ]] \
+  || fail "kvring stats CPU time: $out"
 expect_status 0 "kvring stats" "$KV_BIN/kvring" stats
 grep -qE "^block cache hit ratio +[01]\.[0-9]{3}$" "$WORK/out" || fail "kvring stats text: $(cat "$WORK/out")"
+grep -qE "^CPU user time +[0-9]+\.[0-9] ms$" "$WORK/out" || fail "kvring stats CPU text: $(cat "$WORK/out")"
 expect_status 2 "kvring stats --key" "$KV_BIN/kvring" stats --key k
 
 # Usage errors and an unreachable node.

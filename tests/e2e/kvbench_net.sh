@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # kvbench net end to end against a real kvnode on a free 127.0.0.1 port: put writes every key,
-# get then finds every one of them, the JSON report has the promised fields, the YCSB-style
-# workloads a, b, c (with --load, zipfian keys, per-type figures), and a node that is not there
-# is exit 3 with a message that says what to do.
+# get then finds every one of them, the JSON report has the promised fields (the server CPU per
+# operation among them), the YCSB-style workloads a, b, c (with --load, zipfian keys, per-type
+# figures), and a node that is not there is exit 3 with a message that says what to do.
 source "$(dirname "$0")/node_lib.bash"
 
 field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
@@ -14,10 +14,19 @@ for name in workload ops seconds ops_per_sec concurrency p50_us p99_us p999_us; 
   field "$out" "$name" >/dev/null || fail "no $name in: $out"
 done
 [[ $(field "$out" ops) == 3000 && $(field "$out" concurrency) == 8 ]] || fail "put: $out"
+# What the puts cost the node: its CPU time grew (one node on the ring, nothing left out).
+[[ $(field "$out" server_cpu_nodes) == 1 ]] || fail "put: server_cpu_nodes: $out"
+python3 -c 'import json,sys; sys.exit(0 if json.loads(sys.argv[1])["server_cpu_us_per_op"] > 0 else 1)' \
+  "$out" || fail "put: server_cpu_us_per_op: $out"
+python3 -c 'import json,sys; sys.exit("server_cpu_note" in json.loads(sys.argv[1]))' "$out" \
+  || fail "put: a server_cpu_note with every node counted: $out"
 [[ ! -s $WORK/stderr ]] || fail "stderr not empty off a terminal: $(cat "$WORK/stderr")"
 
 out=$("$KV_BIN/kvbench" net --node "$KV_NODE" --workload get --num 3000 --concurrency 4 --json)
 [[ $(field "$out" found) == 3000 && $(field "$out" not_found) == 0 ]] || fail "get: $out"
+"$KV_BIN/kvbench" net --workload get --num 500 --concurrency 2 >"$WORK/human"
+grep -qE '^  server CPU: [0-9]+\.[0-9] µs/op \(user\+system, 1 node\)$' "$WORK/human" \
+  || fail "get: no server CPU line: $(cat "$WORK/human")"
 
 # The keys are the ones kvbench engine uses: key 42 is 42 zero-padded with a trailing 0.
 expect_status 0 "kvget of a key kvbench put" "$KV_BIN/kvget" 0000000000000420

@@ -299,12 +299,22 @@ TEST_CASE("stats request and response round-trip, every field") {
                                .tombstones_purged = 25,
                                .hints_held = 26,
                                .hint_bytes = 27,
-                               .connection_waits = uint64_t{1} << 63};
+                               .connection_waits = uint64_t{1} << 63,
+                               .cpu_user_micros = 28,
+                               .cpu_system_micros = 29};
   auto back = DecodeMessage<StatsResponse>(EncodeMessage(response));
   REQUIRE(back.ok());
   CHECK(*back == response);
   CHECK(DecodeMessage<StatsResponse>(EncodeMessage(response).substr(1)).status().code() ==
         ErrorCode::kProtocol);
+  // Class version 2 (the CPU times came with it): a version-1 body, as a node from before them
+  // answers, is refused by its version rather than misread.
+  std::string old = EncodeMessage(response);
+  REQUIRE(old[1] == 2);
+  old[1] = 1;
+  Result<StatsResponse> refused = DecodeMessage<StatsResponse>(old);
+  CHECK(refused.status().code() == ErrorCode::kProtocol);
+  CHECK(refused.status().message().find("version 1") != std::string::npos);
   CHECK(wire::IsKnownMessageType(static_cast<uint8_t>(wire::MessageType::kStatsResponse)));
   CHECK(wire::MessageTypeName(wire::MessageType::kStatsRequest) == "StatsRequest");
 }

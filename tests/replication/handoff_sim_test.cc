@@ -4,6 +4,8 @@
 // (Cassandra's hinted-handoff test), and hints past the window are dropped and counted.
 #include <doctest/doctest.h>
 
+#include <thread>
+
 #include "tests/replication/sim_cluster.h"
 
 namespace kv {
@@ -109,7 +111,13 @@ TEST_CASE("handoff (sim): hints survive a crash of the node holding them") {
   for (const std::string& key : keys)
     REQUIRE(cluster.Put(FirstReplica(cluster, key), key, fmt::format("v-{}", key)).ok());
   // A write whose coordinator still thought n4 up leaves its hint a moment after the answer.
-  REQUIRE(SimCluster::Eventually([&] { return HintsHeldFor(cluster, "n4") == keys.size(); }));
+  REQUIRE(SimCluster::Eventually([&] { return HintsHeldFor(cluster, "n4") >= keys.size(); }));
+  // Every call of those writes has ended by twice the request timeout. On a loaded machine a
+  // stand-in's answer can come after its call timed out, and then the coordinator keeps a hint
+  // too: a hint is at-least-once, so count what is held once nothing is in flight.
+  std::this_thread::sleep_for(2 * SimClusterOptions().request_timeout);
+  const uint64_t held = HintsHeldFor(cluster, "n4");
+  CHECK(held >= keys.size());
 
   // Every holder dies and restarts (one at a time, so writes and gossip go on) before n4 is back.
   for (const char* id : {"n1", "n2", "n3"}) {
@@ -118,7 +126,7 @@ TEST_CASE("handoff (sim): hints survive a crash of the node holding them") {
     INFO("hints " << id << " held before its restart: " << before);
     CHECK(HintsFor(cluster, id, "n4") == before);
   }
-  CHECK(HintsHeldFor(cluster, "n4") == keys.size());
+  CHECK(HintsHeldFor(cluster, "n4") == held);
 
   cluster.network().Recover(SimCluster::AddressOf("n4"));
   CHECK(SimCluster::Eventually([&] { return HintsHeldFor(cluster, "n4") == 0; },

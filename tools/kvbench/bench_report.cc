@@ -73,6 +73,14 @@ std::string FormatHuman(const BenchReport& r) {
   if (r.peak_rss_bytes) tail += fmt::format("  peak RSS {}", MiB(*r.peak_rss_bytes));
   if (r.disk_bytes) tail += fmt::format("  on disk {}", MiB(*r.disk_bytes));
   if (!tail.empty()) out += tail + "\n";
+  if (r.server_cpu_us_per_op) {
+    out +=
+        fmt::format("  server CPU: {:.1f} µs/op (user+system, {} node{}", *r.server_cpu_us_per_op,
+                    r.server_cpu_nodes, r.server_cpu_nodes == 1 ? "" : "s");
+    out += r.server_cpu_note.empty() ? ")\n" : fmt::format("; {})\n", r.server_cpu_note);
+  } else if (!r.server_cpu_note.empty()) {
+    out += fmt::format("  server CPU: unknown ({})\n", r.server_cpu_note);
+  }
   return out;
 }
 
@@ -111,6 +119,14 @@ std::string FormatJson(const BenchReport& r) {
   if (r.cache_hit_ratio) out += fmt::format(",\"cache_hit_ratio\":{:.4f}", *r.cache_hit_ratio);
   if (r.peak_rss_bytes) out += fmt::format(",\"peak_rss_bytes\":{}", *r.peak_rss_bytes);
   if (r.disk_bytes) out += fmt::format(",\"disk_bytes\":{}", *r.disk_bytes);
+  if (r.server_cpu_us_per_op || !r.server_cpu_note.empty()) {
+    out += r.server_cpu_us_per_op
+               ? fmt::format(",\"server_cpu_us_per_op\":{:.3f}", *r.server_cpu_us_per_op)
+               : std::string(",\"server_cpu_us_per_op\":null");
+    out += fmt::format(",\"server_cpu_nodes\":{}", r.server_cpu_nodes);
+  }
+  if (!r.server_cpu_note.empty())
+    out += fmt::format(",\"server_cpu_note\":{}", JsonString(r.server_cpu_note));
   return out + "}";
 }
 

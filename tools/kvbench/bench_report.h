@@ -49,16 +49,24 @@ struct BenchReport {
   std::string compression;
   std::optional<uint64_t> cache_bytes;
   std::optional<double> cache_hit_ratio;
+  // kvbench net: the servers' CPU time (user + system) per operation, summed over
+  // server_cpu_nodes nodes (tools/kvbench/server_cpu.h); nodes left out, or why the figure is
+  // unknown, in the note. Printed when either is set.
+  std::optional<double> server_cpu_us_per_op;
+  int server_cpu_nodes = 0;
+  std::string server_cpu_note;
 
   double ops_per_sec() const { return seconds > 0 ? static_cast<double>(ops) / seconds : 0; }
 };
 
 // "fillrandom  kv  1000000 ops in 4.21 s: 237529 ops/s ..." and a latency line; then a line per
-// operation type when there are several.
+// operation type when there are several; kvbench net adds "server CPU: 41.3 µs/op (user+system,
+// 3 nodes)".
 std::string FormatHuman(const BenchReport& report);
 // One line: {"system":"kv","workload":"fillrandom","ops":1000000,...,"p999_us":...}, and per
 // operation type an object: "read":{"ops":…,"ops_per_sec":…,"p50_us":…,"p99_us":…,"p999_us":…,
-// "max_us":…,"mean_us":…}.
+// "max_us":…,"mean_us":…}; kvbench net's "server_cpu_us_per_op" (null when unknown),
+// "server_cpu_nodes" and, when there is one, "server_cpu_note".
 std::string FormatJson(const BenchReport& report);
 
 // VmHWM of this process in bytes; nullopt when /proc/self/status cannot be read.

@@ -1,8 +1,6 @@
 #include "tools/kvbench/net_bench.h"
 
-#include <atomic>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -12,6 +10,7 @@
 #include "tools/kvbench/bench_target.h"
 #include "tools/kvbench/first_error.h"
 #include "tools/kvbench/progress_line.h"
+#include "tools/kvbench/server_cpu.h"
 #include "tools/kvbench/workload_keys.h"
 #include "tools/kvbench/workload_runner.h"
 
@@ -187,16 +186,28 @@ Result<BenchReport> RunNetBench(const NetBenchOptions& options) {
   report.workers = options.concurrency;
   if (options.rate > 0) report.target_rate = options.rate;
 
+  // The servers' CPU time around the measured operations only (not a --load phase).
+  auto server_cpu = [&](const ServerCpuSample& before) {
+    const ServerCpu cpu =
+        ServerCpuPerOp(before, SampleServerCpu(options.node, client_options), report.ops);
+    report.server_cpu_us_per_op = cpu.micros_per_op;
+    report.server_cpu_nodes = cpu.nodes;
+    report.server_cpu_note = cpu.note;
+  };
+
   ProgressLine progress(options.progress);
   if (mix == nullptr || options.load) {
     // The load phase of a, b and c is never paced; a put run is.
     RunSpec spec{Workload::kPut, key_space, options.concurrency, options.seed + 1,
                  mix == nullptr ? options.rate : 0};
+    const ServerCpuSample cpu_before =
+        mix == nullptr ? SampleServerCpu(options.node, client_options) : ServerCpuSample{};
     KV_ASSIGN_OR_RETURN(RunResult run, RunWorkload(target, keys, spec, progress));
     if (mix == nullptr) {
       report.ops = run.ops;
       report.seconds = run.seconds;
       report.latency = run.latency;
+      server_cpu(cpu_before);
       return report;
     }
     report.load_ops = run.ops;
@@ -204,6 +215,7 @@ Result<BenchReport> RunNetBench(const NetBenchOptions& options) {
   }
 
   const KeyChooser chooser(distribution, key_space);
+  const ServerCpuSample cpu_before = SampleServerCpu(options.node, client_options);
   KV_ASSIGN_OR_RETURN(MixRun run, RunMix(target, options, *mix, keys, chooser, progress));
   report.ops = options.num;
   report.seconds = run.seconds;
@@ -217,6 +229,7 @@ Result<BenchReport> RunNetBench(const NetBenchOptions& options) {
     report.op_types.push_back({"read", run.total.reads, run.total.read});
     report.op_types.push_back({"update", run.total.updates, run.total.update});
   }
+  server_cpu(cpu_before);
   return report;
 }
 

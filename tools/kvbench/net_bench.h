@@ -24,6 +24,9 @@
 // Every get (the reads, and the first half of each update) counts as found or not found, and as
 // one with siblings when it returned several versions.
 //
+// What the measured operations cost the servers: the user + system CPU time of every node of the
+// cluster, asked before and after them (tools/kvbench/server_cpu.h), per operation.
+//
 // Threads: RunNetBench blocks; the workers are its own.
 #pragma once
 

@@ -161,6 +161,11 @@ int main(int argc, char** argv) {
                  "Block cache: hot data blocks plus the tables' indexes and filters, e.g. 64MiB "
                  "or 1GB (0: none; default: its share of --memory-budget)")
       ->transform(CLI::AsSizeValue(true));
+  app.add_option("--io-threads", config.io_threads,
+                 "Threads serving connections and requests (0: one per core); 1 suits several "
+                 "nodes sharing a machine's cores")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "Log level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();

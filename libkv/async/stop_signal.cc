@@ -1,4 +1,4 @@
-#include "libkv/net/stop_signal.h"
+#include "libkv/async/stop_signal.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>

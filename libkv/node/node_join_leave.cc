@@ -1,0 +1,152 @@
+// NodeService's joining and leaving: Join, Leave and the answer to a LeaveRequest.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <chrono>
+
+#include "libkv/node/node_service.h"
+
+namespace kv {
+
+namespace asio = boost::asio;
+
+asio::awaitable<void> NodeService::Join() {
+  spdlog::logger& log = *parts_.logger;
+  const auto start = std::chrono::steady_clock::now();
+  // Streaming before this node knows the ring would stream nothing: wait to reach a seed.
+  if (!gossiper_->SeesPeers()) log.info("joining: waiting to reach the cluster through the seeds");
+  while (!gossiper_->SeesPeers())
+    if (!co_await stop_.Sleep(gossip_interval_)) co_return;
+  log.info("joining: waiting {} ms (the ring delay) so that every node sees this one joining",
+           ring_delay_.count());
+  if (!co_await stop_.Sleep(ring_delay_)) co_return;
+  for (;;) {
+    log.info("joining: streaming the ranges this node will replicate from their replicas");
+    // The whole ring, with every node: only the keys both sides should hold are compared.
+    const TokenRange whole_ring{0, 0};
+    RepairResponse figures = co_await anti_entropy_->RepairRange(whole_ring);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (figures.replicas > 0 && figures.replicas_unreachable == figures.replicas) {
+      log.warn("joining: no other node could be reached ({}); trying again", figures.problems);
+      if (!co_await stop_.Sleep(ring_delay_)) co_return;
+      continue;
+    }
+    if (figures.replicas_unreachable > 0)
+      log.warn(
+          "joining: {} of {} nodes could not be reached ({}); their keys came from the other "
+          "replicas, and anti-entropy (kvrepair) brings what only they had",
+          figures.replicas_unreachable, figures.replicas, figures.problems);
+    if (Status s = gossiper_->SetSelfStatus(NodeStatus::kNormal); !s.ok())
+      log.error("joining: could not persist the membership: {}", s.ToString());
+    log.info("joined: {} keys streamed, {} bytes exchanged with {} nodes, in {:.1f} s",
+             figures.keys_repaired, figures.bytes_exchanged, figures.replicas, seconds);
+    co_return;
+  }
+}
+
+void NodeService::SetLeavePhase(std::string phase) {
+  parts_.logger->info("leaving: {}", phase);
+  std::lock_guard lock(mu_);
+  leave_.phase = std::move(phase);
+}
+
+LeaveResponse NodeService::AnswerLeave(const LeaveRequest& request) {
+  const NodeStatus status = gossiper_->self_status();
+  bool start = false;
+  {
+    std::lock_guard lock(mu_);
+    if (!request.status_only && status == NodeStatus::kNormal && !leave_.running &&
+        !stop_.stopped()) {
+      leave_ = LeaveProgress{.running = true,
+                             .phase = "starting",
+                             .keys = 0,
+                             .bytes = 0,
+                             .start = std::chrono::steady_clock::now(),
+                             .error = {}};
+      start = true;
+    }
+  }
+  // Not under mu_: the coroutine may start right here, and it takes mu_.
+  if (start) asio::co_spawn(executor_, Leave(), asio::detached);
+  std::lock_guard lock(mu_);
+  LeaveResponse out;
+  out.state = std::string(NodeStatusName(
+      leave_.running && status == NodeStatus::kNormal ? NodeStatus::kLeaving : status));
+  out.phase = leave_.phase;
+  out.keys_streamed = leave_.keys;
+  out.bytes_streamed = leave_.bytes;
+  if (leave_.start != std::chrono::steady_clock::time_point())
+    out.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - leave_.start).count();
+  out.error = leave_.error;
+  return out;
+}
+
+asio::awaitable<void> NodeService::Leave() {
+  spdlog::logger& log = *parts_.logger;
+  auto fail = [&](std::string why) {
+    log.error("leaving failed, this node stays normal: {}", why);
+    if (Status s = gossiper_->SetSelfStatus(NodeStatus::kNormal); !s.ok())
+      log.error("could not persist the membership: {}", s.ToString());
+    std::lock_guard lock(mu_);
+    leave_.running = false;
+    leave_.phase = "failed";
+    leave_.error = std::move(why);
+  };
+  if (Status s = gossiper_->SetSelfStatus(NodeStatus::kLeaving); !s.ok()) {
+    fail(fmt::format("could not persist the membership: {}", s.ToString()));
+    co_return;
+  }
+  SetLeavePhase(fmt::format(
+      "waiting {} ms (the ring delay) so that every node sends new writes to the new owners",
+      ring_delay_.count()));
+  if (!co_await stop_.Sleep(ring_delay_)) co_return;
+  // Two passes: the second hands on what reached this node during the first (a coordinator that
+  // had not yet heard of the leave), and finds nothing left when none did.
+  constexpr int kPasses = 2;
+  constexpr int kAttempts = 5;
+  for (int pass = 1; pass <= kPasses; ++pass) {
+    for (int attempt = 1;; ++attempt) {
+      SetLeavePhase(fmt::format("streaming to the new owners, pass {} of {}", pass, kPasses));
+      const TokenRange whole_ring{0, 0};
+      RepairResponse figures = co_await anti_entropy_->RepairRange(whole_ring);
+      {
+        std::lock_guard lock(mu_);
+        leave_.keys += figures.keys_repaired;
+        leave_.bytes += figures.bytes_exchanged;
+      }
+      if (figures.replicas_unreachable == 0) break;
+      // A new owner that cannot be reached would miss keys only this node may hold.
+      if (attempt == kAttempts) {
+        fail(fmt::format("{} of {} nodes could not be reached in {} attempts: {}",
+                         figures.replicas_unreachable, figures.replicas, kAttempts,
+                         figures.problems));
+        co_return;
+      }
+      log.warn("leaving: {} nodes could not be reached ({}); trying again",
+               figures.replicas_unreachable, figures.problems);
+      if (!co_await stop_.Sleep(ring_delay_)) co_return;
+    }
+  }
+  if (Status s = gossiper_->SetSelfStatus(NodeStatus::kLeft); !s.ok())
+    log.error("leaving: could not persist the membership: {}", s.ToString());
+  uint64_t keys, bytes;
+  {
+    std::lock_guard lock(mu_);
+    leave_.running = false;
+    keys = leave_.keys;
+    bytes = leave_.bytes;
+  }
+  SetLeavePhase(
+      fmt::format("left: {} keys streamed, {} bytes exchanged; announcing it", keys, bytes));
+  // A few rounds so that the cluster hears it from this node (others stop gossiping with a node
+  // that has left), and kvring leave sees "left" before the process ends.
+  if (!co_await stop_.Sleep(3 * gossip_interval_ + std::chrono::milliseconds(500))) co_return;
+  log.info("left the cluster");
+  if (parts_.on_left) parts_.on_left();
+}
+
+}  // namespace kv

@@ -1,0 +1,148 @@
+// NodeService's stats and cleanup: the answers to StatsRequest and CleanupRequest, the cleanup.
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <chrono>
+
+#include "libkv/async/run_on_pool.h"
+#include "libkv/node/node_service.h"
+#include "libkv/storage/block_codec.h"
+
+namespace kv {
+
+namespace asio = boost::asio;
+
+namespace {
+
+uint64_t Micros(const timeval& t) {
+  return static_cast<uint64_t>(t.tv_sec) * 1000000 + static_cast<uint64_t>(t.tv_usec);
+}
+
+}  // namespace
+
+Result<CleanupResponse> NodeService::AnswerCleanup(const CleanupRequest& request) {
+  std::shared_ptr<Cleanup> started;
+  {
+    std::lock_guard lock(mu_);
+    if (!request.status_only && cleanup_.state != "running" && !stop_.stopped()) {
+      Gossiper* gossiper = gossiper_.get();
+      KV_ASSIGN_OR_RETURN(std::unique_ptr<Cleanup> cleanup,
+                          Cleanup::Start(
+                              parts_.engine, [gossiper] { return gossiper->view(); }, quorum_.n));
+      started = std::move(cleanup);
+      cleanup_ = CleanupProgress{.state = "running",
+                                 .figures = {},
+                                 .start = std::chrono::steady_clock::now(),
+                                 .end = {},
+                                 .error = {}};
+      parts_.logger->info("cleanup: removing the keys this node no longer replicates");
+    }
+  }
+  // Not under mu_: the coroutine may start right here, and it takes mu_.
+  if (started) asio::co_spawn(executor_, RunCleanup(std::move(started)), asio::detached);
+  std::lock_guard lock(mu_);
+  CleanupResponse out{.state = cleanup_.state,
+                      .keys_scanned = cleanup_.figures.keys_scanned,
+                      .keys_removed = cleanup_.figures.keys_removed,
+                      .bytes_removed = cleanup_.figures.bytes_removed,
+                      .seconds = 0,
+                      .error = cleanup_.error};
+  if (cleanup_.start != std::chrono::steady_clock::time_point()) {
+    const auto end = cleanup_.state == "running" ? std::chrono::steady_clock::now() : cleanup_.end;
+    out.seconds = std::chrono::duration<double>(end - cleanup_.start).count();
+  }
+  return out;
+}
+
+asio::awaitable<void> NodeService::RunCleanup(std::shared_ptr<Cleanup> cleanup) {
+  // Steps of a few thousand keys, so progress shows and a stop is heard between them.
+  constexpr size_t kStepKeys = 4096;
+  Status failed;
+  for (bool more = true; more;) {
+    if (stop_.stopped()) {
+      failed = Status::Unavailable("the node is stopping");
+      break;
+    }
+    auto step = [cleanup] {
+      CleanupFigures figures;
+      Result<bool> more = cleanup->Step(kStepKeys, &figures);
+      return std::make_pair(std::move(more), figures);
+    };
+    std::pair<Result<bool>, CleanupFigures> stepped =
+        co_await RunOnPool(*parts_.engine_pool, std::move(step));
+    std::lock_guard lock(mu_);
+    cleanup_.figures.keys_scanned += stepped.second.keys_scanned;
+    cleanup_.figures.keys_removed += stepped.second.keys_removed;
+    cleanup_.figures.bytes_removed += stepped.second.bytes_removed;
+    if (!stepped.first.ok()) {
+      failed = stepped.first.status();
+      break;
+    }
+    more = *stepped.first;
+  }
+  std::lock_guard lock(mu_);
+  cleanup_.state = failed.ok() ? "done" : "failed";
+  cleanup_.error = failed.message();
+  cleanup_.end = std::chrono::steady_clock::now();
+  const double seconds = std::chrono::duration<double>(cleanup_.end - cleanup_.start).count();
+  if (failed.ok())
+    parts_.logger->info("cleanup: {} keys scanned, {} removed ({} bytes), in {:.1f} s",
+                        cleanup_.figures.keys_scanned, cleanup_.figures.keys_removed,
+                        cleanup_.figures.bytes_removed, seconds);
+  else
+    parts_.logger->warn("cleanup stopped after {} keys scanned, {} removed: {}",
+                        cleanup_.figures.keys_scanned, cleanup_.figures.keys_removed,
+                        failed.message());
+}
+
+StatsResponse NodeService::AnswerStats() const {
+  const EngineStats e = parts_.engine->stats();
+  // RUSAGE_SELF cannot fail given a valid pointer; were it to, the CPU times would read 0.
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  StatsResponse out{
+      .id = identity_.id,
+      .uptime_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - created_).count(),
+      .memory_budget = budget_.total,
+      .memtable_share = budget_.memtable_share,
+      .connection_share = budget_.connection_bytes,
+      .compression = std::string(BlockCodecName(compression_)),
+      .memtable_memory = e.memtable_memory,
+      .memtable_memory_peak = e.memtable_memory_peak,
+      .immutable_memtables = e.immutable_memtables,
+      .tables = e.tables,
+      .table_bytes = e.table_bytes,
+      .table_index_memory = e.table_index_memory,
+      .flushes = e.flushes,
+      .compactions = e.compactions,
+      .log_syncs = e.log_syncs,
+      .log_records = e.log_records,
+      .bloom_skips = e.bloom_skips,
+      .bloom_false_positives = e.bloom_false_positives,
+      .block_cache_capacity = e.block_cache.capacity_bytes,
+      .block_cache_bytes = e.block_cache.block_bytes,
+      .block_cache_pinned = e.block_cache.pinned_bytes,
+      .block_cache_hits = e.block_cache.hits,
+      .block_cache_misses = e.block_cache.misses,
+      .write_delays = e.write_delays,
+      .write_delay_micros = e.write_delay_micros,
+      .write_stalls = e.write_stalls,
+      .write_stall_micros = e.write_stall_micros,
+      .tombstones_purged = parts_.tombstone_gc ? parts_.tombstone_gc->purged() : 0,
+      .hints_held = 0,
+      .hint_bytes = 0,
+      .connection_waits = parts_.connection_waits ? parts_.connection_waits() : 0,
+      .cpu_user_micros = Micros(usage.ru_utime),
+      .cpu_system_micros = Micros(usage.ru_stime),
+  };
+  for (const auto& [target, backlog] : hints_->PendingCounts()) {
+    out.hints_held += backlog.hints;
+    out.hint_bytes += backlog.bytes;
+  }
+  return out;
+}
+
+}  // namespace kv
