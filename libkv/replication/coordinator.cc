@@ -314,12 +314,13 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
   // Never acknowledged before this node's own copy is durable, quorum or not.
   if (self_slot) {
     co_await gather->WaitDone(*self_slot);
-    if (!gather->outcome(*self_slot).ok())
-      co_return gather->outcome(*self_slot)
-          .status()
-          .WithContext(
-              "storing the write on its coordinator failed; the other replicas may have applied "
-              "it");
+    // The others were sent the set already: the write's outcome is unknown, whatever the local
+    // failure was (an fsync error also stops this node's writes: it says so).
+    if (const Status& local = gather->outcome(*self_slot).status(); !local.ok())
+      co_return Status::MaybeApplied(fmt::format(
+          "storing the write on its coordinator failed ({}); the other replicas were sent it and "
+          "may have applied it",
+          local.ToString()));
   }
   if (gather->ok() >= need_with_pending) co_return Status::Ok();
   Status shortfall = gather->Shortfall(
