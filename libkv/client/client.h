@@ -25,9 +25,10 @@
 
 #include "libkv/base/status.h"
 #include "libkv/client/get_result.h"
+#include "libkv/net/admin_messages.h"
+#include "libkv/net/cluster_messages.h"
 #include "libkv/net/frame.h"
 #include "libkv/net/host_port.h"
-#include "libkv/net/messages.h"
 
 namespace kv {
 
