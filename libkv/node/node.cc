@@ -348,12 +348,15 @@ Status Node::Wait() {
   rt.io.stop();
   for (std::thread& t : io_threads_) t.join();
   io_threads_.clear();
+  // Before the io_context goes: a write still in the engine posts its completion there when it
+  // ends, and Close returns only after every write queued before it has ended (later ones are
+  // refused at once).
+  Status closed = engine_->Close();
   // The service's timers belong to the io_context: destroy it first (nothing runs any more).
   service_.reset();
   const uint64_t reads_paused = runtime_->connection_context.reads_paused.load();
   runtime_.reset();  // destroys what never ran; connections left call back into this Node
 
-  Status closed = engine_->Close();
   const EngineStats stats = engine_->stats();
   if (closed.ok())
     logger_->info(
