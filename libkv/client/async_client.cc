@@ -4,7 +4,8 @@
 
 #include "libkv/client/call_frames.h"
 #include "libkv/client/connect.h"
-#include "libkv/net/messages.h"
+#include "libkv/net/admin_messages.h"
+#include "libkv/net/client_messages.h"
 #include "libkv/net/pipelined_connection.h"
 
 namespace kv {

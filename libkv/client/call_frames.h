@@ -10,8 +10,10 @@
 
 #include "libkv/base/status.h"
 #include "libkv/client/get_result.h"
+#include "libkv/net/admin_messages.h"
+#include "libkv/net/client_messages.h"
+#include "libkv/net/cluster_messages.h"
 #include "libkv/net/frame.h"
-#include "libkv/net/messages.h"
 
 namespace kv {
 

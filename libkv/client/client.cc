@@ -13,6 +13,9 @@
 #include <optional>
 
 #include "libkv/client/call_frames.h"
+#include "libkv/net/admin_messages.h"
+#include "libkv/net/client_messages.h"
+#include "libkv/net/cluster_messages.h"
 #include "libkv/net/frame_io.h"
 #include "libkv/net/handshake.h"
 #include "libkv/net/messages.h"

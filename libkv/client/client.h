@@ -3,7 +3,7 @@
 // within options.timeout. One request at a time; cheap enough to keep one Client per thread for
 // concurrent load (no thread of its own: the calling thread runs its I/O).
 //
-// Protocol 2 (libkv/net/messages.h): Get gives every version the replicas hold and a context
+// Protocol 2 (libkv/net/client_messages.h): Get gives every version the replicas hold and a context
 // (get_result.h; an absent key is a GetResult with found() false, not an error); Put and Delete
 // take that context back in WriteOptions so that they supersede what the get saw (without one a
 // write is blind: it becomes a sibling of whatever is there). Quorums of 0 are the node's
@@ -25,9 +25,10 @@
 
 #include "libkv/base/status.h"
 #include "libkv/client/get_result.h"
+#include "libkv/net/admin_messages.h"
+#include "libkv/net/cluster_messages.h"
 #include "libkv/net/frame.h"
 #include "libkv/net/host_port.h"
-#include "libkv/net/messages.h"
 
 namespace kv {
 

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "libkv/base/status.h"
-#include "libkv/net/messages.h"
+#include "libkv/net/client_messages.h"
 #include "libkv/versioning/sibling_set.h"
 #include "libkv/versioning/version.h"
 

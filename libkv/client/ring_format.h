@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "libkv/net/messages.h"
+#include "libkv/net/admin_messages.h"
 
 namespace kv {
 

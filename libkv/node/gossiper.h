@@ -22,7 +22,8 @@
 #include "libkv/base/status.h"
 #include "libkv/env/env.h"
 #include "libkv/membership/membership.h"
-#include "libkv/net/messages.h"
+#include "libkv/net/admin_messages.h"
+#include "libkv/net/cluster_messages.h"
 #include "libkv/net/transport.h"
 #include "libkv/replication/cluster_view.h"
 

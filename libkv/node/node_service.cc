@@ -13,7 +13,11 @@
 
 #include "libkv/async/run_on_pool.h"
 #include "libkv/base/limits.h"
+#include "libkv/net/admin_messages.h"
+#include "libkv/net/client_messages.h"
+#include "libkv/net/cluster_messages.h"
 #include "libkv/net/messages.h"
+#include "libkv/net/replica_messages.h"
 
 namespace kv {
 

@@ -12,6 +12,7 @@
 
 #include "libkv/antientropy/merkle_messages.h"
 #include "libkv/async/run_on_pool.h"
+#include "libkv/net/replica_messages.h"
 #include "libkv/replication/shared_replicas.h"
 
 namespace kv {

@@ -51,7 +51,7 @@
 #include "libkv/antientropy/merkle_diff.h"
 #include "libkv/antientropy/merkle_tree.h"
 #include "libkv/async/stop_signal.h"
-#include "libkv/net/messages.h"
+#include "libkv/net/cluster_messages.h"
 #include "libkv/net/transport.h"
 #include "libkv/replication/cluster_view.h"
 #include "libkv/replication/coordinator.h"

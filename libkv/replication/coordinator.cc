@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "libkv/async/run_on_pool.h"
+#include "libkv/net/replica_messages.h"
 #include "libkv/replication/engine_submission.h"
 #include "libkv/versioning/context_token.h"
 

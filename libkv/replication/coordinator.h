@@ -36,7 +36,7 @@
 #include <string>
 
 #include "libkv/base/status.h"
-#include "libkv/net/messages.h"
+#include "libkv/net/client_messages.h"
 #include "libkv/net/transport.h"
 #include "libkv/replication/cluster_view.h"
 #include "libkv/replication/hint_store.h"

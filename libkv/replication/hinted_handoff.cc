@@ -7,6 +7,7 @@
 
 #include "libkv/async/run_on_pool.h"
 #include "libkv/net/messages.h"
+#include "libkv/net/replica_messages.h"
 
 namespace kv {
 

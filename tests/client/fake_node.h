@@ -17,6 +17,8 @@
 #include <string>
 #include <thread>
 
+#include "libkv/net/admin_messages.h"
+#include "libkv/net/client_messages.h"
 #include "libkv/net/frame_io.h"
 #include "libkv/net/handshake.h"
 #include "libkv/net/host_port.h"

@@ -2,8 +2,12 @@
 
 #include <random>
 
+#include "libkv/net/admin_messages.h"
+#include "libkv/net/client_messages.h"
+#include "libkv/net/cluster_messages.h"
 #include "libkv/net/frame.h"
 #include "libkv/net/messages.h"
+#include "libkv/net/replica_messages.h"
 
 namespace kv {
 

@@ -13,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <stdexcept>
 
+#include "libkv/net/client_messages.h"
 #include "libkv/net/messages.h"
 
 namespace kv {

@@ -14,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <thread>
 
+#include "libkv/net/client_messages.h"
 #include "libkv/net/frame_io.h"
 #include "libkv/net/handshake.h"
 #include "libkv/net/messages.h"

@@ -21,6 +21,8 @@
 #include "libkv/base/coding.h"
 #include "libkv/base/limits.h"
 #include "libkv/client/client.h"
+#include "libkv/net/admin_messages.h"
+#include "libkv/net/client_messages.h"
 #include "libkv/net/frame.h"
 #include "libkv/net/handshake.h"
 #include "libkv/net/messages.h"

@@ -24,6 +24,9 @@
 #include <vector>
 
 #include "libkv/env/env.h"
+#include "libkv/net/admin_messages.h"
+#include "libkv/net/client_messages.h"
+#include "libkv/net/cluster_messages.h"
 #include "libkv/net/messages.h"
 #include "libkv/net/sim_network.h"
 #include "libkv/node/node_service.h"
