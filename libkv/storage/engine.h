@@ -125,8 +125,9 @@ struct EngineStats {
 
 // One write handed to the commit queue (Engine::Submit). The caller owns it and keeps it, and
 // whatever its fields point to, alive until Done has been called on it, which happens exactly
-// once. Done and Decided run on the engine's commit thread: they must be short and must not call
-// the engine (post the completion to the caller's own executor).
+// once. Done and Decided run on the thread committing the group (the engine's commit thread, or a
+// blocking Put/Delete/Update caller leading it): they must be short and must not call the engine
+// (post the completion to the caller's own executor).
 class EngineWrite {
  public:
   enum class Kind : uint8_t { kPut, kDelete, kUpdate };

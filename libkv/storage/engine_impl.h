@@ -76,9 +76,14 @@ class EngineImpl final : public Engine {
   void StartThreads();
 
   // engine_write.cc
-  // Queues `q`, or completes its write at once with the reason the engine refuses writes.
-  void Enqueue(Queued q);
+  // Queues `q`, or completes its write at once with the reason the engine refuses writes. With
+  // `may_lead` (a blocking caller, never an I/O thread) the caller commits the write itself when
+  // nothing else is queued or committing.
+  void Enqueue(Queued q, bool may_lead);
   void CommitLoop();
+  // Commits the front of the queue: a memtable switch, or every write up to the next switch.
+  // REQUIRES: mu_ held and committing_ set by the caller.
+  void CommitFront(std::unique_lock<std::mutex>& lock);
   // Makes the memtable immutable once every write queued before is in (Flush).
   Status SwitchMemTableAfterQueuedWrites();
   Status MakeRoomForWrite(std::unique_lock<std::mutex>& lock, bool force);
@@ -112,7 +117,8 @@ class EngineImpl final : public Engine {
   TableReadOptions table_read_options_;  // the shared block cache
 
   mutable std::mutex mu_;
-  std::deque<Queued> queue_;                      // GUARDED_BY(mu_): the commit queue
+  std::deque<Queued> queue_;  // GUARDED_BY(mu_): the commit queue
+  bool committing_ = false;   // GUARDED_BY(mu_): a thread is committing (owns the scratch below)
   std::shared_ptr<MemTable> mem_;                 // GUARDED_BY(mu_); written by the leader
   std::deque<std::shared_ptr<MemTable>> imms_;    // GUARDED_BY(mu_); newest first
   uint64_t imm_content_ = 0;                      // GUARDED_BY(mu_): ApproximateBytes of imms_
@@ -138,7 +144,7 @@ class EngineImpl final : public Engine {
   std::condition_variable progress_cv_;           // flush or compaction finished, or an error
   std::condition_variable commit_cv_;             // wakes the commit thread
 
-  // The commit thread's scratch: the group taken from the queue, its writes once merged (with
+  // The committing thread's scratch: the group taken from the queue, its writes once merged (with
   // the merged values they own and the latest value of each key the group wrote), and the
   // encoded log records.
   std::vector<EngineWrite*> group_;
