@@ -201,8 +201,13 @@ void EngineImpl::StageGroup() {
   staged_.clear();
   merged_values_.clear();
   group_latest_.clear();
+  // Only an update reads: a group of plain puts and deletes (the engine's own fills) keeps no
+  // overlay and takes no view.
+  const bool any_update = std::any_of(group_.begin(), group_.end(), [](const EngineWrite* w) {
+    return w->kind == EngineWrite::Kind::kUpdate;
+  });
   std::shared_ptr<const ReadView> view;
-  {
+  if (any_update) {
     std::lock_guard lock(view_mu_);
     view = view_;
   }
@@ -250,7 +255,7 @@ void EngineImpl::StageGroup() {
         break;
       }
     }
-    if (st.stores)
+    if (st.stores && any_update)
       group_latest_[w->key] =
           st.kind == EntryKind::kValue ? std::optional<std::string_view>(st.value) : std::nullopt;
     staged_.push_back(std::move(st));
