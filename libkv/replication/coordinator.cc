@@ -272,10 +272,17 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
   std::optional<size_t> self_slot;
   for (size_t i = 0; i < targets.size(); ++i)
     if (targets[i].node == view->self) self_slot = i;
+  // A forwarded write coordinated here although this node's ring names it no target: its copy
+  // counts toward no quorum, but the client still waits for it to be durable.
+  auto local =
+      self_slot ? gather
+                : std::make_shared<ReplicaReplies>(executor, std::vector<std::string>{view->self},
+                                                   std::chrono::steady_clock::time_point::max());
+  const size_t local_slot = self_slot.value_or(0);
   std::string encoded;
   // Named, not temporaries inside co_await: g++ 12 mis-destroys those.
-  std::function<void(Status)> record_local = [gather, self_slot](Status done) {
-    if (self_slot) gather->Record(*self_slot, done.ok() ? Result<SiblingSet>(SiblingSet()) : done);
+  std::function<void(Status)> record_local = [local, local_slot](Status done) {
+    local->Record(local_slot, done.ok() ? Result<SiblingSet>(SiblingSet()) : done);
   };
   std::string key = write.key;
   Status decided =
@@ -313,16 +320,14 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
   }
   co_await gather->WaitUntil([&] { return gather->ok() >= need_with_pending; });
   // Never acknowledged before this node's own copy is durable, quorum or not.
-  if (self_slot) {
-    co_await gather->WaitDone(*self_slot);
-    // The others were sent the set already: the write's outcome is unknown, whatever the local
-    // failure was (an fsync error also stops this node's writes: it says so).
-    if (const Status& local = gather->outcome(*self_slot).status(); !local.ok())
-      co_return Status::MaybeApplied(fmt::format(
-          "storing the write on its coordinator failed ({}); the other replicas were sent it and "
-          "may have applied it",
-          local.ToString()));
-  }
+  co_await local->WaitDone(local_slot);
+  // The others were sent the set already: the write's outcome is unknown, whatever the local
+  // failure was (an fsync error also stops this node's writes: it says so).
+  if (const Status& failed = local->outcome(local_slot).status(); !failed.ok())
+    co_return Status::MaybeApplied(fmt::format(
+        "storing the write on its coordinator failed ({}); the other replicas were sent it and "
+        "may have applied it",
+        failed.ToString()));
   if (gather->ok() >= need_with_pending) co_return Status::Ok();
   Status shortfall = gather->Shortfall(
       "write", pending.empty() ? "W" : "W+pending", need_with_pending,
