@@ -26,8 +26,9 @@ inline std::string TempDir(const std::string& name) {
 }
 
 // Under AddressSanitizer freed memory waits in a quarantine and every allocation has shadow
-// memory: the process's RSS then says nothing about the code's, and RSS checks are skipped.
-#if defined(__SANITIZE_ADDRESS__)
+// memory (ThreadSanitizer's shadow is larger still): the process's RSS then says nothing about
+// the code's, and RSS checks are skipped.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 inline constexpr bool kRssIsMeaningful = false;
 #else
 inline constexpr bool kRssIsMeaningful = true;
