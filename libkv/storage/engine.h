@@ -12,7 +12,8 @@
 // in queue order (so read-modify-writes of one key are ordered by the queue, with no lock held
 // across the fsync), appends one log record, syncs once, adds the group to the memtable and then
 // completes each write. Put/Delete/Update are the blocking forms of the same path, for callers
-// that may block (tests, tools, a node's background work on its small pool).
+// that may block (tests, tools, a node's background work on its small pool); one that finds the
+// queue empty and nobody committing commits its own write on its own thread.
 //
 // Threads: every method is safe to call from many threads at once. A write completes after it is
 // durable as the sync mode promises. An fsync failure is never retried: the engine fails every
@@ -176,8 +177,9 @@ class Engine {
   using MergeFn = EngineWrite::MergeFn;
   virtual Status Update(std::string_view key, const MergeFn& merge) = 0;
 
-  // Queues `write` and returns at once; write->Done runs later on the commit thread (or at once,
-  // on this thread, for a key or value over the limits or an engine that refuses writes).
+  // Queues `write` and returns at once, never committing on the calling thread; write->Done runs
+  // later on the committing thread (or at once, on this thread, for a key or value over the
+  // limits or an engine that refuses writes).
   virtual void Submit(EngineWrite* write) = 0;
 
   // An iterator over the live keys (tombstones skipped) as of the call, newest version of each.
