@@ -284,9 +284,8 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
   std::function<void(Status)> record_local = [local, local_slot](Status done) {
     local->Record(local_slot, done.ok() ? Result<SiblingSet>(SiblingSet()) : done);
   };
-  std::string key = write.key;
   Status decided =
-      co_await DecideLocal(key, std::move(*sibling_write), &encoded, std::move(record_local));
+      co_await DecideLocal(write.key, std::move(*sibling_write), &encoded, std::move(record_local));
   if (!decided.ok()) co_return decided;
   for (size_t i = 0; i < targets.size(); ++i) {
     if (self_slot == i) continue;
@@ -356,20 +355,22 @@ asio::awaitable<void> Coordinator::HintMissedCopies(std::vector<std::string> own
 
 asio::awaitable<Result<SiblingSet>> Coordinator::MergeLocal(std::string key, SiblingSet incoming) {
   SiblingSet merged;
-  OwnedWrite update{.kind = EngineWrite::Kind::kUpdate,
-                    .key = key,
-                    .value = {},
-                    .merge = s_.store->MergeRule(key, std::move(incoming), &merged)};
-  Status s = co_await WriteAndWait(s_.store->engine(), std::move(update));
+  Status s = co_await MergeLocalInto(std::move(key), std::move(incoming), &merged);
   if (!s.ok()) co_return s;
   co_return merged;
 }
 
 asio::awaitable<Status> Coordinator::ApplyReplicaWrite(std::string key, SiblingSet incoming) {
+  Status s = co_await MergeLocalInto(std::move(key), std::move(incoming), nullptr);
+  co_return s;
+}
+
+asio::awaitable<Status> Coordinator::MergeLocalInto(std::string key, SiblingSet incoming,
+                                                    SiblingSet* merged) {
   OwnedWrite update{.kind = EngineWrite::Kind::kUpdate,
                     .key = key,
                     .value = {},
-                    .merge = s_.store->MergeRule(key, std::move(incoming), nullptr)};
+                    .merge = s_.store->MergeRule(key, std::move(incoming), merged)};
   Status s = co_await WriteAndWait(s_.store->engine(), std::move(update));
   co_return s;
 }

@@ -109,6 +109,10 @@ class Coordinator {
   boost::asio::awaitable<Status> Forward(const ClientWrite& write,
                                          const std::vector<std::string>& replicas,
                                          const ClusterView& view);
+  // Merges `incoming` into this node's set of the key through the engine's commit queue, leaving
+  // the set now stored in *merged when it is given.
+  boost::asio::awaitable<Status> MergeLocalInto(std::string key, SiblingSet incoming,
+                                                SiblingSet* merged);
   // The new version a client write makes (its context decoded: InvalidArgument when bad).
   Result<SiblingWrite> SiblingWriteFor(const ClientWrite& write) const;
   // Submits this node's copy of a coordinated write and returns once its merge has decided the

@@ -11,7 +11,8 @@
 // counters have gaps; a context covering a gap covers no write, so that is harmless (Riak's
 // vnode counter lease, the same idea).
 //
-// Threads: safe from any thread (a mutex; the callers are the engine's commit thread).
+// Threads: safe from any thread (a mutex; the callers are merge rules, run by the thread that
+// commits a group).
 #pragma once
 
 #include <cstdint>

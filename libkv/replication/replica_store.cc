@@ -67,11 +67,4 @@ Result<SiblingSet> ReplicaStore::Coordinate(std::string_view key, SiblingWrite w
   return result;
 }
 
-Result<SiblingSet> ReplicaStore::Merge(std::string_view key, const SiblingSet& incoming) const {
-  SiblingSet result;
-  Status s = engine_->Update(key, MergeRule(std::string(key), incoming, &result));
-  if (!s.ok()) return s;
-  return result;
-}
-
 }  // namespace kv

@@ -2,8 +2,8 @@
 // "Sibling set"). Every change is an atomic read-modify-write of one key (an engine update,
 // ordered by the engine's commit queue), so concurrent writes to a key merge instead of
 // overwriting each other. The rules (CoordinateRule, MergeRule) are what a caller submits to the
-// engine itself, from a coroutine (engine_submission.h); Coordinate and Merge are the blocking
-// forms, which return after the fsync that covers the write (tests, tools, background work).
+// engine itself, from a coroutine (engine_submission.h); Coordinate is the blocking form of the
+// first, which returns after the fsync that covers the write (tests).
 // Thread-safe (the engine is); the store does not own the engine.
 #pragma once
 
@@ -32,16 +32,14 @@ class ReplicaStore {
   // key) when the stored bytes are not a sibling set.
   Result<SiblingSet> Read(std::string_view key) const;
 
-  // A client's write coordinated here: a new version with a fresh dot of this node's clock id
-  // supersedes what the write's context covers (SiblingSet::Put). Returns the set now stored,
-  // which the coordinator sends whole to the other replicas.
+  // A client's write coordinated here, blocking until it is durable: a new version with a fresh
+  // dot of this node's clock id supersedes what the write's context covers (SiblingSet::Put).
+  // Returns the set now stored, which the coordinator sends whole to the other replicas.
   Result<SiblingSet> Coordinate(std::string_view key, SiblingWrite write) const;
 
-  // Merges a set from another replica (a coordinator's write, read repair). Returns the set now
-  // stored; writes nothing when the incoming set adds nothing.
-  Result<SiblingSet> Merge(std::string_view key, const SiblingSet& incoming) const;
-
-  // The engine merge rules of the two, for Engine::Submit. They run on the engine's commit
+  // The engine merge rules of a coordinated write and of merging a set from another replica (a
+  // coordinator's write, read repair, anti-entropy; it stores nothing when the incoming set adds
+  // nothing), for Engine::Submit. They run on the engine's commit
   // thread; what they store is also left in `*stored` (the set) or `*encoded` (its bytes) when
   // those are given, for the submitter to read once the write is decided. Each rule may run
   // once.
