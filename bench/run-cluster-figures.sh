@@ -45,6 +45,7 @@ set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
 source "$src/bench/lib/proc_cpu.bash"
+source "$src/bench/lib/kv_nodes.bash"
 keys=100000
 ops=100000
 concurrency=50
@@ -96,34 +97,7 @@ bin=$build_dir/bin
 # (ninja -C BUILD_DIR kv_tests); the whole test binary is not built here, to keep this short.
 kv_tests=$(find "$build_dir" -name kv_tests -type f -perm -u+x 2>/dev/null | head -n 1)
 
-pids=()
-stop_all() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  pids=()
-}
 trap stop_all EXIT
-
-free_ports() {
-  python3 -c '
-import socket, sys
-socks = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))' "$1"
-}
-
-wait_for_port() {
-  for _ in $(seq 200); do
-    if python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 0.2)" 2>/dev/null; then
-      return 0
-    fi
-    sleep 0.05
-  done
-  echo "run-cluster-figures: nothing listens on 127.0.0.1:$1 after 10 s" >&2
-  exit 3
-}
 
 # record LABEL JSON: appends the JSON object with "system" set to LABEL to the results.
 record() {
@@ -136,49 +110,6 @@ note_load() { echo "$1: load average $(cut -d' ' -f1-3 /proc/loadavg)" >>"$load_
 
 # ---------------------------------------------------------------------------------------------
 # kv
-
-node_ports=()
-# start_kv COUNT [kvnode flags...]: COUNT fresh nodes n1..nCOUNT, n2.. seeded with n1; sets
-# node_ports and appends the pids. Returns at once (see wait_ring).
-start_kv() {
-  local count=$1 i seeds
-  shift
-  read -r -a node_ports <<<"$(free_ports "$count")"
-  for ((i = 1; i <= count; i++)); do
-    rm -rf "$work_dir/n$i"
-    seeds=()
-    ((i > 1)) && seeds=(--seeds "127.0.0.1:${node_ports[0]}")
-    "$bin/kvnode" --id "n$i" --listen "127.0.0.1:${node_ports[i - 1]}" --data-dir "$work_dir/n$i" \
-      --sync batch --log-level warn "${seeds[@]}" "$@" 2>>"$work_dir/kvnode-n$i.log" &
-    pids+=($!)
-  done
-}
-
-# ring_up PORT COUNT [STATE]: whether the node on PORT sees COUNT nodes, all up (and, with
-# STATE, all in that membership state: new nodes join, then turn normal).
-ring_up() {
-  "$bin/kvring" --node "127.0.0.1:$1" --json --timeout-ms 1000 2>/dev/null |
-    python3 -c 'import json,sys; d = json.load(sys.stdin); n = d["nodes"]
-ok = all(x["status"] == "up" and sys.argv[2] in ("", x["state"]) for x in n)
-sys.exit(0 if len(n) == int(sys.argv[1]) and ok else 1)' "$2" "${3:-}" 2>/dev/null
-}
-
-# wait_ring COUNT [STATE]: until every node of node_ports sees COUNT nodes up (and in STATE),
-# 60 s at most.
-wait_ring() {
-  local count=$1 state=${2:-} port all
-  local deadline=$((SECONDS + 60))
-  while ((SECONDS < deadline)); do
-    all=1
-    for port in "${node_ports[@]}"; do
-      ring_up "$port" "$count" "$state" || { all=0; break; }
-    done
-    ((all)) && return 0
-    sleep 0.1
-  done
-  echo "run-cluster-figures: the $count nodes did not all see each other up within 60 s" >&2
-  exit 3
-}
 
 kvbench() {
   "$bin/kvbench" net --node "127.0.0.1:${node_ports[0]}" --concurrency "$concurrency" \
