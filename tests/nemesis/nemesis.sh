@@ -170,6 +170,8 @@ fi
 # --- nodes ------------------------------------------------------------------------------------
 
 # With --tls, every node has a certificate of its own and the clients and kvring an admin one.
+# Without it the nodes run --insecure: their 10.77.0.x addresses live in this test's own network
+# namespaces, which nothing outside reaches.
 TLS_DIR=""
 if [[ $tls == 1 ]]; then
   TLS_DIR="$WORK/certs"
@@ -193,7 +195,8 @@ start_node() {
   $(in_node "$i") "$KV_BIN/kvnode" --id "n$i" --listen "${ADDRS[$i]}" --data-dir "$WORK/n$i" \
     ${seeds:+--seeds "$seeds"} --replicas "$replicas" --read-quorum 2 --write-quorum 2 \
     --request-timeout-ms 1000 --gossip-interval-ms 200 ${TLS_DIR:+--tls-cert "$TLS_DIR/n$i.crt"} \
-    ${TLS_DIR:+--tls-key "$TLS_DIR/n$i.key" --tls-ca "$TLS_DIR/ca.crt"} 2>> "$logf" &
+    ${TLS_DIR:+--tls-key "$TLS_DIR/n$i.key" --tls-ca "$TLS_DIR/ca.crt"} \
+    $([[ -n $TLS_DIR ]] || echo --insecure) 2>> "$logf" &
   PIDS[$i]=$!
   for _ in $(seq 1 400); do
     if [[ $(grep -c 'listening on' "$logf" 2>/dev/null || true) -gt ${before:-0} ]]; then
