@@ -37,3 +37,7 @@ complete -c kvbench -n "__fish_seen_subcommand_from $subcommands" -l value-size 
 complete -c kvbench -n "__fish_seen_subcommand_from $subcommands" -l key-size -x -d 'Key bytes'
 complete -c kvbench -n "__fish_seen_subcommand_from $subcommands" -l seed -x -d 'Seed of key order and values'
 complete -c kvbench -n "__fish_seen_subcommand_from $subcommands" -l json -d 'Print one JSON object'
+complete -c kvbench -l tls-cert -r -F -d 'TLS certificate, role client or admin (default $KV_TLS_CERT)'
+complete -c kvbench -l tls-key -r -F -d 'TLS private key (default $KV_TLS_KEY)'
+complete -c kvbench -l tls-ca -r -F -d 'The cluster CA certificate (default $KV_TLS_CA)'
+complete -c kvbench -l config -r -F -d 'Options file (default ~/.config/kv/client.toml)'

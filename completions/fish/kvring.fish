@@ -12,3 +12,7 @@ complete -c kvring -n __fish_use_subcommand -a stats -d "Show the node's live fi
 complete -c kvring -n __fish_use_subcommand -a cleanup -d 'Make the node remove the keys it no longer replicates'
 complete -c kvring -n '__fish_seen_subcommand_from leave' -l no-wait -d 'Return once the node has begun leaving'
 complete -c kvring -n '__fish_seen_subcommand_from cleanup' -l no-wait -d 'Return once the cleanup has begun'
+complete -c kvring -l tls-cert -r -F -d 'TLS certificate, role client or admin (default $KV_TLS_CERT)'
+complete -c kvring -l tls-key -r -F -d 'TLS private key (default $KV_TLS_KEY)'
+complete -c kvring -l tls-ca -r -F -d 'The cluster CA certificate (default $KV_TLS_CA)'
+complete -c kvring -l config -r -F -d 'Options file (default ~/.config/kv/client.toml)'

@@ -32,7 +32,8 @@ asio::awaitable<Result<std::unique_ptr<AsyncClient>>> AsyncClient::Connect(
     asio::any_io_executor executor, HostPort node, ClientOptions options) {
   ConnectOptions connect{.cluster_name = options.cluster_name,
                          .timeout = options.timeout,
-                         .refused_hint = std::string(kClientRefusedHint)};
+                         .refused_hint = std::string(kClientRefusedHint),
+                         .tls = options.tls};
   Result<std::shared_ptr<PipelinedConnection>> connection =
       co_await PipelinedConnection::Connect(executor, node, std::move(connect));
   if (!connection.ok()) co_return connection.status();

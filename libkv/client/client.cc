@@ -35,14 +35,12 @@ constexpr std::string_view kIndeterminate = "; the write may or may not have bee
 struct Client::Io {
   asio::io_context io;
   tcp::resolver resolver{io};
-  std::optional<tcp::socket> socket;  // set while connected
+  std::optional<Stream> stream;  // set while connected
 
   void Drop() {
-    if (!socket) return;
-    boost::system::error_code ignored;
-    socket->shutdown(tcp::socket::shutdown_both, ignored);
-    socket->close(ignored);
-    socket.reset();
+    if (!stream) return;
+    stream->Close();
+    stream.reset();
   }
 
   // Runs `op` to its end, or until `timeout`: then cuts the connection (which ends `op` with an
@@ -66,13 +64,13 @@ struct Client::Io {
     io.run_for(timeout);
     if (out) return out;
     resolver.cancel();
-    if (socket) {
+    if (stream) {
       boost::system::error_code ignored;
-      socket->close(ignored);
+      stream->socket().close(ignored);
     }
     io.restart();
     io.run();  // the cancelled operations complete at once
-    socket.reset();
+    stream.reset();
     return std::nullopt;
   }
 };
@@ -89,12 +87,12 @@ std::unique_ptr<Client> Client::Lazy(const HostPort& node, ClientOptions options
 namespace {
 
 // Writes the request, then reads until the answer with the same id.
-asio::awaitable<Result<Frame>> Exchange(tcp::socket& socket, const std::string& request,
+asio::awaitable<Result<Frame>> Exchange(Stream& stream, const std::string& request,
                                         uint64_t request_id) {
-  Status sent = co_await AsyncWriteAll(socket, request);
+  Status sent = co_await AsyncWriteAll(stream, request);
   if (!sent.ok()) co_return sent;
   for (;;) {
-    Result<Frame> frame = co_await AsyncReadFrame(socket);
+    Result<Frame> frame = co_await AsyncReadFrame(stream);
     if (!frame.ok()) co_return frame.status();
     if (frame->type == wire::MessageType::kError && frame->request_id == 0) {
       // About the whole connection (the node is refusing or closing it).
@@ -117,10 +115,10 @@ Result<std::unique_ptr<Client>> Client::Connect(const HostPort& node, ClientOpti
 
 Status Client::EnsureConnected(std::chrono::milliseconds timeout) {
   Io& io = *io_;
-  if (io.socket) return Status::Ok();
+  if (io.stream) return Status::Ok();
   KV_ASSIGN_OR_RETURN(std::string handshake, EncodeHandshake(options_.cluster_name));
-  std::optional<Result<std::string>> server =
-      io.RunFor(ConnectAndHandshake(io.resolver, io.socket, node_, handshake), timeout);
+  std::optional<Result<std::string>> server = io.RunFor(
+      ConnectAndHandshake(io.resolver, io.stream, node_, handshake, options_.tls.get()), timeout);
   if (!server)
     return Status::Timeout(fmt::format("cannot connect to {}: no answer within {} ms",
                                        node_.ToString(), timeout.count()));
@@ -139,7 +137,7 @@ Result<Frame> Client::Call(std::string request_frame, uint64_t request_id, bool 
   KV_RETURN_IF_ERROR(EnsureConnected(options_.timeout));
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - std::chrono::steady_clock::now());
-  std::optional<Result<Frame>> answer = io.RunFor(Exchange(*io.socket, request_frame, request_id),
+  std::optional<Result<Frame>> answer = io.RunFor(Exchange(*io.stream, request_frame, request_id),
                                                   std::max(left, std::chrono::milliseconds(1)));
   if (!answer) {
     return Status::Timeout(fmt::format("no answer from {} within {} ms{}", where,

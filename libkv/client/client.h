@@ -29,6 +29,7 @@
 #include "libkv/net/cluster_messages.h"
 #include "libkv/net/frame.h"
 #include "libkv/net/host_port.h"
+#include "libkv/net/tls.h"
 
 namespace kv {
 
@@ -51,6 +52,9 @@ Status CheckContextToken(std::string_view context);
 struct ClientOptions {
   std::string cluster_name = "kv";
   std::chrono::milliseconds timeout{5000};  // per call
+  // The client's certificate, key and CA (libkv/net/tls.h; tls_flags.h makes it from the tools'
+  // flags); null: plain TCP.
+  std::shared_ptr<TlsContext> tls = nullptr;
 };
 
 class Client {

@@ -5,9 +5,9 @@
 namespace kv {
 
 boost::asio::awaitable<Result<std::string>> ConnectAndHandshake(
-    boost::asio::ip::tcp::resolver& resolver, std::optional<boost::asio::ip::tcp::socket>& socket,
-    const HostPort& node, const std::string& handshake) {
-  return ConnectAndHandshake(resolver, socket, node, handshake, kClientRefusedHint);
+    boost::asio::ip::tcp::resolver& resolver, std::optional<Stream>& stream, const HostPort& node,
+    const std::string& handshake, TlsContext* tls) {
+  return ConnectAndHandshake(resolver, stream, node, handshake, kClientRefusedHint, tls);
 }
 
 }  // namespace kv

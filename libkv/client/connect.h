@@ -10,6 +10,7 @@
 
 #include "libkv/base/status.h"
 #include "libkv/net/host_port.h"
+#include "libkv/net/stream.h"
 
 namespace kv {
 
@@ -20,8 +21,9 @@ inline constexpr std::string_view kClientRefusedHint =
 // As net's ConnectAndHandshake, with kClientRefusedHint. Errors say what to do: Unavailable
 // "cannot connect to 127.0.0.1:7000: Connection refused — is kvnode running? ...", the node's
 // refusal (wrong cluster, protocol version), or Protocol when the peer is not a kv node.
+// `tls`: the client's credentials (null: plain TCP).
 boost::asio::awaitable<Result<std::string>> ConnectAndHandshake(
-    boost::asio::ip::tcp::resolver& resolver, std::optional<boost::asio::ip::tcp::socket>& socket,
-    const HostPort& node, const std::string& handshake);
+    boost::asio::ip::tcp::resolver& resolver, std::optional<Stream>& stream, const HostPort& node,
+    const std::string& handshake, TlsContext* tls);
 
 }  // namespace kv

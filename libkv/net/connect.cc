@@ -16,35 +16,62 @@ using asio::ip::tcp;
 
 namespace {
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::string_view kGiveCredentials =
+    "give --tls-cert, --tls-key and --tls-ca (or KV_TLS_CERT, KV_TLS_KEY, KV_TLS_CA)";
 }  // namespace
 
-asio::awaitable<Result<std::string>> ConnectAndHandshake(tcp::resolver& resolver,
-                                                         std::optional<tcp::socket>& socket,
-                                                         const HostPort& node,
-                                                         const std::string& handshake,
-                                                         std::string_view refused_hint) {
+asio::awaitable<Result<std::string>> ConnectAndHandshake(
+    tcp::resolver& resolver, std::optional<Stream>& stream, const HostPort& node,
+    const std::string& handshake, std::string_view refused_hint, TlsContext* tls) {
   const std::string where = node.ToString();
   const std::string service = std::to_string(node.port);
   auto [rec, endpoints] = co_await resolver.async_resolve(node.host, service, kNoThrow);
   if (rec)
     co_return Status::Unavailable(fmt::format("cannot connect to {}: cannot resolve '{}': {}",
                                               where, node.host, rec.message()));
-  socket.emplace(resolver.get_executor());
-  auto [cec, endpoint] = co_await asio::async_connect(*socket, endpoints, kNoThrow);
+  if (tls != nullptr) {
+    stream.emplace(tcp::socket(resolver.get_executor()), *tls);
+  } else {
+    stream.emplace(tcp::socket(resolver.get_executor()));
+  }
+  auto [cec, endpoint] = co_await asio::async_connect(stream->socket(), endpoints, kNoThrow);
   if (cec) {
     const std::string_view hint = cec == asio::error::connection_refused ? refused_hint : "";
     co_return Status::Unavailable(
         fmt::format("cannot connect to {}: {}{}", where, cec.message(), hint));
   }
   boost::system::error_code ignored;
-  socket->set_option(tcp::no_delay(true), ignored);
-  Status sent = co_await AsyncWriteAll(*socket, handshake);
+  stream->socket().set_option(tcp::no_delay(true), ignored);
+  if (tls != nullptr) {
+    Status shaken = co_await stream->Handshake(Stream::Side::kClient);
+    if (!shaken.ok()) {
+      // A node without TLS reads the ClientHello as a bad kv handshake and closes at once.
+      if (shaken.message().find("closed by the peer") != std::string::npos)
+        co_return Status::Unavailable(fmt::format(
+            "{} closed the connection during the TLS handshake: it does not speak TLS (a node "
+            "started without --tls-cert), or refused the connection",
+            where));
+      co_return shaken.WithContext(where);
+    }
+    Result<CertificateSubject> server = PeerCertificateSubject(stream->tls()->native_handle());
+    if (!server.ok()) co_return server.status().WithContext(where);
+    if (server->role != Role::kPeer)
+      co_return Status::Unavailable(
+          fmt::format("{} presented a certificate for '{}' of role '{}', not a node's (role peer)",
+                      where, server->common_name, server->organizational_unit));
+  }
+  Status sent = co_await AsyncWriteAll(*stream, handshake);
   if (!sent.ok()) co_return sent.WithContext(fmt::format("handshake with {}", where));
-  Result<Frame> reply = co_await AsyncReadFrame(*socket, wire::kMaxHandshakeReplyLength);
+  Result<Frame> reply = co_await AsyncReadFrame(*stream, wire::kMaxHandshakeReplyLength);
   if (!reply.ok()) {
-    if (reply.status().code() == ErrorCode::kProtocol)
+    if (reply.status().code() == ErrorCode::kProtocol) {
+      // A TLS node answers a plaintext handshake with a TLS alert record (type 21) or an Error
+      // frame; either way, say what to do.
+      if (tls == nullptr)
+        co_return Status::Unavailable(fmt::format("{} speaks TLS: {}", where, kGiveCredentials));
       co_return Status::Protocol(
           fmt::format("{} did not answer like a kv node: {}", where, reply.status().message()));
+    }
     co_return reply.status().WithContext(fmt::format("handshake with {}", where));
   }
   if (reply->type == wire::MessageType::kError) {

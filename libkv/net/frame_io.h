@@ -1,8 +1,9 @@
-// Reading and writing frames on a TCP socket from a coroutine (Boost.Asio, C++20). Shared by the
-// node and the client. A header is read and checked before the body's buffer is allocated.
-// Errors are values: socket errors (including cancellation, operation_aborted) come back as
-// Unavailable naming the cause; a bad header as Protocol. Nothing here throws.
-// Threads: one read and one write at a time per socket, on the socket's executor.
+// Reading and writing frames on a TCP socket or a Stream (plain or TLS: stream.h) from a coroutine
+// (Boost.Asio, C++20). Shared by the node and the client. The Stream forms take the socket forms'
+// path for plain TCP, with no coroutine frame of their own. A header is read and checked before the
+// body's buffer is allocated. Errors are values: socket errors (including cancellation,
+// operation_aborted) come back as Unavailable naming the cause; a bad header as Protocol. Nothing
+// here throws. Threads: one read and one write at a time per socket, on the socket's executor.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -14,6 +15,7 @@
 #include "libkv/base/status.h"
 #include "libkv/net/frame.h"
 #include "libkv/net/frame_reader.h"
+#include "libkv/net/stream.h"
 
 namespace kv {
 
@@ -43,6 +45,19 @@ boost::asio::awaitable<Status> AsyncWriteAll(boost::asio::ip::tcp::socket& socke
                                              const std::vector<std::string>& buffers);
 boost::asio::awaitable<Status> AsyncWriteAll(boost::asio::ip::tcp::socket& socket,
                                              std::string_view bytes);
+
+// The same over a Stream. Over TLS, AsyncReadMore cannot look at the socket (OpenSSL may hold a
+// record's bytes already read from it): with nothing buffered it reads the first bytes into a
+// small buffer of its own and copies them to the reader, so an idle TLS connection holds no
+// reader buffer either; AsyncWriteAll packs the buffers into as few TLS records as it can (a TLS
+// write takes one buffer at a time).
+boost::asio::awaitable<Result<Frame>> AsyncReadFrame(Stream& stream,
+                                                     size_t max_length = wire::kMaxFrameLength);
+boost::asio::awaitable<Status> AsyncReadMore(Stream& stream, FrameReader& reader);
+boost::asio::awaitable<Result<std::string>> AsyncReadExactly(Stream& stream, size_t n);
+boost::asio::awaitable<Status> AsyncWriteAll(Stream& stream,
+                                             const std::vector<std::string>& buffers);
+boost::asio::awaitable<Status> AsyncWriteAll(Stream& stream, std::string_view bytes);
 
 // "connection closed by the peer", "connection reset by peer", ... for a socket error.
 Status SocketErrorStatus(const boost::system::error_code& ec, std::string_view doing);

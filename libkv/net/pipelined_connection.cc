@@ -28,7 +28,7 @@ asio::awaitable<Result<std::shared_ptr<PipelinedConnection>>> PipelinedConnectio
   Result<std::string> handshake = EncodeHandshake(options.cluster_name);
   if (!handshake.ok()) co_return handshake.status();
   tcp::resolver resolver(executor);
-  std::optional<tcp::socket> socket;
+  std::optional<Stream> stream;
   // The deadline cuts the attempt short by cancelling whatever it waits on.
   asio::steady_timer deadline(executor);
   deadline.expires_after(options.timeout);
@@ -37,34 +37,31 @@ asio::awaitable<Result<std::shared_ptr<PipelinedConnection>>> PipelinedConnectio
     if (ec) return;
     timed_out = true;
     resolver.cancel();
-    if (socket) {
-      boost::system::error_code ignored;
-      socket->close(ignored);
-    }
+    if (stream) stream->Close();
   });
-  Result<std::string> server =
-      co_await ConnectAndHandshake(resolver, socket, peer, *handshake, options.refused_hint);
+  Result<std::string> server = co_await ConnectAndHandshake(
+      resolver, stream, peer, *handshake, options.refused_hint, options.tls.get());
   deadline.cancel();
   if (timed_out)
     co_return Status::Timeout(fmt::format("cannot connect to {}: no answer within {} ms",
                                           peer.ToString(), options.timeout.count()));
   if (!server.ok()) co_return server.status();
   auto connection =
-      std::make_shared<PipelinedConnection>(Handshaken{}, std::move(*socket), peer.ToString());
+      std::make_shared<PipelinedConnection>(Handshaken{}, std::move(*stream), peer.ToString());
   connection->Start();
   co_return connection;
 }
 
-PipelinedConnection::PipelinedConnection(Handshaken, tcp::socket socket, std::string peer)
-    : socket_(std::move(socket)),
+PipelinedConnection::PipelinedConnection(Handshaken, Stream stream, std::string peer)
+    : stream_(std::move(stream)),
       peer_(std::move(peer)),
-      output_ready_(socket_.get_executor(), asio::steady_timer::time_point::max()) {}
+      output_ready_(stream_.get_executor(), asio::steady_timer::time_point::max()) {}
 
 PipelinedConnection::~PipelinedConnection() = default;
 
 void PipelinedConnection::Start() {
   auto self = shared_from_this();
-  const auto executor = socket_.get_executor();
+  const auto executor = stream_.get_executor();
   asio::co_spawn(executor, ReadLoop(), [self](std::exception_ptr e) {
     if (e) self->Close(Status::Unavailable(fmt::format("{}: the read loop failed", self->peer_)));
   });
@@ -90,7 +87,7 @@ void PipelinedConnection::Close(const Status& why) {
   output_.clear();
   output_waiters_.clear();
   boost::system::error_code ignored;
-  socket_.close(ignored);
+  stream_.socket().close(ignored);
   output_ready_.cancel();
 }
 
@@ -99,7 +96,7 @@ asio::awaitable<void> PipelinedConnection::ReadLoop() {
   while (broken_.ok()) {
     Result<std::optional<Frame>> next = reader.Next();
     if (next.ok() && !*next) {
-      Status read = co_await AsyncReadMore(socket_, reader);
+      Status read = co_await AsyncReadMore(stream_, reader);
       if (read.ok()) continue;
       next = read;
     }
@@ -134,7 +131,7 @@ asio::awaitable<void> PipelinedConnection::WriteLoop() {
     batch.swap(output_);
     for (const std::shared_ptr<Waiter>& waiter : output_waiters_) waiter->sent = true;
     output_waiters_.clear();
-    Status written = co_await AsyncWriteAll(socket_, batch);
+    Status written = co_await AsyncWriteAll(stream_, batch);
     if (!written.ok())
       Close(Status::Unavailable(
           fmt::format("lost the connection to {}: {}", peer_, written.message())));
@@ -147,7 +144,7 @@ asio::awaitable<Result<Frame>> PipelinedConnection::Call(std::string request_fra
   // Keeps the connection alive across the wait even if its owner lets go meanwhile.
   auto self = shared_from_this();
   if (!broken_.ok()) co_return broken_;
-  auto waiter = std::make_shared<Waiter>(socket_.get_executor());
+  auto waiter = std::make_shared<Waiter>(stream_.get_executor());
   waiter->timer.expires_after(timeout);
   waiting_.emplace(request_id, waiter);
   output_.push_back(std::move(request_frame));

@@ -1,7 +1,7 @@
-// PipelinedConnection: one TCP connection to a node, shared by many calls. A call sends its
-// request frame at once (no waiting for earlier answers) and waits for the answer frame with its
-// request id, or its own deadline; the node may answer in any order. The one implementation of
-// this under AsyncClient (client tools, kvbench) and TcpTransport (node to node).
+// PipelinedConnection: one TCP (or TLS: ConnectOptions::tls) connection to a node, shared by many
+// calls. A call sends its request frame at once (no waiting for earlier answers) and waits for the
+// answer frame with its request id, or its own deadline; the node may answer in any order. The one
+// implementation of this under AsyncClient (client tools, kvbench) and TcpTransport (node to node).
 //
 // Answers are read in bulk (FrameReader): every whole frame of a read is handed to its caller
 // before the socket is read again; requests queued while a write is under way go out together in
@@ -32,6 +32,8 @@
 #include "libkv/base/status.h"
 #include "libkv/net/frame.h"
 #include "libkv/net/host_port.h"
+#include "libkv/net/stream.h"
+#include "libkv/net/tls.h"
 
 namespace kv {
 
@@ -41,6 +43,8 @@ struct ConnectOptions {
   std::chrono::milliseconds timeout{5000};
   // Appended to "cannot connect to HOST:PORT: Connection refused" (see libkv/net/connect.h).
   std::string refused_hint;
+  // This side's TLS credentials; null: plain TCP.
+  std::shared_ptr<TlsContext> tls = nullptr;
 };
 
 class PipelinedConnection : public std::enable_shared_from_this<PipelinedConnection> {
@@ -52,7 +56,7 @@ class PipelinedConnection : public std::enable_shared_from_this<PipelinedConnect
 
   // Use Connect. Public only for std::make_shared.
   struct Handshaken {};
-  PipelinedConnection(Handshaken, boost::asio::ip::tcp::socket socket, std::string peer);
+  PipelinedConnection(Handshaken, Stream stream, std::string peer);
   ~PipelinedConnection();
   PipelinedConnection(const PipelinedConnection&) = delete;
   PipelinedConnection& operator=(const PipelinedConnection&) = delete;
@@ -95,7 +99,7 @@ class PipelinedConnection : public std::enable_shared_from_this<PipelinedConnect
   boost::asio::awaitable<void> ReadLoop();
   boost::asio::awaitable<void> WriteLoop();
 
-  boost::asio::ip::tcp::socket socket_;
+  Stream stream_;
   std::string peer_;                                     // HOST:PORT, for messages
   boost::asio::steady_timer output_ready_;               // cancelled when output_ has frames
   std::vector<std::string> output_;                      // frames for the write loop

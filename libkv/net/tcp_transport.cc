@@ -258,8 +258,10 @@ asio::awaitable<Result<Frame>> TcpTransport::Call(std::string address, wire::Mes
     } else {
       Result<HostPort> host_port = ParseHostPort(address);
       if (!host_port.ok()) co_return host_port.status();
-      ConnectOptions connect{
-          .cluster_name = cluster_name_, .timeout = options_.connect_timeout, .refused_hint = ""};
+      ConnectOptions connect{.cluster_name = cluster_name_,
+                             .timeout = options_.connect_timeout,
+                             .refused_hint = "",
+                             .tls = options_.tls};
       peer = std::make_shared<Peer>(asio::make_strand(executor_), std::move(*host_port),
                                     std::move(connect), options_.max_in_flight_per_peer);
       peers_.emplace(address, peer);

@@ -1,4 +1,5 @@
-// TcpTransport: the real Transport (transport.h), node to node over TCP. One pipelined
+// TcpTransport: the real Transport (transport.h), node to node over TCP, or TLS with the node's
+// certificate (TcpTransportOptions::tls). One pipelined
 // connection (PipelinedConnection) per peer address, opened at the first call to that peer,
 // shared by every call to it, and replaced at the next call after it breaks; calls in flight on
 // a broken connection fail naming the peer and the cause (MaybeApplied once their request was
@@ -22,6 +23,7 @@
 #include <unordered_map>
 
 #include "libkv/base/status.h"
+#include "libkv/net/tls.h"
 #include "libkv/net/transport.h"
 
 namespace kv {
@@ -31,6 +33,9 @@ struct TcpTransportOptions {
   std::chrono::milliseconds connect_timeout{2000};
   // Requests on the wire to one peer at once (sent, not yet answered or timed out); at least 1.
   size_t max_in_flight_per_peer = 1024;
+  // The node's own certificate, key and CA (a certificate of role peer): every connection to a
+  // peer is TLS with it. Null: plain TCP.
+  std::shared_ptr<TlsContext> tls = nullptr;
 };
 
 class TcpTransport final : public Transport {

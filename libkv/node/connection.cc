@@ -22,6 +22,8 @@ using asio::ip::tcp;
 namespace {
 
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+// The first byte of a TLS connection: a handshake record (RFC 8446, 5.1).
+constexpr char kTlsHandshakeRecord = 0x16;
 
 std::string ErrorFrame(uint64_t request_id, const Status& status) {
   return EncodeMessageFrame(StatusToErrorResponse(status), request_id);
@@ -31,17 +33,17 @@ std::string ErrorFrame(uint64_t request_id, const Status& status) {
 
 Connection::Connection(tcp::socket socket, const ConnectionContext* context,
                        std::function<void(Connection*)> on_closed)
-    : socket_(std::move(socket)),
+    : stream_(std::move(socket)),
       context_(context),
       on_closed_(std::move(on_closed)),
-      request_done_(socket_.get_executor(), asio::steady_timer::time_point::max()),
-      output_ready_(socket_.get_executor(), asio::steady_timer::time_point::max()),
-      handshake_deadline_(socket_.get_executor()),
-      budget_retry_(socket_.get_executor()) {
+      request_done_(stream_.get_executor(), asio::steady_timer::time_point::max()),
+      output_ready_(stream_.get_executor(), asio::steady_timer::time_point::max()),
+      handshake_deadline_(stream_.get_executor()),
+      budget_retry_(stream_.get_executor()) {
   boost::system::error_code ec;
-  tcp::endpoint remote = socket_.remote_endpoint(ec);
+  tcp::endpoint remote = stream_.socket().remote_endpoint(ec);
   peer_ = ec ? "unknown peer" : fmt::format("{}:{}", remote.address().to_string(), remote.port());
-  socket_.set_option(tcp::no_delay(true), ec);  // answers are small and latency matters
+  stream_.socket().set_option(tcp::no_delay(true), ec);  // answers are small and latency matters
 }
 
 Connection::~Connection() {
@@ -49,24 +51,22 @@ Connection::~Connection() {
 }
 
 void Connection::StopReading() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
     self->stop_reading_ = true;
     // Wakes a pending read with end-of-stream; the write side stays open for the answers.
     boost::system::error_code ec;
-    self->socket_.shutdown(tcp::socket::shutdown_receive, ec);
+    self->stream_.socket().shutdown(tcp::socket::shutdown_receive, ec);
     self->handshake_deadline_.cancel();
     self->request_done_.cancel();
   });
 }
 
 void Connection::Abort() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->CloseSocket(); });
+  asio::post(stream_.get_executor(), [self = shared_from_this()] { self->CloseSocket(); });
 }
 
 void Connection::CloseSocket() {
-  boost::system::error_code ec;
-  socket_.shutdown(tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  stream_.Close();
 }
 
 asio::awaitable<void> Connection::Run() {
@@ -75,7 +75,7 @@ asio::awaitable<void> Connection::Run() {
     CloseSocket();
     co_return;
   }
-  asio::co_spawn(socket_.get_executor(), WriteLoop(), [self](std::exception_ptr e) {
+  asio::co_spawn(stream_.get_executor(), WriteLoop(), [self](std::exception_ptr e) {
     if (e) {
       self->context_->logger->error("connection from {}: write loop failed", self->peer_);
       self->writer_done_ = true;
@@ -101,7 +101,11 @@ asio::awaitable<bool> Connection::Handshake() {
                                  self->peer_, self->context_->limits.handshake_timeout.count());
     self->CloseSocket();
   });
-  Result<std::string> fixed = co_await AsyncReadExactly(socket_, wire::kHandshakeFixedBytes);
+  if (context_->tls && !co_await TlsHandshake()) {
+    handshake_deadline_.cancel();
+    co_return false;
+  }
+  Result<std::string> fixed = co_await AsyncReadExactly(stream_, wire::kHandshakeFixedBytes);
   if (!fixed.ok()) {
     handshake_deadline_.cancel();
     log.debug("connection from {} ended before its handshake: {}", peer_,
@@ -112,10 +116,16 @@ asio::awaitable<bool> Connection::Handshake() {
   if (!prefix.ok()) {
     handshake_deadline_.cancel();
     // Not a kv client (a port scanner, an HTTP request, random bytes): no answer at all.
-    log.info("closing connection from {}: {}", peer_, prefix.status().ToString());
+    if (!context_->tls && (*fixed)[0] == kTlsHandshakeRecord)
+      log.info(
+          "closing connection from {}: it speaks TLS, and this node was started without "
+          "--tls-cert, --tls-key and --tls-ca",
+          peer_);
+    else
+      log.info("closing connection from {}: {}", peer_, prefix.status().ToString());
     co_return false;
   }
-  Result<std::string> name = co_await AsyncReadExactly(socket_, prefix->cluster_name_bytes);
+  Result<std::string> name = co_await AsyncReadExactly(stream_, prefix->cluster_name_bytes);
   handshake_deadline_.cancel();
   if (!name.ok()) co_return false;
 
@@ -134,13 +144,75 @@ asio::awaitable<bool> Connection::Handshake() {
     log.info("refusing connection from {}: {}", peer_, refusal.ToString());
     // Named, not a temporary inside co_await: g++ 12 mis-destroys such temporaries.
     const std::string error = ErrorFrame(0, refusal);
-    (void)co_await AsyncWriteAll(socket_, error);
+    (void)co_await AsyncWriteAll(stream_, error);
     co_return false;
   }
   const std::string ok = EncodeMessageFrame(HandshakeOk{.server = context_->server_name}, 0);
-  Status sent = co_await AsyncWriteAll(socket_, ok);
+  Status sent = co_await AsyncWriteAll(stream_, ok);
   if (!sent.ok()) co_return false;
-  log.debug("connection from {} accepted", peer_);
+  if (authority_.role())
+    log.debug("connection from {} accepted: '{}', role {}", peer_, authority_.name(),
+              RoleName(*authority_.role()));
+  else
+    log.debug("connection from {} accepted", peer_);
+  co_return true;
+}
+
+asio::awaitable<bool> Connection::TlsHandshake() {
+  spdlog::logger& log = *context_->logger;
+  tcp::socket& socket = stream_.socket();
+  // A plaintext kv client's first byte is the magic's; a TLS client's, a handshake record's.
+  // Look before taking anything, so that a plaintext client is told what to do.
+  auto [wait_ec] = co_await socket.async_wait(tcp::socket::wait_read, kNoThrow);
+  if (wait_ec) co_return false;
+  char first = 0;
+  boost::system::error_code ec;
+  const size_t peeked = socket.receive(asio::buffer(&first, 1), tcp::socket::message_peek, ec);
+  if (ec || peeked == 0) co_return false;
+  if (first == wire::kMagic[0]) {
+    const Status refusal = Status::Unavailable(
+        "this node speaks TLS only: give --tls-cert, --tls-key and --tls-ca (or KV_TLS_CERT, "
+        "KV_TLS_KEY, KV_TLS_CA)");
+    log.info("refusing connection from {}: a plaintext client, and this node requires TLS", peer_);
+    // Take the client's handshake first, so that the close is a FIN that leaves the error
+    // frame readable, not a reset.
+    Result<std::string> fixed = co_await AsyncReadExactly(socket, wire::kHandshakeFixedBytes);
+    if (!fixed.ok()) co_return false;
+    Result<HandshakePrefix> prefix = DecodeHandshakePrefix(*fixed);
+    if (!prefix.ok()) co_return false;
+    Result<std::string> name = co_await AsyncReadExactly(socket, prefix->cluster_name_bytes);
+    if (!name.ok()) co_return false;
+    const std::string error = ErrorFrame(0, refusal);
+    (void)co_await AsyncWriteAll(socket, error);
+    co_return false;
+  }
+  tcp::socket plain = std::move(socket);
+  stream_ = Stream(std::move(plain), *context_->tls);
+  Status shaken = co_await stream_.Handshake(Stream::Side::kServer);
+  if (!shaken.ok()) {
+    log.info("closing connection from {}: {}", peer_, shaken.message());
+    co_return false;
+  }
+  Result<CertificateSubject> subject = PeerCertificateSubject(stream_.tls()->native_handle());
+  if (!subject.ok()) {
+    log.info("closing connection from {}: {}", peer_, subject.status().message());
+    co_return false;
+  }
+  if (!subject->role) {
+    // TLS is up, so the refusal can travel as an Error frame once the kv handshake is read.
+    log.info("refusing connection from {}: its certificate for '{}' names no role", peer_,
+             subject->common_name);
+    Result<std::string> fixed = co_await AsyncReadExactly(stream_, wire::kHandshakeFixedBytes);
+    if (!fixed.ok()) co_return false;
+    const std::string error = ErrorFrame(
+        0, Status::Unavailable(fmt::format(
+               "the certificate for '{}' names no role (its OU is '{}', not peer, admin or "
+               "client); make one with scripts/make-certs DIR NAME:ROLE",
+               subject->common_name, subject->organizational_unit)));
+    (void)co_await AsyncWriteAll(stream_, error);
+    co_return false;
+  }
+  authority_ = ConnectionAuthority(*subject->role, subject->common_name);
   co_return true;
 }
 
@@ -168,7 +240,7 @@ asio::awaitable<void> Connection::ReadLoop() {
       break;
     }
     if (!*header) {
-      Status read = co_await AsyncReadMore(socket_, reader);
+      Status read = co_await AsyncReadMore(stream_, reader);
       if (!read.ok()) {
         context_->logger->debug("connection from {}: {}", peer_, read.ToString());
         break;
@@ -194,7 +266,7 @@ asio::awaitable<void> Connection::ReadLoop() {
     if (!reserved) break;
     Result<std::optional<Frame>> frame = reader.Next();
     while (frame.ok() && !*frame) {
-      Status read = co_await AsyncReadMore(socket_, reader);
+      Status read = co_await AsyncReadMore(stream_, reader);
       if (!read.ok()) {
         frame = read;
         break;
@@ -206,10 +278,23 @@ asio::awaitable<void> Connection::ReadLoop() {
       context_->logger->debug("connection from {}: {}", peer_, frame.status().ToString());
       break;
     }
+    if (Status admitted = authority_.Admit(**frame); !admitted.ok()) {
+      // Answered, not served; logged once, so a client retrying cannot flood the log.
+      Release(h.body_bytes);
+      if (!refusal_logged_) {
+        refusal_logged_ = true;
+        context_->logger->warn(
+            "connection from {} ('{}'): {} (further refusals on this "
+            "connection are not logged)",
+            peer_, authority_.name(), admitted.message());
+      }
+      Enqueue(ErrorFrame((*frame)->request_id, admitted));
+      continue;
+    }
     ++requests_in_flight_;
     bytes_in_flight_ += h.body_bytes;
     asio::co_spawn(
-        socket_.get_executor(),
+        stream_.get_executor(),
         [self = shared_from_this(), f = std::move(**frame)]() mutable {
           return self->Handle(std::move(f));
         },
@@ -274,7 +359,7 @@ asio::awaitable<void> Connection::WriteLoop() {
     }
     batch.clear();
     batch.swap(output_);
-    Status s = co_await AsyncWriteAll(socket_, batch);
+    Status s = co_await AsyncWriteAll(stream_, batch);
     if (!s.ok()) {
       context_->logger->debug("connection from {}: {}", peer_, s.ToString());
       write_failed_ = true;

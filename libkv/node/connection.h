@@ -1,12 +1,15 @@
-// Connection: the node's side of one connection from a client or a peer node. Handshake, then a
+// Connection: the node's side of one connection from a client or a peer node. Handshake (over
+// TLS when the node has certificates: the TLS handshake, then the kv one), then a
 // read loop that reads whatever has arrived (FrameReader) and starts one coroutine per request
 // in it (so requests on a connection run concurrently and are answered in any order, matched by
 // request id), each answered by the node's RequestHandler (NodeService::Answer), and a write loop
 // that sends every answer queued since its last write in one gathered write.
 //
 // Ownership: shared by its coroutines (shared_from_this); destroyed when the last one ends, which
-// calls on_closed(this). Threads: all state lives on the socket's strand; StopReading and Abort may
-// be called from any thread (they post to the strand).
+// calls on_closed(this). A request outside what the connection's certificate allows
+// (ConnectionAuthority) is answered with an Error frame and not served. Threads: all state lives on
+// the socket's strand; StopReading and Abort may be called from any thread (they post to the
+// strand).
 #pragma once
 
 #include <atomic>
@@ -20,7 +23,10 @@
 #include <vector>
 
 #include "libkv/net/frame.h"
+#include "libkv/net/stream.h"
+#include "libkv/net/tls.h"
 #include "libkv/net/transport.h"
+#include "libkv/node/connection_authority.h"
 #include "libkv/node/node_config.h"
 #include "libkv/storage/engine.h"
 
@@ -37,6 +43,9 @@ struct ConnectionContext {
   std::string server_name;  // "kvnode 0.1.0"
   ConnectionLimits limits;
   spdlog::logger* logger = nullptr;
+  // The node's certificate, key and CA: every connection must be TLS and present a certificate
+  // the CA signed, whose role decides what it may ask. Null: plain TCP, every request served.
+  std::shared_ptr<TlsContext> tls = nullptr;
   // The node's memory budget for connections (MemoryBudget::connection_bytes): request bodies
   // read and answers not yet written, all connections together. Past it every connection stops
   // reading its socket (back-pressure, nothing is dropped) until answers go out; a request alone
@@ -58,7 +67,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  boost::asio::any_io_executor executor() { return socket_.get_executor(); }
+  boost::asio::any_io_executor executor() { return stream_.get_executor(); }
 
   // Serves the connection to its end: handshake, requests, answers to those in flight, close.
   // Start it with co_spawn on the socket's executor.
@@ -71,6 +80,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   boost::asio::awaitable<bool> Handshake();
+  // Over TLS: the TLS handshake and the certificate's role. False: the connection is to close.
+  boost::asio::awaitable<bool> TlsHandshake();
   boost::asio::awaitable<void> ReadLoop();
   boost::asio::awaitable<void> WriteLoop();
   boost::asio::awaitable<void> Handle(Frame request);
@@ -81,8 +92,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Release(size_t n);
   void CloseSocket();
 
-  boost::asio::ip::tcp::socket socket_;
+  Stream stream_;  // plain until TlsHandshake
   const ConnectionContext* const context_;
+  ConnectionAuthority authority_;  // set by TlsHandshake; plain TCP admits every request
+  bool refusal_logged_ = false;    // a refused request is logged once per connection
   std::function<void(Connection*)> on_closed_;
   std::string peer_;
 

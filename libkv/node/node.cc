@@ -100,7 +100,8 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& config, Env* env,
   std::unique_ptr<Node> node(new Node(config, std::move(engine), std::move(logger)));
   node->tombstone_gc_ =
       tombstone_gc ? std::move(tombstone_gc) : OpenTombstoneGc(config, env, node->logger_);
-  Status s = node->Listen();
+  Status s = node->SetUpTls();
+  if (s.ok()) s = node->Listen();
   if (s.ok()) s = node->StartService(env);
   if (!s.ok()) {
     // Nothing was served: close the engine (flushes) and report why we could not start.
@@ -135,6 +136,27 @@ Node::~Node() {
     serving = !stopped_;
   }
   if (serving) (void)Stop();
+}
+
+Status Node::SetUpTls() {
+  if (!config_.tls.enabled()) return Status::Ok();
+  KV_ASSIGN_OR_RETURN(tls_, TlsContext::Create(config_.tls));
+  const CertificateSubject& own = tls_->own();
+  if (own.role != Role::kPeer)
+    return Status::InvalidArgument(fmt::format(
+        "--tls-cert {} is a certificate of role '{}' for '{}'; a node needs one of role peer "
+        "whose CN is its id: scripts/make-certs DIR {}:peer",
+        config_.tls.cert_file, own.organizational_unit, own.common_name,
+        config_.id.empty() ? std::string("NODE_ID") : config_.id));
+  // The node's id is its certificate's CN: peers take the certificate as proof of who speaks.
+  if (!config_.id.empty() && config_.id != own.common_name)
+    return Status::InvalidArgument(fmt::format(
+        "--id {} is not the node its certificate names ('{}', --tls-cert {}); start it with --id "
+        "{}, or make it a certificate: scripts/make-certs DIR {}:peer",
+        config_.id, own.common_name, config_.tls.cert_file, own.common_name, config_.id));
+  config_.id = own.common_name;  // also refuses a data dir that belongs to another node
+  runtime_->connection_context.tls = tls_;
+  return Status::Ok();
 }
 
 Status Node::Listen() {
@@ -179,7 +201,10 @@ std::string Node::AdvertisedAddress() const {
 
 Status Node::StartService(Env* env) {
   NodeRuntime& rt = *runtime_;
-  rt.transport = std::make_unique<TcpTransport>(rt.io.get_executor(), config_.cluster_name);
+  TcpTransportOptions transport_options;
+  transport_options.tls = tls_;
+  rt.transport = std::make_unique<TcpTransport>(rt.io.get_executor(), config_.cluster_name,
+                                                std::move(transport_options));
   NodeService::Parts parts{
       .engine = engine_.get(),
       .transport = rt.transport.get(),
@@ -202,12 +227,13 @@ void Node::Serve() {
   const EngineStats stats = engine_->stats();
   const QuorumSettings& q = config_.quorum;
   logger_->info(
-      "{} node '{}' (clock {}) listening on {}{}, cluster '{}' (N={} R={} W={}, {} vnodes, "
+      "{} node '{}' (clock {}) listening on {}{}{}, cluster '{}' (N={} R={} W={}, {} vnodes, "
       "seeds: {}), data in {}, sync {}, replayed {} commit-log records{}",
       rt.connection_context.server_name, service_->identity().id,
       ClockIdToHex(service_->identity().clock_id), address_.ToString(),
       config_.advertise.empty() ? std::string()
                                 : fmt::format(" (advertised as {})", AdvertisedAddress()),
+      tls_ ? " with TLS" : (config_.insecure ? " without TLS (--insecure)" : ""),
       config_.cluster_name, q.n, q.r, q.w, config_.vnodes,
       config_.seeds.empty() ? "none" : fmt::format("{}", fmt::join(config_.seeds, ",")),
       config_.data_dir, SyncModeName(config_.sync), stats.replayed_records,

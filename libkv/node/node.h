@@ -2,7 +2,8 @@
 // core, the listening socket, a TcpTransport to its peers, its NodeService (identity, gossip,
 // coordinator, replica store: what it answers), and a pool of threads for engine calls (so
 // batch-mode writes wait for their group fsync there, never on an I/O thread). Each accepted
-// connection, from a client or a peer, is a Connection coroutine.
+// connection, from a client or a peer, is a Connection coroutine. With TLS (config.tls) every
+// connection, in and out, is mutual TLS with the node's certificate, whose CN is the node's id.
 //
 // Life: Open (or Start with an engine the caller opened) -> serving -> RequestStop (any thread,
 // or SIGINT/SIGTERM after StopOnSignals) -> Wait returns after a graceful stop: no new
@@ -76,6 +77,8 @@ class Node {
  private:
   Node(const NodeConfig& config, std::unique_ptr<Engine> engine,
        std::shared_ptr<spdlog::logger> logger);
+  // With config.tls: loads the credentials and binds the node's id to its certificate.
+  Status SetUpTls();
   Status Listen();
   Status StartService(Env* env);
   void Serve();
@@ -85,6 +88,7 @@ class Node {
   std::shared_ptr<spdlog::logger> logger_;
   std::shared_ptr<TombstoneGc> tombstone_gc_;
   HostPort address_;
+  std::shared_ptr<TlsContext> tls_;  // null without TLS
 
   std::mutex mu_;
   std::condition_variable cv_;

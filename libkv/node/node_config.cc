@@ -2,15 +2,38 @@
 
 #include <fmt/format.h>
 
+#include <boost/asio/ip/address.hpp>
+
 #include "libkv/net/handshake.h"
 #include "libkv/net/host_port.h"
 #include "libkv/node/gossiper.h"
 
 namespace kv {
 
+bool IsLoopbackHost(std::string_view host) {
+  if (host == "localhost") return true;
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  boost::system::error_code ec;
+  const boost::asio::ip::address address = boost::asio::ip::make_address(host, ec);
+  if (ec) return false;
+  if (address.is_v6() && address.to_v6().is_v4_mapped())
+    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6())
+        .is_loopback();
+  return address.is_loopback();
+}
+
 Status ValidateNodeConfig(const NodeConfig& c) {
   Result<HostPort> listen = ParseHostPort(c.listen);
   if (!listen.ok()) return listen.status().WithContext("listen");
+  KV_RETURN_IF_ERROR(CheckTlsOptions(c.tls));
+  if (!c.tls.enabled() && !c.insecure && !IsLoopbackHost(listen->host))
+    return Status::InvalidArgument(fmt::format(
+        "--listen {} can be reached from other machines, and without TLS anyone who reaches it "
+        "could read, write and delete every key and stop the node; add --tls-cert FILE "
+        "--tls-key FILE --tls-ca FILE (scripts/make-certs DIR NAME:peer makes them), or "
+        "--insecure to serve it without TLS anyway",
+        listen->ToString()));
   auto every_interface = [](const HostPort& a) { return a.host == "0.0.0.0" || a.host == "::"; };
   if (c.advertise.empty() && every_interface(*listen))
     return Status::InvalidArgument(fmt::format(

@@ -14,6 +14,7 @@
 #include "libkv/base/status.h"
 #include "libkv/env/env.h"
 #include "libkv/membership/phi_accrual.h"
+#include "libkv/net/tls.h"
 #include "libkv/node/memory_budget.h"
 #include "libkv/replication/cluster_view.h"
 #include "libkv/replication/tombstone_gc.h"
@@ -39,6 +40,15 @@ struct NodeConfig {
   std::string advertise;
   std::string data_dir = "kvdata";
   std::string cluster_name = "kv";  // clients must name the same cluster in their handshake
+
+  // TLS (docs/architecture.md, "Security"): the node's certificate (role peer, CN its id), key
+  // and the cluster's CA. Given, every connection, from clients and peers, is mutual TLS and
+  // the certificate's role decides what it may ask; the node's id is its certificate's CN.
+  TlsOptions tls;
+  // Serve plain TCP on an address other machines can reach. Without it, a `listen` address
+  // outside the loopback (127.0.0.0/8, ::1, localhost) with no TLS is refused: anyone reaching
+  // the port could read, write and delete every key and stop the node.
+  bool insecure = false;
 
   // The cluster. `id` names the node in the ring; empty: the one its data dir remembers, or for
   // a new data dir the address it advertises.
@@ -97,8 +107,13 @@ struct NodeConfig {
   std::chrono::milliseconds stop_timeout{5000};
 };
 
-// InvalidArgument naming the field and the accepted range.
+// InvalidArgument naming the field and the accepted range; also a non-loopback `listen` without
+// TLS or `insecure`, and TLS files given only in part.
 Status ValidateNodeConfig(const NodeConfig& config);
+
+// Whether `host` (an address or a name) is this machine's loopback: 127.0.0.0/8, ::1 or
+// "localhost". Anything else, a name included, may be reachable from other machines.
+bool IsLoopbackHost(std::string_view host);
 
 // The engine's options for this node's data directory.
 EngineOptions EngineOptionsFor(const NodeConfig& config, Env* env);

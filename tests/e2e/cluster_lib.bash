@@ -4,6 +4,9 @@
 # and joins through node 1 (a new node is *joining* until it has streamed its ranges, then
 # normal: start_member waits for that). Every node is killed by pid on exit.
 # CLUSTER_FLAGS: extra kvnode flags for every node (an array; set it before start_member).
+# CLUSTER_TLS_DIR: a scripts/make-certs directory holding nI.crt/nI.key (role peer) for every
+# node: each node then serves TLS with its own certificate, and the tools here (kvring) use
+# KV_TLS_CERT/KV_TLS_KEY/KV_TLS_CA, which the caller points at an admin certificate.
 
 declare -a PIDS PORTS
 CLUSTER_FLAGS=(${CLUSTER_FLAGS[@]+"${CLUSTER_FLAGS[@]}"})
@@ -22,10 +25,14 @@ trap stop_all EXIT
 # start_member I [nowait]: starts node nI (again), waits for its "listening on" line and, unless
 # nowait, until it says it is normal (a new node joins first).
 start_member() {
-  local i=$1 wait=${2:-} log="$WORK/n$1.log" seeds=()
+  local i=$1 wait=${2:-} log="$WORK/n$1.log" seeds=() tls=()
   [[ $i -ne 1 ]] && seeds=(--seeds "127.0.0.1:${PORTS[1]}")
+  if [[ -n ${CLUSTER_TLS_DIR:-} ]]; then
+    tls=(--tls-cert "$CLUSTER_TLS_DIR/n$i.crt" --tls-key "$CLUSTER_TLS_DIR/n$i.key"
+      --tls-ca "$CLUSTER_TLS_DIR/ca.crt")
+  fi
   "$KV_BIN/kvnode" --id "n$i" --listen "127.0.0.1:${PORTS[$i]:-0}" --data-dir "$WORK/n$i" \
-    "${CLUSTER_FLAGS[@]}" "${seeds[@]}" 2>> "$log" &
+    "${CLUSTER_FLAGS[@]}" "${seeds[@]}" "${tls[@]}" 2>> "$log" &
   PIDS[$i]=$!
   for _ in $(seq 1 200); do
     if line=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$log" 2>/dev/null | tail -n 1); then

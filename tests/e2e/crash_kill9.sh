@@ -4,7 +4,8 @@
 # acknowledged key must read back with its last acknowledged value (or a later attempted one: a
 # write cut off before its answer may still have landed). Checked after every restart, so a loss
 # cannot be hidden by a later write. Prints cycles, acknowledged, missing (must be 0) and wrong
-# (must be 0).
+# (must be 0). KV_CRASH_TLS=1 runs it with TLS on: the node with a certificate of its own, the
+# writer with a client certificate (scripts/make-certs into the test's directory).
 source "$(dirname "$0")/node_lib.bash"
 
 WRITER="$KV_BIN/../tests/kv_crash_writer"
@@ -14,10 +15,20 @@ SEED=${KV_CRASH_SEED:-20261125}
 RANDOM=$SEED
 echo "seed $SEED, $CYCLES cycles"
 
+TLS_FLAGS=()
+if [[ ${KV_CRASH_TLS:-0} == 1 ]]; then
+  certs="$WORK/certs"
+  "${KV_SOURCE_DIR:-$(dirname "$0")/../..}/scripts/make-certs" "$certs" crash:peer writer:client \
+    >/dev/null
+  TLS_FLAGS=(--tls-cert "$certs/crash.crt" --tls-key "$certs/crash.key" --tls-ca "$certs/ca.crt")
+  export KV_TLS_CERT="$certs/writer.crt" KV_TLS_KEY="$certs/writer.key" KV_TLS_CA="$certs/ca.crt"
+  echo "with TLS"
+fi
+
 DATA="$WORK/data"
 LOG="$WORK/acks.log"
 : > "$LOG"
-start_node "$DATA" 0 --sync batch
+start_node "$DATA" 0 --sync batch "${TLS_FLAGS[@]}"
 PORT=$NODE_PORT  # later restarts reuse it (kvnode binds with SO_REUSEADDR)
 WRITER_PID=""
 stop_writer() {
@@ -39,7 +50,7 @@ for cycle in $(seq 1 "$CYCLES"); do
   sleep "0.$(printf '%03d' $((20 + RANDOM % 380)))"
   kill_node 9
   stop_writer
-  start_node "$DATA" "$PORT" --sync batch
+  start_node "$DATA" "$PORT" --sync batch "${TLS_FLAGS[@]}"
   result=$("$WRITER" check --node "127.0.0.1:$PORT" --log "$LOG" 2> "$WORK/check.err") || true
   missing=$(sed -n 's/.*missing=\([0-9]*\).*/\1/p' <<< "$result")
   wrong=$(sed -n 's/.*wrong=\([0-9]*\).*/\1/p' <<< "$result")

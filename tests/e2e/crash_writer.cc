@@ -27,6 +27,7 @@
 #include <thread>
 
 #include "libkv/client/client.h"
+#include "tests/security/tls_environment.h"
 
 namespace {
 
@@ -65,7 +66,7 @@ int Write(const kv::HostPort& node, const std::string& log, int threads, int key
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       std::mt19937_64 rng(seed * 1000 + t);
-      auto client = kv::Client::Lazy(node, kv::ClientOptions{.timeout = std::chrono::seconds(2)});
+      auto client = kv::Client::Lazy(node, kv::testing::TestClientOptions(std::chrono::seconds(2)));
       for (;;) {
         const std::string key = fmt::format("t{}k{}", t, rng() % keys);
         const uint64_t seq = next_seq++;
@@ -101,7 +102,8 @@ int Fill(const kv::HostPort& node, const std::string& log, int threads, int keys
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
-      auto client = kv::Client::Lazy(node, kv::ClientOptions{.timeout = std::chrono::seconds(10)});
+      auto client =
+          kv::Client::Lazy(node, kv::testing::TestClientOptions(std::chrono::seconds(10)));
       for (int i = t; i < keys && !failed; i += threads) {
         const std::string key = fmt::format("k{}", i);
         const uint64_t seq = seq_base + static_cast<uint64_t>(i);
@@ -139,7 +141,7 @@ int Check(const kv::HostPort& node, const std::string& log, uint32_t r) {
     if (kind == 'A') k.attempted.insert(seq);
     if (kind == 'K') k.acked = std::max(k.acked, seq);
   }
-  auto client = kv::Client::Connect(node, kv::ClientOptions{.timeout = std::chrono::seconds(10)});
+  auto client = kv::Client::Connect(node, kv::testing::TestClientOptions(std::chrono::seconds(10)));
   if (!client.ok()) {
     std::cerr << "check: " << client.status().ToString() << "\n";
     return 3;

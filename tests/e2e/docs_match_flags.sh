@@ -35,6 +35,7 @@ has_flag_man() { sed 's/\\-/-/g' "$2" | grep -qE -- "(^|[^a-zA-Z0-9-])$1([^a-zA-
 has_flag_fish() { grep -qE -- "(-l|--long-option) ${1#--}( |\$)" "$2"; }
 
 for tool_dir in "$src"/tools/*/; do
+  [[ -f $tool_dir/main.cc ]] || continue  # tools/common: code the tools share, not a program
   name=$(basename "$tool_dir")
   man="$src/man/$name.1"
   bash_c="$src/completions/bash/$name"

@@ -8,8 +8,10 @@
 # and prints attempted, acknowledged, lost, unexpected, recovered and availability.
 #
 #   tests/nemesis/nemesis.sh [--seconds S] [--nodes 3|5] [--faults kill,stop,partition]
-#                            [--control] [--keys K] [--clients C] [--seed N] [--keep]
+#                            [--control] [--keys K] [--clients C] [--seed N] [--keep] [--tls]
 #
+# --tls (or KV_NEMESIS_TLS=1) runs the cluster secured: certificates from scripts/make-certs, each
+# node with its own (role peer), the clients and kvring with an admin one.
 # --control is the positive control: clients resolve siblings by last-write-wins instead of
 # their union, on few keys, without faults unless --faults is given; it passes only when the
 # checker reports lost > 0. Partitions need root, ip netns and iptables; without them the
@@ -33,11 +35,13 @@ keys=""
 clients=""
 seed=${RANDOM}
 keep=0
+tls=${KV_NEMESIS_TLS:-0}
 settle=5
 usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
   case $1 in
     --seconds) run_seconds=$2; shift 2 ;;
+    --tls) tls=1; shift ;;
     --nodes) nodes=$2; shift 2 ;;
     --faults) faults=$2; faults_given=1; shift 2 ;;
     --control) control=1; shift ;;
@@ -165,6 +169,20 @@ fi
 
 # --- nodes ------------------------------------------------------------------------------------
 
+# With --tls, every node has a certificate of its own and the clients and kvring an admin one.
+# Without it the nodes run --insecure: their 10.77.0.x addresses live in this test's own network
+# namespaces, which nothing outside reaches.
+TLS_DIR=""
+if [[ $tls == 1 ]]; then
+  TLS_DIR="$WORK/certs"
+  names=()
+  for i in $(seq 1 "$nodes"); do names+=("n$i:peer"); done
+  "$here/../../scripts/make-certs" "$TLS_DIR" "${names[@]}" nemesis:admin >/dev/null
+  export KV_TLS_CERT="$TLS_DIR/nemesis.crt" KV_TLS_KEY="$TLS_DIR/nemesis.key"
+  export KV_TLS_CA="$TLS_DIR/ca.crt"
+  echo "tls: every connection is mutual TLS (certificates in $TLS_DIR)"
+fi
+
 # start_node I: starts node nI on its address and data directory (again, after a kill) and waits
 # for its "listening on" line; on 127.0.0.1 the first start picks the port that restarts reuse.
 start_node() {
@@ -176,7 +194,9 @@ start_node() {
   # shellcheck disable=SC2046
   $(in_node "$i") "$KV_BIN/kvnode" --id "n$i" --listen "${ADDRS[$i]}" --data-dir "$WORK/n$i" \
     ${seeds:+--seeds "$seeds"} --replicas "$replicas" --read-quorum 2 --write-quorum 2 \
-    --request-timeout-ms 1000 --gossip-interval-ms 200 2>> "$logf" &
+    --request-timeout-ms 1000 --gossip-interval-ms 200 ${TLS_DIR:+--tls-cert "$TLS_DIR/n$i.crt"} \
+    ${TLS_DIR:+--tls-key "$TLS_DIR/n$i.key" --tls-ca "$TLS_DIR/ca.crt"} \
+    $([[ -n $TLS_DIR ]] || echo --insecure) 2>> "$logf" &
   PIDS[$i]=$!
   for _ in $(seq 1 400); do
     if [[ $(grep -c 'listening on' "$logf" 2>/dev/null || true) -gt ${before:-0} ]]; then

@@ -42,6 +42,7 @@
 #include <unordered_set>
 
 #include "libkv/client/client.h"
+#include "tests/security/tls_environment.h"
 
 namespace {
 
@@ -158,7 +159,8 @@ int Run(const RunOptions& o) {
   for (int t = 0; t < o.clients; ++t) {
     workers.emplace_back([&, t] {
       std::mt19937_64 rng(o.seed * 1000 + t);
-      const kv::ClientOptions options{.timeout = std::chrono::milliseconds(o.timeout_ms)};
+      const kv::ClientOptions options =
+          kv::testing::TestClientOptions(std::chrono::milliseconds(o.timeout_ms));
       // A client has a home node; after a failure it moves to the next node, and returns home
       // once --return-ms have passed, so a faulty node keeps being asked, as a client pinned
       // to it with a fallback would.
@@ -329,7 +331,7 @@ int Check(const CheckOptions& o) {
   std::map<std::string, std::set<std::string>> present;  // key -> elements read
   size_t at = 0;
   auto client =
-      kv::Client::Lazy(o.nodes[at], kv::ClientOptions{.timeout = std::chrono::seconds(5)});
+      kv::Client::Lazy(o.nodes[at], kv::testing::TestClientOptions(std::chrono::seconds(5)));
   for (const std::string& key : keys) {
     const auto give_up = Clock::now() + std::chrono::seconds(o.read_timeout_s);
     for (;;) {
@@ -344,7 +346,8 @@ int Check(const CheckOptions& o) {
         return 3;
       }
       at = (at + 1) % o.nodes.size();
-      client = kv::Client::Lazy(o.nodes[at], kv::ClientOptions{.timeout = std::chrono::seconds(5)});
+      client =
+          kv::Client::Lazy(o.nodes[at], kv::testing::TestClientOptions(std::chrono::seconds(5)));
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
   }

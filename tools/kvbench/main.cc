@@ -10,6 +10,7 @@
 
 #include "libkv/client/node_address.h"
 #include "libkv/storage/engine.h"
+#include "tools/common/client_flags.h"
 #include "tools/kvbench/engine_bench.h"
 #include "tools/kvbench/engine_flags.h"
 #include "tools/kvbench/engine_target.h"
@@ -41,6 +42,10 @@ int main(int argc, char** argv) {
       "workloads on a node",
       "kvbench"};
   app.set_version_flag("--version", std::string("kvbench ") + KV_VERSION);
+  // kvbench net's credentials; `kvbench net --tls-cert ...` falls through to these.
+  kv::TlsOptions tls;
+  kv::tools::AddTlsFlags(app, &tls);
+  kv::tools::AddClientConfig(app);
   app.require_subcommand(1);
 
   EngineBenchOptions engine_options;
@@ -67,6 +72,7 @@ int main(int argc, char** argv) {
   int64_t timeout_ms = net_options.timeout.count();
   CLI::App* net =
       app.add_subcommand("net", "Run puts, gets or a YCSB-style workload (a, b, c) against a node");
+  net->fallthrough();  // --tls-cert, --tls-key, --tls-ca and --config after `net`
   net->add_option("--node", node_flag, "Node address (default: $KV_NODE, else 127.0.0.1:7000)")
       ->type_name("HOST:PORT");
   net->add_option("--workload", net_options.workload,
@@ -153,6 +159,9 @@ int main(int argc, char** argv) {
   if (!node.ok()) return Fail(node.status());
   net_options.node = *node;
   net_options.timeout = std::chrono::milliseconds(timeout_ms);
+  kv::Result<std::shared_ptr<kv::TlsContext>> tls_context = kv::tools::MakeClientTls(tls);
+  if (!tls_context.ok()) return Fail(tls_context.status());
+  net_options.tls = std::move(*tls_context);
   net_options.progress = ProgressLine::StderrIsTerminal();
   return PrintReport(RunNetBench(net_options), net_json);
 }

@@ -167,6 +167,7 @@ Result<BenchReport> RunNetBench(const NetBenchOptions& options) {
   ClientOptions client_options;
   client_options.timeout = options.timeout;
   client_options.cluster_name = options.cluster_name;
+  client_options.tls = options.tls;
   std::vector<std::unique_ptr<Client>> clients;
   clients.reserve(options.concurrency);
   for (int i = 0; i < options.concurrency; ++i) {

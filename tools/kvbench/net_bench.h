@@ -32,10 +32,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "libkv/base/status.h"
 #include "libkv/net/host_port.h"
+#include "libkv/net/tls.h"
 #include "tools/kvbench/bench_report.h"
 
 namespace kv::bench {
@@ -56,6 +58,9 @@ struct NetBenchOptions {
   uint64_t seed = 301;
   std::chrono::milliseconds timeout{5000};
   std::string cluster_name = "kv";
+  // The client's TLS credentials (null: plain TCP). The server CPU figure needs role admin
+  // (StatsRequest); with a client certificate the run reports throughput without it.
+  std::shared_ptr<TlsContext> tls;
   bool progress = false;
 };
 

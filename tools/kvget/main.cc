@@ -15,6 +15,7 @@
 #include "libkv/client/node_address.h"
 #include "libkv/client/sibling_format.h"
 #include "libkv/client/tool_error.h"
+#include "tools/common/client_flags.h"
 
 namespace {
 
@@ -63,6 +64,9 @@ int main(int argc, char** argv) {
                "Print {\"key\",\"found\",\"siblings\":[{\"value\",\"tombstone\",\"clock\","
                "\"dot\",\"timestamp_micros\"}...],\"context\"}; bytes that are not UTF-8 come as "
                "base64 with \"value_base64\":true");
+  kv::TlsOptions tls;
+  kv::tools::AddTlsFlags(app, &tls);
+  kv::tools::AddClientConfig(app);
   app.set_version_flag("--version", std::string("kvget ") + KV_VERSION);
   app.footer(
       "Examples:\n  kvget greeting\n  kvget photo > photo.jpg\n  kvget --json greeting\n"
@@ -76,6 +80,9 @@ int main(int argc, char** argv) {
   options.timeout = std::chrono::milliseconds(timeout_ms);
   kv::Result<kv::HostPort> node = kv::ChooseNodeAddress(node_flag, std::getenv("KV_NODE"));
   if (!node.ok()) return Fail(node.status(), json);
+  kv::Result<std::shared_ptr<kv::TlsContext>> tls_context = kv::tools::MakeClientTls(tls);
+  if (!tls_context.ok()) return Fail(tls_context.status(), json);
+  options.tls = std::move(*tls_context);
   if (kv::Status s = kv::CheckKey(key); !s.ok()) return Fail(s, json);
 
   std::unique_ptr<kv::Client> client = kv::Client::Lazy(*node, options);

@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
       "Runs one kv node: serves the kv protocol on --listen with its data in --data-dir.\n"
       "Alone it is a ring of one; with --seeds it joins the cluster those nodes belong to.\n"
       "Stop it with SIGINT or SIGTERM: it answers requests in flight, flushes, and exits 0.\n"
+      "On an address other than the loopback it needs TLS (--tls-cert, --tls-key, --tls-ca) or "
+      "--insecure.\n"
       "Exit codes: 0 clean stop, 2 usage error, 3 cannot start (port in use, data dir locked, "
       "corrupt data) or cannot stop cleanly.",
       "kvnode"};
@@ -166,6 +168,18 @@ int main(int argc, char** argv) {
                  "nodes sharing a machine's cores")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
+  app.add_option("--tls-cert", config.tls.cert_file,
+                 "TLS: this node's certificate (PEM, role peer, CN its id; scripts/make-certs). "
+                 "With --tls-key and --tls-ca every connection is mutual TLS")
+      ->type_name("FILE");
+  app.add_option("--tls-key", config.tls.key_file, "TLS: the private key of --tls-cert (PEM)")
+      ->type_name("FILE");
+  app.add_option("--tls-ca", config.tls.ca_file,
+                 "TLS: the cluster's CA certificate (PEM), the only one trusted")
+      ->type_name("FILE");
+  app.add_flag("--insecure", config.insecure,
+               "Serve without TLS on an address other machines can reach (refused otherwise: "
+               "anyone reaching the port could read, write and delete every key)");
   app.add_option("--log-level", log_level, "Log level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
@@ -174,7 +188,9 @@ int main(int argc, char** argv) {
   app.footer(
       "Examples:\n  kvnode\n  kvnode --listen 127.0.0.1:7001 --data-dir /var/lib/kv\n"
       "  kvnode --id b --listen 127.0.0.1:7002 --data-dir b --seeds 127.0.0.1:7001\n"
-      "  kvnode --config kvnode.toml");
+      "  kvnode --config kvnode.toml\n"
+      "  kvnode --listen 10.0.0.5:7000 --tls-cert certs/10.0.0.5:7000.crt \\\n"
+      "         --tls-key certs/10.0.0.5:7000.key --tls-ca certs/ca.crt");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -19,6 +19,7 @@
 #include "libkv/client/node_address.h"
 #include "libkv/client/tool_error.h"
 #include "libkv/versioning/context_token.h"
+#include "tools/common/client_flags.h"
 
 namespace {
 
@@ -87,6 +88,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--json", json, "Print the outcome as JSON");
   app.add_flag("--quiet,-q", quiet, "Print nothing on success");
+  kv::TlsOptions tls;
+  kv::tools::AddTlsFlags(app, &tls);
+  kv::tools::AddClientConfig(app);
   app.set_version_flag("--version", std::string("kvput ") + KV_VERSION);
   app.footer(
       "Examples:\n  kvput greeting hello\n  kvput photo < photo.jpg\n  kvput --delete greeting\n"
@@ -114,6 +118,9 @@ int main(int argc, char** argv) {
 
   kv::Result<kv::HostPort> node = kv::ChooseNodeAddress(node_flag, std::getenv("KV_NODE"));
   if (!node.ok()) return Fail(node.status(), json);
+  kv::Result<std::shared_ptr<kv::TlsContext>> tls_context = kv::tools::MakeClientTls(tls);
+  if (!tls_context.ok()) return Fail(tls_context.status(), json);
+  options.tls = std::move(*tls_context);
 
   if (!del && (!value_given || value == "-")) {
     if (isatty(STDIN_FILENO))

@@ -27,6 +27,7 @@
 #include "libkv/client/exit_code.h"
 #include "libkv/client/node_address.h"
 #include "libkv/client/tool_error.h"
+#include "tools/common/client_flags.h"
 
 namespace {
 
@@ -175,6 +176,9 @@ int main(int argc, char** argv) {
                "Print {\"ranges\",\"keys_compared\",\"keys_differing\",\"keys_transferred\","
                "\"keys_repaired\",\"bytes_exchanged\",\"seconds\",\"replicas_unreachable\","
                "\"ranges_unconverged\",\"converged\"}");
+  kv::TlsOptions tls;
+  kv::tools::AddTlsFlags(app, &tls);
+  kv::tools::AddClientConfig(app);
   app.set_version_flag("--version", std::string("kvrepair ") + KV_VERSION);
   app.footer(
       "Examples:\n  kvrepair\n  kvrepair --node 10.0.0.5:7000 --json\n"
@@ -188,6 +192,9 @@ int main(int argc, char** argv) {
   options.timeout = std::chrono::milliseconds(timeout_ms);
   kv::Result<kv::HostPort> node = kv::ChooseNodeAddress(node_flag, std::getenv("KV_NODE"));
   if (!node.ok()) return Fail(node.status(), json);
+  kv::Result<std::shared_ptr<kv::TlsContext>> tls_context = kv::tools::MakeClientTls(tls);
+  if (!tls_context.ok()) return Fail(tls_context.status(), json);
+  options.tls = std::move(*tls_context);
   std::vector<kv::RepairRange> ranges;
   if (app.count("--range") > 0) {
     kv::Result<kv::RepairRange> range = ParseRange(range_flag);

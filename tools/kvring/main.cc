@@ -29,6 +29,7 @@
 #include "libkv/client/ring_format.h"
 #include "libkv/client/stats_format.h"
 #include "libkv/client/tool_error.h"
+#include "tools/common/client_flags.h"
 
 namespace {
 
@@ -172,6 +173,9 @@ int main(int argc, char** argv) {
   app.add_flag("--json", json,
                "Print {\"self\",\"replicas\",\"read_quorum\",\"write_quorum\",\"nodes\":[...]}, "
                "or with a key {\"key\",\"replicas\":[ids...]}");
+  kv::TlsOptions tls;
+  kv::tools::AddTlsFlags(app, &tls);
+  kv::tools::AddClientConfig(app);
   app.set_version_flag("--version", std::string("kvring ") + KV_VERSION);
   app.footer(
       "Examples:\n  kvring\n  kvring --node 10.0.0.5:7000 --json\n  kvring --key greeting\n"
@@ -206,6 +210,9 @@ int main(int argc, char** argv) {
   const bool with_key = app.count("--key") > 0;
   kv::Result<kv::HostPort> node = kv::ChooseNodeAddress(node_flag, std::getenv("KV_NODE"));
   if (!node.ok()) return Fail(node.status(), json);
+  kv::Result<std::shared_ptr<kv::TlsContext>> tls_context = kv::tools::MakeClientTls(tls);
+  if (!tls_context.ok()) return Fail(tls_context.status(), json);
+  options.tls = std::move(*tls_context);
   if (leave->parsed()) {
     if (with_key) return Fail(kv::Status::InvalidArgument("leave takes no --key"), json);
     std::unique_ptr<kv::Client> client = kv::Client::Lazy(*node, options);
