@@ -185,10 +185,10 @@ asio::awaitable<void> Connection::ReadLoop() {
       Status read = co_await ReadMore(reader);
       if (idle_closed_) {
         // Nothing that arrived since is looked at: that is what makes the Error's promise true.
-        const Status why = Status::Unavailable(fmt::format(
-            "closing the connection after {} s idle (kvnode --idle-timeout-s); no request on it "
-            "was left unanswered, so send again on a new connection",
-            std::chrono::duration_cast<std::chrono::seconds>(limits.idle_timeout).count()));
+        const Status why = Status::Unavailable(
+            fmt::format("closing the connection after {} ms idle (kvnode --idle-timeout-s); no "
+                        "request on it was left unanswered, so send again on a new connection",
+                        limits.idle_timeout.count()));
         Enqueue(ErrorFrame(0, why));
         break;
       }
