@@ -63,6 +63,11 @@ struct Raw {
     if (ec) return Status::Unavailable(ec.message());
     return f;
   }
+  // Whether something (a frame, or the close) arrives within `bound`.
+  bool ReadableWithin(milliseconds bound) {
+    pollfd p{.fd = socket.native_handle(), .events = POLLIN, .revents = 0};
+    return ::poll(&p, 1, static_cast<int>(bound.count())) > 0;
+  }
   // Whether the node closes the connection within `bound` (a bound on waiting, not a timing
   // claim); frames it sends first are skipped.
   bool ClosedWithin(milliseconds bound) {
@@ -150,6 +155,7 @@ TEST_CASE(
   std::vector<std::unique_ptr<Raw>> idle;
   for (int i = 0; i < 4; ++i) idle.push_back(std::make_unique<Raw>(node.address()));
   // The goodbye: an Error about the whole connection, Unavailable (nothing it read is unanswered).
+  REQUIRE(idle[0]->ReadableWithin(milliseconds(5000)));
   Result<Frame> goodbye = idle[0]->ReadFrame();
   REQUIRE(goodbye.ok());
   CHECK(goodbye->type == wire::MessageType::kError);
