@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "libkv/client/call_frames.h"
 #include "libkv/client/connect.h"
 #include "libkv/net/admin_messages.h"
@@ -14,11 +17,16 @@ namespace asio = boost::asio;
 
 namespace {
 constexpr std::string_view kIndeterminate = "; the write may or may not have been applied";
+constexpr size_t kKeptForRetryBytes = 64 << 10;
 }  // namespace
 
-AsyncClient::AsyncClient(HostPort node, ClientOptions options,
+AsyncClient::AsyncClient(asio::any_io_executor executor, HostPort node, ClientOptions options,
                          std::shared_ptr<PipelinedConnection> connection)
-    : node_(std::move(node)), options_(std::move(options)), connection_(std::move(connection)) {}
+    : executor_(std::move(executor)),
+      node_(std::move(node)),
+      options_(std::move(options)),
+      reconnected_(std::make_unique<asio::steady_timer>(executor_)),
+      connection_(std::move(connection)) {}
 
 AsyncClient::~AsyncClient() {
   connection_->Close(Status::Unavailable("the client was closed"));
@@ -38,15 +46,47 @@ asio::awaitable<Result<std::unique_ptr<AsyncClient>>> AsyncClient::Connect(
       co_await PipelinedConnection::Connect(executor, node, std::move(connect));
   if (!connection.ok()) co_return connection.status();
   co_return std::unique_ptr<AsyncClient>(
-      new AsyncClient(std::move(node), std::move(options), std::move(*connection)));
+      new AsyncClient(executor, std::move(node), std::move(options), std::move(*connection)));
+}
+
+asio::awaitable<Result<std::shared_ptr<PipelinedConnection>>> AsyncClient::Usable() {
+  while (reconnecting_) {
+    reconnected_->expires_at(asio::steady_timer::time_point::max());
+    (void)co_await reconnected_->async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  if (connection_->broken().ok() || !connection_->closed_unread()) co_return connection_;
+  reconnecting_ = true;
+  ConnectOptions connect{.cluster_name = options_.cluster_name,
+                         .timeout = options_.timeout,
+                         .refused_hint = std::string(kClientRefusedHint)};
+  Result<std::shared_ptr<PipelinedConnection>> fresh =
+      co_await PipelinedConnection::Connect(executor_, node_, std::move(connect));
+  reconnecting_ = false;
+  reconnected_->cancel();
+  if (!fresh.ok()) co_return fresh.status();
+  connection_ = std::move(*fresh);
+  co_return connection_;
 }
 
 asio::awaitable<Result<Frame>> AsyncClient::Call(std::string request_frame, uint64_t request_id,
                                                  bool is_write) {
-  // Not sent at all: nothing indeterminate about it.
-  if (!connection_->broken().ok()) co_return connection_->broken();
-  Result<Frame> answer =
-      co_await connection_->Call(std::move(request_frame), request_id, options_.timeout);
+  Result<Frame> answer = Status::Unavailable("no attempt");
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    Result<std::shared_ptr<PipelinedConnection>> connection = co_await Usable();
+    if (!connection.ok()) co_return connection.status();
+    // Not sent at all: nothing indeterminate about it.
+    if (!(*connection)->broken().ok()) co_return (*connection)->broken();
+    // A small frame is kept for a second attempt (a copy is cheap next to a round trip); a
+    // large one caught by the race below fails Unavailable, unsent, for the caller to retry.
+    const bool keep = attempt == 1 && request_frame.size() <= kKeptForRetryBytes;
+    std::string frame = keep ? request_frame : std::move(request_frame);
+    answer = co_await (*connection)->Call(std::move(frame), request_id, options_.timeout);
+    // Caught by the node's idle close, which read none of it: once more on a new connection.
+    if (keep && !answer.ok() && answer.status().Is(ErrorCode::kUnavailable) &&
+        (*connection)->closed_unread())
+      continue;
+    break;
+  }
   if (answer.ok() || !is_write) co_return answer;
   // A write that was sent but not answered is indeterminate; the caller must know. (A lost
   // connection already says so with MaybeApplied, and Unavailable means it was not sent.)

@@ -5,7 +5,10 @@
 //
 // Results and errors as Client's (client.h). After the connection breaks every call fails
 // (a write whose request had left with MaybeApplied, the others with Unavailable); make a new
-// AsyncClient to go on (no silent reconnect: a load generator must see the failure).
+// AsyncClient to go on (no silent reconnect: a load generator must see the failure). The one
+// exception is the node closing an idle connection, saying it read nothing unanswered
+// (PipelinedConnection::closed_unread): that is no failure, so the next call reconnects, and a
+// call caught by the close is sent once more on the new connection.
 // Threads: every call, and the destructor, from coroutines on the executor given to Connect,
 // which must not run handlers in parallel (a single-threaded io_context, or a strand). Destroy
 // the client before that executor's io_context.
@@ -13,6 +16,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,14 +62,20 @@ class AsyncClient {
   size_t in_flight() const;
 
  private:
-  AsyncClient(HostPort node, ClientOptions options,
+  AsyncClient(boost::asio::any_io_executor executor, HostPort node, ClientOptions options,
               std::shared_ptr<PipelinedConnection> connection);
+  // The connection to send on: a new one once the node closed the last one idle (concurrent
+  // callers share one attempt).
+  boost::asio::awaitable<Result<std::shared_ptr<PipelinedConnection>>> Usable();
   boost::asio::awaitable<Result<Frame>> Call(std::string request_frame, uint64_t request_id,
                                              bool is_write);
 
+  boost::asio::any_io_executor executor_;
   HostPort node_;
   ClientOptions options_;
-  std::shared_ptr<PipelinedConnection> connection_;  // shared with its read and write loops
+  bool reconnecting_ = false;
+  std::unique_ptr<boost::asio::steady_timer> reconnected_;  // woken (cancelled) when it ends
+  std::shared_ptr<PipelinedConnection> connection_;         // shared with its read and write loops
   uint64_t next_request_id_ = 1;
 };
 

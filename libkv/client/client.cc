@@ -94,13 +94,8 @@ asio::awaitable<Result<Frame>> Exchange(Stream& stream, const std::string& reque
   for (;;) {
     Result<Frame> frame = co_await AsyncReadFrame(stream);
     if (!frame.ok()) co_return frame.status();
-    if (frame->type == wire::MessageType::kError && frame->request_id == 0) {
-      // About the whole connection (the node is refusing or closing it).
-      Result<ErrorResponse> e = DecodeMessage<ErrorResponse>(frame->body);
-      if (!e.ok()) co_return e.status();
-      co_return ErrorResponseToStatus(*e);
-    }
-    if (frame->request_id == request_id) co_return std::move(*frame);
+    // Ours, or one about the whole connection (request id 0: the node is closing it).
+    if (frame->request_id == request_id || frame->request_id == 0) co_return std::move(*frame);
     // An answer to an earlier request that timed out on our side: not ours, skip it.
   }
 }
@@ -130,38 +125,59 @@ Status Client::EnsureConnected(std::chrono::milliseconds timeout) {
   return Status::Ok();
 }
 
+void Client::DropIfClosedByNode() {
+  Io& io = *io_;
+  if (!io.stream) return;
+  tcp::socket& socket = io.stream->socket();
+  // Anything waiting before a request is sent is the node's goodbye (its idle timeout) or a late
+  // answer to a call that timed out; either way this connection is done with.
+  boost::system::error_code ec;
+  if (!socket.non_blocking()) socket.non_blocking(true, ec);
+  char byte;
+  socket.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) return;
+  io.Drop();
+}
+
 Result<Frame> Client::Call(std::string request_frame, uint64_t request_id, bool is_write) {
   Io& io = *io_;
   const std::string where = node_.ToString();
   const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
-  KV_RETURN_IF_ERROR(EnsureConnected(options_.timeout));
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
-  std::optional<Result<Frame>> answer = io.RunFor(Exchange(*io.stream, request_frame, request_id),
-                                                  std::max(left, std::chrono::milliseconds(1)));
-  if (!answer) {
-    return Status::Timeout(fmt::format("no answer from {} within {} ms{}", where,
-                                       options_.timeout.count(), is_write ? kIndeterminate : ""));
-  }
-  if (!answer->ok()) {
-    const Status& s = answer->status();
-    io.Drop();
-    if (s.code() != ErrorCode::kUnavailable) return s;
-    // The request went to the socket: a write may have reached the node and been applied.
-    const std::string lost = fmt::format("lost the connection to {}: {}", where, s.message());
-    if (is_write) return Status::MaybeApplied(lost + std::string(kIndeterminate));
-    return Status::Unavailable(lost);
-  }
-  Frame& frame = **answer;
-  if (frame.type == wire::MessageType::kError) {
+  DropIfClosedByNode();
+  for (int attempt = 1;; ++attempt) {
+    KV_RETURN_IF_ERROR(EnsureConnected(options_.timeout));
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    std::optional<Result<Frame>> answer = io.RunFor(Exchange(*io.stream, request_frame, request_id),
+                                                    std::max(left, std::chrono::milliseconds(1)));
+    if (!answer) {
+      return Status::Timeout(fmt::format("no answer from {} within {} ms{}", where,
+                                         options_.timeout.count(), is_write ? kIndeterminate : ""));
+    }
+    if (!answer->ok()) {
+      const Status& s = answer->status();
+      io.Drop();
+      if (s.code() != ErrorCode::kUnavailable) return s;
+      // The request went to the socket: a write may have reached the node and been applied.
+      const std::string lost = fmt::format("lost the connection to {}: {}", where, s.message());
+      if (is_write) return Status::MaybeApplied(lost + std::string(kIndeterminate));
+      return Status::Unavailable(lost);
+    }
+    Frame& frame = **answer;
+    if (frame.type != wire::MessageType::kError) return std::move(frame);
     Result<ErrorResponse> e = DecodeMessage<ErrorResponse>(frame.body);
     if (!e.ok()) {
       io.Drop();
       return e.status();
     }
-    return ErrorResponseToStatus(*e).WithContext(where);
+    const Status status = ErrorResponseToStatus(*e).WithContext(where);
+    if (frame.request_id != 0) return status;
+    io.Drop();
+    // The node closed the connection, and Unavailable says it read nothing unanswered (its idle
+    // timeout): the request never arrived, so once more on a new connection.
+    if (status.Is(ErrorCode::kUnavailable) && attempt == 1) continue;
+    return status;
   }
-  return std::move(frame);
 }
 
 Status CheckContextToken(std::string_view context) {

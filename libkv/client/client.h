@@ -97,6 +97,9 @@ class Client {
   uint64_t NextRequestId() { return next_request_id_++; }
   // Connects and handshakes unless connected.
   Status EnsureConnected(std::chrono::milliseconds timeout);
+  // Drops the connection when the node has closed it (an idle timeout) or sent anything
+  // unasked, so that the next request goes on a new one.
+  void DropIfClosedByNode();
 
   HostPort node_;
   ClientOptions options_;

@@ -1,7 +1,9 @@
 #include "libkv/net/frame_reader.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <string>
 
 namespace kv {
 
@@ -24,17 +26,24 @@ Result<std::optional<FrameHeader>> FrameReader::PeekHeader() const {
     return std::optional<FrameHeader>(
         FrameHeader{.type = large_->type,
                     .request_id = large_->request_id,
-                    .body_bytes = static_cast<uint32_t>(large_->body.size())});
+                    .body_bytes = static_cast<uint32_t>(large_declared_)});
   }
   return BufferedHeader();
 }
 
+bool FrameReader::HasWholeFrame() const {
+  if (large_) return large_filled_ == large_declared_;
+  Result<std::optional<FrameHeader>> header = BufferedHeader();
+  return header.ok() && *header && end_ - begin_ - wire::kFrameHeaderBytes >= (*header)->body_bytes;
+}
+
 Result<std::optional<Frame>> FrameReader::Next() {
   if (large_) {
-    if (large_filled_ < large_->body.size()) return std::optional<Frame>();
+    if (large_filled_ < large_declared_) return std::optional<Frame>();
     std::optional<Frame> frame = std::move(large_);
     large_.reset();
     large_filled_ = 0;
+    large_declared_ = 0;
     return frame;
   }
   KV_ASSIGN_OR_RETURN(std::optional<FrameHeader> header, BufferedHeader());
@@ -47,31 +56,62 @@ Result<std::optional<Frame>> FrameReader::Next() {
   return std::optional<Frame>(std::move(frame));
 }
 
+bool FrameReader::BufferHoldsLargeFrameStart() const {
+  if (large_ || !buffer_ || end_ - begin_ < buffer_bytes_) return false;
+  // A full buffer holds no whole frame (Space's REQUIRES), so a good header here declares a frame
+  // larger than the buffer. A bad one allocates nothing: Next() reports it.
+  Result<std::optional<FrameHeader>> header = BufferedHeader();
+  return header.ok() && *header;
+}
+
+size_t FrameReader::NextAllocation() const {
+  if (large_) {
+    if (large_filled_ < large_->body.size()) return 0;
+    return std::min(large_declared_, kBodyGrowth * large_->body.size());
+  }
+  if (!BufferHoldsLargeFrameStart()) return 0;
+  const FrameHeader h = **BufferedHeader();
+  return std::min<size_t>(h.body_bytes, kBodyGrowth * buffer_bytes_);
+}
+
+void FrameReader::StartLargeFrame() {
+  const size_t allocation = NextAllocation();
+  const FrameHeader h = **BufferedHeader();
+  large_.emplace(Frame{.type = h.type, .request_id = h.request_id, .body = {}});
+  large_declared_ = h.body_bytes;
+  large_->body.resize(allocation);
+  // Every byte after the header belongs to this frame: it outsizes the buffer.
+  large_filled_ = end_ - begin_ - wire::kFrameHeaderBytes;
+  std::memcpy(large_->body.data(), buffer_.get() + begin_ + wire::kFrameHeaderBytes, large_filled_);
+  begin_ = end_ = 0;
+}
+
+void FrameReader::GrowLargeBody() {
+  // A fresh string of exactly the new size: growing in place would let the string round its
+  // capacity up past what NextAllocation promised.
+  std::string grown;
+  grown.resize(NextAllocation());
+  std::memcpy(grown.data(), large_->body.data(), large_filled_);
+  large_->body.swap(grown);
+}
+
 std::span<char> FrameReader::Space() {
   if (!large_) {
-    Result<std::optional<FrameHeader>> header = BufferedHeader();
-    // A bad header allocates nothing: Next() reports it.
-    if (header.ok() && *header && wire::kFrameHeaderBytes + (*header)->body_bytes > buffer_bytes_) {
-      // Read the rest of this frame straight into a body of its size: no second copy, and the
-      // buffer does not grow. Every byte after the header belongs to it (it outsizes the buffer).
-      const FrameHeader h = **header;
-      large_.emplace(Frame{.type = h.type, .request_id = h.request_id, .body = {}});
-      large_->body.resize(h.body_bytes);
-      large_filled_ = end_ - begin_ - wire::kFrameHeaderBytes;
-      std::memcpy(large_->body.data(), buffer_.get() + begin_ + wire::kFrameHeaderBytes,
-                  large_filled_);
-      begin_ = end_ = 0;
+    if (!buffer_)
+      buffer_.reset(new char[buffer_bytes_]);  // not zeroed: only received bytes are read
+    if (begin_ > 0) {
+      std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
+      end_ -= begin_;
+      begin_ = 0;
     }
+    if (!BufferHoldsLargeFrameStart()) {
+      assert(end_ < buffer_bytes_);  // a frame that fits the buffer and fills it is whole
+      return {buffer_.get() + end_, buffer_bytes_ - end_};
+    }
+    StartLargeFrame();
   }
-  if (large_) return {large_->body.data() + large_filled_, large_->body.size() - large_filled_};
-  if (!buffer_) buffer_.reset(new char[buffer_bytes_]);  // not zeroed: only received bytes are read
-  if (begin_ > 0) {
-    std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
-    end_ -= begin_;
-    begin_ = 0;
-  }
-  assert(end_ < buffer_bytes_);  // a frame that fits the buffer and fills it is whole
-  return {buffer_.get() + end_, buffer_bytes_ - end_};
+  if (large_filled_ == large_->body.size()) GrowLargeBody();
+  return {large_->body.data() + large_filled_, large_->body.size() - large_filled_};
 }
 
 void FrameReader::Commit(size_t n) {

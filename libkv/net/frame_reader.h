@@ -5,12 +5,15 @@
 //
 // Memory: one buffer of buffer_bytes (64 KiB), allocated on the first Space() and freed by
 // ReleaseIfEmpty while no byte waits in it (an idle connection then holds none). A frame larger
-// than the buffer gets its own body of exactly the declared size, allocated by the Space() call
-// made once its header is here, never earlier: a reader that budgets memory checks PeekHeader()
-// and reserves room before calling Space() again. A header is checked (DecodeFrameHeader: length
-// at least 9 and at most max_length, known type) before anything is allocated for its body, so a
-// peer declaring a 4 GiB frame costs 13 bytes; after a bad header the stream cannot be trusted and
-// every Next() and PeekHeader() repeats the Protocol error.
+// than the buffer first fills the buffer; only then does it get a body of its own, which grows
+// as its bytes arrive (fourfold each time it is full, up to the declared size, never past it), so
+// what a frame costs follows the bytes the peer actually sent, not what its header declares: a
+// peer declaring 17 MiB and sending 100 KiB holds at most 4x what it sent. Each growth happens in
+// a Space() call and NextAllocation() says beforehand how large it will be: a reader that budgets
+// memory reserves that first. A header is checked (DecodeFrameHeader: length at least 9 and at
+// most max_length, known type) before anything is allocated for its body, so a peer declaring a
+// 4 GiB frame costs 13 bytes; after a bad header the stream cannot be trusted and every Next() and
+// PeekHeader() repeats the Protocol error.
 //
 // Not thread-safe: one reader per connection, used from the connection's strand.
 #pragma once
@@ -29,6 +32,9 @@ namespace kv {
 class FrameReader {
  public:
   static constexpr size_t kDefaultBufferBytes = 64 << 10;
+  // A large frame's body grows by this factor: a copy of at most a third of the frame in all,
+  // and at most this many times the bytes received held.
+  static constexpr size_t kBodyGrowth = 4;
 
   // REQUIRES: buffer_bytes >= wire::kFrameHeaderBytes.
   explicit FrameReader(size_t buffer_bytes = kDefaultBufferBytes,
@@ -40,16 +46,23 @@ class FrameReader {
   // header DecodeFrameHeader refuses.
   Result<std::optional<FrameHeader>> PeekHeader() const;
 
+  // Whether all of the next frame is here, so that Next() would give it.
+  bool HasWholeFrame() const;
+
   // The next frame, removed from the reader, once all of it is here; std::nullopt before (then
   // read more into Space()). Protocol error for a bad header, from the header alone.
   Result<std::optional<Frame>> Next();
 
   // Where the next bytes from the socket go: never empty. Normally the free end of the buffer
   // (what is left of a partial frame is first moved to its front, so a frame that fits the buffer
-  // always fits there); once the next frame's header says it is larger than the buffer, the part
-  // of that frame's own body still missing, so a read never takes bytes past that frame.
+  // always fits there); once the buffer is full with the start of a frame larger than it, the
+  // free part of that frame's own body (grown first when it is full, see NextAllocation), so a
+  // read never takes bytes past that frame.
   // REQUIRES: Next() would give std::nullopt (take every whole frame first).
   std::span<char> Space();
+  // Bytes the next Space() allocates for a large frame's body (0: none). The old body, if any, is
+  // freed in the same call once its bytes are copied, so for that moment both are held.
+  size_t NextAllocation() const;
   // n bytes were written at the front of the last Space(). REQUIRES: n <= its size.
   void Commit(size_t n);
 
@@ -57,11 +70,17 @@ class FrameReader {
   size_t buffered() const { return large_ ? large_filled_ : end_ - begin_; }
   // Bytes of memory held: the buffer while allocated, and a large frame's body.
   size_t memory() const;
+  // Bytes allocated for a large frame's body (0 while no frame has outgrown the buffer).
+  size_t body_memory() const { return large_ ? large_->body.size() : 0; }
   // Frees the buffer when buffered() == 0; the next Space() allocates it again.
   void ReleaseIfEmpty();
 
  private:
   Result<std::optional<FrameHeader>> BufferedHeader() const;
+  // The buffer is full with the start of the next frame, which is larger than it.
+  bool BufferHoldsLargeFrameStart() const;
+  void StartLargeFrame();
+  void GrowLargeBody();
 
   const size_t buffer_bytes_;
   const size_t max_length_;
@@ -69,9 +88,11 @@ class FrameReader {
   size_t begin_ = 0;                // bytes [begin_, end_) of buffer_ are received, not taken
   size_t end_ = 0;
   // A frame larger than the buffer, its header taken from the buffer, filling its own body;
-  // while it is set the buffer holds nothing.
+  // while it is set the buffer holds nothing. Invariant: large_filled_ <= large_->body.size()
+  // <= large_declared_; the body is whole when large_filled_ == large_declared_.
   std::optional<Frame> large_;
   size_t large_filled_ = 0;
+  size_t large_declared_ = 0;
 };
 
 }  // namespace kv

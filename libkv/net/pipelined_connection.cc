@@ -72,16 +72,23 @@ void PipelinedConnection::Start() {
 
 void PipelinedConnection::Close(const Status& why) {
   if (!broken_.ok()) return;
-  broken_ = why.ok() ? Status::Unavailable(fmt::format("connection to {} closed", peer_)) : why;
+  const Status broken =
+      why.ok() ? Status::Unavailable(fmt::format("connection to {} closed", peer_)) : why;
   // A request that went to the socket may have reached the peer and been acted on: its caller
   // must not take the break for "not sent".
   const Status maybe_sent =
-      broken_.Is(ErrorCode::kUnavailable)
-          ? Status::MaybeApplied(fmt::format("{}; the request was sent and may have been applied",
-                                             broken_.message()))
-          : broken_;
+      broken.Is(ErrorCode::kUnavailable)
+          ? Status::MaybeApplied(
+                fmt::format("{}; the request was sent and may have been applied", broken.message()))
+          : broken;
+  Fail(broken, maybe_sent);
+}
+
+void PipelinedConnection::Fail(const Status& why, const Status& for_sent) {
+  if (!broken_.ok()) return;
+  broken_ = why;
   for (auto& [id, waiter] : waiting_) {
-    waiter->answer.emplace(waiter->sent ? maybe_sent : broken_);
+    waiter->answer.emplace(waiter->sent ? for_sent : broken_);
     waiter->timer.cancel();
   }
   output_.clear();
@@ -107,9 +114,18 @@ asio::awaitable<void> PipelinedConnection::ReadLoop() {
     }
     Frame& frame = **next;
     if (frame.type == wire::MessageType::kError && frame.request_id == 0) {
-      // The peer is closing the connection and says why (stopping, too many connections).
+      // The peer is closing the connection and says why (idle, a protocol error). Its code
+      // speaks for every request it has not answered: Unavailable, that it read none of them
+      // (docs/formats.md), so they fail as unsent and may be sent again.
       Result<ErrorResponse> e = DecodeMessage<ErrorResponse>(frame.body);
-      Close(e.ok() ? ErrorResponseToStatus(*e).WithContext(peer_) : e.status().WithContext(peer_));
+      const Status why =
+          e.ok() ? ErrorResponseToStatus(*e).WithContext(peer_) : e.status().WithContext(peer_);
+      if (why.Is(ErrorCode::kUnavailable)) {
+        closed_unread_ = true;
+        Fail(why, why);
+      } else {
+        Close(why);
+      }
       co_return;
     }
     auto it = waiting_.find(frame.request_id);

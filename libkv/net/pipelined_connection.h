@@ -11,7 +11,10 @@
 // connection-level Error frame, Close) every waiting and later call fails with the reason, naming
 // the peer and the cause; it never reconnects: the owner makes a new one. Unavailable then means
 // the call's request was certainly not sent (its frame had not been handed to the socket); a call
-// whose request may have left gets MaybeApplied instead (transport.h).
+// whose request may have left gets MaybeApplied instead (transport.h). Except when the peer closed
+// the connection with a connection-level Error of code Unavailable (a node's idle timeout): the
+// node so says it read no request it had not answered, so every call then fails Unavailable, and
+// closed_unread() tells the owner it may send them again on a new connection.
 // Threads: Connect's executor must not run handlers in parallel (a strand, or a single-threaded
 // io_context); every call, Close and the destructor run on it. Owned by shared_ptr: its read and
 // write loops keep it alive until they end. Destroy it before its io_context (stopping the
@@ -81,6 +84,9 @@ class PipelinedConnection : public std::enable_shared_from_this<PipelinedConnect
 
   // Ok while the connection works; else why it broke.
   const Status& broken() const { return broken_; }
+  // The peer closed it saying it read nothing it had not answered (see above): a call that
+  // failed Unavailable on it may be sent again on a new connection.
+  bool closed_unread() const { return closed_unread_; }
   const std::string& peer() const { return peer_; }
   // Calls sent and not yet answered, timed out or failed.
   size_t in_flight() const { return waiting_.size(); }
@@ -96,6 +102,8 @@ class PipelinedConnection : public std::enable_shared_from_this<PipelinedConnect
   };
 
   void Start();
+  // Close, with `for_sent` as the failure of calls whose request went to the socket.
+  void Fail(const Status& why, const Status& for_sent);
   boost::asio::awaitable<void> ReadLoop();
   boost::asio::awaitable<void> WriteLoop();
 
@@ -106,6 +114,7 @@ class PipelinedConnection : public std::enable_shared_from_this<PipelinedConnect
   std::vector<std::shared_ptr<Waiter>> output_waiters_;  // the call of each frame in output_
   std::unordered_map<uint64_t, std::shared_ptr<Waiter>> waiting_;
   Status broken_;  // Ok while the connection works
+  bool closed_unread_ = false;
   uint64_t next_request_id_ = 1;
 };
 

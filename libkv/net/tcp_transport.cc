@@ -133,29 +133,36 @@ class TcpTransport::Peer : public std::enable_shared_from_this<Peer> {
 
   asio::awaitable<Result<Frame>> CallHoldingSlot(wire::MessageType type, std::string body,
                                                  Clock::time_point deadline, milliseconds timeout) {
-    Result<std::shared_ptr<PipelinedConnection>> connection =
-        co_await ConnectionBefore(deadline, timeout);
-    if (!connection.ok()) {
-      // Nothing was sent, so the caller may try another node: a connect that timed out is
-      // Unavailable here (transport.h), whatever PipelinedConnection::Connect calls it.
-      const Status& s = connection.status();
-      if (s.Is(ErrorCode::kTimeout)) co_return Status::Unavailable(s.message());
-      co_return s;
+    for (int attempt = 1;; ++attempt) {
+      Result<std::shared_ptr<PipelinedConnection>> connection =
+          co_await ConnectionBefore(deadline, timeout);
+      if (!connection.ok()) {
+        // Nothing was sent, so the caller may try another node: a connect that timed out is
+        // Unavailable here (transport.h), whatever PipelinedConnection::Connect calls it.
+        const Status& s = connection.status();
+        if (s.Is(ErrorCode::kTimeout)) co_return Status::Unavailable(s.message());
+        co_return s;
+      }
+      const milliseconds left = Remaining(deadline);
+      if (left <= milliseconds(0))
+        co_return Status::Unavailable(fmt::format(
+            "could not send to {} within {} ms: connecting took it all; the request was not sent",
+            where_, timeout.count()));
+      PipelinedConnection& c = **connection;
+      const uint64_t request_id = c.NextRequestId();
+      std::string frame = EncodeFrame(type, request_id, body);
+      Result<Frame> answer = co_await c.Call(std::move(frame), request_id, left);
+      // The peer closed the connection (its idle timeout) reading none of what it had not
+      // answered: the request never arrived, so once more on a new connection.
+      if (attempt == 1 && !answer.ok() && answer.status().Is(ErrorCode::kUnavailable) &&
+          c.closed_unread())
+        continue;
+      if (answer.status().code() == ErrorCode::kTimeout)
+        co_return Status::Timeout(
+            fmt::format("no answer from {} within {} ms; the request may have been applied", where_,
+                        timeout.count()));
+      co_return answer;
     }
-    const milliseconds left = Remaining(deadline);
-    if (left <= milliseconds(0))
-      co_return Status::Unavailable(fmt::format(
-          "could not send to {} within {} ms: connecting took it all; the request was not sent",
-          where_, timeout.count()));
-    PipelinedConnection& c = **connection;
-    const uint64_t request_id = c.NextRequestId();
-    std::string frame = EncodeFrame(type, request_id, body);
-    Result<Frame> answer = co_await c.Call(std::move(frame), request_id, left);
-    if (answer.status().code() == ErrorCode::kTimeout)
-      co_return Status::Timeout(
-          fmt::format("no answer from {} within {} ms; the request may have been applied", where_,
-                      timeout.count()));
-    co_return answer;
   }
 
   // The working connection, or one opened for it (shared with concurrent callers), by deadline.

@@ -3,9 +3,11 @@
 // connection (PipelinedConnection) per peer address, opened at the first call to that peer,
 // shared by every call to it, and replaced at the next call after it breaks; calls in flight on
 // a broken connection fail naming the peer and the cause (MaybeApplied once their request was
-// written, Unavailable before: transport.h). Concurrent first calls to a peer share one
-// connection attempt. At most options.max_in_flight calls per peer are on the wire at once; more
-// wait for a slot, within their own timeout (Unavailable when none came: never sent).
+// written, Unavailable before: transport.h). A call on a connection the peer closed while idle,
+// reading none of it (PipelinedConnection::closed_unread), is sent once more on a new one.
+// Concurrent first calls to a peer share one connection attempt. At most options.max_in_flight
+// calls per peer are on the wire at once; more wait for a slot, within their own timeout
+// (Unavailable when none came: never sent).
 //
 // Threads: Call from any coroutine on any executor, many at once; each peer's connection lives
 // on its own strand of the transport's executor, and a call resumes on the caller's executor.

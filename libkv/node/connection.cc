@@ -3,8 +3,12 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cassert>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -39,7 +43,8 @@ Connection::Connection(tcp::socket socket, const ConnectionContext* context,
       request_done_(stream_.get_executor(), asio::steady_timer::time_point::max()),
       output_ready_(stream_.get_executor(), asio::steady_timer::time_point::max()),
       handshake_deadline_(stream_.get_executor()),
-      budget_retry_(stream_.get_executor()) {
+      budget_retry_(stream_.get_executor()),
+      watchdog_(stream_.get_executor()) {
   boost::system::error_code ec;
   tcp::endpoint remote = stream_.socket().remote_endpoint(ec);
   peer_ = ec ? "unknown peer" : fmt::format("{}:{}", remote.address().to_string(), remote.port());
@@ -82,12 +87,16 @@ asio::awaitable<void> Connection::Run() {
       self->CloseSocket();
     }
   });
+  last_activity_ = std::chrono::steady_clock::now();
+  if (context_->limits.body_timeout.count() > 0 || context_->limits.idle_timeout.count() > 0)
+    asio::co_spawn(stream_.get_executor(), Watchdog(), asio::detached);
   co_await ReadLoop();
   // Drain: every request read gets its answer queued before the write loop is told to end.
   while (requests_in_flight_ > 0) co_await request_done_.async_wait(kNoThrow);
   closing_ = true;
   output_ready_.cancel();
   while (!writer_done_) co_await request_done_.async_wait(kNoThrow);
+  if (idle_closed_ && !write_failed_) co_await LingerUntilPeerCloses();
   CloseSocket();
   context_->logger->debug("connection from {} closed", peer_);
 }
@@ -239,48 +248,53 @@ asio::awaitable<void> Connection::ReadLoop() {
       Enqueue(ErrorFrame(0, header.status()));
       break;
     }
-    if (!*header) {
-      Status read = co_await AsyncReadMore(stream_, reader);
+    if (!*header || !reader.HasWholeFrame()) {
+      // The node's budget for connections is taken as a frame's bytes arrive, not when its header
+      // declares them: a body that outgrows the reader's buffer is reserved before each growth
+      // (FrameReader), so headers declaring large bodies cost nothing until the bytes come, and
+      // the body timeout bounds how long those bytes may hold it.
+      if (!co_await ReserveNextAllocation(reader)) break;
+      Status read = co_await ReadMore(reader);
+      if (idle_closed_) {
+        // Nothing that arrived since is looked at: that is what makes the Error's promise true.
+        const Status why = Status::Unavailable(
+            fmt::format("closing the connection after {} ms idle (kvnode --idle-timeout-s); no "
+                        "request on it was left unanswered, so send again on a new connection",
+                        limits.idle_timeout.count()));
+        Enqueue(ErrorFrame(0, why));
+        break;
+      }
       if (!read.ok()) {
         context_->logger->debug("connection from {}: {}", peer_, read.ToString());
         break;
       }
       continue;
     }
-    // The node's budget for connections, checked before the body is allocated (a body larger
-    // than the reader's buffer gets its own allocation only when read, below); a body already
-    // in the buffer is reserved here too, so it counts from when it is taken. Other connections'
-    // answers free the budget (on other strands), so this waits by polling. A connection with
-    // nothing in flight may always take one small request, so a client that never reads its
-    // answers slows the others (peers too) to a request at a time but never stops them.
+    // A whole frame. A body that outgrew the buffer holds its reservation already; one in the
+    // buffer is reserved here, as it is copied out. Other connections' answers free the budget
+    // (on other strands), so this waits by polling. A connection with nothing in flight may
+    // always take one small request, so a client that never reads its answers slows the others
+    // (peers too) to a request at a time but never stops them.
     const FrameHeader h = **header;
-    const bool own_turn = requests_in_flight_ + answers_unwritten_ == 0 &&
-                          h.body_bytes <= ConnectionContext::kAlwaysAdmittedBytes;
-    bool reserved = TryReserve(h.body_bytes, own_turn);
-    if (!reserved) context_->reads_paused.fetch_add(1, std::memory_order_relaxed);
-    while (!reserved && !stop_reading_ && !write_failed_) {
-      budget_retry_.expires_after(std::chrono::milliseconds(1));
-      co_await budget_retry_.async_wait(kNoThrow);
-      reserved = TryReserve(h.body_bytes, false);
-    }
-    if (!reserved) break;
-    Result<std::optional<Frame>> frame = reader.Next();
-    while (frame.ok() && !*frame) {
-      Status read = co_await AsyncReadMore(stream_, reader);
-      if (!read.ok()) {
-        frame = read;
-        break;
+    if (reader.body_memory() == 0) {
+      const bool own_turn = requests_in_flight_ + answers_unwritten_ == 0 &&
+                            h.body_bytes <= ConnectionContext::kAlwaysAdmittedBytes;
+      if (!TryReserve(h.body_bytes, own_turn)) {
+        context_->reads_paused.fetch_add(1, std::memory_order_relaxed);
+        if (!co_await WaitForBudget(h.body_bytes, false)) break;
       }
-      frame = reader.Next();
+    } else {
+      assert(partial_reserved_ == h.body_bytes);
+      UnholdForFrame(partial_reserved_);  // the request's now, released when it is answered
     }
-    if (!frame.ok()) {  // its header was good: the connection broke
-      Release(h.body_bytes);
-      context_->logger->debug("connection from {}: {}", peer_, frame.status().ToString());
-      break;
-    }
+    Result<std::optional<Frame>> frame = reader.Next();  // whole: a frame
+    frame_waited_ = {};
+    const bool releases_overdraft = partial_overdraft_;
+    partial_overdraft_ = false;
     if (Status admitted = authority_.Admit(**frame); !admitted.ok()) {
       // Answered, not served; logged once, so a client retrying cannot flood the log.
       Release(h.body_bytes);
+      if (releases_overdraft) ReleaseOverdraft();
       if (!refusal_logged_) {
         refusal_logged_ = true;
         context_->logger->warn(
@@ -295,8 +309,8 @@ asio::awaitable<void> Connection::ReadLoop() {
     bytes_in_flight_ += h.body_bytes;
     asio::co_spawn(
         stream_.get_executor(),
-        [self = shared_from_this(), f = std::move(**frame)]() mutable {
-          return self->Handle(std::move(f));
+        [self = shared_from_this(), f = std::move(**frame), releases_overdraft]() mutable {
+          return self->Handle(std::move(f), releases_overdraft);
         },
         [self = shared_from_this()](std::exception_ptr e) {
           if (!e) return;
@@ -309,15 +323,151 @@ asio::awaitable<void> Connection::ReadLoop() {
           self->CloseSocket();
         });
   }
+  // A frame cut short gives back what it held.
+  Release(partial_reserved_);
+  UnholdForFrame(partial_reserved_);
+  if (partial_overdraft_) ReleaseOverdraft();
+  partial_overdraft_ = false;
+  read_loop_done_ = true;
+  watchdog_.cancel();
 }
 
-asio::awaitable<void> Connection::Handle(Frame request) {
+asio::awaitable<bool> Connection::ReserveNextAllocation(const FrameReader& reader) {
+  const size_t n = reader.NextAllocation();
+  if (n == 0) co_return true;
+  if (!TryReserve(n, partial_overdraft_)) {
+    context_->reads_paused.fetch_add(1, std::memory_order_relaxed);
+    if (!co_await WaitForBudget(n, true)) co_return false;
+  }
+  HoldForFrame(n);
+  co_return true;
+}
+
+asio::awaitable<Status> Connection::ReadMore(FrameReader& reader) {
+  frame_begun_ = reader.buffered() > 0;
+  waiting_since_ = std::chrono::steady_clock::now();
+  waiting_for_socket_ = true;
+  Status read = co_await AsyncReadMore(stream_, reader);
+  waiting_for_socket_ = false;
+  last_activity_ = std::chrono::steady_clock::now();
+  if (frame_begun_) frame_waited_ += last_activity_ - waiting_since_;
+  // A body the reader grew: the old one is freed, and so is its reservation.
+  const size_t held = reader.body_memory();
+  if (partial_reserved_ > held) {
+    Release(partial_reserved_ - held);
+    UnholdForFrame(partial_reserved_ - held);
+  }
+  co_return read;
+}
+
+asio::awaitable<bool> Connection::WaitForBudget(size_t n, bool may_overdraw) {
+  for (;;) {
+    if (TryReserve(n, false)) co_return true;
+    // Frames begun (this one too: its old body and the grown one are both held while it is
+    // copied) hold part of the budget and may be waiting for the rest, as this one is: one of
+    // them must be let through, or none ever finishes.
+    if (may_overdraw && context_->partial_frame_bytes.load(std::memory_order_relaxed) > 0 &&
+        TakeOverdraft()) {
+      partial_overdraft_ = true;
+      TryReserve(n, true);
+      co_return true;
+    }
+    if (stop_reading_ || write_failed_) co_return false;
+    budget_retry_.expires_after(std::chrono::milliseconds(1));
+    co_await budget_retry_.async_wait(kNoThrow);
+  }
+}
+
+bool Connection::TakeOverdraft() {
+  const void* none = nullptr;
+  return context_->overdraft_holder.compare_exchange_strong(none, this, std::memory_order_relaxed);
+}
+
+void Connection::ReleaseOverdraft() {
+  context_->overdraft_holder.store(nullptr, std::memory_order_relaxed);
+}
+
+void Connection::HoldForFrame(size_t n) {
+  partial_reserved_ += n;
+  context_->partial_frame_bytes.fetch_add(n, std::memory_order_relaxed);
+}
+
+void Connection::UnholdForFrame(size_t n) {
+  partial_reserved_ -= n;
+  context_->partial_frame_bytes.fetch_sub(n, std::memory_order_relaxed);
+}
+
+asio::awaitable<void> Connection::Watchdog() {
+  auto self = shared_from_this();
+  while (!read_loop_done_) {
+    watchdog_.expires_at(CheckReadDeadlines(std::chrono::steady_clock::now()));
+    co_await watchdog_.async_wait(kNoThrow);
+  }
+}
+
+std::chrono::steady_clock::time_point Connection::CheckReadDeadlines(
+    std::chrono::steady_clock::time_point now) {
+  using std::chrono::milliseconds;
+  const ConnectionLimits& limits = context_->limits;
+  const bool body_limited = limits.body_timeout > milliseconds(0);
+  const bool idle_limited = limits.idle_timeout > milliseconds(0);
+  // Looked at again at least this often, so a deadline that starts between two checks (a frame
+  // begun, a connection gone quiet) is caught within twice its length at worst.
+  const auto shortest = body_limited && idle_limited
+                            ? std::min(limits.body_timeout, limits.idle_timeout)
+                            : (body_limited ? limits.body_timeout : limits.idle_timeout);
+  const auto next_look = now + shortest;
+  if (read_loop_done_ || !waiting_for_socket_) return next_look;  // busy, or paused by its limits
+  if (frame_begun_) {
+    if (!body_limited) return next_look;
+    const auto waited = frame_waited_ + (now - waiting_since_);
+    if (waited < limits.body_timeout)
+      return std::min(next_look, now + (limits.body_timeout - waited));
+    context_->logger->warn(
+        "closing connection from {}: a frame it began did not arrive whole within {} ms "
+        "(kvnode --body-timeout-ms)",
+        peer_, limits.body_timeout.count());
+    CloseSocket();  // the read fails; the read loop gives back what the frame held
+    return std::chrono::steady_clock::time_point::max();
+  }
+  if (!idle_limited || requests_in_flight_ + answers_unwritten_ > 0) return next_look;
+  const auto idle_until = last_activity_ + limits.idle_timeout;
+  if (now < idle_until) return std::min(next_look, idle_until);
+  context_->logger->debug("closing connection from {}: idle for {} ms", peer_,
+                          limits.idle_timeout.count());
+  idle_closed_ = true;
+  // Wakes the read loop's wait; it sends the Error and reads nothing more.
+  boost::system::error_code ignored;
+  stream_.socket().cancel(ignored);
+  return std::chrono::steady_clock::time_point::max();
+}
+
+asio::awaitable<void> Connection::LingerUntilPeerCloses() {
+  boost::system::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) co_return;
+  asio::steady_timer linger(stream_.get_executor(), std::chrono::seconds(1));
+  auto give_up = [self = shared_from_this()](boost::system::error_code wait_ec) {
+    if (!wait_ec) self->CloseSocket();  // a client that neither reads nor closes
+  };
+  linger.async_wait(give_up);
+  char sink[512];
+  const asio::mutable_buffer into = asio::buffer(sink);
+  for (;;) {
+    auto [read_ec, n] = co_await stream_.socket().async_read_some(into, kNoThrow);
+    if (read_ec) break;
+  }
+  linger.cancel();
+}
+
+asio::awaitable<void> Connection::Handle(Frame request, bool releases_overdraft) {
   const size_t body_bytes = request.body.size();
   std::string answer = co_await context_->handler(std::move(request));
   Enqueue(std::move(answer));
   --requests_in_flight_;
   bytes_in_flight_ -= body_bytes;
   Release(body_bytes);  // the answer, if it was queued, holds its own bytes now
+  if (releases_overdraft) ReleaseOverdraft();
   request_done_.cancel();
 }
 
@@ -371,6 +521,7 @@ asio::awaitable<void> Connection::WriteLoop() {
       break;
     }
     answers_unwritten_ -= batch.size();
+    last_activity_ = std::chrono::steady_clock::now();  // idle counts from the last answer
     for (const std::string& frame : batch) {
       answer_bytes_unwritten_ -= frame.size();
       Release(frame.size());

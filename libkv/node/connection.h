@@ -3,7 +3,8 @@
 // read loop that reads whatever has arrived (FrameReader) and starts one coroutine per request
 // in it (so requests on a connection run concurrently and are answered in any order, matched by
 // request id), each answered by the node's RequestHandler (NodeService::Answer), and a write loop
-// that sends every answer queued since its last write in one gathered write.
+// that sends every answer queued since its last write in one gathered write. A watchdog enforces
+// ConnectionLimits' body and idle timeouts (no client holds a connection or its budget for ever).
 //
 // Ownership: shared by its coroutines (shared_from_this); destroyed when the last one ends, which
 // calls on_closed(this). A request outside what the connection's certificate allows
@@ -17,12 +18,14 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "libkv/net/frame.h"
+#include "libkv/net/frame_reader.h"
 #include "libkv/net/stream.h"
 #include "libkv/net/tls.h"
 #include "libkv/net/transport.h"
@@ -56,6 +59,14 @@ struct ConnectionContext {
   static constexpr size_t kAlwaysAdmittedBytes = 64 << 10;
   mutable std::atomic<size_t> total_bytes_in_flight{0};  // shared by const users
   mutable std::atomic<uint64_t> reads_paused{0};  // times a connection waited for that budget
+  // The one connection that may take the budget past its limit to finish a large frame it has
+  // begun, until that request is answered (nullptr: none). Frames are reserved as their bytes
+  // arrive, so without it frames begun on several connections could hold the whole budget
+  // between them and each wait for the rest for ever. It passes the limit by one frame at most.
+  mutable std::atomic<const void*> overdraft_holder{nullptr};
+  // Of total_bytes_in_flight, what frames not yet whole hold: the overdraft is taken only when
+  // another connection's frame holds some (otherwise answers and requests hold it, and free it).
+  mutable std::atomic<size_t> partial_frame_bytes{0};
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -84,12 +95,33 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<bool> TlsHandshake();
   boost::asio::awaitable<void> ReadLoop();
   boost::asio::awaitable<void> WriteLoop();
-  boost::asio::awaitable<void> Handle(Frame request);
+  boost::asio::awaitable<void> Handle(Frame request, bool releases_overdraft);
   void Enqueue(std::string frame);
   // Takes n bytes of the node-wide budget when they fit (or nothing else is in flight), or
   // `always`.
   bool TryReserve(size_t n, bool always);
   void Release(size_t n);
+  // Waits until n bytes of the budget are held (polling: other connections free it on their
+  // strands); with `may_overdraw`, takes the overdraft instead once it is free while frames not
+  // yet whole hold part of the budget. false: the connection is ending and nothing was taken.
+  boost::asio::awaitable<bool> WaitForBudget(size_t n, bool may_overdraw);
+  bool TakeOverdraft();
+  void ReleaseOverdraft();
+  // partial_reserved_ changes, with the node-wide count of it.
+  void HoldForFrame(size_t n);
+  void UnholdForFrame(size_t n);
+  // Before a read: reserves what the reader will allocate for a large frame's body.
+  boost::asio::awaitable<bool> ReserveNextAllocation(const FrameReader& reader);
+  // Reads more into the reader, noting the times the watchdog judges by, and gives back the
+  // budget of a body the reader replaced by a larger one.
+  boost::asio::awaitable<Status> ReadMore(FrameReader& reader);
+  // The body and idle timeouts: closes the connection when one has passed; else when to look.
+  boost::asio::awaitable<void> Watchdog();
+  std::chrono::steady_clock::time_point CheckReadDeadlines(
+      std::chrono::steady_clock::time_point now);
+  // Answers the idle close's Error, then waits (1 s at most) for the client to close first, so
+  // that a request it sent meanwhile does not make our close a reset that loses the Error.
+  boost::asio::awaitable<void> LingerUntilPeerCloses();
   void CloseSocket();
 
   Stream stream_;  // plain until TlsHandshake
@@ -104,6 +136,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::steady_timer output_ready_;  // the write loop waits for answers or for closing
   boost::asio::steady_timer handshake_deadline_;
   boost::asio::steady_timer budget_retry_;  // polls the node-wide budget while it is spent
+  boost::asio::steady_timer watchdog_;      // the body and idle timeouts' next check
 
   // A request counts against the limits from when it is read until its answer is written, so a
   // client that sends without reading stalls its own connection instead of growing our memory.
@@ -116,6 +149,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closing_ = false;  // no more answers will come; the write loop ends when output_ empties
   bool write_failed_ = false;
   bool writer_done_ = false;
+
+  // What the watchdog judges by; the read loop only notes times, so a read costs no timer.
+  std::chrono::steady_clock::time_point last_activity_;  // last byte read or answer written
+  std::chrono::steady_clock::time_point waiting_since_;  // start of the current socket wait
+  bool waiting_for_socket_ = false;  // the read loop waits for bytes, not for room
+  bool frame_begun_ = false;         // ... with part of a frame in the reader
+  std::chrono::steady_clock::duration frame_waited_{};  // socket waits so far for that frame
+  bool read_loop_done_ = false;
+  bool idle_closed_ = false;  // closed by the idle timeout: nothing more is read
+  // The budget held for the frame being read: its body's allocation, once it outgrew the reader's
+  // buffer. It becomes the request's when the frame is whole.
+  size_t partial_reserved_ = 0;
+  bool partial_overdraft_ = false;  // that frame holds the node's overdraft
 };
 
 }  // namespace kv

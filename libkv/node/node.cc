@@ -76,7 +76,38 @@ asio::awaitable<void> Refuse(tcp::socket socket, std::string error_frame) {
   socket.close(ignored);
 }
 
+// The remote IP address, without the port: what max_connections_per_address counts by.
+template <class Socket>
+std::string RemoteAddress(const Socket& socket) {
+  boost::system::error_code ec;
+  const tcp::endpoint remote = socket.remote_endpoint(ec);
+  return ec ? std::string("unknown") : remote.address().to_string();
+}
+
 }  // namespace
+
+Status Node::AdmitConnectionFrom(const std::string& address) {
+  if (connections_.size() >= config_.max_connections)
+    return Status::Unavailable(
+        fmt::format("the node has {} connections open, its limit (raise --max-connections); try "
+                    "again later",
+                    connections_.size()));
+  size_t& from_address = connections_per_address_[address];
+  if (config_.max_connections_per_address > 0 &&
+      from_address >= config_.max_connections_per_address) {
+    return Status::Unavailable(
+        fmt::format("too many connections from {} (limit {}); raise --max-connections-per-address",
+                    address, config_.max_connections_per_address));
+  }
+  ++from_address;
+  return Status::Ok();
+}
+
+void Node::ForgetConnectionFrom(const std::string& address) {
+  auto it = connections_per_address_.find(address);
+  if (it == connections_per_address_.end()) return;
+  if (--it->second == 0) connections_per_address_.erase(it);
+}
 
 Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config, Env* env,
                                          std::shared_ptr<spdlog::logger> logger) {
@@ -273,22 +304,19 @@ void Node::Serve() {
           socket.close(ignored);
           co_return;
         }
-        if (connections_.size() >= config_.max_connections) {
-          logger_->warn("refusing a connection: {} connections open, the limit",
-                        connections_.size());
-          std::string refusal =
-              EncodeMessageFrame(StatusToErrorResponse(Status::Unavailable(fmt::format(
-                                     "the node has {} connections open, its limit; try again later",
-                                     connections_.size()))),
-                                 0);
-          asio::co_spawn(socket.get_executor(), Refuse(std::move(socket), std::move(refusal)),
+        const std::string remote = RemoteAddress(socket);
+        if (Status refusal = AdmitConnectionFrom(remote); !refusal.ok()) {
+          logger_->warn("refusing a connection from {}: {}", remote, refusal.message());
+          std::string frame = EncodeMessageFrame(StatusToErrorResponse(refusal), 0);
+          asio::co_spawn(socket.get_executor(), Refuse(std::move(socket), std::move(frame)),
                          asio::detached);
           continue;
         }
         connection = std::make_shared<Connection>(std::move(socket), &rt.connection_context,
-                                                  [this](Connection* closed) {
+                                                  [this, remote](Connection* closed) {
                                                     std::lock_guard lock(mu_);
                                                     connections_.erase(closed);
+                                                    ForgetConnectionFrom(remote);
                                                     cv_.notify_all();
                                                   });
         connections_.emplace(connection.get(), connection);

@@ -82,6 +82,11 @@ class Node {
   Status Listen();
   Status StartService(Env* env);
   void Serve();
+  // Why a new connection from `address` must be refused (Ok: take it, and it is counted).
+  // REQUIRES: mu_ held.
+  Status AdmitConnectionFrom(const std::string& address);
+  // A connection from `address` closed. REQUIRES: mu_ held.
+  void ForgetConnectionFrom(const std::string& address);
 
   NodeConfig config_;
   std::unique_ptr<Engine> engine_;
@@ -95,6 +100,8 @@ class Node {
   bool stop_requested_ = false;                                             // GUARDED_BY(mu_)
   bool stopped_ = false;                                                    // GUARDED_BY(mu_)
   std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_;  // GUARDED_BY(mu_)
+  // Open connections by remote IP address, for max_connections_per_address.
+  std::unordered_map<std::string, size_t> connections_per_address_;  // GUARDED_BY(mu_)
 
   // Reset in Wait after the I/O threads end and before runtime_, whose io_context its timers
   // belong to.

@@ -100,6 +100,8 @@ Status ValidateNodeConfig(const NodeConfig& c) {
   if (c.max_connections < 1) return Status::InvalidArgument("max connections must be at least 1");
   if (c.connection.max_requests_in_flight < 1)
     return Status::InvalidArgument("max requests in flight must be at least 1");
+  if (c.connection.body_timeout.count() < 0 || c.connection.idle_timeout.count() < 0)
+    return Status::InvalidArgument("the body and idle timeouts must be 0 (none) or more");
   return Status::Ok();
 }
 

@@ -30,6 +30,16 @@ struct ConnectionLimits {
   size_t max_bytes_in_flight = 64 << 20;
   // A connection that has not completed its handshake by then is closed.
   std::chrono::milliseconds handshake_timeout{10000};
+  // A frame begun (some of its bytes read) whose bytes have not all arrived after this much
+  // waiting for them is cut off: the connection is closed and what its frame held of the budget
+  // freed (a slowloris). Time the node spends not reading (its own limits, the budget) does not
+  // count. 10 s: a 16 MiB value then needs 1.7 MB/s; raise it for slower links. 0: no deadline.
+  std::chrono::milliseconds body_timeout{10000};
+  // A connection with nothing in flight (no request read and unanswered, no answer unwritten, no
+  // part of a frame) this long is closed, with an Error (unavailable, request id 0) telling the
+  // client that the node read nothing it has not answered, so clients resend on a new connection
+  // without a fault (docs/architecture.md, "Connections"). 0: never.
+  std::chrono::milliseconds idle_timeout{120000};
 };
 
 struct NodeConfig {
@@ -102,6 +112,10 @@ struct NodeConfig {
   // commit queue and complete on the I/O threads.
   int engine_threads = 8;
   size_t max_connections = 1024;
+  // Connections from one remote IP address, loopback included. 256: a local cluster's nodes
+  // (one pooled connection to each peer) and kvbench with its many clients fit many times over,
+  // while four addresses are needed to take every connection slot. 0: no limit.
+  size_t max_connections_per_address = 256;
   ConnectionLimits connection;
   // Graceful stop: how long in-flight requests get before connections are cut.
   std::chrono::milliseconds stop_timeout{5000};

@@ -122,11 +122,25 @@ TEST_CASE("frame reader: a frame larger than the buffer is read into its own bod
   REQUIRE(header->has_value());
   CHECK((*header)->body_bytes == 1000);
   CHECK(reader.memory() == 64);  // nothing for the body until the next Space()
+  // The body grows as its bytes come: 4 x the buffer first, then the declared size, each growth
+  // announced by NextAllocation before the Space() that makes it.
+  CHECK(reader.NextAllocation() == 256);
   space = reader.Space();
-  CHECK(space.size() == 1000 - (64 - wire::kFrameHeaderBytes));  // exactly what it lacks
-  CHECK(reader.memory() == 64 + 1000);
-  std::memcpy(space.data(), stream.data() + 64, space.size());
+  CHECK(reader.body_memory() == 256);
+  CHECK(space.size() == 256 - (64 - wire::kFrameHeaderBytes));
+  CHECK(reader.NextAllocation() == 0);
+  size_t at = 64;
+  std::memcpy(space.data(), stream.data() + at, space.size());
   reader.Commit(space.size());
+  at += space.size();
+  CHECK_FALSE(reader.HasWholeFrame());
+  CHECK(reader.NextAllocation() == 1000);  // 4 x 256, capped at the declared size
+  space = reader.Space();
+  CHECK(reader.body_memory() == 1000);
+  CHECK(space.size() == 1000 - 256);  // exactly what it lacks: no read takes bytes past it
+  std::memcpy(space.data(), stream.data() + at, space.size());
+  reader.Commit(space.size());
+  CHECK(reader.HasWholeFrame());
   Result<std::optional<Frame>> frame = reader.Next();
   REQUIRE(frame.ok());
   REQUIRE(frame->has_value());
@@ -136,6 +150,25 @@ TEST_CASE("frame reader: a frame larger than the buffer is read into its own bod
   std::vector<Frame> rest;
   Feed(reader, std::string_view(stream).substr(wire::kFrameHeaderBytes + 1000), &rest);
   CheckFrames(rest, {{wire::MessageType::kGetRequest, 8, "after"}});
+}
+
+TEST_CASE("frame reader: a header declaring a large body costs what its sender sent, not more") {
+  // A peer declaring 16 MiB and sending 300 KiB: the body holds at most 4 x what came.
+  FrameReader reader;
+  std::string stream = RawHeader(wire::kMinFrameLength + (16u << 20),
+                                 static_cast<uint8_t>(wire::MessageType::kPutRequest));
+  stream.append(300 << 10, 'x');
+  std::vector<Frame> none;
+  Feed(reader, stream, &none);
+  CHECK(none.empty());
+  CHECK(reader.buffered() == (300u << 10));
+  CHECK(reader.body_memory() <= 4 * (300u << 10));
+  CHECK(reader.body_memory() >= (300u << 10));
+  // Headers alone, or a body that still fits the buffer, cost no body at all.
+  FrameReader headers_only;
+  Feed(headers_only, std::string_view(stream).substr(0, 1000), &none);
+  CHECK(headers_only.body_memory() == 0);
+  CHECK(headers_only.NextAllocation() == 0);
 }
 
 TEST_CASE("frame reader: a bad header is a Protocol error, and stays one") {

@@ -58,10 +58,12 @@ inline std::shared_ptr<spdlog::logger> QuietLogger() {
 // A running node over a fresh data directory; stopped and removed at the end.
 struct TestNode {
   explicit TestNode(std::string cluster = "kv", ConnectionLimits limits = {},
-                    size_t max_connections = 1024, size_t memory_budget = kDefaultMemoryBudget) {
+                    size_t max_connections = 1024, size_t memory_budget = kDefaultMemoryBudget,
+                    size_t max_connections_per_address = NodeConfig().max_connections_per_address) {
     dir = TempDir("node");
     NodeConfig config;
     config.connection = limits;
+    config.max_connections_per_address = max_connections_per_address;
     config.max_connections = max_connections;
     config.memory_budget = memory_budget;
     config.listen = "127.0.0.1:0";

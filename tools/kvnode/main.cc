@@ -180,6 +180,27 @@ int main(int argc, char** argv) {
   app.add_flag("--insecure", config.insecure,
                "Serve without TLS on an address other machines can reach (refused otherwise: "
                "anyone reaching the port could read, write and delete every key)");
+  app.add_option("--max-connections", config.max_connections,
+                 "Connections open at once; past it a new one is refused with a clear error")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
+  app.add_option("--max-connections-per-address", config.max_connections_per_address,
+                 "Connections open at once from one IP address, loopback too (0: no limit)")
+      ->check(CLI::Range(0, 1 << 20))
+      ->capture_default_str();
+  int64_t body_timeout_ms = config.connection.body_timeout.count();
+  app.add_option("--body-timeout-ms", body_timeout_ms,
+                 "A frame whose bytes have not all arrived after this much waiting for them is "
+                 "cut off and its connection closed (0: no limit)")
+      ->check(CLI::Range(int64_t{0}, int64_t{3600} * 1000))
+      ->capture_default_str();
+  int64_t idle_timeout_s =
+      std::chrono::duration_cast<std::chrono::seconds>(config.connection.idle_timeout).count();
+  app.add_option("--idle-timeout-s", idle_timeout_s,
+                 "A connection with nothing in flight this long is closed; clients reconnect "
+                 "without a fault (0: never)")
+      ->check(CLI::Range(int64_t{0}, int64_t{30} * 24 * 3600))
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "Log level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
@@ -220,6 +241,8 @@ int main(int argc, char** argv) {
   config.hint_window = std::chrono::seconds(hint_window_s);
   config.anti_entropy_interval = std::chrono::seconds(anti_entropy_interval_s);
   config.tombstone_grace = std::chrono::seconds(tombstone_grace_s);
+  config.connection.body_timeout = std::chrono::milliseconds(body_timeout_ms);
+  config.connection.idle_timeout = std::chrono::seconds(idle_timeout_s);
   if (kv::Status valid = kv::ValidateNodeConfig(config); !valid.ok()) {
     std::cerr << "kvnode: " << valid.message() << "\n";
     return kExitUsage;
