@@ -22,6 +22,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "protocol error";
     case ErrorCode::kMaybeApplied:
       return "maybe applied";
+    case ErrorCode::kPermissionDenied:
+      return "permission denied";
   }
   return "unknown error";
 }

@@ -26,6 +26,9 @@ enum class ErrorCode {
   // quorum not met after the coordinator stored it, a connection lost after the request left).
   // Not to be retried elsewhere as if it had failed; a read shows whether it landed.
   kMaybeApplied,
+  // The connection's credentials do not allow the request (its certificate's role); nothing was
+  // done. Not to be retried with the same credentials; tools exit 5.
+  kPermissionDenied,
 };
 
 std::string_view ErrorCodeName(ErrorCode code);
@@ -46,6 +49,9 @@ class [[nodiscard]] Status {
   static Status Timeout(std::string m) { return {ErrorCode::kTimeout, std::move(m)}; }
   static Status Protocol(std::string m) { return {ErrorCode::kProtocol, std::move(m)}; }
   static Status MaybeApplied(std::string m) { return {ErrorCode::kMaybeApplied, std::move(m)}; }
+  static Status PermissionDenied(std::string m) {
+    return {ErrorCode::kPermissionDenied, std::move(m)};
+  }
 
   bool ok() const { return code_ == ErrorCode::kOk; }
   ErrorCode code() const { return code_; }

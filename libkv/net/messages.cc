@@ -54,6 +54,8 @@ wire::WireErrorCode ToWireErrorCode(ErrorCode code) {
       return wire::WireErrorCode::kTimeout;
     case ErrorCode::kMaybeApplied:
       return wire::WireErrorCode::kMaybeApplied;
+    case ErrorCode::kPermissionDenied:
+      return wire::WireErrorCode::kPermissionDenied;
     case ErrorCode::kOk:  // an error response never carries Ok; treat as a protocol slip
     case ErrorCode::kProtocol:
       return wire::WireErrorCode::kProtocol;
@@ -79,6 +81,8 @@ ErrorCode FromWireErrorCode(uint8_t code) {
       return ErrorCode::kProtocol;
     case wire::WireErrorCode::kMaybeApplied:
       return ErrorCode::kMaybeApplied;
+    case wire::WireErrorCode::kPermissionDenied:
+      return ErrorCode::kPermissionDenied;
   }
   return ErrorCode::kProtocol;
 }

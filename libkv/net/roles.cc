@@ -70,11 +70,11 @@ Status CheckRoleAllows(Role role, MessageType type) {
   if (RoleAllows(role, type)) return Status::Ok();
   const unsigned roles = RolesFor(type);
   if (roles == 0)
-    return Status::Unavailable(
+    return Status::PermissionDenied(
         fmt::format("{} is not a request a node serves", wire::MessageTypeName(type)));
   // Name the least role that may: admin before peer, since operators hold admin certificates.
   const Role needed = (roles & kAdmins) != 0 ? Role::kAdmin : Role::kPeer;
-  return Status::Unavailable(
+  return Status::PermissionDenied(
       fmt::format("this connection's certificate has role {}; {} needs role {}", RoleName(role),
                   wire::MessageTypeName(type), RoleName(needed)));
 }

@@ -30,7 +30,7 @@ std::optional<Role> ParseRole(std::string_view name);
 // handshake's frames are requests of no role.
 bool RoleAllows(Role role, wire::MessageType type);
 
-// Ok when allowed; else Unavailable saying which role the request needs: "this connection's
+// Ok when allowed; else PermissionDenied saying which role the request needs: "this connection's
 // certificate has role client; LeaveRequest needs role admin".
 Status CheckRoleAllows(Role role, wire::MessageType type);
 

@@ -85,6 +85,7 @@ enum class WireErrorCode : uint8_t {
   kTimeout = 6,
   kProtocol = 7,
   kMaybeApplied = 8,
+  kPermissionDenied = 9,
 };
 
 }  // namespace kv::wire

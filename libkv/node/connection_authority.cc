@@ -17,7 +17,7 @@ Status ConnectionAuthority::Admit(const Frame& request) const {
     Result<GossipSynMessage> m = DecodeGossipSyn(syn->payload);
     if (!m.ok()) return Status::Ok();
     if (m->from != name_)
-      return Status::Unavailable(fmt::format(
+      return Status::PermissionDenied(fmt::format(
           "this connection's certificate names node '{}'; a GossipSyn from '{}' is refused", name_,
           m->from));
   }

@@ -24,7 +24,7 @@ class ConnectionAuthority {
   // A TLS connection whose peer's certificate names `name` with `role`.
   ConnectionAuthority(Role role, std::string name) : role_(role), name_(std::move(name)) {}
 
-  // Ok, or Unavailable saying why the request is refused ("this connection's certificate has
+  // Ok, or PermissionDenied saying why the request is refused ("this connection's certificate has
   // role client; LeaveRequest needs role admin"). The request is not served then.
   Status Admit(const Frame& request) const;
 

@@ -65,11 +65,13 @@ TEST_CASE("messages round-trip") {
 
   for (ErrorCode c : {ErrorCode::kNotFound, ErrorCode::kInvalidArgument, ErrorCode::kCorruption,
                       ErrorCode::kIOError, ErrorCode::kUnavailable, ErrorCode::kTimeout,
-                      ErrorCode::kProtocol, ErrorCode::kMaybeApplied}) {
+                      ErrorCode::kProtocol, ErrorCode::kMaybeApplied,
+                      ErrorCode::kPermissionDenied}) {
     CHECK(FromWireErrorCode(static_cast<uint8_t>(ToWireErrorCode(c))) == c);
   }
   // The numbers are the wire's (docs/formats.md, "Error codes"), not the enum's order.
   CHECK(static_cast<uint8_t>(ToWireErrorCode(ErrorCode::kMaybeApplied)) == 8);
+  CHECK(static_cast<uint8_t>(ToWireErrorCode(ErrorCode::kPermissionDenied)) == 9);
   CHECK(FromWireErrorCode(0) == ErrorCode::kProtocol);
   CHECK(FromWireErrorCode(99) == ErrorCode::kProtocol);
 

@@ -64,7 +64,7 @@ TEST_CASE("roles: names and the refusal's message") {
   CHECK(!ParseRole("").has_value());
   CHECK(CheckRoleAllows(Role::kClient, MessageType::kGetRequest).ok());
   Status s = CheckRoleAllows(Role::kClient, MessageType::kLeaveRequest);
-  CHECK(s.code() == ErrorCode::kUnavailable);
+  CHECK(s.code() == ErrorCode::kPermissionDenied);
   CHECK(s.message() ==
         "this connection's certificate has role client; LeaveRequest needs role admin");
   s = CheckRoleAllows(Role::kAdmin, MessageType::kReplicaWriteRequest);
@@ -95,7 +95,7 @@ TEST_CASE("connection authority: plain TCP admits all; TLS by role, and a Gossip
   const ConnectionAuthority peer(Role::kPeer, "n2");
   CHECK(peer.Admit(SynFrom("n2")).ok());
   const Status s = peer.Admit(SynFrom("n1"));
-  CHECK(s.code() == ErrorCode::kUnavailable);
+  CHECK(s.code() == ErrorCode::kPermissionDenied);
   CHECK(s.message() ==
         "this connection's certificate names node 'n2'; a GossipSyn from 'n1' is refused");
   // A body that does not decode is left to the handler, which refuses it as malformed.

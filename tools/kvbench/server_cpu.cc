@@ -37,7 +37,7 @@ ServerCpuSample SampleServerCpu(const HostPort& node, const ClientOptions& optio
   Result<std::unique_ptr<Client>> client = Client::Connect(node, options);
   Result<NodeCpu> self = client.ok() ? AskNode(**client) : client.status();
   if (!self.ok()) {
-    if (self.status().message().find("needs role admin") != std::string::npos) {
+    if (self.status().Is(ErrorCode::kPermissionDenied)) {
       // Refused by role (TLS with a client certificate): the run goes on without the figure.
       sample.notes.push_back(
           "server CPU not measured: a node's figures (StatsRequest) need an admin certificate");

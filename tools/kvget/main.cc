@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
       "resolve them with (give it to kvput with the value that replaces them) and exits 4.\n"
       "The node is --node, else $KV_NODE, else 127.0.0.1:7000.\n"
       "Exit codes: 0 found, 1 not found, 2 usage error, 3 the store could not answer,\n"
-      "4 siblings to resolve.",
+      "4 siblings to resolve, 5 the credentials' role may not read.",
       "kvget"};
   std::string key, node_flag;
   bool json = false;

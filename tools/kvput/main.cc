@@ -54,7 +54,8 @@ int main(int argc, char** argv) {
       "With --context TOKEN (as kvget printed it) the write replaces the versions that get saw;\n"
       "without it, it is added next to whatever is there (kvget then shows siblings).\n"
       "The node is --node, else $KV_NODE, else 127.0.0.1:7000.\n"
-      "Exit codes: 0 written, 2 usage error (nothing sent), 3 the store could not take it.",
+      "Exit codes: 0 written, 2 usage error (nothing sent), 3 the store could not take it,\n"
+      "5 the credentials' role may not write.",
       "kvput"};
   std::string key, value, node_flag, context_text;
   bool value_given = false, del = false, json = false, quiet = false;

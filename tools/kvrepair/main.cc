@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
       "exchanges only the keys that differ, merging them by vector clock.\n"
       "The node is --node, else $KV_NODE, else 127.0.0.1:7000.\n"
       "Exit codes: 0 every range converged, 2 usage error, 3 a replica could not be reached\n"
-      "or the node could not answer.",
+      "or the node could not answer, 5 the credentials' role may not (repair needs role admin).",
       "kvrepair"};
   std::string node_flag, range_flag;
   bool json = false;

@@ -154,7 +154,8 @@ int main(int argc, char** argv) {
       "each old node once a node has joined); kvring waits for it unless --no-wait.\n"
       "The node is --node, else $KV_NODE, else 127.0.0.1:7000.\n"
       "Exit codes: 0 printed (or left, or cleaned up), 2 usage error or leave refused, 3 the\n"
-      "node could not answer, its leave or cleanup failed, or nodes are joining or leaving.",
+      "node could not answer, its leave or cleanup failed, or nodes are joining or leaving,\n"
+      "5 the credentials' role may not (leave, cleanup and stats need role admin).",
       "kvring"};
   std::string node_flag, key;
   bool json = false;
