@@ -19,7 +19,9 @@
 #include <boost/asio/write.hpp>
 #include <csignal>
 
+#include "libkv/net/frame_io.h"
 #include "libkv/net/messages.h"
+#include "libkv/net/stream.h"
 #include "libkv/net/tcp_transport.h"
 #include "libkv/node/connection.h"
 
@@ -55,11 +57,21 @@ int IoThreads(const NodeConfig& config) {
 
 // Sends `error_frame` and closes, after reading what the client sent (its handshake) so that the
 // close is a FIN, not a reset that could destroy the error frame before the client reads it.
-asio::awaitable<void> Refuse(tcp::socket socket, std::string error_frame) {
-  auto [wec, written] = co_await asio::async_write(socket, asio::buffer(error_frame),
-                                                   asio::as_tuple(asio::use_awaitable));
+// With TLS the refusal travels inside TLS, so that the client reads it instead of a TLS error
+// (the handshake costs no more than an admitted connection's, and is bounded by `timeout`).
+asio::awaitable<void> Refuse(tcp::socket accepted, std::string error_frame,
+                             std::shared_ptr<TlsContext> tls, std::chrono::milliseconds timeout) {
+  Stream stream = tls ? Stream(std::move(accepted), *tls) : Stream(std::move(accepted));
+  asio::steady_timer handshake_deadline(stream.get_executor(), timeout);
+  handshake_deadline.async_wait([&stream](boost::system::error_code ec) {
+    if (!ec) stream.socket().cancel();  // a client that never completes the TLS handshake
+  });
+  Status written = co_await stream.Handshake(Stream::Side::kServer);
+  handshake_deadline.cancel();
+  if (written.ok()) written = co_await AsyncWriteAll(stream, error_frame);
+  tcp::socket& socket = stream.socket();
   boost::system::error_code ignored;
-  if (!wec) {
+  if (written.ok()) {
     socket.shutdown(tcp::socket::shutdown_send, ignored);
     asio::steady_timer deadline(socket.get_executor(), std::chrono::seconds(1));
     deadline.async_wait([&socket](boost::system::error_code ec) {
@@ -308,7 +320,10 @@ void Node::Serve() {
         if (Status refusal = AdmitConnectionFrom(remote); !refusal.ok()) {
           logger_->warn("refusing a connection from {}: {}", remote, refusal.message());
           std::string frame = EncodeMessageFrame(StatusToErrorResponse(refusal), 0);
-          asio::co_spawn(socket.get_executor(), Refuse(std::move(socket), std::move(frame)),
+          auto executor = socket.get_executor();
+          asio::co_spawn(executor,
+                         Refuse(std::move(socket), std::move(frame), rt.connection_context.tls,
+                                config_.connection.handshake_timeout),
                          asio::detached);
           continue;
         }

@@ -166,6 +166,20 @@ expect_status 2 "kvget with a partial set of TLS files" env -u KV_TLS_KEY -u KV_
 grep -q "missing: give --tls-cert, --tls-key and --tls-ca together" "$WORK/err" ||
   fail "partial credentials: $(cat "$WORK/err")"
 
+echo "== a refusal at the connection limit travels inside TLS =="
+start_node "$WORK/limited" 0 --id n3 --max-connections-per-address 1 $(creds n3)
+# One connection held open (TLS up, no kv handshake yet) takes the one place.
+sleep 5 | openssl s_client -connect "127.0.0.1:$NODE_PORT" -cert "$CERTS/app.crt" \
+  -key "$CERTS/app.key" -CAfile "$CERTS/ca.crt" -quiet >/dev/null 2>&1 &
+holder=$!
+sleep 1  # s_client's TLS handshake is done well within it
+expect_status 3 "kvget past the per-address limit" as app "$KV_BIN/kvget" --node "127.0.0.1:$NODE_PORT" k
+grep -q "too many connections from 127.0.0.1 (limit 1)" "$WORK/err" ||
+  fail "kvget past the limit said: $(cat "$WORK/err")"
+kill "$holder" 2>/dev/null || true
+wait "$holder" 2>/dev/null || true
+kill_node TERM
+
 echo "== a TLS client against a plaintext node =="
 start_node "$WORK/plain" 0
 expect_status 3 "kvget with TLS against a plaintext node" as app "$KV_BIN/kvget" \
