@@ -182,6 +182,15 @@ bool Gossiper::SeesPeers() const {
   return !table_.LivePeers(MonotonicMicros()).empty();
 }
 
+size_t Gossiper::NormalPeersUp() const {
+  std::lock_guard lock(mu_);
+  const uint64_t now = MonotonicMicros();
+  size_t count = 0;
+  for (const auto& [id, s] : table_.states())
+    if (id != table_.self().id && s.status == NodeStatus::kNormal && table_.IsUp(id, now)) ++count;
+  return count;
+}
+
 NodeStatus Gossiper::self_status() const {
   std::lock_guard lock(mu_);
   return table_.self().status;

@@ -63,6 +63,9 @@ class Gossiper {
   bool IsUp(std::string_view id) const;
   // Whether this node's failure detector shows any other node up: it has reached the cluster.
   bool SeesPeers() const;
+  // The other nodes that are normal and that the failure detector shows up: those that would
+  // hold the keys were this node to leave now.
+  size_t NormalPeersUp() const;
 
   // This node's own status (joining, normal, leaving, left). SetSelfStatus gossips a change
   // from the next round on, publishes the view it implies and persists it, so a restart resumes

@@ -333,15 +333,8 @@ asio::awaitable<std::string> NodeService::Answer(Frame request) {
           co_return ErrorFrame(
               id, Status::InvalidArgument("this node is still joining; wait until kvring shows it "
                                           "normal, or stop it"));
-        // The ring left behind must still hold N copies of every key.
-        const size_t remaining =
-            gossiper_->view()->future->nodes().size() - (status == NodeStatus::kNormal ? 1 : 0);
-        if (status == NodeStatus::kNormal && remaining < quorum_.n)
-          co_return ErrorFrame(
-              id, Status::InvalidArgument(fmt::format(
-                      "leaving would leave {} nodes for N={} replicas of each key; add a node "
-                      "first",
-                      remaining, quorum_.n)));
+        if (status == NodeStatus::kNormal)
+          if (Status s = CheckLeaveKeepsN(); !s.ok()) co_return ErrorFrame(id, s);
       }
       co_return EncodeMessageFrame(AnswerLeave(*m), id);
     }
