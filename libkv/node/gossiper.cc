@@ -35,8 +35,8 @@ Gossiper::Gossiper(NodeState self, const std::vector<NodeState>& known, GossipOp
       logger_(std::move(logger)),
       table_(std::move(self), options_.detector),
       rng_(std::random_device{}()) {
-  table_.Restore(known);
   std::lock_guard lock(mu_);
+  LogRefusalsLocked(table_.Restore(known, WallSeconds()));
   PublishViewLocked();
 }
 
@@ -92,7 +92,7 @@ asio::awaitable<void> Gossiper::Exchange(std::string address, std::string syn) {
   std::string ack2;
   {
     std::lock_guard lock(mu_);
-    AckOutcome outcome = table_.HandleAck(*ack, MonotonicMicros());
+    AckOutcome outcome = table_.HandleAck(*ack, MonotonicMicros(), WallSeconds());
     OnChangesLocked(outcome.changes);
     ack2 = EncodeGossipAck2(outcome.reply);
   }
@@ -113,13 +113,36 @@ Status Gossiper::HandleAck2(std::string_view payload) {
   Result<GossipAck2Message> ack2 = DecodeGossipAck2(payload);
   if (!ack2.ok()) return Status::Protocol(ack2.status().message());
   std::lock_guard lock(mu_);
-  OnChangesLocked(table_.HandleAck2(*ack2, MonotonicMicros()));
+  OnChangesLocked(table_.HandleAck2(*ack2, MonotonicMicros(), WallSeconds()));
   return Status::Ok();
 }
 
-void Gossiper::OnChangesLocked(const std::vector<StateChange>& changes) {
-  bool ring_changed = false;
+uint64_t Gossiper::WallSeconds() {
+  return WallMicros() / 1000000;
+}
+
+void Gossiper::LogRefusalsLocked(const std::vector<StateChange>& changes) {
   for (const StateChange& c : changes) {
+    if (c.kind != StateChange::Kind::kRefused) continue;
+    // Once per node id: a peer repeating a forgery every round must not flood the log. The set
+    // is bounded like the table (ids beyond the bound are not remembered, only logged less).
+    if (refusals_logged_.size() >= kMaxRefusalsLogged || !refusals_logged_.insert(c.id).second)
+      continue;
+    logger_->warn("membership: refused a gossip state of node {}: {}", c.id, c.why);
+  }
+}
+
+void Gossiper::OnChangesLocked(const std::vector<StateChange>& changes) {
+  LogRefusalsLocked(changes);
+  bool ring_changed = false;
+  bool persist = false;
+  for (const StateChange& c : changes) {
+    if (c.kind == StateChange::Kind::kRefused) continue;
+    if (c.kind == StateChange::Kind::kSelfCorrected) {
+      logger_->warn("membership: {}", c.why);
+      persist = true;  // a restart must start above the generation it took
+      continue;
+    }
     const NodeState* s = table_.Find(c.id);
     if (c.kind == StateChange::Kind::kNew)
       logger_->info("membership: learnt of node {} at {} ({}, {} vnodes)", c.id, s->address,
@@ -131,10 +154,9 @@ void Gossiper::OnChangesLocked(const std::vector<StateChange>& changes) {
                     NodeStatusName(s->status), s->address, s->vnodes);
     ring_changed |= c.ring_changed;
   }
-  if (!ring_changed) return;
-  PublishViewLocked();
+  if (ring_changed) PublishViewLocked();
   // Rare (a node joins, restarts or moves), so the small file's fsync is done right here.
-  PersistLocked();
+  if (ring_changed || persist) PersistLocked();
 }
 
 void Gossiper::PublishViewLocked() {

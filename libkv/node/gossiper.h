@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -78,8 +79,10 @@ class Gossiper {
  private:
   boost::asio::awaitable<void> Rounds();
   boost::asio::awaitable<void> Exchange(std::string address, std::string syn);
+  static uint64_t WallSeconds();
   // REQUIRES: mu_ held.
   void OnChangesLocked(const std::vector<StateChange>& changes);
+  void LogRefusalsLocked(const std::vector<StateChange>& changes);
   void PublishViewLocked();
   void PersistLocked();
   void LogUpDownLocked(uint64_t now);
@@ -95,6 +98,8 @@ class Gossiper {
   std::shared_ptr<const ClusterView> view_;      // GUARDED_BY(mu_)
   std::map<std::string, bool, std::less<>> up_;  // GUARDED_BY(mu_): last logged state
   std::mt19937_64 rng_;                          // GUARDED_BY(mu_)
+  static constexpr size_t kMaxRefusalsLogged = 4096;
+  std::set<std::string, std::less<>> refusals_logged_;  // GUARDED_BY(mu_): node ids
   StopSignal stop_;
 };
 

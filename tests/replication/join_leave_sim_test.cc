@@ -7,11 +7,9 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
-#include <ctime>
 #include <mutex>
 #include <set>
 
-#include "libkv/membership/gossip_messages.h"
 #include "libkv/membership/node_state.h"
 #include "tests/replication/sim_cluster.h"
 
@@ -143,21 +141,6 @@ TEST_CASE("join and leave (sim): a node cannot leave while it is joining") {
   CHECK(refused.status().code() == ErrorCode::kInvalidArgument);
 }
 
-// Gossip states of fake normal members, as an authenticated but hostile (or buggy) peer would send
-// them; `status` and `version` let a later message mark the same fakes left.
-std::string FakeMembers(int count, NodeStatus status, uint64_t version) {
-  GossipAck2Message ack2;
-  for (int i = 0; i < count; ++i)
-    ack2.states.push_back(NodeState{.id = fmt::format("fake{}", i),
-                                    .address = fmt::format("127.0.0.1:{}", 1 + i),
-                                    .generation = static_cast<uint64_t>(std::time(nullptr)),
-                                    .version = version,
-                                    .status = status,
-                                    .vnodes = 16,
-                                    .clock_id = 0});
-  return EncodeGossipAck2(ack2);
-}
-
 TEST_CASE("join and leave (sim): Leave re-checks N when it runs, not only when it is asked") {
   // Issue 13: a leave accepted while fake members made the ring look large ran on after the
   // fakes were marked left, and the node "left" a ring with fewer than N nodes (in the attack,
@@ -167,13 +150,13 @@ TEST_CASE("join and leave (sim): Leave re-checks N when it runs, not only when i
   SimCluster cluster(options);
   REQUIRE(cluster.Put("n1", "k", "v").ok());
   Gossiper& n1 = cluster.service("n1").gossiper();
-  REQUIRE(n1.HandleAck2(FakeMembers(3, NodeStatus::kNormal, 1)).ok());
+  REQUIRE(n1.HandleAck2(SimCluster::FakeMembers(3, NodeStatus::kNormal, 1)).ok());
   REQUIRE(n1.NormalPeersUp() == 5);  // n2, n3 and the fakes, heard from just now
   Result<LeaveResponse> accepted = cluster.Leave("n1");
   REQUIRE(accepted.ok());
   CHECK(accepted->state == "leaving");
   // During the ring delay the fakes go away.
-  REQUIRE(n1.HandleAck2(FakeMembers(3, NodeStatus::kLeft, 2)).ok());
+  REQUIRE(n1.HandleAck2(SimCluster::FakeMembers(3, NodeStatus::kLeft, 2)).ok());
 
   REQUIRE(SimCluster::Eventually(
       [&] {

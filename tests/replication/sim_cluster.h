@@ -17,6 +17,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_future.hpp>
+#include <ctime>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "libkv/env/env.h"
+#include "libkv/membership/gossip_messages.h"
 #include "libkv/net/admin_messages.h"
 #include "libkv/net/client_messages.h"
 #include "libkv/net/cluster_messages.h"
@@ -243,6 +245,23 @@ class SimCluster {
         total.problems += (total.problems.empty() ? "" : "; ") + one->problems;
     }
     return total;
+  }
+
+  // A gossip ACK2 payload of `count` fake members ("fake0", ...), as an authenticated but hostile
+  // (or buggy) peer would send: give it to a node's Gossiper::HandleAck2. `status` and `version`
+  // let a later payload change the same fakes (mark them left).
+  static std::string FakeMembers(int count, NodeStatus status, uint64_t version,
+                                 uint32_t vnodes = 16) {
+    GossipAck2Message ack2;
+    for (int i = 0; i < count; ++i)
+      ack2.states.push_back(NodeState{.id = fmt::format("fake{}", i),
+                                      .address = fmt::format("127.0.0.1:{}", 1 + i),
+                                      .generation = static_cast<uint64_t>(std::time(nullptr)),
+                                      .version = version,
+                                      .status = status,
+                                      .vnodes = vnodes,
+                                      .clock_id = 0});
+    return EncodeGossipAck2(ack2);
   }
 
   // Waits (up to `limit`) until `done()` holds; returns whether it did.
