@@ -112,6 +112,8 @@ class NodeService {
   NodeIdentity identity_;
   Parts parts_;
   boost::asio::awaitable<std::string> AnswerReplicaWrite(uint64_t id, ReplicaWriteRequest request);
+  // InvalidArgument unless `target` is a node of the current or the future ring.
+  Status CheckHintTarget(std::string_view target) const;
   LeaveResponse AnswerLeave(const LeaveRequest& request);
   StatsResponse AnswerStats() const;
   // Starts a cleanup unless one runs or nodes join or leave (then the error); how the last went.

@@ -54,6 +54,7 @@ struct SimClusterOptions {
   uint64_t seed = 1;
   bool hinted_handoff = true;
   std::chrono::seconds hint_window{3600};
+  uint64_t hint_quota_per_node = kDefaultHintQuotaPerTarget;
   std::chrono::seconds anti_entropy_interval{0};  // off unless a test turns it on
   std::chrono::milliseconds anti_entropy_timeout{60000};
   // A joining or leaving node's wait before it streams: three gossip rounds here.
@@ -275,6 +276,26 @@ class SimCluster {
     return true;
   }
 
+  // One request frame to `via` as a client (or any peer) would send it; the answer, or the error
+  // it carried.
+  Result<Frame> Call(const std::string& via, wire::MessageType type, std::string body) {
+    std::shared_ptr<Transport> client = network_.TransportFor("client:1");
+    const std::string address = AddressOf(via);
+    // The node's own waits are bounded by the request timeout (twice over for a forwarded write);
+    // this only has to catch a node that never answers.
+    const auto timeout = options_.request_timeout * 8;
+    auto answer = std::make_shared<std::optional<Result<Frame>>>();
+    auto call = [client, address, type, body = std::move(body), timeout,
+                 answer]() mutable -> boost::asio::awaitable<void> {
+      Result<Frame> got = co_await client->Call(address, type, std::move(body), timeout);
+      answer->emplace(std::move(got));
+    };
+    // On a strand, as the transport requires of its callers.
+    boost::asio::co_spawn(boost::asio::make_strand(io_), std::move(call), boost::asio::use_future)
+        .get();
+    return std::move(**answer);
+  }
+
  private:
   struct SimNode {
     std::string id;
@@ -367,6 +388,7 @@ class SimCluster {
     config.failure_detector.max_sample_interval_micros = 1'000'000;
     config.hinted_handoff = options_.hinted_handoff;
     config.hint_window = options_.hint_window;
+    config.hint_quota_per_node = options_.hint_quota_per_node;
     config.handoff_interval = std::chrono::milliseconds(50);
     config.anti_entropy_interval = options_.anti_entropy_interval;
     config.anti_entropy_timeout = options_.anti_entropy_timeout;
@@ -407,24 +429,6 @@ class SimCluster {
         },
         options_.ring_delay + std::chrono::seconds(10));
     REQUIRE(converged);
-  }
-
-  Result<Frame> Call(const std::string& via, wire::MessageType type, std::string body) {
-    std::shared_ptr<Transport> client = network_.TransportFor("client:1");
-    const std::string address = AddressOf(via);
-    // The node's own waits are bounded by the request timeout (twice over for a forwarded write);
-    // this only has to catch a node that never answers.
-    const auto timeout = options_.request_timeout * 8;
-    auto answer = std::make_shared<std::optional<Result<Frame>>>();
-    auto call = [client, address, type, body = std::move(body), timeout,
-                 answer]() mutable -> boost::asio::awaitable<void> {
-      Result<Frame> got = co_await client->Call(address, type, std::move(body), timeout);
-      answer->emplace(std::move(got));
-    };
-    // On a strand, as the transport requires of its callers.
-    boost::asio::co_spawn(boost::asio::make_strand(io_), std::move(call), boost::asio::use_future)
-        .get();
-    return std::move(**answer);
   }
 
   SimClusterOptions options_;
