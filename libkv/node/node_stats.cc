@@ -137,6 +137,8 @@ StatsResponse NodeService::AnswerStats() const {
       .connection_waits = parts_.connection_waits ? parts_.connection_waits() : 0,
       .cpu_user_micros = Micros(usage.ru_utime),
       .cpu_system_micros = Micros(usage.ru_stime),
+      .merkle_cache_share = budget_.merkle_cache_bytes,
+      .merkle_cache_bytes = anti_entropy_->tree_cache().bytes,
   };
   for (const auto& [target, backlog] : hints_->PendingCounts()) {
     out.hints_held += backlog.hints;
