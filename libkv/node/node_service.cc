@@ -377,6 +377,7 @@ asio::awaitable<std::string> NodeService::AnswerReplicaWrite(uint64_t id, Replic
     co_return ErrorFrame(id, Status::Protocol(fmt::format("a replica write carried a bad sibling "
                                                           "set: {}",
                                                           incoming.status().message())));
+  if (Status s = store_->CheckIncoming(*incoming); !s.ok()) co_return ErrorFrame(id, s);
   if (!m.hinted_for.empty() && m.hinted_for != identity_.id) {
     // A stand-in under a sloppy quorum: keep it for its owner, durably, before acknowledging.
     // Only for a node of the ring (or of the ring it is becoming): a hint for any other could
