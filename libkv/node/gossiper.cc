@@ -1,6 +1,7 @@
 #include "libkv/node/gossiper.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -168,6 +169,10 @@ void Gossiper::PublishViewLocked() {
   view->future = future.nodes() == view->ring->nodes()
                      ? view->ring
                      : std::make_shared<const Ring>(std::move(future));
+  if (!view_ || view_->ring->nodes() != view->ring->nodes() ||
+      view_->future->nodes() != view->future->nodes() ||
+      view_->ring->Tokens() != view->ring->Tokens())
+    ring_changed_at_ = std::chrono::steady_clock::now();
   for (const auto& [id, s] : table_.states()) view->addresses.emplace(id, s.address);
   view_ = std::move(view);
 }
@@ -225,6 +230,43 @@ Status Gossiper::SetSelfStatus(NodeStatus status) {
   table_.SetStatus(status);
   PublishViewLocked();
   return env_->WriteFileAtomically(membership_path_, table_.EncodeFile());
+}
+
+Status Gossiper::CheckSettled(std::chrono::milliseconds ring_delay) const {
+  std::lock_guard lock(mu_);
+  const auto retry = [&](std::string why, std::chrono::milliseconds in) {
+    return Status::Unavailable(fmt::format(
+        "the ring is not settled: {}; cleanup runs only when no node is joining or leaving, every "
+        "node is up and the ring has not changed for the ring delay ({} ms); retry in {:.1f} s",
+        why, ring_delay.count(), std::chrono::duration<double>(in).count()));
+  };
+  if (view_->changing()) {
+    std::vector<std::string> moving;
+    for (const auto& [id, s] : table_.states())
+      if (s.status == NodeStatus::kJoining || s.status == NodeStatus::kLeaving)
+        moving.push_back(fmt::format("{} {}", id, NodeStatusName(s.status)));
+    return retry(fmt::format("nodes are joining or leaving ({})", fmt::join(moving, ", ")),
+                 ring_delay);
+  }
+  const uint64_t now = MonotonicMicros();
+  std::vector<std::string> down;
+  for (const std::string& id : view_->ring->nodes())
+    if (!table_.IsUp(id, now)) down.push_back(id);
+  if (!down.empty())
+    return retry(
+        fmt::format("{} of the ring's {} nodes are down ({}{})", down.size(),
+                    view_->ring->nodes().size(),
+                    fmt::join(down.begin(), down.begin() + std::min<size_t>(5, down.size()), ", "),
+                    down.size() > 5 ? ", ..." : ""),
+        ring_delay);
+  const auto since = std::chrono::steady_clock::now() - ring_changed_at_;
+  if (since < ring_delay) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(ring_delay - since);
+    return retry(
+        fmt::format("the ring changed {:.1f} s ago", std::chrono::duration<double>(since).count()),
+        left);
+  }
+  return Status::Ok();
 }
 
 RingResponse Gossiper::Describe(std::string_view key, const QuorumSettings& quorum) const {

@@ -73,6 +73,13 @@ class Gossiper {
   // in that status.
   NodeStatus self_status() const;
   Status SetSelfStatus(NodeStatus status);
+  // Ok when the ring is settled, as cleanup requires (it deletes what the ring says this node no
+  // longer replicates, so a ring that is wrong or about to change must not drive it): no node is
+  // joining or leaving, every node of the ring is up, and the ring has not changed for
+  // `ring_delay` (so every node has heard of the last change, and a change just learnt — fake
+  // members included — is not acted on at once). Else Unavailable, saying why and when to retry.
+  Status CheckSettled(std::chrono::milliseconds ring_delay) const;
+
   // The ring as this node sees it, for kvring; with a key, its preference list too.
   RingResponse Describe(std::string_view key, const QuorumSettings& quorum) const;
 
@@ -94,10 +101,12 @@ class Gossiper {
   std::shared_ptr<spdlog::logger> logger_;
 
   mutable std::mutex mu_;
-  MembershipTable table_;                        // GUARDED_BY(mu_)
-  std::shared_ptr<const ClusterView> view_;      // GUARDED_BY(mu_)
-  std::map<std::string, bool, std::less<>> up_;  // GUARDED_BY(mu_): last logged state
-  std::mt19937_64 rng_;                          // GUARDED_BY(mu_)
+  MembershipTable table_;                    // GUARDED_BY(mu_)
+  std::shared_ptr<const ClusterView> view_;  // GUARDED_BY(mu_)
+  // When view_'s rings last changed (or this life began): CheckSettled.
+  std::chrono::steady_clock::time_point ring_changed_at_;  // GUARDED_BY(mu_)
+  std::map<std::string, bool, std::less<>> up_;            // GUARDED_BY(mu_): last logged state
+  std::mt19937_64 rng_;                                    // GUARDED_BY(mu_)
   static constexpr size_t kMaxRefusalsLogged = 4096;
   std::set<std::string, std::less<>> refusals_logged_;  // GUARDED_BY(mu_): node ids
   StopSignal stop_;

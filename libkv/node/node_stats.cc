@@ -27,6 +27,7 @@ Result<CleanupResponse> NodeService::AnswerCleanup(const CleanupRequest& request
   {
     std::lock_guard lock(mu_);
     if (!request.status_only && cleanup_.state != "running" && !stop_.stopped()) {
+      KV_RETURN_IF_ERROR(gossiper_->CheckSettled(ring_delay_));
       Gossiper* gossiper = gossiper_.get();
       KV_ASSIGN_OR_RETURN(std::unique_ptr<Cleanup> cleanup,
                           Cleanup::Start(
