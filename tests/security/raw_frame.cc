@@ -197,10 +197,10 @@ int main(int argc, char** argv) {
   } else if (*hint) {
     const std::string siblings = EncodedSet(bytes);
     for (int i = 0; i < count; ++i)
-      frames.push_back(Frame(kv::ReplicaWriteRequest{.key = fmt::format("hinted-{}", i),
-                                                     .siblings = siblings,
-                                                     .hinted_for = target},
-                             next_id++));
+      frames.push_back(Frame(
+          kv::ReplicaWriteRequest{
+              .key = fmt::format("hinted-{}", i), .siblings = siblings, .hinted_for = target},
+          next_id++));
   } else if (*merkle) {
     for (int i = 0; i < count; ++i) {
       kv::MerkleLevelRequest m;
@@ -215,10 +215,9 @@ int main(int argc, char** argv) {
   } else if (*put_context) {
     kv::VectorClock forged;
     forged.Witness(std::stoull(clock_hex, nullptr, 16), counter, 1);
-    frames.push_back(Frame(kv::PutRequest{.key = key,
-                                          .value = value,
-                                          .context = kv::EncodeContextToken(forged)},
-                           next_id++));
+    frames.push_back(
+        Frame(kv::PutRequest{.key = key, .value = value, .context = kv::EncodeContextToken(forged)},
+              next_id++));
   }
 
   int exit_code = 0;
