@@ -18,6 +18,8 @@ complete -c kvnode -l ring-delay-ms -x -d 'Wait of a joining or leaving node bef
 complete -c kvnode -l phi-threshold -x -d 'Failure detector threshold'
 complete -c kvnode -l hinted-handoff -x -a 'on off' -d 'Sloppy quorum with hinted handoff'
 complete -c kvnode -l hint-window-s -x -d 'Hints older than this are dropped'
+complete -c kvnode -l hint-quota-per-node -x -d 'Hints kept for one down node at most (SIZE)'
+complete -c kvnode -l hint-quota -x -d 'Hints kept for all down nodes at most (SIZE)'
 complete -c kvnode -l handoff-rate -x -d 'Hints handed off per second at most'
 complete -c kvnode -l anti-entropy-interval-s -x -d 'Background anti-entropy period (0: off)'
 complete -c kvnode -l tombstone-grace-s -x -d 'Purge deleted keys a complete repair this long after the delete'

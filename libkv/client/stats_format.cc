@@ -37,6 +37,8 @@ std::vector<Figure> Figures(const StatsResponse& s) {
       {"memory_budget", "memory budget", Unit::kBytes, s.memory_budget},
       {"memtable_share", "memtable share", Unit::kBytes, s.memtable_share},
       {"connection_share", "connection share", Unit::kBytes, s.connection_share},
+      {"merkle_cache_share", "Merkle cache share", Unit::kBytes, s.merkle_cache_share},
+      {"merkle_cache_bytes", "Merkle cache", Unit::kBytes, s.merkle_cache_bytes},
       {"memtable_memory", "memtable memory", Unit::kBytes, s.memtable_memory},
       {"memtable_memory_peak", "memtable memory peak", Unit::kBytes, s.memtable_memory_peak},
       {"immutable_memtables", "immutable memtables", Unit::kCount, s.immutable_memtables},

@@ -3,14 +3,18 @@
 #include <algorithm>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "libkv/base/checksum.h"
 #include "libkv/base/coding.h"
 #include "libkv/membership/membership_format.h"
 
 namespace kv {
 
-MembershipTable::MembershipTable(NodeState self, PhiAccrualOptions detector_options)
-    : self_id_(self.id), detector_(detector_options) {
+MembershipTable::MembershipTable(NodeState self, PhiAccrualOptions detector_options,
+                                 MembershipLimits limits)
+    : self_id_(self.id), limits_(limits), detector_(detector_options) {
+  ring_vnodes_ = RingVnodes(self);
   states_.emplace(self.id, std::move(self));
 }
 
@@ -25,7 +29,9 @@ void MembershipTable::BeatHeartbeat() {
 
 void MembershipTable::SetStatus(NodeStatus status) {
   NodeState& s = states_.at(self_id_);
+  ring_vnodes_ -= RingVnodes(s);
   s.status = status;
+  ring_vnodes_ += RingVnodes(s);
   ++s.version;
 }
 
@@ -144,9 +150,10 @@ GossipAckMessage MembershipTable::HandleSyn(const GossipSynMessage& syn) const {
   return ack;
 }
 
-AckOutcome MembershipTable::HandleAck(const GossipAckMessage& ack, uint64_t now_micros) {
+AckOutcome MembershipTable::HandleAck(const GossipAckMessage& ack, uint64_t now_micros,
+                                      uint64_t wall_seconds) {
   AckOutcome out;
-  out.changes = Apply(ack.states, now_micros);
+  out.changes = Apply(ack.states, now_micros, wall_seconds);
   for (const GossipDigest& want : ack.requests) {
     const NodeState* ours = Find(want.id);
     if (ours != nullptr &&
@@ -158,35 +165,79 @@ AckOutcome MembershipTable::HandleAck(const GossipAckMessage& ack, uint64_t now_
 }
 
 std::vector<StateChange> MembershipTable::HandleAck2(const GossipAck2Message& ack2,
-                                                     uint64_t now_micros) {
-  return Apply(ack2.states, now_micros);
+                                                     uint64_t now_micros, uint64_t wall_seconds) {
+  return Apply(ack2.states, now_micros, wall_seconds);
+}
+
+std::string MembershipTable::Refusal(const NodeState& remote, const NodeState* ours,
+                                     uint64_t wall_seconds) const {
+  if (remote.generation > wall_seconds + limits_.max_generation_ahead_seconds)
+    return fmt::format(
+        "generation {} is more than {} s ahead of this node's clock ({}); a generation is a start "
+        "time, so this one is forged or from a broken clock",
+        remote.generation, limits_.max_generation_ahead_seconds, wall_seconds);
+  if (ours == nullptr && states_.size() >= limits_.max_members)
+    return fmt::format("the membership table holds its limit of {} nodes", limits_.max_members);
+  const uint64_t before = ours == nullptr ? 0 : RingVnodes(*ours);
+  const uint64_t after = RingVnodes(remote);
+  if (after > before && ring_vnodes_ - before + after > limits_.max_ring_vnodes)
+    return fmt::format("its {} vnodes would take the ring past its limit of {} vnodes (it has {})",
+                       remote.vnodes, limits_.max_ring_vnodes, ring_vnodes_);
+  return {};
 }
 
 std::vector<StateChange> MembershipTable::Apply(const std::vector<NodeState>& states,
-                                                uint64_t now_micros) {
+                                                uint64_t now_micros, uint64_t wall_seconds) {
   std::vector<StateChange> changes;
   for (const NodeState& remote : states) {
-    if (remote.id == self_id_) continue;
-    auto it = states_.find(remote.id);
-    if (it == states_.end()) {
-      states_.emplace(remote.id, remote);
-      detector_.Heartbeat(remote.id, now_micros);
-      changes.push_back({remote.id, StateChange::Kind::kNew, true});
+    if (remote.id == self_id_) {
+      NodeState& self = states_.at(self_id_);
+      if (!IsNewer(remote, self)) continue;
+      // Someone holds a newer state of this node than its own: a forgery, or a previous life
+      // when the clock stepped back. Only this node speaks for itself, so it outbids it — within
+      // the bound every node applies to generations, or not at all until its clock gets there.
+      if (remote.generation + 1 > wall_seconds + limits_.max_generation_ahead_seconds) {
+        changes.push_back({self_id_, StateChange::Kind::kRefused, false,
+                           fmt::format("a state of this node with generation {} is further "
+                                       "ahead of its clock ({}) than it may outbid",
+                                       remote.generation, wall_seconds)});
+        continue;
+      }
+      const uint64_t forged = remote.generation;
+      self.generation = forged + 1;
+      ++self.version;
+      changes.push_back({self_id_, StateChange::Kind::kSelfCorrected, false,
+                         fmt::format("another node held generation {} of this node, above its "
+                                     "own; it takes generation {}",
+                                     forged, self.generation)});
       continue;
     }
-    NodeState& ours = it->second;
-    if (!IsNewer(remote, ours)) continue;
-    StateChange change{remote.id, StateChange::Kind::kUpdated, false};
-    if (remote.generation > ours.generation) {
+    auto it = states_.find(remote.id);
+    NodeState* ours = it == states_.end() ? nullptr : &it->second;
+    if (ours != nullptr && !IsNewer(remote, *ours)) continue;
+    if (std::string why = Refusal(remote, ours, wall_seconds); !why.empty()) {
+      changes.push_back({remote.id, StateChange::Kind::kRefused, false, std::move(why)});
+      continue;
+    }
+    if (ours == nullptr) {
+      ring_vnodes_ += RingVnodes(remote);
+      states_.emplace(remote.id, remote);
+      detector_.Heartbeat(remote.id, now_micros);
+      changes.push_back({remote.id, StateChange::Kind::kNew, true, {}});
+      continue;
+    }
+    StateChange change{remote.id, StateChange::Kind::kUpdated, false, {}};
+    if (remote.generation > ours->generation) {
       change.kind = StateChange::Kind::kRestarted;
       // The old life's intervals say nothing about the new one's, and the silence while it was
       // restarting is not a sample.
       detector_.Forget(remote.id);
     }
-    change.ring_changed = remote.address != ours.address || remote.status != ours.status ||
-                          remote.vnodes != ours.vnodes;
-    ours = remote;
-    if (ours.status == NodeStatus::kLeft) {
+    change.ring_changed = remote.address != ours->address || remote.status != ours->status ||
+                          remote.vnodes != ours->vnodes;
+    ring_vnodes_ = ring_vnodes_ - RingVnodes(*ours) + RingVnodes(remote);
+    *ours = remote;
+    if (ours->status == NodeStatus::kLeft) {
       detector_.Forget(remote.id);
     } else {
       detector_.Heartbeat(remote.id, now_micros);
@@ -224,16 +275,27 @@ Result<std::vector<NodeState>> MembershipTable::DecodeFile(std::string_view byte
   return states;
 }
 
-void MembershipTable::Restore(const std::vector<NodeState>& states) {
+std::vector<StateChange> MembershipTable::Restore(const std::vector<NodeState>& states,
+                                                  uint64_t wall_seconds) {
+  std::vector<StateChange> refused;
   for (const NodeState& s : states) {
     if (s.id == self_id_) continue;
     auto it = states_.find(s.id);
-    if (it == states_.end()) {
+    NodeState* ours = it == states_.end() ? nullptr : &it->second;
+    if (ours != nullptr && !IsNewer(s, *ours)) continue;
+    if (std::string why = Refusal(s, ours, wall_seconds); !why.empty()) {
+      refused.push_back({s.id, StateChange::Kind::kRefused, false, std::move(why)});
+      continue;
+    }
+    if (ours == nullptr) {
+      ring_vnodes_ += RingVnodes(s);
       states_.emplace(s.id, s);
-    } else if (IsNewer(s, it->second)) {
-      it->second = s;
+    } else {
+      ring_vnodes_ = ring_vnodes_ - RingVnodes(*ours) + RingVnodes(s);
+      *ours = s;
     }
   }
+  return refused;
 }
 
 }  // namespace kv

@@ -5,9 +5,19 @@
 // comes back. A plain value, not thread-safe: the node serialises calls (one strand).
 //
 // Only this node changes its own state (BeatHeartbeat, SetStatus); what others say about it is
-// ignored. Any other node's state is replaced by a newer one (generation, version), so a
-// restart's new generation supersedes the previous life; every such replacement is a heartbeat
-// arrival for the detector.
+// never taken — but a newer state of it than its own (a forgery, or its previous life when the
+// clock stepped back) makes it take a generation above that one, so that its next gossip
+// supersedes the stale entry everywhere. Any other node's state is replaced by a newer one
+// (generation, version), so a restart's new generation supersedes the previous life; every such
+// replacement is a heartbeat arrival for the detector.
+//
+// Defence in depth (MembershipLimits), against a peer that is authenticated but hostile or
+// broken: a generation further ahead of this node's wall clock than a day is refused (a
+// generation is a start time in seconds, NextGeneration; 2^64-1 would pin a node's entry for
+// ever); the table holds at most max_members nodes, and the nodes that are not left at most
+// max_ring_vnodes vnodes together, so that a ring rebuild stays cheap. Past a cap, new nodes (or
+// an update that would add vnodes) are refused; the nodes already known still update. A refused
+// state is reported (StateChange::kRefused) for the node to log, and changes nothing.
 #pragma once
 
 #include <cstdint>
@@ -31,12 +41,17 @@ struct StateChange {
     kNew,        // a node not known before
     kRestarted,  // a higher generation
     kUpdated,    // a higher version of the same generation (a heartbeat, maybe more)
+    // Not applied (MembershipLimits): `why` says which limit. For this node's own id: a newer
+    // state of it was heard and this node took a generation above it (`why` says so).
+    kRefused,
+    kSelfCorrected,
   };
   std::string id;
   Kind kind = Kind::kUpdated;
   // The parts the ring depends on (address, status, vnodes) differ from before; always true
   // for kNew.
   bool ring_changed = false;
+  std::string why;  // kRefused and kSelfCorrected only
 
   friend bool operator==(const StateChange&, const StateChange&) = default;
 };
@@ -46,9 +61,18 @@ struct AckOutcome {
   std::vector<StateChange> changes;
 };
 
+// Defaults: a day of clock skew and forgery margin; a cluster of up to 4,096 nodes ever (left
+// ones stay in the table), 2^18 vnodes in the ring (2,048 nodes at the default 128).
+struct MembershipLimits {
+  uint64_t max_generation_ahead_seconds = 24 * 3600;
+  size_t max_members = 4096;
+  uint64_t max_ring_vnodes = uint64_t{1} << 18;
+};
+
 class MembershipTable {
  public:
-  explicit MembershipTable(NodeState self, PhiAccrualOptions detector_options = {});
+  explicit MembershipTable(NodeState self, PhiAccrualOptions detector_options = {},
+                           MembershipLimits limits = {});
 
   const NodeState& self() const { return states_.at(self_id_); }
   // Every known node by id, this one included.
@@ -82,11 +106,15 @@ class MembershipTable {
   // sender did not mention), and digests of the ones the sender has newer.
   GossipAckMessage HandleSyn(const GossipSynMessage& syn) const;
   // Applies the ACK's states; the reply carries the states the ACK asked for, where ours are newer.
-  AckOutcome HandleAck(const GossipAckMessage& ack, uint64_t now_micros);
-  std::vector<StateChange> HandleAck2(const GossipAck2Message& ack2, uint64_t now_micros);
+  // `wall_seconds` is this node's wall clock (seconds since the Unix epoch), which bounds the
+  // generations it accepts.
+  AckOutcome HandleAck(const GossipAckMessage& ack, uint64_t now_micros, uint64_t wall_seconds);
+  std::vector<StateChange> HandleAck2(const GossipAck2Message& ack2, uint64_t now_micros,
+                                      uint64_t wall_seconds);
 
-  // Merges states learnt from anywhere; returns what changed.
-  std::vector<StateChange> Apply(const std::vector<NodeState>& states, uint64_t now_micros);
+  // Merges states learnt from anywhere; returns what changed, and what was refused.
+  std::vector<StateChange> Apply(const std::vector<NodeState>& states, uint64_t now_micros,
+                                 uint64_t wall_seconds);
 
   // Persistence (docs/formats.md, "Gossip", `membership_file`): every known state, this node's
   // included, with a checksum. On start the node decodes its file, takes its own old generation
@@ -95,12 +123,24 @@ class MembershipTable {
   // Corruption for a bad checksum or anything malformed.
   static Result<std::vector<NodeState>> DecodeFile(std::string_view bytes);
   // Adds the states of other nodes as known but not heard from: down until gossip shows them a
-  // heartbeat. This node's own entry is ignored.
-  void Restore(const std::vector<NodeState>& states);
+  // heartbeat. This node's own entry is ignored, and so is what the limits refuse (a file
+  // written before they existed may hold a forged generation); returns what was refused.
+  std::vector<StateChange> Restore(const std::vector<NodeState>& states, uint64_t wall_seconds);
+
+  // The vnodes of the nodes that are not left, together (bounded by max_ring_vnodes).
+  uint64_t ring_vnodes() const { return ring_vnodes_; }
 
  private:
+  // The reason `remote` may not replace `ours` (null: a new node), or empty when it may.
+  std::string Refusal(const NodeState& remote, const NodeState* ours, uint64_t wall_seconds) const;
+  static uint64_t RingVnodes(const NodeState& s) {
+    return s.status == NodeStatus::kLeft ? 0 : s.vnodes;
+  }
+
   std::string self_id_;
+  MembershipLimits limits_;
   std::map<std::string, NodeState, std::less<>> states_;
+  uint64_t ring_vnodes_ = 0;  // RingVnodes summed over states_
   PhiAccrualDetector detector_;
 };
 

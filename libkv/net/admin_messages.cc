@@ -64,7 +64,7 @@ void serialize(Archive&, StatsRequest&, std::uint32_t const version) {
 }
 template <class Archive>
 void serialize(Archive& ar, StatsResponse& m, std::uint32_t const version) {
-  CheckVersion(version, 2);
+  CheckVersion(version, 3);
   Bytes(ar, m.id);
   ar(m.uptime_seconds, m.memory_budget, m.memtable_share, m.connection_share);
   Bytes(ar, m.compression);
@@ -76,6 +76,7 @@ void serialize(Archive& ar, StatsResponse& m, std::uint32_t const version) {
      m.write_stall_micros);
   ar(m.tombstones_purged, m.hints_held, m.hint_bytes, m.connection_waits);
   ar(m.cpu_user_micros, m.cpu_system_micros);
+  ar(m.merkle_cache_share, m.merkle_cache_bytes);
 }
 
 template <class Archive>
@@ -101,9 +102,9 @@ CEREAL_CLASS_VERSION(kv::RingResponse, 1)
 CEREAL_CLASS_VERSION(kv::LeaveRequest, 1)
 CEREAL_CLASS_VERSION(kv::LeaveResponse, 1)
 CEREAL_CLASS_VERSION(kv::StatsRequest, 1)
-// 2: the CPU times were added; a reader of either version refuses the other by its version, not
-// as a malformed body.
-CEREAL_CLASS_VERSION(kv::StatsResponse, 2)
+// 2: the CPU times were added; 3: the Merkle tree cache's share and bytes. A reader of one version
+// refuses the others by their version, not as a malformed body.
+CEREAL_CLASS_VERSION(kv::StatsResponse, 3)
 CEREAL_CLASS_VERSION(kv::CleanupRequest, 1)
 CEREAL_CLASS_VERSION(kv::CleanupResponse, 1)
 

@@ -109,6 +109,9 @@ struct StatsResponse {
   // the figures above cost. Nodes of a simulated cluster share one process, and so one figure.
   uint64_t cpu_user_micros = 0;
   uint64_t cpu_system_micros = 0;
+  // The Merkle tree cache's share of the memory budget, and the trees it holds now (AntiEntropy).
+  uint64_t merkle_cache_share = 0;
+  uint64_t merkle_cache_bytes = 0;
 
   friend bool operator==(const StatsResponse&, const StatsResponse&) = default;
 };

@@ -56,9 +56,31 @@ class ViewSource : public std::streambuf {
   size_t remaining() const { return static_cast<size_t>(egptr() - gptr()); }
 };
 
+// The archive DecodeMessage reads a body with: Cereal's portable binary archive, which also knows
+// how many of the body's bytes are left, so that every declared size is checked against them
+// before anything is allocated. Cereal hands serialize functions the base class; RemainingBytes
+// finds this one again.
+class BodyArchive final : public cereal::PortableBinaryInputArchive {
+ public:
+  BodyArchive(std::istream& is, const ViewSource* source)
+      : cereal::PortableBinaryInputArchive(is), source_(source) {}
+  size_t remaining() const { return source_->remaining(); }
+
+ private:
+  const ViewSource* source_;
+};
+
+// The body's bytes not yet read. Only a BodyArchive knows them, and only DecodeMessage makes
+// one; a body read any other way is refused rather than read with no bound.
+inline size_t RemainingBytes(cereal::PortableBinaryInputArchive& ar) {
+  const auto* body = dynamic_cast<const BodyArchive*>(&ar);
+  if (body == nullptr) throw cereal::Exception("a message body read outside DecodeMessage");
+  return body->remaining();
+}
+
 // A string field: Cereal's own layout for std::string (size tag, then the bytes), but on load the
-// size is bounded before the string is allocated: a body can never hold a longer one, and an
-// unbounded resize on a hostile size would take the process down.
+// size is checked against the bytes left in the body before the string is allocated: a 29-byte
+// request declaring a 17 MiB key must not make the node allocate and zero 17 MiB.
 inline void Bytes(cereal::PortableBinaryOutputArchive& ar, const std::string& s) {
   ar(cereal::make_size_tag(static_cast<cereal::size_type>(s.size())));
   ar(cereal::binary_data(s.data(), s.size()));
@@ -66,9 +88,10 @@ inline void Bytes(cereal::PortableBinaryOutputArchive& ar, const std::string& s)
 inline void Bytes(cereal::PortableBinaryInputArchive& ar, std::string& s) {
   cereal::size_type size = 0;
   ar(cereal::make_size_tag(size));
-  if (size > wire::kMaxFrameLength)
-    throw cereal::Exception(
-        fmt::format("a string declares {} bytes, more than a frame holds", size));
+  const size_t remaining = RemainingBytes(ar);
+  if (size > remaining)
+    throw cereal::Exception(fmt::format(
+        "a string declares {} bytes, but only {} are left in the body", size, remaining));
   s.resize(static_cast<size_t>(size));
   ar(cereal::binary_data(s.data(), s.size()));
 }
@@ -92,7 +115,7 @@ inline void CheckVersion(std::uint32_t version, std::uint32_t expected = 1) {
     throw cereal::Exception(fmt::format("message class version {} is not known here", version));
 }
 
-// A list's count, bounded on load by the bytes a frame can hold (each element takes at least
+// A list's count, bounded on load by the bytes left in the body (each element takes at least
 // `min_element_bytes`), before anything is allocated.
 inline void Count(cereal::PortableBinaryOutputArchive& ar, size_t count, size_t) {
   ar(cereal::make_size_tag(static_cast<cereal::size_type>(count)));
@@ -100,9 +123,11 @@ inline void Count(cereal::PortableBinaryOutputArchive& ar, size_t count, size_t)
 inline void Count(cereal::PortableBinaryInputArchive& ar, size_t& count, size_t min_element_bytes) {
   cereal::size_type size = 0;
   ar(cereal::make_size_tag(size));
-  if (size > wire::kMaxFrameLength / min_element_bytes)
-    throw cereal::Exception(
-        fmt::format("a list declares {} elements, more than a frame holds", size));
+  const size_t remaining = RemainingBytes(ar);
+  if (size > remaining / min_element_bytes)
+    throw cereal::Exception(fmt::format(
+        "a list declares {} elements of at least {} bytes, but only {} bytes are left in the body",
+        size, min_element_bytes, remaining));
   count = static_cast<size_t>(size);
 }
 
@@ -139,7 +164,7 @@ Result<M> DecodeMessage(std::string_view body) {
   try {
     message_coding::ViewSource source(body);
     std::istream is(&source);
-    cereal::PortableBinaryInputArchive ar(is);
+    message_coding::BodyArchive ar(is, &source);
     ar(message);
     if (source.remaining() != 0)
       return Status::Protocol(fmt::format("{} body has {} trailing bytes",

@@ -1,6 +1,7 @@
 #include "libkv/node/gossiper.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -35,8 +36,8 @@ Gossiper::Gossiper(NodeState self, const std::vector<NodeState>& known, GossipOp
       logger_(std::move(logger)),
       table_(std::move(self), options_.detector),
       rng_(std::random_device{}()) {
-  table_.Restore(known);
   std::lock_guard lock(mu_);
+  LogRefusalsLocked(table_.Restore(known, WallSeconds()));
   PublishViewLocked();
 }
 
@@ -92,7 +93,7 @@ asio::awaitable<void> Gossiper::Exchange(std::string address, std::string syn) {
   std::string ack2;
   {
     std::lock_guard lock(mu_);
-    AckOutcome outcome = table_.HandleAck(*ack, MonotonicMicros());
+    AckOutcome outcome = table_.HandleAck(*ack, MonotonicMicros(), WallSeconds());
     OnChangesLocked(outcome.changes);
     ack2 = EncodeGossipAck2(outcome.reply);
   }
@@ -113,13 +114,36 @@ Status Gossiper::HandleAck2(std::string_view payload) {
   Result<GossipAck2Message> ack2 = DecodeGossipAck2(payload);
   if (!ack2.ok()) return Status::Protocol(ack2.status().message());
   std::lock_guard lock(mu_);
-  OnChangesLocked(table_.HandleAck2(*ack2, MonotonicMicros()));
+  OnChangesLocked(table_.HandleAck2(*ack2, MonotonicMicros(), WallSeconds()));
   return Status::Ok();
 }
 
-void Gossiper::OnChangesLocked(const std::vector<StateChange>& changes) {
-  bool ring_changed = false;
+uint64_t Gossiper::WallSeconds() {
+  return WallMicros() / 1000000;
+}
+
+void Gossiper::LogRefusalsLocked(const std::vector<StateChange>& changes) {
   for (const StateChange& c : changes) {
+    if (c.kind != StateChange::Kind::kRefused) continue;
+    // Once per node id: a peer repeating a forgery every round must not flood the log. The set
+    // is bounded like the table (ids beyond the bound are not remembered, only logged less).
+    if (refusals_logged_.size() >= kMaxRefusalsLogged || !refusals_logged_.insert(c.id).second)
+      continue;
+    logger_->warn("membership: refused a gossip state of node {}: {}", c.id, c.why);
+  }
+}
+
+void Gossiper::OnChangesLocked(const std::vector<StateChange>& changes) {
+  LogRefusalsLocked(changes);
+  bool ring_changed = false;
+  bool persist = false;
+  for (const StateChange& c : changes) {
+    if (c.kind == StateChange::Kind::kRefused) continue;
+    if (c.kind == StateChange::Kind::kSelfCorrected) {
+      logger_->warn("membership: {}", c.why);
+      persist = true;  // a restart must start above the generation it took
+      continue;
+    }
     const NodeState* s = table_.Find(c.id);
     if (c.kind == StateChange::Kind::kNew)
       logger_->info("membership: learnt of node {} at {} ({}, {} vnodes)", c.id, s->address,
@@ -131,10 +155,9 @@ void Gossiper::OnChangesLocked(const std::vector<StateChange>& changes) {
                     NodeStatusName(s->status), s->address, s->vnodes);
     ring_changed |= c.ring_changed;
   }
-  if (!ring_changed) return;
-  PublishViewLocked();
+  if (ring_changed) PublishViewLocked();
   // Rare (a node joins, restarts or moves), so the small file's fsync is done right here.
-  PersistLocked();
+  if (ring_changed || persist) PersistLocked();
 }
 
 void Gossiper::PublishViewLocked() {
@@ -146,6 +169,10 @@ void Gossiper::PublishViewLocked() {
   view->future = future.nodes() == view->ring->nodes()
                      ? view->ring
                      : std::make_shared<const Ring>(std::move(future));
+  if (!view_ || view_->ring->nodes() != view->ring->nodes() ||
+      view_->future->nodes() != view->future->nodes() ||
+      view_->ring->Tokens() != view->ring->Tokens())
+    ring_changed_at_ = std::chrono::steady_clock::now();
   for (const auto& [id, s] : table_.states()) view->addresses.emplace(id, s.address);
   view_ = std::move(view);
 }
@@ -182,6 +209,15 @@ bool Gossiper::SeesPeers() const {
   return !table_.LivePeers(MonotonicMicros()).empty();
 }
 
+size_t Gossiper::NormalPeersUp() const {
+  std::lock_guard lock(mu_);
+  const uint64_t now = MonotonicMicros();
+  size_t count = 0;
+  for (const auto& [id, s] : table_.states())
+    if (id != table_.self().id && s.status == NodeStatus::kNormal && table_.IsUp(id, now)) ++count;
+  return count;
+}
+
 NodeStatus Gossiper::self_status() const {
   std::lock_guard lock(mu_);
   return table_.self().status;
@@ -194,6 +230,43 @@ Status Gossiper::SetSelfStatus(NodeStatus status) {
   table_.SetStatus(status);
   PublishViewLocked();
   return env_->WriteFileAtomically(membership_path_, table_.EncodeFile());
+}
+
+Status Gossiper::CheckSettled(std::chrono::milliseconds ring_delay) const {
+  std::lock_guard lock(mu_);
+  const auto retry = [&](std::string why, std::chrono::milliseconds in) {
+    return Status::Unavailable(fmt::format(
+        "the ring is not settled: {}; cleanup runs only when no node is joining or leaving, every "
+        "node is up and the ring has not changed for the ring delay ({} ms); retry in {:.1f} s",
+        why, ring_delay.count(), std::chrono::duration<double>(in).count()));
+  };
+  if (view_->changing()) {
+    std::vector<std::string> moving;
+    for (const auto& [id, s] : table_.states())
+      if (s.status == NodeStatus::kJoining || s.status == NodeStatus::kLeaving)
+        moving.push_back(fmt::format("{} {}", id, NodeStatusName(s.status)));
+    return retry(fmt::format("nodes are joining or leaving ({})", fmt::join(moving, ", ")),
+                 ring_delay);
+  }
+  const uint64_t now = MonotonicMicros();
+  std::vector<std::string> down;
+  for (const std::string& id : view_->ring->nodes())
+    if (!table_.IsUp(id, now)) down.push_back(id);
+  if (!down.empty())
+    return retry(
+        fmt::format("{} of the ring's {} nodes are down ({}{})", down.size(),
+                    view_->ring->nodes().size(),
+                    fmt::join(down.begin(), down.begin() + std::min<size_t>(5, down.size()), ", "),
+                    down.size() > 5 ? ", ..." : ""),
+        ring_delay);
+  const auto since = std::chrono::steady_clock::now() - ring_changed_at_;
+  if (since < ring_delay) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(ring_delay - since);
+    return retry(
+        fmt::format("the ring changed {:.1f} s ago", std::chrono::duration<double>(since).count()),
+        left);
+  }
+  return Status::Ok();
 }
 
 RingResponse Gossiper::Describe(std::string_view key, const QuorumSettings& quorum) const {

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -63,20 +64,32 @@ class Gossiper {
   bool IsUp(std::string_view id) const;
   // Whether this node's failure detector shows any other node up: it has reached the cluster.
   bool SeesPeers() const;
+  // The other nodes that are normal and that the failure detector shows up: those that would
+  // hold the keys were this node to leave now.
+  size_t NormalPeersUp() const;
 
   // This node's own status (joining, normal, leaving, left). SetSelfStatus gossips a change
   // from the next round on, publishes the view it implies and persists it, so a restart resumes
   // in that status.
   NodeStatus self_status() const;
   Status SetSelfStatus(NodeStatus status);
+  // Ok when the ring is settled, as cleanup requires (it deletes what the ring says this node no
+  // longer replicates, so a ring that is wrong or about to change must not drive it): no node is
+  // joining or leaving, every node of the ring is up, and the ring has not changed for
+  // `ring_delay` (so every node has heard of the last change, and a change just learnt — fake
+  // members included — is not acted on at once). Else Unavailable, saying why and when to retry.
+  Status CheckSettled(std::chrono::milliseconds ring_delay) const;
+
   // The ring as this node sees it, for kvring; with a key, its preference list too.
   RingResponse Describe(std::string_view key, const QuorumSettings& quorum) const;
 
  private:
   boost::asio::awaitable<void> Rounds();
   boost::asio::awaitable<void> Exchange(std::string address, std::string syn);
+  static uint64_t WallSeconds();
   // REQUIRES: mu_ held.
   void OnChangesLocked(const std::vector<StateChange>& changes);
+  void LogRefusalsLocked(const std::vector<StateChange>& changes);
   void PublishViewLocked();
   void PersistLocked();
   void LogUpDownLocked(uint64_t now);
@@ -88,10 +101,14 @@ class Gossiper {
   std::shared_ptr<spdlog::logger> logger_;
 
   mutable std::mutex mu_;
-  MembershipTable table_;                        // GUARDED_BY(mu_)
-  std::shared_ptr<const ClusterView> view_;      // GUARDED_BY(mu_)
-  std::map<std::string, bool, std::less<>> up_;  // GUARDED_BY(mu_): last logged state
-  std::mt19937_64 rng_;                          // GUARDED_BY(mu_)
+  MembershipTable table_;                    // GUARDED_BY(mu_)
+  std::shared_ptr<const ClusterView> view_;  // GUARDED_BY(mu_)
+  // When view_'s rings last changed (or this life began): CheckSettled.
+  std::chrono::steady_clock::time_point ring_changed_at_;  // GUARDED_BY(mu_)
+  std::map<std::string, bool, std::less<>> up_;            // GUARDED_BY(mu_): last logged state
+  std::mt19937_64 rng_;                                    // GUARDED_BY(mu_)
+  static constexpr size_t kMaxRefusalsLogged = 4096;
+  std::set<std::string, std::less<>> refusals_logged_;  // GUARDED_BY(mu_): node ids
   StopSignal stop_;
 };
 

@@ -3,6 +3,9 @@
 // filters, and the request and answer bytes of connections. One function holds the rule, so the
 // docs (docs/architecture.md, "Memory"; kvnode(1)) have one place to describe. Pure.
 //
+// The Merkle tree cache of anti-entropy's responder (AntiEntropyOptions) has a share too: a
+// peer's level requests, with distinct ranges, depths or peer names, grew it to 3.2 GiB once.
+//
 // Not in the budget, the "small constant" on top: code and static data, thread stacks, the
 // allocator's slack, and the hint store's own engine (its memtables fill only while a peer is
 // down).
@@ -36,10 +39,14 @@ struct MemoryBudget {
   // stops reading sockets (ConnectionContext::max_total_bytes_in_flight). At least one largest
   // frame, so any single request can always be served.
   size_t connection_bytes = 0;
+  // The Merkle trees anti-entropy's responder keeps for a session's level requests
+  // (AntiEntropyOptions::tree_cache_bytes): a sixteenth of what connections leave.
+  size_t merkle_cache_bytes = 0;
 };
 
 // The split of `total` bytes (at least kMinMemoryBudget): connections an eighth (at least one
-// largest frame); of the rest, 3/8 memtables and 5/8 the block cache (with indexes and filters).
+// largest frame); of the rest, a sixteenth the Merkle tree cache, 3/8 memtables and what is left
+// the block cache (with indexes and filters).
 // memtable_bytes: 0 picks the memtable size too; else the memtable share is split into
 // memtables of that size (at least two).
 MemoryBudget SplitMemoryBudget(size_t total, size_t memtable_bytes = 0);

@@ -288,10 +288,10 @@ void Node::Serve() {
   const EngineOptions engine_options = EngineOptionsFor(config_, nullptr);
   logger_->info(
       "memory budget {} MiB: memtables {} MiB ({} of {} MiB), block cache (with the tables' "
-      "indexes and filters) {} MiB, connection buffers {} MiB",
+      "indexes and filters) {} MiB, Merkle tree cache {} MiB, connection buffers {} MiB",
       budget.total >> 20, budget.memtable_share >> 20, budget.max_immutable_memtables + 1,
       budget.memtable_bytes >> 20, engine_options.block_cache_bytes >> 20,
-      budget.connection_bytes >> 20);
+      budget.merkle_cache_bytes >> 20, budget.connection_bytes >> 20);
 
   auto accept_loop = [this]() -> asio::awaitable<void> {
     NodeRuntime& rt = *runtime_;

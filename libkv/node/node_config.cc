@@ -89,6 +89,10 @@ Status ValidateNodeConfig(const NodeConfig& c) {
         "the request timeout must be at least 1 ms and the gossip interval at least 10 ms");
   if (!(c.failure_detector.threshold > 0))
     return Status::InvalidArgument("the phi threshold must be above 0");
+  if (c.hint_quota_per_node < kMinHintQuota || c.hint_quota < kMinHintQuota)
+    return Status::InvalidArgument(
+        fmt::format("the hint quotas must be at least {} MiB (one largest hint and more)",
+                    kMinHintQuota >> 20));
   if (c.hint_window.count() < 1)
     return Status::InvalidArgument("the hint window must be at least 1 second");
   if (c.hinted_handoff && c.tombstone_grace < c.hint_window)

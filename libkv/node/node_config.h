@@ -17,6 +17,7 @@
 #include "libkv/net/tls.h"
 #include "libkv/node/memory_budget.h"
 #include "libkv/replication/cluster_view.h"
+#include "libkv/replication/hint_store.h"
 #include "libkv/replication/tombstone_gc.h"
 #include "libkv/storage/engine.h"
 
@@ -82,6 +83,10 @@ struct NodeConfig {
   // Hints older than this are dropped (and counted): anti-entropy covers them. Cassandra's
   // max_hint_window, 3 hours.
   std::chrono::seconds hint_window{3 * 3600};
+  // Quotas of the hints this node keeps for others, in bytes: per target node and in all
+  // (HintStore). Past them a hint is refused and the write left to anti-entropy.
+  uint64_t hint_quota_per_node = kDefaultHintQuotaPerTarget;
+  uint64_t hint_quota = kDefaultHintQuota;
   uint32_t handoff_rate = 2000;                      // hints handed off per second at most
   std::chrono::milliseconds handoff_interval{1000};  // between handoff rounds
   // Background anti-entropy: every node repairs its ranges this often (0: off; kvrepair still

@@ -47,6 +47,18 @@ asio::awaitable<void> NodeService::Join() {
   }
 }
 
+Status NodeService::CheckLeaveKeepsN() const {
+  // The ring left behind must still hold N copies of every key: counted as the nodes that are
+  // normal and up, not the ring's size, so that members nobody hears from (down, or never real)
+  // do not count.
+  const size_t remaining = gossiper_->NormalPeersUp();
+  if (remaining >= quorum_.n) return Status::Ok();
+  return Status::InvalidArgument(
+      fmt::format("leaving would leave {} normal nodes up for N={} replicas of each key; add a "
+                  "node first (or bring the down ones back)",
+                  remaining, quorum_.n));
+}
+
 void NodeService::SetLeavePhase(std::string phase) {
   parts_.logger->info("leaving: {}", phase);
   std::lock_guard lock(mu_);
@@ -104,6 +116,12 @@ asio::awaitable<void> NodeService::Leave() {
       "waiting {} ms (the ring delay) so that every node sends new writes to the new owners",
       ring_delay_.count()));
   if (!co_await stop_.Sleep(ring_delay_)) co_return;
+  // Checked again now, and once more before turning left: the membership the request was
+  // accepted under may have changed, and a node must never leave fewer than N normal nodes.
+  if (Status s = CheckLeaveKeepsN(); !s.ok()) {
+    fail(s.message());
+    co_return;
+  }
   // Two passes: the second hands on what reached this node during the first (a coordinator that
   // had not yet heard of the leave), and finds nothing left when none did.
   constexpr int kPasses = 2;
@@ -130,6 +148,10 @@ asio::awaitable<void> NodeService::Leave() {
                figures.replicas_unreachable, figures.problems);
       if (!co_await stop_.Sleep(ring_delay_)) co_return;
     }
+  }
+  if (Status s = CheckLeaveKeepsN(); !s.ok()) {
+    fail(s.message());
+    co_return;
   }
   if (Status s = gossiper_->SetSelfStatus(NodeStatus::kLeft); !s.ok())
     log.error("leaving: could not persist the membership: {}", s.ToString());

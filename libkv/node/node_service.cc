@@ -87,6 +87,8 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
   hint_options.dir = HintDir(config.data_dir);
   hint_options.sync = config.sync;
   hint_options.max_age = config.hint_window;
+  hint_options.max_target_bytes = config.hint_quota_per_node;
+  hint_options.max_total_bytes = config.hint_quota;
   hint_options.logger = parts.logger;
   Result<std::unique_ptr<HintStore>> hints = HintStore::Open(std::move(hint_options));
   if (!hints.ok()) return hints.status().WithContext("opening the hint store");
@@ -151,6 +153,7 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
   AntiEntropyOptions ae_options;
   ae_options.interval = config.anti_entropy_interval;
   ae_options.timeout = config.anti_entropy_timeout;
+  ae_options.tree_cache_bytes = service->budget_.merkle_cache_bytes;
   service->anti_entropy_ = std::make_unique<AntiEntropy>(std::move(ae), ae_options);
   return service;
 }
@@ -333,15 +336,8 @@ asio::awaitable<std::string> NodeService::Answer(Frame request) {
           co_return ErrorFrame(
               id, Status::InvalidArgument("this node is still joining; wait until kvring shows it "
                                           "normal, or stop it"));
-        // The ring left behind must still hold N copies of every key.
-        const size_t remaining =
-            gossiper_->view()->future->nodes().size() - (status == NodeStatus::kNormal ? 1 : 0);
-        if (status == NodeStatus::kNormal && remaining < quorum_.n)
-          co_return ErrorFrame(
-              id, Status::InvalidArgument(fmt::format(
-                      "leaving would leave {} nodes for N={} replicas of each key; add a node "
-                      "first",
-                      remaining, quorum_.n)));
+        if (status == NodeStatus::kNormal)
+          if (Status s = CheckLeaveKeepsN(); !s.ok()) co_return ErrorFrame(id, s);
       }
       co_return EncodeMessageFrame(AnswerLeave(*m), id);
     }
@@ -363,6 +359,16 @@ asio::awaitable<std::string> NodeService::Answer(Frame request) {
   }
 }
 
+Status NodeService::CheckHintTarget(std::string_view target) const {
+  std::shared_ptr<const ClusterView> view = gossiper_->view();
+  for (const Ring* ring : {view->ring.get(), view->future.get()}) {
+    const std::vector<std::string>& nodes = ring->nodes();  // sorted
+    if (std::binary_search(nodes.begin(), nodes.end(), target)) return Status::Ok();
+  }
+  return Status::InvalidArgument(
+      fmt::format("a hint for {:?}, which is not a node of this node's ring; refused", target));
+}
+
 asio::awaitable<std::string> NodeService::AnswerReplicaWrite(uint64_t id, ReplicaWriteRequest m) {
   spdlog::logger& log = *parts_.logger;
   if (Status s = CheckKey(m.key); !s.ok()) co_return ErrorFrame(id, s);
@@ -371,8 +377,12 @@ asio::awaitable<std::string> NodeService::AnswerReplicaWrite(uint64_t id, Replic
     co_return ErrorFrame(id, Status::Protocol(fmt::format("a replica write carried a bad sibling "
                                                           "set: {}",
                                                           incoming.status().message())));
+  if (Status s = store_->CheckIncoming(*incoming); !s.ok()) co_return ErrorFrame(id, s);
   if (!m.hinted_for.empty() && m.hinted_for != identity_.id) {
     // A stand-in under a sloppy quorum: keep it for its owner, durably, before acknowledging.
+    // Only for a node of the ring (or of the ring it is becoming): a hint for any other could
+    // never be handed off, and would only fill the store (issue 13). The quotas bound the rest.
+    if (Status s = CheckHintTarget(m.hinted_for); !s.ok()) co_return ErrorFrame(id, s);
     HintStore* hints = hints_.get();
     auto add = [hints, m = std::move(m)] {
       return hints->Add(m.hinted_for, m.key, m.siblings, WallMicros());

@@ -112,6 +112,8 @@ class NodeService {
   NodeIdentity identity_;
   Parts parts_;
   boost::asio::awaitable<std::string> AnswerReplicaWrite(uint64_t id, ReplicaWriteRequest request);
+  // InvalidArgument unless `target` is a node of the current or the future ring.
+  Status CheckHintTarget(std::string_view target) const;
   LeaveResponse AnswerLeave(const LeaveRequest& request);
   StatsResponse AnswerStats() const;
   // Starts a cleanup unless one runs or nodes join or leave (then the error); how the last went.
@@ -122,6 +124,11 @@ class NodeService {
   boost::asio::awaitable<void> Join();
   boost::asio::awaitable<void> Leave();
   void SetLeavePhase(std::string phase);
+  // InvalidArgument unless at least N other nodes are normal and up now: what must hold for this
+  // node to leave. Checked when the request arrives, and again in Leave before streaming and
+  // before turning left, since the membership may change meanwhile (issue 13: fakes counted when
+  // the request came, then marked left, and the node "left" a ring of none).
+  Status CheckLeaveKeepsN() const;
 
   boost::asio::any_io_executor executor_;  // set by Start
 

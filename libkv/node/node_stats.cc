@@ -27,6 +27,7 @@ Result<CleanupResponse> NodeService::AnswerCleanup(const CleanupRequest& request
   {
     std::lock_guard lock(mu_);
     if (!request.status_only && cleanup_.state != "running" && !stop_.stopped()) {
+      KV_RETURN_IF_ERROR(gossiper_->CheckSettled(ring_delay_));
       Gossiper* gossiper = gossiper_.get();
       KV_ASSIGN_OR_RETURN(std::unique_ptr<Cleanup> cleanup,
                           Cleanup::Start(
@@ -137,6 +138,8 @@ StatsResponse NodeService::AnswerStats() const {
       .connection_waits = parts_.connection_waits ? parts_.connection_waits() : 0,
       .cpu_user_micros = Micros(usage.ru_utime),
       .cpu_system_micros = Micros(usage.ru_stime),
+      .merkle_cache_share = budget_.merkle_cache_bytes,
+      .merkle_cache_bytes = anti_entropy_->tree_cache().bytes,
   };
   for (const auto& [target, backlog] : hints_->PendingCounts()) {
     out.hints_held += backlog.hints;

@@ -95,6 +95,10 @@ Result<AntiEntropy::RangeTrees> AntiEntropy::BuildTrees(TokenRange range, std::o
     out->keys.resize(keys.size());
     std::vector<uint32_t> next(out->leaf_starts.begin(), out->leaf_starts.end() - 1);
     for (size_t i = 0; i < keys.size(); ++i) out->keys[next[leaf_of[i]]++] = std::move(keys[i].key);
+    out->bytes = ((size_t{2} << out->tree.depth()) - 1) * sizeof(uint64_t) +
+                 out->leaf_starts.size() * sizeof(uint32_t) + out->keys.size() * sizeof(KeyDigest);
+    for (const KeyDigest& k : out->keys)
+      if (k.key.capacity() > 15) out->bytes += k.key.capacity() + 1;  // past the inline buffer
     trees.push_back(std::move(out));
   }
   return trees;
@@ -109,22 +113,63 @@ Result<std::shared_ptr<const AntiEntropy::RangeTree>> AntiEntropy::TreeFor(Token
     std::lock_guard lock(mu_);
     auto found = cache_.find(key);
     if (found != cache_.end() &&
-        std::chrono::steady_clock::now() - found->second->built < options_.tree_cache_ttl)
-      return found->second;
+        std::chrono::steady_clock::now() - found->second.tree->built < options_.tree_cache_ttl) {
+      found->second.last_used = ++use_clock_;
+      return found->second.tree;
+    }
   }
   KV_ASSIGN_OR_RETURN(RangeTrees built, BuildTrees(range, depth, {peer}));
   std::shared_ptr<const RangeTree> tree = std::move(built.front());
   std::lock_guard lock(mu_);
-  const auto now = std::chrono::steady_clock::now();
-  std::erase_if(cache_, [&](const auto& entry) {
-    return now - entry.second->built >= options_.tree_cache_ttl;
-  });
-  cache_[key] = tree;
+  CachedTree& slot = cache_[key];
+  if (slot.tree) cache_bytes_ -= slot.tree->bytes;
+  slot = CachedTree{tree, ++use_clock_};
+  cache_bytes_ += tree->bytes;
+  EvictLocked(key);
   return tree;
+}
+
+void AntiEntropy::EvictLocked(const std::tuple<Token, Token, int, std::string>& keep) {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto it = cache_.begin(); it != cache_.end();) {
+    if (it->first != keep && now - it->second.tree->built >= options_.tree_cache_ttl) {
+      cache_bytes_ -= it->second.tree->bytes;
+      it = cache_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  // A few dozen entries at most: a scan for the least recently used is cheaper than an index.
+  while (cache_.size() > 1 && (cache_.size() > options_.tree_cache_entries ||
+                               cache_bytes_ > options_.tree_cache_bytes)) {
+    auto oldest = cache_.end();
+    for (auto it = cache_.begin(); it != cache_.end(); ++it)
+      if (it->first != keep &&
+          (oldest == cache_.end() || it->second.last_used < oldest->second.last_used))
+        oldest = it;
+    cache_bytes_ -= oldest->second.tree->bytes;
+    cache_.erase(oldest);
+  }
+}
+
+AntiEntropy::TreeCacheFigures AntiEntropy::tree_cache() const {
+  std::lock_guard lock(mu_);
+  return TreeCacheFigures{cache_.size(), cache_bytes_};
+}
+
+Status AntiEntropy::CheckPeer(const std::string& peer) const {
+  std::shared_ptr<const ClusterView> view = s_.view();
+  for (const Ring* ring : {view->ring.get(), view->future.get()}) {
+    const std::vector<std::string>& nodes = ring->nodes();  // sorted
+    if (std::binary_search(nodes.begin(), nodes.end(), peer)) return Status::Ok();
+  }
+  return Status::InvalidArgument(fmt::format(
+      "a Merkle tree for {:?}, which is not a node of this node's ring; refused", peer));
 }
 
 Result<MerkleLevelResponse> AntiEntropy::AnswerLevel(const MerkleLevelRequest& m) {
   KV_ASSIGN_OR_RETURN(int depth, CheckedDepth(m.depth));
+  KV_RETURN_IF_ERROR(CheckPeer(m.peer));
   const TokenRange range{m.range_start, m.range_end};
   // Level 0 opens a session: build afresh, so it sees every write made before it.
   KV_ASSIGN_OR_RETURN(std::shared_ptr<const RangeTree> tree,
@@ -136,6 +181,7 @@ Result<MerkleLevelResponse> AntiEntropy::AnswerLevel(const MerkleLevelRequest& m
 
 Result<LeafKeysResponse> AntiEntropy::AnswerLeafKeys(const LeafKeysRequest& m) {
   KV_ASSIGN_OR_RETURN(int depth, CheckedDepth(m.depth));
+  KV_RETURN_IF_ERROR(CheckPeer(m.peer));
   KV_ASSIGN_OR_RETURN(std::shared_ptr<const RangeTree> tree,
                       TreeFor(TokenRange{m.range_start, m.range_end}, depth, m.peer, true));
   LeafKeysResponse out;

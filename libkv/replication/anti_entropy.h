@@ -19,9 +19,13 @@
 // every peer of a range in one scan, and scans again only for the peers after a session that found
 // differences (that session may have changed what this node holds). The responder caches the tree
 // it built for a session's (range, peer) for a few seconds, so the session's level requests share
-// one scan. A background round thus costs a scan of the engine per range here and one per session
-// on each peer, which is most of its cost (docs/benchmarks.md, "Background anti-entropy against
-// client throughput").
+// one scan. That cache is bounded (issue 13: 150 level requests naming distinct peers grew it to
+// 3.2 GiB): by entries and by bytes (the node's memory budget gives it a share), least recently
+// used first out; the tree just built always stays, so the cache holds at most its share and one
+// tree. A peer named in a request must be a node of the ring: a tree for anyone else is refused. A
+// background round thus costs a scan of the engine per range here and one per session on each peer,
+// which is most of its cost (docs/benchmarks.md, "Background anti-entropy against client
+// throughput").
 //
 // In the background (Start), every `interval` the node repairs each range it replicates, one at a
 // time, and rests after each for `rest_factor` times as long as that range took, so anti-entropy
@@ -76,6 +80,10 @@ inline constexpr size_t kRepairWindow = 64;
 struct AntiEntropyOptions {
   std::chrono::milliseconds timeout{60000};  // per message: a responder may scan a large engine
   std::chrono::seconds tree_cache_ttl{30};
+  // The responder's tree cache: at most this many trees and bytes (MemoryBudget's share), besides
+  // the one just built.
+  size_t tree_cache_entries = 64;
+  size_t tree_cache_bytes = size_t{16} << 20;
   // Background repair: 0 turns it off (kvnode --anti-entropy-interval-s).
   std::chrono::seconds interval{3600};
   double rest_factor = 9;         // at most a tenth of the time repairing
@@ -104,6 +112,13 @@ class AntiEntropy {
   // The token ranges this node replicates (adjacent ones joined), in token order.
   std::vector<TokenRange> Ranges() const;
 
+  // The responder's tree cache now: trees and their bytes.
+  struct TreeCacheFigures {
+    size_t trees = 0;
+    size_t bytes = 0;
+  };
+  TreeCacheFigures tree_cache() const;
+
   // A peer's session: this node's answers. Blocking (an engine scan the first time for a range
   // and peer): call on the engine pool. InvalidArgument for a malformed request.
   Result<MerkleLevelResponse> AnswerLevel(const MerkleLevelRequest& request);
@@ -126,6 +141,7 @@ class AntiEntropy {
     std::vector<KeyDigest> keys;        // by leaf, ascending key within a leaf
     std::vector<uint32_t> leaf_starts;  // leaf i's keys: keys[leaf_starts[i], leaf_starts[i + 1])
     std::chrono::steady_clock::time_point built;
+    size_t bytes = 0;  // what it holds: hashes, keys, leaf index (an estimate of its memory)
 
     std::span<const KeyDigest> KeysOf(uint32_t leaf) const {
       return std::span(keys).subspan(leaf_starts[leaf], leaf_starts[leaf + 1] - leaf_starts[leaf]);
@@ -172,12 +188,23 @@ class AntiEntropy {
                                                  std::string body, RepairResponse* figures);
   boost::asio::awaitable<void> Rounds();
 
+  // InvalidArgument unless `peer` is a node of the current or the future ring.
+  Status CheckPeer(const std::string& peer) const;
+  // REQUIRES: mu_ held. Drops the expired trees, then the least recently used ones until the
+  // cache is within its bounds, never `keep`.
+  void EvictLocked(const std::tuple<Token, Token, int, std::string>& keep);
+
   Services s_;
   AntiEntropyOptions options_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
+  struct CachedTree {
+    std::shared_ptr<const RangeTree> tree;
+    uint64_t last_used = 0;  // use_clock_ when last asked for
+  };
   // (range start, range end, depth, peer) -> the tree built for it.
-  std::map<std::tuple<Token, Token, int, std::string>, std::shared_ptr<const RangeTree>>
-      cache_;  // GUARDED_BY(mu_)
+  std::map<std::tuple<Token, Token, int, std::string>, CachedTree> cache_;  // GUARDED_BY(mu_)
+  size_t cache_bytes_ = 0;  // GUARDED_BY(mu_): the cached trees' bytes
+  uint64_t use_clock_ = 0;  // GUARDED_BY(mu_)
   StopSignal stop_;
 };
 

@@ -383,6 +383,7 @@ Result<SiblingWrite> Coordinator::SiblingWriteFor(const ClientWrite& write) cons
       return Status::InvalidArgument(fmt::format(
           "the context token is not one a get returned ({}); pass the token kvget printed",
           context.status().message()));
+    KV_RETURN_IF_ERROR(s_.store->CheckContext(*context));
     sibling_write.context = std::move(*context);
   }
   sibling_write.tombstone = write.tombstone;

@@ -93,6 +93,12 @@ Status DotReservation::Issued(uint64_t counter) {
   return Status::Ok();
 }
 
+uint64_t DotReservation::issued_through() const {
+  std::lock_guard lock(mu_);
+  // Every counter issued so far is below next_: a restart begins past the last reserved block.
+  return next_ - 1;
+}
+
 uint64_t DotReservation::reserved_through() const {
   std::lock_guard lock(mu_);
   return reserved_;

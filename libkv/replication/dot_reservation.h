@@ -48,6 +48,9 @@ class DotReservation {
   Status Issued(uint64_t counter);
 
   uint64_t reserved_through() const;
+  // The highest counter this clock id may have given a dot (in this life or an earlier one): a
+  // clock or dot claiming more of it was not made by this node.
+  uint64_t issued_through() const;
 
  private:
   DotReservation(Env* env, std::string path, ClockId clock_id, uint64_t block)

@@ -113,6 +113,9 @@ Result<std::unique_ptr<HintStore>> HintStore::Open(HintStoreOptions options) {
   if (options.dir.empty()) return Status::InvalidArgument("hint store: no directory given");
   if (options.max_age.count() <= 0)
     return Status::InvalidArgument("hint store: max_age must be positive");
+  if (options.max_target_bytes < kMinHintQuota || options.max_total_bytes < kMinHintQuota)
+    return Status::InvalidArgument(
+        fmt::format("hint store: quotas must be at least {} MiB", kMinHintQuota >> 20));
   EngineOptions engine_options;
   engine_options.env = options.env;
   engine_options.dir = options.dir;
@@ -142,6 +145,7 @@ Result<std::unique_ptr<HintStore>> HintStore::Open(HintStoreOptions options) {
     HintBacklog& backlog = store->backlog_[std::string(parsed->target)];
     backlog.hints++;
     backlog.bytes += entry.key.size() + entry.value.size();
+    store->total_bytes_ += entry.key.size() + entry.value.size();
     hints++;
   }
   if (!it->status().ok())
@@ -187,13 +191,27 @@ Status HintStore::Add(std::string_view target, std::string_view key, std::string
   const uint64_t sequence = next_sequence_.fetch_add(1);
   const std::string engine_key = EncodeHintKey(target, sequence);
   const uint64_t bytes = engine_key.size() + record.size();
-  // Counted before the write: once Put returns, Pending may hand the hint out and Remove may
-  // uncount it before this thread runs again.
+  // Checked and counted together, before the write: once Put returns, Pending may hand the hint
+  // out and Remove may uncount it before this thread runs again; and two writers checking apart
+  // could pass the quota together.
   {
     std::lock_guard lock(mu_);
+    auto found = backlog_.find(target);
+    const uint64_t held = found == backlog_.end() ? 0 : found->second.bytes;
+    if (held + bytes > options_.max_target_bytes)
+      return Status::Unavailable(fmt::format(
+          "the hints held for {:?} ({} bytes) would pass this node's quota of {} bytes per node "
+          "(--hint-quota-per-node); anti-entropy repairs what is not hinted",
+          target, held, options_.max_target_bytes));
+    if (total_bytes_ + bytes > options_.max_total_bytes)
+      return Status::Unavailable(fmt::format(
+          "the hints held ({} bytes) would pass this node's quota of {} bytes (--hint-quota); "
+          "anti-entropy repairs what is not hinted",
+          total_bytes_, options_.max_total_bytes));
     HintBacklog& backlog = backlog_[std::string(target)];
     backlog.hints++;
     backlog.bytes += bytes;
+    total_bytes_ += bytes;
   }
   Status s = engine_->Put(engine_key, record);
   std::lock_guard lock(mu_);
@@ -225,8 +243,13 @@ void HintStore::UncountLocked(std::string_view target, uint64_t bytes) {
   // Clamped: a Put that failed after reaching the log was uncounted already, and its hint can
   // still turn up and be erased.
   found->second.hints -= std::min<uint64_t>(found->second.hints, 1);
-  found->second.bytes -= std::min(found->second.bytes, bytes);
-  if (found->second.hints == 0) backlog_.erase(found);
+  const uint64_t uncounted = std::min(found->second.bytes, bytes);
+  found->second.bytes -= uncounted;
+  total_bytes_ -= std::min(total_bytes_, uncounted);
+  if (found->second.hints == 0) {
+    total_bytes_ -= std::min(total_bytes_, found->second.bytes);
+    backlog_.erase(found);
+  }
 }
 
 Status HintStore::DropCorrupt(std::string_view engine_key, const Status& why) {
@@ -323,6 +346,11 @@ Result<uint64_t> HintStore::DropExpired(uint64_t now_micros) {
     return it->status().WithContext(fmt::format("dropping expired hints in {}", options_.dir));
   if (!first_corruption.ok()) return first_corruption;
   return expired;
+}
+
+uint64_t HintStore::total_bytes() const {
+  std::lock_guard lock(mu_);
+  return total_bytes_;
 }
 
 HintStats HintStore::stats() const {

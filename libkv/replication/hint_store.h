@@ -4,6 +4,9 @@
 // directory (HintDir), which gives them the engine's checksummed, group-committed commit log,
 // crash recovery and compaction; the layout is docs/formats.md, "Hint store". A hint older than
 // max_age is dropped and counted instead of delivered: anti-entropy repairs what it carried.
+// The store is bounded by two quotas of engine bytes, per target and in all: a hint past either
+// is refused (Unavailable), not stored, so that no peer — a hostile one, or a long outage — can
+// fill the disk with hints; the writes refused are left to anti-entropy.
 //
 // Threads: every method is safe to call from many threads at once. Add, Remove, Pending and
 // DropExpired write to the engine and so, in batch sync, wait for an fsync: call them from the
@@ -32,12 +35,21 @@ class logger;
 
 namespace kv {
 
+inline constexpr uint64_t kDefaultHintQuotaPerTarget = uint64_t{1} << 30;
+inline constexpr uint64_t kDefaultHintQuota = uint64_t{4} << 30;
+// A quota must hold one largest hint (a 17 MiB sibling set with its key) and some more.
+inline constexpr uint64_t kMinHintQuota = uint64_t{32} << 20;
+
 struct HintStoreOptions {
   Env* env = nullptr;  // required; not owned
   std::string dir;     // the store's own directory (HintDir of the node's data dir); created
   SyncMode sync = SyncMode::kBatch;
   // A hint older than this is dropped instead of delivered (Cassandra's max_hint_window).
   std::chrono::microseconds max_age = std::chrono::hours(3);
+  // Quotas of engine bytes (a hint's key and record), for one target and for all of them
+  // (kvnode --hint-quota-per-node, --hint-quota).
+  uint64_t max_target_bytes = kDefaultHintQuotaPerTarget;
+  uint64_t max_total_bytes = kDefaultHintQuota;
   std::shared_ptr<spdlog::logger> logger;  // null: spdlog's default logger
 };
 
@@ -76,7 +88,8 @@ class HintStore {
   // Keeps a hint of `siblings` for `target`. Durable as the sync mode promises when it returns
   // Ok. InvalidArgument (nothing written) for an empty target or one of more than 255 bytes or
   // holding a 0 byte, an empty or oversized key, or a record over the engine's 17 MiB value
-  // limit (a largest sibling set with a long key: leave that key to anti-entropy).
+  // limit (a largest sibling set with a long key: leave that key to anti-entropy). Unavailable
+  // (nothing written) when the hint would take the target's backlog or the store past its quota.
   Status Add(std::string_view target, std::string_view key, std::string_view siblings,
              uint64_t now_micros);
 
@@ -96,6 +109,8 @@ class HintStore {
 
   // Every target with hints, and its backlog. Kept in memory (counted at Open), so cheap.
   std::map<std::string, HintBacklog> PendingCounts() const;
+  // The bytes of every target's backlog together (what max_total_bytes bounds).
+  uint64_t total_bytes() const;
 
   // Deletes every hint older than max_age at now_micros, of every target, and returns how many.
   // Undecodable hints met on the way are deleted too (counted as corrupt); if there were any,
@@ -132,7 +147,8 @@ class HintStore {
 
   mutable std::mutex mu_;
   std::map<std::string, HintBacklog, std::less<>> backlog_;  // GUARDED_BY(mu_); no empty entries
-  HintStats stats_;                                          // GUARDED_BY(mu_)
+  uint64_t total_bytes_ = 0;  // GUARDED_BY(mu_): backlog_'s bytes summed
+  HintStats stats_;           // GUARDED_BY(mu_)
 };
 
 }  // namespace kv

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -24,6 +25,44 @@ Result<SiblingSet> ReplicaStore::Read(std::string_view key) const {
   KV_ASSIGN_OR_RETURN(std::optional<std::string> stored, engine_->Get(key));
   if (!stored) return SiblingSet();
   return DecodeStored(key, std::string_view(*stored));
+}
+
+namespace {
+
+// The counters `clock` and `dot` claim, checked: this node's own clock against what it has
+// issued, any other against what any node could issue. `what` names the claimant in the error.
+Status CheckCounters(const VectorClock& clock, std::optional<Dot> dot, ClockId own, uint64_t issued,
+                     std::string_view what) {
+  auto check = [&](ClockId id, uint64_t counter) -> Status {
+    if (id == own && counter > issued)
+      return Status::InvalidArgument(
+          fmt::format("{} claims counter {} for this node's clock, which has issued only {}; {} is "
+                      "forged or from another cluster",
+                      what, counter, issued, what));
+    if (counter > kMaxPlausibleCounter)
+      return Status::InvalidArgument(
+          fmt::format("{} claims counter {} for clock {}, more than any node issues (2^56); {} is "
+                      "forged or corrupt",
+                      what, counter, ClockIdToHex(id), what));
+    return Status::Ok();
+  };
+  for (const ClockEntry& e : clock.entries()) KV_RETURN_IF_ERROR(check(e.id, e.counter));
+  if (dot) KV_RETURN_IF_ERROR(check(dot->id, dot->counter));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ReplicaStore::CheckContext(const VectorClock& context) const {
+  const uint64_t issued = dots_ ? dots_->issued_through() : kMaxPlausibleCounter;
+  return CheckCounters(context, std::nullopt, clock_id_, issued, "the context");
+}
+
+Status ReplicaStore::CheckIncoming(const SiblingSet& set) const {
+  const uint64_t issued = dots_ ? dots_->issued_through() : kMaxPlausibleCounter;
+  for (const Version& v : set.versions())
+    KV_RETURN_IF_ERROR(CheckCounters(v.clock, v.dot, clock_id_, issued, "the sibling set"));
+  return Status::Ok();
 }
 
 EngineWrite::MergeFn ReplicaStore::CoordinateRule(std::string key, SiblingWrite write,

@@ -17,6 +17,11 @@
 
 namespace kv {
 
+// No node issues more dots than this: a million writes a second for two thousand years, or 2^36
+// restarts each skipping a reserved block. A counter above it is forged or corrupt, and leaves a
+// key's counters far from overflowing.
+inline constexpr uint64_t kMaxPlausibleCounter = uint64_t{1} << 56;
+
 class ReplicaStore {
  public:
   // `dots`: the node's durable counter reservation, which every coordinated write's dot comes
@@ -26,6 +31,16 @@ class ReplicaStore {
       : engine_(engine), clock_id_(clock_id), dots_(dots), prune_(prune) {}
 
   ClockId clock_id() const { return clock_id_; }
+
+  // InvalidArgument when a client's context claims a counter of this node's clock id above what
+  // it has issued (DotReservation::issued_through; unchecked without a reservation, in tests), or
+  // of any clock above kMaxPlausibleCounter: such a context was forged or comes from another
+  // cluster, and writing under it would push the key's counters out of reach (issue 13: a
+  // context claiming 2^64-2 made the key unwritable). Other nodes' clocks cannot be checked more
+  // closely here: each node knows only what it issued itself.
+  Status CheckContext(const VectorClock& context) const;
+  // The same for a sibling set from another node (a replica write): its clocks and dots.
+  Status CheckIncoming(const SiblingSet& set) const;
   Engine& engine() const { return *engine_; }
 
   // The key's sibling set; empty when the key was never written here. Corruption (naming the

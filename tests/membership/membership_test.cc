@@ -9,6 +9,9 @@
 namespace kv {
 namespace {
 
+// Any wall clock: the tests' generations are far below it.
+constexpr uint64_t kWallSeconds = 1700000000;
+
 constexpr uint64_t kSecond = 1'000'000;
 constexpr uint64_t kT0 = 5000 * kSecond;
 
@@ -24,11 +27,18 @@ NodeState Self(std::string id, uint64_t generation = 100) {
   return s;
 }
 
+// "<prefix><i>" (built by appending: g++ 12 warns falsely on a literal + std::string).
+std::string Numbered(const char* prefix, int i) {
+  std::string name(prefix);
+  name += std::to_string(i);
+  return name;
+}
+
 // One full exchange started by `a`: a's SYN, b's ACK, a's ACK2.
 void Exchange(MembershipTable* a, MembershipTable* b, uint64_t now) {
   GossipAckMessage ack = b->HandleSyn(a->MakeSyn());
-  AckOutcome outcome = a->HandleAck(ack, now);
-  (void)b->HandleAck2(outcome.reply, now);
+  AckOutcome outcome = a->HandleAck(ack, now, kWallSeconds);
+  (void)b->HandleAck2(outcome.reply, now, kWallSeconds);
 }
 
 TEST_CASE("membership: one exchange teaches both sides about each other") {
@@ -43,12 +53,12 @@ TEST_CASE("membership: one exchange teaches both sides about each other") {
   CHECK(ack.states[0].id == "n2");
   REQUIRE(ack.requests.size() == 1);
   CHECK(ack.requests[0] == GossipDigest{"n1", 0, 0});
-  AckOutcome outcome = a.HandleAck(ack, kT0);
+  AckOutcome outcome = a.HandleAck(ack, kT0, kWallSeconds);
   REQUIRE(outcome.changes.size() == 1);
-  CHECK(outcome.changes[0] == StateChange{"n2", StateChange::Kind::kNew, true});
+  CHECK(outcome.changes[0] == StateChange{"n2", StateChange::Kind::kNew, true, {}});
   REQUIRE(outcome.reply.states.size() == 1);
   CHECK(outcome.reply.states[0] == a.self());
-  auto changes = b.HandleAck2(outcome.reply, kT0);
+  auto changes = b.HandleAck2(outcome.reply, kT0, kWallSeconds);
   REQUIRE(changes.size() == 1);
   CHECK(changes[0].id == "n1");
   CHECK(*a.Find("n2") == b.self());
@@ -73,13 +83,19 @@ TEST_CASE("membership: heartbeats flow to whoever is older, in either direction"
   CHECK(ack.requests.empty());
 }
 
-TEST_CASE("membership: what others say about this node is ignored") {
+TEST_CASE("membership: what others say about this node is never taken, but a newer one is outbid") {
   MembershipTable a(Self("n1"));
   NodeState forged = Self("n1", 999);
   forged.address = "evil:1";
-  auto changes = a.Apply({forged}, kT0);
-  CHECK(changes.empty());
-  CHECK(a.self().generation == 100);
+  auto changes = a.Apply({forged}, kT0, kWallSeconds);
+  REQUIRE(changes.size() == 1);
+  CHECK(changes[0].kind == StateChange::Kind::kSelfCorrected);
+  // Its own address stays; its generation goes above the forged one, so its next gossip
+  // supersedes the forgery wherever it spread.
+  CHECK(a.self().address == Self("n1").address);
+  CHECK(a.self().generation == 1000);
+  // An older state of it changes nothing.
+  CHECK(a.Apply({Self("n1", 50)}, kT0, kWallSeconds).empty());
   // Nor does it ask anyone for its own state.
   GossipAckMessage ack = a.HandleSyn(GossipSynMessage{"n2", {{"n1", 999, 5}}});
   CHECK(ack.requests.empty());
@@ -90,33 +106,33 @@ TEST_CASE("membership: a restart with a higher generation replaces the old state
   NodeState old_life = Self("n2", 100);
   old_life.version = 500;
   old_life.vnodes = 16;
-  REQUIRE(a.Apply({old_life}, kT0).size() == 1);
+  REQUIRE(a.Apply({old_life}, kT0, kWallSeconds).size() == 1);
   NodeState new_life = Self("n2", 101);
   new_life.vnodes = 32;
   new_life.version = 0;
-  auto changes = a.Apply({new_life}, kT0 + 10 * kSecond);
+  auto changes = a.Apply({new_life}, kT0 + 10 * kSecond, kWallSeconds);
   REQUIRE(changes.size() == 1);
-  CHECK(changes[0] == StateChange{"n2", StateChange::Kind::kRestarted, true});
+  CHECK(changes[0] == StateChange{"n2", StateChange::Kind::kRestarted, true, {}});
   CHECK(*a.Find("n2") == new_life);
   // The old life's gossip, still travelling, no longer wins.
   old_life.version = 501;
-  CHECK(a.Apply({old_life}, kT0 + 11 * kSecond).empty());
+  CHECK(a.Apply({old_life}, kT0 + 11 * kSecond, kWallSeconds).empty());
   CHECK(a.Find("n2")->generation == 101);
   // A heartbeat of the same life is an update that leaves the ring alone.
   new_life.version = 1;
-  changes = a.Apply({new_life}, kT0 + 11 * kSecond);
+  changes = a.Apply({new_life}, kT0 + 11 * kSecond, kWallSeconds);
   REQUIRE(changes.size() == 1);
-  CHECK(changes[0] == StateChange{"n2", StateChange::Kind::kUpdated, false});
+  CHECK(changes[0] == StateChange{"n2", StateChange::Kind::kUpdated, false, {}});
 }
 
 TEST_CASE("membership: a node that has left is never up, and stays known") {
   MembershipTable a(Self("n1"));
   NodeState n2 = Self("n2");
-  (void)a.Apply({n2}, kT0);
+  (void)a.Apply({n2}, kT0, kWallSeconds);
   CHECK(a.IsUp("n2", kT0));
   n2.status = NodeStatus::kLeft;
   n2.version = 1;
-  auto changes = a.Apply({n2}, kT0 + kSecond);
+  auto changes = a.Apply({n2}, kT0 + kSecond, kWallSeconds);
   REQUIRE(changes.size() == 1);
   CHECK(changes[0].ring_changed);
   CHECK_FALSE(a.IsUp("n2", kT0 + kSecond));
@@ -141,7 +157,7 @@ TEST_CASE("membership: the file round trips and refuses corruption") {
   n2.version = 77;
   NodeState n3 = Self("n3");
   n3.status = NodeStatus::kJoining;
-  (void)a.Apply({n2, n3}, kT0);
+  (void)a.Apply({n2, n3}, kT0, kWallSeconds);
   std::string file = a.EncodeFile();
   auto states = MembershipTable::DecodeFile(file);
   REQUIRE(states.ok());
@@ -165,16 +181,16 @@ TEST_CASE("membership: the file round trips and refuses corruption") {
     if (s.id == "n1") old_generation = s.generation;
   }
   MembershipTable restarted(Self("n1", NextGeneration(50, old_generation)));
-  restarted.Restore(*states);
+  (void)restarted.Restore(*states, kWallSeconds);
   CHECK(restarted.self().generation == 101);
   CHECK(restarted.states().size() == 3);
   CHECK(*restarted.Find("n2") == n2);
   CHECK_FALSE(restarted.IsUp("n2", kT0));
   CHECK(restarted.UnreachablePeers(kT0) == std::vector<std::string>{"n2", "n3"});
   // The same state again is no heartbeat; a newer one is.
-  CHECK(restarted.Apply({n2}, kT0).empty());
+  CHECK(restarted.Apply({n2}, kT0, kWallSeconds).empty());
   n2.version = 78;
-  CHECK(restarted.Apply({n2}, kT0).size() == 1);
+  CHECK(restarted.Apply({n2}, kT0, kWallSeconds).size() == 1);
   CHECK(restarted.IsUp("n2", kT0));
 }
 
@@ -191,7 +207,7 @@ TEST_CASE("membership: gossip targets — seeds when alone, a live peer otherwis
 
   std::vector<NodeState> peers;
   for (int i = 2; i <= 9; ++i) peers.push_back(Self("n" + std::to_string(i)));
-  (void)a.Apply(peers, kT0);
+  (void)a.Apply(peers, kT0, kWallSeconds);
   std::map<std::string, int> hits;
   int seed_only_extra = 0;
   for (int i = 0; i < 2000; ++i) {
@@ -217,6 +233,107 @@ TEST_CASE("membership: gossip targets — seeds when alone, a live peer otherwis
     if (targets.size() == 2) ++tried_unreachable;
   }
   CHECK(tried_unreachable > 0);
+}
+
+TEST_CASE("membership: a generation far ahead of the wall clock is refused") {
+  MembershipTable a(Self("n1", kWallSeconds));
+  NodeState real = Self("n2", kWallSeconds - 100);
+  REQUIRE(a.Apply({real}, kT0, kWallSeconds).size() == 1);
+  // Issue 13: a real node's id with generation 2^64-1 pinned its entry for ever (its restarts
+  // could never supersede it) and re-routed its keys.
+  NodeState forged = real;
+  forged.generation = UINT64_MAX;
+  forged.address = "evil:1";
+  forged.vnodes = 4096;
+  std::vector<StateChange> changes = a.Apply({forged}, kT0, kWallSeconds);
+  REQUIRE(changes.size() == 1);
+  CHECK(changes[0].kind == StateChange::Kind::kRefused);
+  CHECK(changes[0].why.find("ahead of this node's clock") != std::string::npos);
+  CHECK(*a.Find("n2") == real);
+  // A day ahead is the edge: within it a clock's skew is tolerated.
+  forged.generation = kWallSeconds + 24 * 3600 + 1;
+  CHECK(a.Apply({forged}, kT0, kWallSeconds)[0].kind == StateChange::Kind::kRefused);
+  NodeState skewed = real;
+  skewed.generation = kWallSeconds + 3600;
+  CHECK(a.Apply({skewed}, kT0, kWallSeconds)[0].kind == StateChange::Kind::kRestarted);
+  // The real node restarting later (its clock now past the skewed one) supersedes it.
+  NodeState restarted = real;
+  restarted.generation = kWallSeconds + 3601;
+  CHECK(a.Apply({restarted}, kT0, kWallSeconds + 3601)[0].kind == StateChange::Kind::kRestarted);
+  CHECK(a.Find("n2")->generation == kWallSeconds + 3601);
+}
+
+TEST_CASE("membership: a node outbids a forged newer state of itself, and it spreads") {
+  // n2 was told a forged state of n1 (within the bound, so accepted); n1 hears it from n2, takes
+  // a generation above it, and its next exchange corrects n2.
+  MembershipTable n1(Self("n1", kWallSeconds));
+  MembershipTable n2(Self("n2", kWallSeconds));
+  Exchange(&n1, &n2, kT0);
+  NodeState forged = Self("n1", kWallSeconds + 3600);
+  forged.address = "evil:1";
+  REQUIRE(n2.Apply({forged}, kT0, kWallSeconds)[0].kind == StateChange::Kind::kRestarted);
+  Exchange(&n1, &n2, kT0 + kSecond);
+  CHECK(n1.self().generation == kWallSeconds + 3601);
+  Exchange(&n1, &n2, kT0 + 2 * kSecond);
+  CHECK(n2.Find("n1")->address == n1.self().address);
+  CHECK(n2.Find("n1")->generation == kWallSeconds + 3601);
+}
+
+TEST_CASE("membership: the table is capped overall; known nodes still update") {
+  MembershipLimits limits;
+  limits.max_members = 10;
+  limits.max_ring_vnodes = 200;
+  MembershipTable a(Self("n1", kWallSeconds), {}, limits);
+  std::vector<NodeState> flood;
+  for (int i = 0; i < 20; ++i) {
+    NodeState s = Self(Numbered("f", i), kWallSeconds);
+    s.vnodes = 16;
+    flood.push_back(s);
+  }
+  std::vector<StateChange> changes = a.Apply(flood, kT0, kWallSeconds);
+  size_t refused = 0;
+  for (const StateChange& c : changes) refused += c.kind == StateChange::Kind::kRefused;
+  // 16 vnodes each, 200 in all: n1 and 11 more would be 192; the 10-node cap binds first.
+  CHECK(a.states().size() == 10);
+  CHECK(refused == 11);
+  CHECK(a.ring_vnodes() == 160);
+  // A known node's heartbeat is still taken; one asking for more vnodes past the cap is not.
+  NodeState beat = flood[0];
+  beat.version = 5;
+  CHECK(a.Apply({beat}, kT0, kWallSeconds)[0].kind == StateChange::Kind::kUpdated);
+  NodeState grown = beat;
+  grown.version = 6;
+  grown.vnodes = 100;
+  CHECK(a.Apply({grown}, kT0, kWallSeconds)[0].kind == StateChange::Kind::kRefused);
+  // One marked left gives its vnodes back.
+  NodeState left = beat;
+  left.version = 7;
+  left.status = NodeStatus::kLeft;
+  CHECK(a.Apply({left}, kT0, kWallSeconds)[0].kind == StateChange::Kind::kUpdated);
+  CHECK(a.ring_vnodes() == 144);
+  // Restoring a file applies the same limits.
+  MembershipTable b(Self("n1", kWallSeconds), {}, limits);
+  NodeState pinned = Self("n9", UINT64_MAX);
+  flood.push_back(pinned);
+  std::vector<StateChange> refused_at_restore = b.Restore(flood, kWallSeconds);
+  CHECK(b.states().size() == 10);
+  CHECK(b.Find("n9") == nullptr);
+  CHECK(refused_at_restore.size() == 12);
+}
+
+TEST_CASE("membership: the default vnode cap bounds a flood of the largest states") {
+  // Issue 13: one 193 KB ACK2 of 4,096 states of 4,096 vnodes took 5-21 s and 1.9 GiB to apply
+  // (rings of 16 million tokens). Capped, the ring the table implies stays at 2^18 vnodes.
+  MembershipTable a(Self("n1", kWallSeconds));
+  std::vector<NodeState> flood;
+  for (int i = 0; i < 4096; ++i) {
+    NodeState s = Self(Numbered("fake", i), kWallSeconds);
+    s.vnodes = 4096;
+    flood.push_back(s);
+  }
+  (void)a.Apply(flood, kT0, kWallSeconds);
+  CHECK(a.ring_vnodes() <= MembershipLimits().max_ring_vnodes);
+  CHECK(a.states().size() == 64);  // n1 (16) and 63 fakes of 4,096
 }
 
 }  // namespace

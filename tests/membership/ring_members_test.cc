@@ -5,6 +5,9 @@
 #include "libkv/ring/token.h"
 
 namespace kv {
+
+// Any wall clock: the tests' generations are far below it.
+constexpr uint64_t kWallSeconds = 1700000000;
 namespace {
 
 NodeState Node(std::string id, NodeStatus status, uint32_t vnodes) {
@@ -21,7 +24,7 @@ TEST_CASE("ring members: normal and leaving nodes hold their vnode tokens, other
   MembershipTable table(Node("a", NodeStatus::kNormal, 8));
   (void)table.Apply({Node("b", NodeStatus::kLeaving, 4), Node("c", NodeStatus::kJoining, 8),
                      Node("d", NodeStatus::kLeft, 8), Node("e", NodeStatus::kNormal, 2)},
-                    1'000'000);
+                    1'000'000, kWallSeconds);
   std::vector<RingMember> members = RingMembersOf(table);
   REQUIRE(members.size() == 3);
   CHECK(members[0].id == "a");
@@ -38,7 +41,7 @@ TEST_CASE("ring members: the future ring has the joining nodes and not the leavi
   MembershipTable table(Node("a", NodeStatus::kNormal, 8));
   (void)table.Apply({Node("b", NodeStatus::kLeaving, 4), Node("c", NodeStatus::kJoining, 8),
                      Node("d", NodeStatus::kLeft, 8)},
-                    1'000'000);
+                    1'000'000, kWallSeconds);
   std::vector<RingMember> future = FutureRingMembersOf(table);
   REQUIRE(future.size() == 2);
   CHECK(future[0].id == "a");

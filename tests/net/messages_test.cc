@@ -307,20 +307,22 @@ TEST_CASE("stats request and response round-trip, every field") {
                                .hint_bytes = 27,
                                .connection_waits = uint64_t{1} << 63,
                                .cpu_user_micros = 28,
-                               .cpu_system_micros = 29};
+                               .cpu_system_micros = 29,
+                               .merkle_cache_share = 30,
+                               .merkle_cache_bytes = 31};
   auto back = DecodeMessage<StatsResponse>(EncodeMessage(response));
   REQUIRE(back.ok());
   CHECK(*back == response);
   CHECK(DecodeMessage<StatsResponse>(EncodeMessage(response).substr(1)).status().code() ==
         ErrorCode::kProtocol);
-  // Class version 2 (the CPU times came with it): a version-1 body, as a node from before them
+  // Class version 3 (the Merkle cache came with it): a version-2 body, as a node from before it
   // answers, is refused by its version rather than misread.
   std::string old = EncodeMessage(response);
-  REQUIRE(old[1] == 2);
-  old[1] = 1;
+  REQUIRE(old[1] == 3);
+  old[1] = 2;
   Result<StatsResponse> refused = DecodeMessage<StatsResponse>(old);
   CHECK(refused.status().code() == ErrorCode::kProtocol);
-  CHECK(refused.status().message().find("version 1") != std::string::npos);
+  CHECK(refused.status().message().find("version 2") != std::string::npos);
   CHECK(wire::IsKnownMessageType(static_cast<uint8_t>(wire::MessageType::kStatsResponse)));
   CHECK(wire::MessageTypeName(wire::MessageType::kStatsRequest) == "StatsRequest");
 }
@@ -400,7 +402,7 @@ TEST_CASE("a ring response declaring a huge node list is refused before allocati
   CHECK(r.status().code() == ErrorCode::kProtocol);
   // Refused by the bound on the count, not by a failed allocation (which would also end up a
   // Protocol error, caught at the decode boundary).
-  CHECK(r.status().message().find("more than a frame holds") != std::string::npos);
+  CHECK(r.status().message().find("are left in the body") != std::string::npos);
 
   // The same for the preference list after an empty node list and key.
   std::string tail(
@@ -411,7 +413,7 @@ TEST_CASE("a ring response declaring a huge node list is refused before allocati
   tail.append("\xff\xff\xff\xff\xff\xff\xff\xff", 8);
   auto t = DecodeMessage<RingResponse>(tail);
   REQUIRE_FALSE(t.ok());
-  CHECK(t.status().message().find("more than a frame holds") != std::string::npos);
+  CHECK(t.status().message().find("are left in the body") != std::string::npos);
 }
 
 }  // namespace kv

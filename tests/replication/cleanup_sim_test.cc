@@ -14,7 +14,12 @@ namespace {
 
 // Starts a cleanup on `via` and waits for it to end; how it ended.
 CleanupResponse CleanUp(SimCluster& cluster, const std::string& via) {
+  // Refused (Unavailable) until the ring has settled: a ring delay after the last change.
   Result<CleanupResponse> started = cluster.Cleanup(via);
+  REQUIRE(SimCluster::Eventually([&] {
+    started = cluster.Cleanup(via);
+    return started.ok() || !started.status().Is(ErrorCode::kUnavailable);
+  }));
   REQUIRE(started.ok());
   CleanupResponse last = *started;
   REQUIRE(SimCluster::Eventually(
@@ -106,6 +111,37 @@ TEST_CASE("cleanup (sim): refused while a node joins") {
   Result<CleanupResponse> status = cluster.Cleanup("n1", /*status_only=*/true);
   REQUIRE(status.ok());
   CHECK(status->state == "none");
+}
+
+TEST_CASE("cleanup (sim): refused under a ring that is not settled, as fake members make it") {
+  // Issue 13: a CleanupRequest under a ring of fake members deleted 296 of 303 keys.
+  SimClusterOptions options = SimClusterOptions::Nodes(3);
+  options.ring_delay = std::chrono::milliseconds(1000);
+  SimCluster cluster(options);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 100; ++i) {
+    keys.push_back(fmt::format("key-{}", i));
+    REQUIRE(cluster.Put("n1", keys.back(), "v").ok());
+  }
+  Gossiper& n1 = cluster.service("n1").gossiper();
+  REQUIRE(n1.HandleAck2(SimCluster::FakeMembers(3, NodeStatus::kNormal, 1, 512)).ok());
+  Result<CleanupResponse> refused = cluster.Cleanup("n1");
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == ErrorCode::kUnavailable);
+  CHECK(refused.status().message().find("the ring changed") != std::string::npos);
+  CHECK(refused.status().message().find("retry in") != std::string::npos);
+  // Past the ring delay the fakes, never heard from again, are down: still refused.
+  REQUIRE(SimCluster::Eventually(
+      [&] {
+        Result<CleanupResponse> again = cluster.Cleanup("n1");
+        REQUIRE_FALSE(again.ok());
+        return again.status().message().find("are down (fake0, fake1, fake2)") != std::string::npos;
+      },
+      std::chrono::seconds(30)));
+  Result<CleanupResponse> status = cluster.Cleanup("n1", /*status_only=*/true);
+  REQUIRE(status.ok());
+  CHECK(status->state == "none");
+  for (const std::string& key : keys) CHECK_FALSE(cluster.StoredAt("n1", key).empty());
 }
 
 }  // namespace

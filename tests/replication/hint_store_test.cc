@@ -400,4 +400,46 @@ TEST_CASE("hint store: concurrent adds get distinct sequences — duplicate remo
   CHECK(PendingAll(*store, "n0").empty());
 }
 
+TEST_CASE("hint store: quotas per target and in all refuse a hint, count it nowhere") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  HintStoreOptions o = Options(env.get());
+  o.max_target_bytes = kMinHintQuota;
+  o.max_total_bytes = kMinHintQuota + kMinHintQuota / 2;
+  std::unique_ptr<HintStore> store = OpenStore(o);
+  const std::string siblings(1 << 20, 's');  // a 1 MiB set: about 1 MiB a hint
+  int stored_a = 0;
+  Status refused;
+  for (int i = 0; i < 64 && refused.ok(); ++i) {
+    refused = store->Add("a", fmt::format("k{}", i), siblings, kT0);
+    if (refused.ok()) ++stored_a;
+  }
+  CHECK(refused.code() == ErrorCode::kUnavailable);
+  CHECK(refused.message().find("--hint-quota-per-node") != std::string::npos);
+  CHECK(stored_a == 31);  // 32 MiB per target, a little over 1 MiB a hint
+  CHECK(store->PendingCounts().at("a").hints == 31);
+  CHECK(store->total_bytes() <= o.max_target_bytes);
+  // Another target has its own quota, until the total's.
+  Status total;
+  int stored_b = 0;
+  for (int i = 0; i < 64 && total.ok(); ++i) {
+    total = store->Add("b", fmt::format("k{}", i), siblings, kT0);
+    if (total.ok()) ++stored_b;
+  }
+  CHECK(total.code() == ErrorCode::kUnavailable);
+  CHECK(total.message().find("--hint-quota)") != std::string::npos);
+  CHECK(stored_b == 16);
+  CHECK(store->total_bytes() <= o.max_total_bytes);
+  // Delivering frees quota.
+  std::vector<Hint> pending = PendingAll(*store, "a");
+  for (const Hint& h : pending) REQUIRE(store->Remove(h).ok());
+  CHECK(store->PendingCounts().count("a") == 0);
+  CHECK(store->Add("b", "again", siblings, kT0).ok());
+  // A reopen counts the total again.
+  const uint64_t before = store->total_bytes();
+  REQUIRE(store->Close().ok());
+  store.reset();
+  store = OpenStore(o);
+  CHECK(store->total_bytes() == before);
+}
+
 }  // namespace kv

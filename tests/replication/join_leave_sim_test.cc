@@ -141,5 +141,41 @@ TEST_CASE("join and leave (sim): a node cannot leave while it is joining") {
   CHECK(refused.status().code() == ErrorCode::kInvalidArgument);
 }
 
+TEST_CASE("join and leave (sim): Leave re-checks N when it runs, not only when it is asked") {
+  // Issue 13: a leave accepted while fake members made the ring look large ran on after the
+  // fakes were marked left, and the node "left" a ring with fewer than N nodes (in the attack,
+  // none), exited and refused to restart. N=3 with three real nodes: no real leave is allowed.
+  SimClusterOptions options = SimClusterOptions::Nodes(3);
+  options.ring_delay = std::chrono::milliseconds(1000);
+  SimCluster cluster(options);
+  REQUIRE(cluster.Put("n1", "k", "v").ok());
+  Gossiper& n1 = cluster.service("n1").gossiper();
+  REQUIRE(n1.HandleAck2(SimCluster::FakeMembers(3, NodeStatus::kNormal, 1)).ok());
+  REQUIRE(n1.NormalPeersUp() == 5);  // n2, n3 and the fakes, heard from just now
+  Result<LeaveResponse> accepted = cluster.Leave("n1");
+  REQUIRE(accepted.ok());
+  CHECK(accepted->state == "leaving");
+  // During the ring delay the fakes go away.
+  REQUIRE(n1.HandleAck2(SimCluster::FakeMembers(3, NodeStatus::kLeft, 2)).ok());
+
+  REQUIRE(SimCluster::Eventually(
+      [&] {
+        Result<LeaveResponse> now = cluster.Leave("n1", true);
+        return now.ok() && now->phase == "failed";
+      },
+      std::chrono::seconds(10)));
+  Result<LeaveResponse> failed = cluster.Leave("n1", true);
+  REQUIRE(failed.ok());
+  CHECK(failed->state == "normal");
+  CHECK(failed->error.find("leaving would leave 2 normal nodes up for N=3") != std::string::npos);
+  CHECK(n1.self_status() == NodeStatus::kNormal);
+  // Still a member that serves, and one that restarts.
+  Result<SimGet> got = cluster.Get("n2", "k");
+  REQUIRE(got.ok());
+  CHECK(got->Values() == std::vector<std::string>{"v"});
+  cluster.Restart("n1");
+  CHECK(cluster.service("n1").gossiper().self_status() == NodeStatus::kNormal);
+}
+
 }  // namespace
 }  // namespace kv

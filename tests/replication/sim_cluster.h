@@ -17,6 +17,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_future.hpp>
+#include <ctime>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "libkv/env/env.h"
+#include "libkv/membership/gossip_messages.h"
 #include "libkv/net/admin_messages.h"
 #include "libkv/net/client_messages.h"
 #include "libkv/net/cluster_messages.h"
@@ -52,6 +54,7 @@ struct SimClusterOptions {
   uint64_t seed = 1;
   bool hinted_handoff = true;
   std::chrono::seconds hint_window{3600};
+  uint64_t hint_quota_per_node = kDefaultHintQuotaPerTarget;
   std::chrono::seconds anti_entropy_interval{0};  // off unless a test turns it on
   std::chrono::milliseconds anti_entropy_timeout{60000};
   // A joining or leaving node's wait before it streams: three gossip rounds here.
@@ -245,6 +248,23 @@ class SimCluster {
     return total;
   }
 
+  // A gossip ACK2 payload of `count` fake members ("fake0", ...), as an authenticated but hostile
+  // (or buggy) peer would send: give it to a node's Gossiper::HandleAck2. `status` and `version`
+  // let a later payload change the same fakes (mark them left).
+  static std::string FakeMembers(int count, NodeStatus status, uint64_t version,
+                                 uint32_t vnodes = 16) {
+    GossipAck2Message ack2;
+    for (int i = 0; i < count; ++i)
+      ack2.states.push_back(NodeState{.id = fmt::format("fake{}", i),
+                                      .address = fmt::format("127.0.0.1:{}", 1 + i),
+                                      .generation = static_cast<uint64_t>(std::time(nullptr)),
+                                      .version = version,
+                                      .status = status,
+                                      .vnodes = vnodes,
+                                      .clock_id = 0});
+    return EncodeGossipAck2(ack2);
+  }
+
   // Waits (up to `limit`) until `done()` holds; returns whether it did.
   template <class Pred>
   static bool Eventually(Pred done, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
@@ -254,6 +274,26 @@ class SimCluster {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     return true;
+  }
+
+  // One request frame to `via` as a client (or any peer) would send it; the answer, or the error
+  // it carried.
+  Result<Frame> Call(const std::string& via, wire::MessageType type, std::string body) {
+    std::shared_ptr<Transport> client = network_.TransportFor("client:1");
+    const std::string address = AddressOf(via);
+    // The node's own waits are bounded by the request timeout (twice over for a forwarded write);
+    // this only has to catch a node that never answers.
+    const auto timeout = options_.request_timeout * 8;
+    auto answer = std::make_shared<std::optional<Result<Frame>>>();
+    auto call = [client, address, type, body = std::move(body), timeout,
+                 answer]() mutable -> boost::asio::awaitable<void> {
+      Result<Frame> got = co_await client->Call(address, type, std::move(body), timeout);
+      answer->emplace(std::move(got));
+    };
+    // On a strand, as the transport requires of its callers.
+    boost::asio::co_spawn(boost::asio::make_strand(io_), std::move(call), boost::asio::use_future)
+        .get();
+    return std::move(**answer);
   }
 
  private:
@@ -348,6 +388,7 @@ class SimCluster {
     config.failure_detector.max_sample_interval_micros = 1'000'000;
     config.hinted_handoff = options_.hinted_handoff;
     config.hint_window = options_.hint_window;
+    config.hint_quota_per_node = options_.hint_quota_per_node;
     config.handoff_interval = std::chrono::milliseconds(50);
     config.anti_entropy_interval = options_.anti_entropy_interval;
     config.anti_entropy_timeout = options_.anti_entropy_timeout;
@@ -388,24 +429,6 @@ class SimCluster {
         },
         options_.ring_delay + std::chrono::seconds(10));
     REQUIRE(converged);
-  }
-
-  Result<Frame> Call(const std::string& via, wire::MessageType type, std::string body) {
-    std::shared_ptr<Transport> client = network_.TransportFor("client:1");
-    const std::string address = AddressOf(via);
-    // The node's own waits are bounded by the request timeout (twice over for a forwarded write);
-    // this only has to catch a node that never answers.
-    const auto timeout = options_.request_timeout * 8;
-    auto answer = std::make_shared<std::optional<Result<Frame>>>();
-    auto call = [client, address, type, body = std::move(body), timeout,
-                 answer]() mutable -> boost::asio::awaitable<void> {
-      Result<Frame> got = co_await client->Call(address, type, std::move(body), timeout);
-      answer->emplace(std::move(got));
-    };
-    // On a strand, as the transport requires of its callers.
-    boost::asio::co_spawn(boost::asio::make_strand(io_), std::move(call), boost::asio::use_future)
-        .get();
-    return std::move(**answer);
   }
 
   SimClusterOptions options_;

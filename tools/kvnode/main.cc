@@ -124,6 +124,16 @@ int main(int argc, char** argv) {
                  "Hints older than this are dropped and counted (anti-entropy covers them)")
       ->check(CLI::Range(int64_t{1}, int64_t{30} * 24 * 3600))
       ->capture_default_str();
+  app.add_option("--hint-quota-per-node", config.hint_quota_per_node,
+                 "Hints kept for one down node at most, in bytes (SIZE: 1GiB, ...; at least "
+                 "32MiB); past it a hint is refused and anti-entropy repairs the write")
+      ->transform(CLI::AsSizeValue(false))
+      ->default_str("1GiB");
+  app.add_option("--hint-quota", config.hint_quota,
+                 "Hints kept for all down nodes at most, in bytes (SIZE: 4GiB, ...; at least "
+                 "32MiB)")
+      ->transform(CLI::AsSizeValue(false))
+      ->default_str("4GiB");
   app.add_option("--handoff-rate", config.handoff_rate,
                  "Hints handed off per second at most, so a returning node keeps serving")
       ->check(CLI::Range(1, 1000000))
