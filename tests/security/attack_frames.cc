@@ -1,8 +1,8 @@
-// kv_attack_frames: sends a node the messages of issue 13's attacks, as an authenticated but hostile
-// peer would (plaintext loopback, where every role is allowed), built with the real encoders and
-// hostile fields; a test program, not a tool (the scripts under tests/security/ find it at
-// $KV_BIN/../tests/kv_attack_frames). It connects to HOST:PORT, sends the kv handshake, then the
-// request(s), and prints one line per answer: "ok TYPE" or "error CODE: MESSAGE".
+// kv_attack_frames: sends a node the messages of issue 13's attacks, as an authenticated but
+// hostile peer would (plaintext loopback, where every role is allowed), built with the real
+// encoders and hostile fields; a test program, not a tool (the scripts under tests/security/ find
+// it at $KV_BIN/../tests/kv_attack_frames). It connects to HOST:PORT, sends the kv handshake, then
+// the request(s), and prints one line per answer: "ok TYPE" or "error CODE: MESSAGE".
 //   declared-key               a 29-byte put whose key declares 17 MiB
 //   gossip N VNODES STATUS VERSION [--generation G] [--prefix fake] [--id ID --address A]
 //                              an ACK2 of N fake members (or of one state naming ID)
@@ -18,11 +18,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -41,28 +37,26 @@
 #include "libkv/net/replica_messages.h"
 #include "libkv/versioning/context_token.h"
 #include "libkv/versioning/sibling_set.h"
+#include "tests/security/frame_connection.h"
 
 namespace {
 
-namespace asio = boost::asio;
-using asio::ip::tcp;
-
+// A plaintext connection that has done the kv handshake.
 class Connection {
  public:
-  explicit Connection(const kv::HostPort& node) : socket_(io_) {
-    tcp::resolver resolver(io_);
-    asio::connect(socket_, resolver.resolve(node.host, std::to_string(node.port)));
+  explicit Connection(const kv::HostPort& node) : conn_(io_, nullptr) {
+    conn_.Connect(node);
     kv::Result<std::string> hello = kv::EncodeHandshake("kv");
-    asio::write(socket_, asio::buffer(*hello));
-    kv::Frame answer = ReadFrame();
+    conn_.Write(*hello);
+    kv::Frame answer = conn_.ReadFrame();
     if (answer.type == kv::wire::MessageType::kError)
       throw std::runtime_error("handshake refused: " + Describe(answer));
   }
 
   // Sends a whole frame and reads the next answer.
   kv::Frame Exchange(const std::string& frame) {
-    asio::write(socket_, asio::buffer(frame));
-    return ReadFrame();
+    conn_.Write(frame);
+    return conn_.ReadFrame();
   }
 
   static std::string Describe(const kv::Frame& f) {
@@ -75,20 +69,8 @@ class Connection {
   }
 
  private:
-  kv::Frame ReadFrame() {
-    std::string bytes(kv::wire::kLengthBytes, '\0');
-    asio::read(socket_, asio::buffer(bytes));
-    const uint32_t length = kv::DecodeFixed32(bytes.data());
-    bytes.resize(kv::wire::kLengthBytes + length);
-    asio::read(socket_, asio::buffer(bytes.data() + kv::wire::kLengthBytes, length));
-    std::string_view in = bytes;
-    kv::Result<std::optional<kv::Frame>> frame = kv::DecodeFrame(&in);
-    if (!frame.ok() || !*frame) throw std::runtime_error("a malformed answer frame");
-    return std::move(**frame);
-  }
-
-  asio::io_context io_;
-  tcp::socket socket_;
+  boost::asio::io_context io_;
+  kv::testing::FrameConnection conn_;
 };
 
 template <class M>

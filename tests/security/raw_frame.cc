@@ -44,12 +44,12 @@
 #include "libkv/net/replica_messages.h"
 #include "libkv/net/tls.h"
 #include "libkv/versioning/sibling_set.h"
+#include "tests/security/frame_connection.h"
 
 namespace {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
-using TlsStream = asio::ssl::stream<tcp::socket>;
 
 struct Options {
   std::string node = "127.0.0.1:7000";
@@ -66,46 +66,7 @@ struct Options {
   uint64_t seed = 1;
 };
 
-// One connection, plain or TLS, with blocking reads and writes.
-class Conn {
- public:
-  Conn(asio::io_context& io, kv::TlsContext* tls) : socket_(io) {
-    if (tls != nullptr) tls_.emplace(std::move(socket_), tls->native());
-  }
-  tcp::socket& socket() { return tls_ ? tls_->next_layer() : socket_; }
-  void Connect(const kv::HostPort& node) {
-    tcp::resolver resolver(socket().get_executor());
-    asio::connect(socket(), resolver.resolve(node.host, std::to_string(node.port)));
-    if (tls_) tls_->handshake(asio::ssl::stream_base::client);
-  }
-  void Write(std::string_view bytes) {
-    if (tls_)
-      asio::write(*tls_, asio::buffer(bytes));
-    else
-      asio::write(socket_, asio::buffer(bytes));
-  }
-  void Read(char* data, size_t n) {
-    if (tls_)
-      asio::read(*tls_, asio::buffer(data, n));
-    else
-      asio::read(socket_, asio::buffer(data, n));
-  }
-  kv::Frame ReadFrame() {
-    char header[kv::wire::kFrameHeaderBytes];
-    Read(header, sizeof(header));
-    kv::Result<kv::FrameHeader> h =
-        kv::DecodeFrameHeader(std::string_view(header, sizeof(header)), kv::wire::kMaxFrameLength);
-    if (!h.ok()) throw std::runtime_error(h.status().ToString());
-    kv::Frame f{.type = h->type, .request_id = h->request_id, .body = {}};
-    f.body.resize(h->body_bytes);
-    if (!f.body.empty()) Read(f.body.data(), f.body.size());
-    return f;
-  }
-
- private:
-  tcp::socket socket_;
-  std::optional<TlsStream> tls_;
-};
+using Conn = kv::testing::FrameConnection;
 
 std::string Describe(const kv::Frame& f) {
   if (f.type != kv::wire::MessageType::kError)
