@@ -31,27 +31,29 @@ namespace fs = std::filesystem;
 
 // A directory with ca.crt, n1 (peer), ops (admin), app (client), and another CA's `intruder`;
 // empty when openssl is not there.
-const std::string& CertDir() {
-  static const std::string dir = [] {
+// Certificates made once for the whole run by scripts/make-certs, removed at exit; the path is
+// empty when openssl could not make them. One object owns both, so the directory is removed
+// before its name is destroyed (a separate cleanup object would run after it).
+struct CertDirectory {
+  std::string path;
+  CertDirectory() {
     const fs::path d = fs::temp_directory_path() / ("kv-tls-test-" + std::to_string(::getpid()));
     const std::string script = std::string(KV_SOURCE_DIR) + "/scripts/make-certs";
     const std::string cmd = "'" + script + "' '" + d.string() +
                             "' n1:peer ops:admin app:client >/dev/null 2>&1 && '" + script + "' '" +
                             (d / "other").string() + "' intruder:client >/dev/null 2>&1";
-    if (std::system(cmd.c_str()) != 0) return std::string();
-    return d.string();
-  }();
-  return dir;
-}
-
-struct CertDirCleanup {
-  ~CertDirCleanup() {
-    if (!CertDir().empty()) {
-      std::error_code ignored;
-      fs::remove_all(CertDir(), ignored);
-    }
+    if (std::system(cmd.c_str()) == 0) path = d.string();
   }
-} cleanup_at_exit;
+  ~CertDirectory() {
+    std::error_code ignored;
+    if (!path.empty()) fs::remove_all(path, ignored);
+  }
+};
+
+const std::string& CertDir() {
+  static const CertDirectory dir;
+  return dir.path;
+}
 
 TlsOptions Creds(const std::string& name, const std::string& dir = CertDir()) {
   return TlsOptions{.cert_file = dir + "/" + name + ".crt",
