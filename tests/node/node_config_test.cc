@@ -55,8 +55,8 @@ namespace kv {
 
 TEST_CASE("node config: a non-loopback address without TLS is refused unless --insecure") {
   NodeConfig c;
-  for (const char* listen : {"0.0.0.0:7000", "10.0.0.5:7000", "[::]:7000", "example.com:7000",
-                             "[2001:db8::1]:7000"}) {
+  for (const char* listen :
+       {"0.0.0.0:7000", "10.0.0.5:7000", "[::]:7000", "example.com:7000", "[2001:db8::1]:7000"}) {
     CAPTURE(listen);
     c.listen = listen;
     c.advertise = "10.0.0.5:7000";
