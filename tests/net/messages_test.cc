@@ -63,10 +63,10 @@ TEST_CASE("messages round-trip") {
   CHECK(s.code() == ErrorCode::kInvalidArgument);
   CHECK(s.message() == "too big");
 
-  for (ErrorCode c : {ErrorCode::kNotFound, ErrorCode::kInvalidArgument, ErrorCode::kCorruption,
-                      ErrorCode::kIOError, ErrorCode::kUnavailable, ErrorCode::kTimeout,
-                      ErrorCode::kProtocol, ErrorCode::kMaybeApplied,
-                      ErrorCode::kPermissionDenied}) {
+  for (ErrorCode c :
+       {ErrorCode::kNotFound, ErrorCode::kInvalidArgument, ErrorCode::kCorruption,
+        ErrorCode::kIOError, ErrorCode::kUnavailable, ErrorCode::kTimeout, ErrorCode::kProtocol,
+        ErrorCode::kMaybeApplied, ErrorCode::kPermissionDenied}) {
     CHECK(FromWireErrorCode(static_cast<uint8_t>(ToWireErrorCode(c))) == c);
   }
   // The numbers are the wire's (docs/formats.md, "Error codes"), not the enum's order.
