@@ -1,4 +1,5 @@
 #include "libkv/net/frame_io.h"
+#include "tests/net/loopback_pair.h"
 
 #include <doctest/doctest.h>
 
@@ -27,10 +28,7 @@ void WithConnection(F body) {
       io,
       [&]() -> asio::awaitable<void> {
         auto ex = co_await asio::this_coro::executor;
-        tcp::acceptor acceptor(ex, {asio::ip::make_address("127.0.0.1"), 0});
-        tcp::socket a(ex);
-        co_await a.async_connect(acceptor.local_endpoint(), asio::use_awaitable);
-        tcp::socket b = co_await acceptor.async_accept(asio::use_awaitable);
+        auto [a, b] = co_await testing::LoopbackPair(ex);
         co_await body(a, b);
       },
       [&](std::exception_ptr e) {

@@ -21,6 +21,7 @@
 #include "libkv/net/frame_io.h"
 #include "libkv/net/frame_reader.h"
 #include "libkv/net/stream.h"
+#include "tests/net/loopback_pair.h"
 
 namespace kv {
 namespace {
@@ -133,10 +134,7 @@ TEST_CASE("tls stream: frames round-trip, small and large, and each side sees th
       io,
       [&]() -> asio::awaitable<void> {
         auto ex = co_await asio::this_coro::executor;
-        tcp::acceptor acceptor(ex, {asio::ip::make_address("127.0.0.1"), 0});
-        tcp::socket a(ex);
-        co_await a.async_connect(acceptor.local_endpoint(), asio::use_awaitable);
-        tcp::socket b = co_await acceptor.async_accept(asio::use_awaitable);
+        auto [a, b] = co_await testing::LoopbackPair(ex);
         Stream client(std::move(a), **client_tls);
         Stream server(std::move(b), **server_tls);
         bool server_ok = false;
@@ -216,10 +214,7 @@ TEST_CASE("tls stream: a certificate of another CA is refused at the handshake")
       io,
       [&]() -> asio::awaitable<void> {
         auto ex = co_await asio::this_coro::executor;
-        tcp::acceptor acceptor(ex, {asio::ip::make_address("127.0.0.1"), 0});
-        tcp::socket a(ex);
-        co_await a.async_connect(acceptor.local_endpoint(), asio::use_awaitable);
-        tcp::socket b = co_await acceptor.async_accept(asio::use_awaitable);
+        auto [a, b] = co_await testing::LoopbackPair(ex);
         auto server = std::make_shared<Stream>(std::move(b), **server_tls);
         asio::co_spawn(
             ex,

@@ -25,6 +25,7 @@
 #include "libkv/net/messages.h"
 #include "libkv/net/tcp_transport.h"
 #include "libkv/node/memory_budget.h"
+#include "tests/node/raw_socket.h"
 #include "tests/node/test_node.h"
 
 namespace kv {
@@ -35,34 +36,8 @@ using asio::ip::tcp;
 using std::chrono::milliseconds;
 
 // A handshaken raw connection, for clients that misbehave.
-struct Raw {
-  explicit Raw(const HostPort& at) : socket(io) {
-    boost::system::error_code ec;
-    socket.connect(tcp::endpoint(asio::ip::make_address(at.host), at.port), ec);
-    REQUIRE_FALSE(ec);
-    Write(*EncodeHandshake("kv"));
-    Result<Frame> ok = ReadFrame();
-    REQUIRE(ok.ok());
-    REQUIRE(ok->type == wire::MessageType::kHandshakeOk);
-  }
-  void Write(std::string_view bytes) {
-    boost::system::error_code ec;
-    asio::write(socket, asio::buffer(bytes), ec);
-    REQUIRE_FALSE(ec);
-  }
-  Result<Frame> ReadFrame() {
-    char header[wire::kFrameHeaderBytes];
-    boost::system::error_code ec;
-    asio::read(socket, asio::buffer(header), ec);
-    if (ec) return Status::Unavailable(ec.message());
-    auto h = DecodeFrameHeader(std::string_view(header, sizeof(header)));
-    if (!h.ok()) return h.status();
-    Frame f{.type = h->type, .request_id = h->request_id, .body = {}};
-    f.body.resize(h->body_bytes);
-    asio::read(socket, asio::buffer(f.body), ec);
-    if (ec) return Status::Unavailable(ec.message());
-    return f;
-  }
+struct Raw : testing::RawSocket {
+  explicit Raw(const HostPort& at) : RawSocket(at) { Handshake(); }
   // Whether something (a frame, or the close) arrives within `bound`.
   bool ReadableWithin(milliseconds bound) {
     pollfd p{.fd = socket.native_handle(), .events = POLLIN, .revents = 0};
@@ -84,9 +59,6 @@ struct Raw {
       if (ec) return true;
     }
   }
-
-  asio::io_context io;
-  tcp::socket socket;
 };
 
 // A header declaring a put of `body_bytes`, and no body.

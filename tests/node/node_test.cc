@@ -28,6 +28,7 @@
 #include "libkv/net/messages.h"
 #include "libkv/node/node.h"
 #include "libkv/versioning/sibling_set.h"
+#include "tests/node/raw_socket.h"
 #include "tests/node/test_node.h"
 
 namespace kv {
@@ -67,51 +68,7 @@ std::string LiveValue(const GetResponse& r) {
   return set->versions()[0].value;
 }
 
-// A raw connection for speaking (or mis-speaking) the protocol by hand.
-struct RawSocket {
-  explicit RawSocket(const HostPort& at) : socket(io) {
-    boost::system::error_code ec;
-    socket.connect(tcp::endpoint(asio::ip::make_address(at.host), at.port), ec);
-    REQUIRE_FALSE(ec);
-  }
-  void Write(std::string_view bytes) {
-    boost::system::error_code ec;
-    asio::write(socket, asio::buffer(bytes), ec);
-    REQUIRE_FALSE(ec);
-  }
-  // The next frame, or a non-Ok status at end of stream.
-  Result<Frame> ReadFrame() {
-    char header[wire::kFrameHeaderBytes];
-    boost::system::error_code ec;
-    asio::read(socket, asio::buffer(header), ec);
-    if (ec) return Status::Unavailable(ec.message());
-    auto h = DecodeFrameHeader(std::string_view(header, sizeof(header)));
-    if (!h.ok()) return h.status();
-    Frame f;
-    f.type = h->type;
-    f.request_id = h->request_id;
-    f.body.resize(h->body_bytes);
-    asio::read(socket, asio::buffer(f.body), ec);
-    if (ec) return Status::Unavailable(ec.message());
-    return f;
-  }
-  // True when the peer closes without sending anything more.
-  bool ClosedByPeer() {
-    char c;
-    boost::system::error_code ec;
-    asio::read(socket, asio::buffer(&c, 1), ec);
-    return ec == asio::error::eof || ec == asio::error::connection_reset;
-  }
-  void Handshake(std::string_view cluster = "kv") {
-    Write(*EncodeHandshake(cluster));
-    auto f = ReadFrame();
-    REQUIRE(f.ok());
-    REQUIRE(f->type == wire::MessageType::kHandshakeOk);
-  }
-
-  asio::io_context io;
-  tcp::socket socket;
-};
+using testing::RawSocket;
 
 TEST_CASE("node: put, get, delete through the client") {
   TestNode node;
