@@ -8,9 +8,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <deque>
 #include <optional>
+#include <unordered_set>
 #include <vector>
 
 #include "libkv/net/host_port.h"
@@ -39,8 +41,9 @@ asio::awaitable<std::optional<T>> AsOptional(asio::awaitable<T> inner) {
 
 }  // namespace
 
-// One peer address: its connection (or the attempt to open one) and its in-flight slots.
-// Everything here runs on `strand_`; calls come in through co_spawn onto it.
+// One peer address on one shard: its connection (or the attempt to open one) and its in-flight
+// slots. Everything here runs on `strand_` (a shard's single-threaded executor, or a strand):
+// calls come in on it, or through co_spawn onto it.
 class TcpTransport::Peer : public std::enable_shared_from_this<Peer> {
  public:
   Peer(asio::any_io_executor strand, HostPort address, ConnectOptions connect_options,
@@ -221,30 +224,83 @@ class TcpTransport::Peer : public std::enable_shared_from_this<Peer> {
 
 TcpTransport::TcpTransport(asio::any_io_executor executor, std::string cluster_name,
                            TcpTransportOptions options)
-    : executor_(std::move(executor)),
-      cluster_name_(std::move(cluster_name)),
-      options_(std::move(options)) {}
+    : cluster_name_(std::move(cluster_name)), options_(std::move(options)) {
+  shards_.push_back(std::make_unique<Shard>());
+  shards_.back()->executor = std::move(executor);
+}
+
+TcpTransport::TcpTransport(const std::vector<asio::io_context*>& shards, std::string cluster_name,
+                           TcpTransportOptions options)
+    : cluster_name_(std::move(cluster_name)), options_(std::move(options)) {
+  for (asio::io_context* context : shards) {
+    shards_.push_back(std::make_unique<Shard>());
+    shards_.back()->context = context;
+    shards_.back()->executor = context->get_executor();
+  }
+}
 
 TcpTransport::~TcpTransport() {
   Close();
 }
 
 size_t TcpTransport::peer_count() const {
-  std::lock_guard lock(mutex_);
-  return peers_.size();
+  std::unordered_set<std::string> addresses;
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard->mutex);
+    for (const auto& [address, peer] : shard->peers) addresses.insert(address);
+  }
+  return addresses.size();
 }
 
 void TcpTransport::Close() {
-  std::unordered_map<std::string, std::shared_ptr<Peer>> peers;
-  {
-    std::lock_guard lock(mutex_);
-    closed_ = true;
-    peers.swap(peers_);
+  closed_ = true;
+  for (const auto& shard : shards_) {
+    std::unordered_map<std::string, std::shared_ptr<Peer>> peers;
+    {
+      std::lock_guard lock(shard->mutex);
+      peers.swap(shard->peers);
+    }
+    for (auto& [address, peer] : peers) {
+      asio::post(peer->strand(),
+                 [peer] { peer->Close(Status::Unavailable("the transport was closed")); });
+    }
   }
-  for (auto& [address, peer] : peers) {
-    asio::post(peer->strand(),
-               [peer] { peer->Close(Status::Unavailable("the transport was closed")); });
-  }
+}
+
+TcpTransport::Shard* TcpTransport::ShardRunning(const asio::any_io_executor& executor) {
+  const asio::io_context* context = nullptr;
+  if (auto* plain = executor.target<asio::io_context::executor_type>())
+    context = &plain->context();
+  else if (auto* strand = executor.target<asio::strand<asio::io_context::executor_type>>())
+    context = &strand->get_inner_executor().context();
+  if (context == nullptr) return nullptr;
+  for (const auto& shard : shards_)
+    if (shard->context == context) return shard.get();
+  return nullptr;
+}
+
+Result<std::shared_ptr<TcpTransport::Peer>> TcpTransport::PeerFor(Shard& shard,
+                                                                  const std::string& address) {
+  std::lock_guard lock(shard.mutex);
+  // Checked under the shard's lock, which Close takes after setting closed_: no peer is added to
+  // a shard Close has already emptied.
+  if (closed_)
+    return Status::Unavailable(fmt::format("cannot call {}: the transport was closed", address));
+  auto it = shard.peers.find(address);
+  if (it != shard.peers.end()) return it->second;
+  Result<HostPort> host_port = ParseHostPort(address);
+  if (!host_port.ok()) return host_port.status();
+  ConnectOptions connect{.cluster_name = cluster_name_,
+                         .timeout = options_.connect_timeout,
+                         .refused_hint = "",
+                         .tls = options_.tls};
+  // A shard's io_context runs on one thread, so its peers need no strand of their own.
+  asio::any_io_executor executor =
+      shard.context ? shard.executor : asio::make_strand(shard.executor);
+  auto peer = std::make_shared<Peer>(std::move(executor), std::move(*host_port), std::move(connect),
+                                     options_.max_in_flight_per_peer);
+  shard.peers.emplace(address, peer);
+  return peer;
 }
 
 asio::awaitable<Result<Frame>> TcpTransport::Call(std::string address, wire::MessageType type,
@@ -253,29 +309,14 @@ asio::awaitable<Result<Frame>> TcpTransport::Call(std::string address, wire::Mes
     co_return Status::InvalidArgument(
         fmt::format("a {} of {} bytes to {} is over the frame limit of {} bytes",
                     wire::MessageTypeName(type), body.size(), address, wire::kMaxFrameLength));
-  std::shared_ptr<Peer> peer;
-  {
-    std::lock_guard lock(mutex_);
-    if (closed_)
-      co_return Status::Unavailable(
-          fmt::format("cannot call {}: the transport was closed", address));
-    auto it = peers_.find(address);
-    if (it != peers_.end()) {
-      peer = it->second;
-    } else {
-      Result<HostPort> host_port = ParseHostPort(address);
-      if (!host_port.ok()) co_return host_port.status();
-      ConnectOptions connect{.cluster_name = cluster_name_,
-                             .timeout = options_.connect_timeout,
-                             .refused_hint = "",
-                             .tls = options_.tls};
-      peer = std::make_shared<Peer>(asio::make_strand(executor_), std::move(*host_port),
-                                    std::move(connect), options_.max_in_flight_per_peer);
-      peers_.emplace(address, peer);
-    }
-  }
+  const asio::any_io_executor caller = co_await asio::this_coro::executor;
+  Shard* own = ShardRunning(caller);
+  Result<std::shared_ptr<Peer>> peer = PeerFor(own ? *own : *shards_.front(), address);
+  if (!peer.ok()) co_return peer.status();
+  // On the peer's own thread already: the call runs here, with no hand-off.
+  if (own) co_return co_await Peer::Call(std::move(*peer), type, std::move(body), timeout);
   std::optional<Result<Frame>> answer = co_await asio::co_spawn(
-      peer->strand(), AsOptional(Peer::Call(peer, type, std::move(body), timeout)),
+      (*peer)->strand(), AsOptional(Peer::Call(*peer, type, std::move(body), timeout)),
       asio::use_awaitable);
   co_return std::move(*answer);
 }

@@ -9,8 +9,7 @@
 // Ownership: shared by its coroutines (shared_from_this); destroyed when the last one ends, which
 // calls on_closed(this). A request outside what the connection's certificate allows
 // (ConnectionAuthority) is answered with an Error frame and not served. Threads: all state lives on
-// the socket's strand; StopReading and Abort may be called from any thread (they post to the
-// strand).
+// the socket's executor; StopReading and Abort may be called from any thread (they post to it).
 #pragma once
 
 #include <atomic>
@@ -71,7 +70,8 @@ struct ConnectionContext {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  // REQUIRES: socket's executor is a strand.
+  // REQUIRES: socket's executor does not run handlers in parallel (a strand, or an io_context run
+  // by one thread, as the node's shards are).
   Connection(boost::asio::ip::tcp::socket socket, const ConnectionContext* context,
              std::function<void(Connection*)> on_closed);
   ~Connection();

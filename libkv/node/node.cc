@@ -30,16 +30,41 @@ namespace kv {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-// The Asio side of a Node, kept out of node.h.
+// The Asio side of a Node, kept out of node.h: one io_context per I/O thread (a shard). A
+// connection lives on the shard that accepted it, and its requests run there to the end,
+// replica calls included (each shard has its own connections to the peers: TcpTransport), so
+// the hot path crosses no thread but the engine's commit thread. The acceptor, the signals and
+// the service's timers live on the first shard.
 struct NodeRuntime {
+  struct Shard {
+    // Concurrency hint 1: the io_context is run by one thread, so Asio skips the locking it
+    // needs when several threads run it.
+    Shard() : io(1), work(asio::make_work_guard(io)) {}
+    asio::io_context io;
+    asio::executor_work_guard<asio::io_context::executor_type> work;
+  };
+
   NodeRuntime(int io_threads, int engine_threads)
-      : io(io_threads),  // one thread: Asio drops the scheduler's locking it needs for several
-        work(asio::make_work_guard(io)),
-        acceptor(asio::make_strand(io)),
+      : shards(MakeShards(io_threads)),
+        acceptor(first()),
         engine_pool(static_cast<size_t>(engine_threads)) {}
 
-  asio::io_context io;
-  asio::executor_work_guard<asio::io_context::executor_type> work;
+  static std::vector<std::unique_ptr<Shard>> MakeShards(int count) {
+    std::vector<std::unique_ptr<Shard>> made;
+    for (int i = 0; i < count; ++i) made.push_back(std::make_unique<Shard>());
+    return made;
+  }
+  asio::io_context& first() { return shards.front()->io; }
+  std::vector<asio::io_context*> contexts() {
+    std::vector<asio::io_context*> all;
+    for (auto& shard : shards) all.push_back(&shard->io);
+    return all;
+  }
+  // The shard for the next accepted connection, in turn.
+  asio::io_context& NextShard() { return shards[next_shard++ % shards.size()]->io; }
+
+  std::vector<std::unique_ptr<Shard>> shards;  // never empty
+  size_t next_shard = 0;                       // used by the accept loop only
   tcp::acceptor acceptor;
   asio::thread_pool engine_pool;
   std::unique_ptr<TcpTransport> transport;
@@ -209,7 +234,7 @@ Status Node::Listen() {
         fmt::format("cannot listen on {}: {}{}", want.ToString(), why, hint));
   };
   boost::system::error_code ec;
-  tcp::resolver resolver(runtime_->io);
+  tcp::resolver resolver(runtime_->first());
   auto endpoints =
       resolver.resolve(want.host, std::to_string(want.port), tcp::resolver::passive, ec);
   if (ec || endpoints.empty())
@@ -246,7 +271,7 @@ Status Node::StartService(Env* env) {
   NodeRuntime& rt = *runtime_;
   TcpTransportOptions transport_options;
   transport_options.tls = tls_;
-  rt.transport = std::make_unique<TcpTransport>(rt.io.get_executor(), config_.cluster_name,
+  rt.transport = std::make_unique<TcpTransport>(rt.contexts(), config_.cluster_name,
                                                 std::move(transport_options));
   NodeService::Parts parts{
       .engine = engine_.get(),
@@ -262,7 +287,7 @@ Status Node::StartService(Env* env) {
   rt.connection_context.handler = [service = service_.get()](Frame request) {
     return service->Answer(std::move(request));
   };
-  return service_->Start(asio::make_strand(rt.io));
+  return service_->Start(asio::make_strand(rt.first()));
 }
 
 void Node::Serve() {
@@ -296,8 +321,8 @@ void Node::Serve() {
   auto accept_loop = [this]() -> asio::awaitable<void> {
     NodeRuntime& rt = *runtime_;
     for (;;) {
-      auto [ec, socket] = co_await rt.acceptor.async_accept(asio::make_strand(rt.io),
-                                                            asio::as_tuple(asio::use_awaitable));
+      auto [ec, socket] =
+          co_await rt.acceptor.async_accept(rt.NextShard(), asio::as_tuple(asio::use_awaitable));
       if (ec == asio::error::operation_aborted || !rt.acceptor.is_open()) co_return;  // stopping
       if (ec) {
         // Out of file descriptors and the like: wait a little instead of spinning.
@@ -336,14 +361,17 @@ void Node::Serve() {
                                                   });
         connections_.emplace(connection.get(), connection);
       }
-      asio::co_spawn(connection->executor(), connection->Run(), [this](std::exception_ptr e) {
-        if (!e) return;
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-          logger_->error("connection failed: {}", ex.what());
-        }
-      });
+      // The handler keeps the connection alive until Run has taken its own reference: Run
+      // starts later, on the connection's shard, after this loop has dropped `connection`.
+      asio::co_spawn(connection->executor(), connection->Run(),
+                     [this, connection](std::exception_ptr e) {
+                       if (!e) return;
+                       try {
+                         std::rethrow_exception(e);
+                       } catch (const std::exception& ex) {
+                         logger_->error("connection failed: {}", ex.what());
+                       }
+                     });
     }
   };
   asio::co_spawn(rt.acceptor.get_executor(), std::move(accept_loop), [this](std::exception_ptr e) {
@@ -356,13 +384,12 @@ void Node::Serve() {
     RequestStop();
   });
 
-  const int threads = IoThreads(config_);
-  for (int i = 0; i < threads; ++i) io_threads_.emplace_back([&rt] { rt.io.run(); });
+  for (auto& shard : rt.shards) io_threads_.emplace_back([&io = shard->io] { io.run(); });
 }
 
 void Node::StopOnSignals() {
   NodeRuntime& rt = *runtime_;
-  rt.signals = std::make_unique<asio::signal_set>(rt.io, SIGINT, SIGTERM);
+  rt.signals = std::make_unique<asio::signal_set>(rt.first(), SIGINT, SIGTERM);
   rt.signals->async_wait([this](boost::system::error_code ec, int signal) {
     if (ec) return;  // cancelled at stop
     logger_->info("received {}; stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
@@ -406,15 +433,17 @@ Status Node::Wait() {
     }
   }
   if (rt.signals) {
-    asio::post(rt.io, [&rt] {
+    asio::post(rt.first(), [&rt] {
       boost::system::error_code ignored;
       rt.signals->cancel(ignored);
     });
   }
   rt.engine_pool.join();  // engine calls already started run to their end
   if (rt.transport) rt.transport->Close();
-  rt.work.reset();
-  rt.io.stop();
+  for (auto& shard : rt.shards) {
+    shard->work.reset();
+    shard->io.stop();
+  }
   for (std::thread& t : io_threads_) t.join();
   io_threads_.clear();
   // Before the io_context goes: a write still in the engine posts its completion there when it

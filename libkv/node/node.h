@@ -1,7 +1,9 @@
-// Node: one kv server, a member of a cluster. Owns the Engine, an io_context run by one thread per
-// core, the listening socket, a TcpTransport to its peers, its NodeService (identity, gossip,
-// coordinator, replica store: what it answers), and a pool of threads for engine calls (so
-// batch-mode writes wait for their group fsync there, never on an I/O thread). Each accepted
+// Node: one kv server, a member of a cluster. Owns the Engine; one io_context per core (a shard,
+// run by its own thread, owning the connections it accepted and its own connections to the
+// peers, so a request runs to its end on the thread that read it); the listening socket; a
+// TcpTransport to its peers; its NodeService (identity, gossip, coordinator, replica store: what
+// it answers); and a small pool of threads for long engine scans (Merkle trees, hint sweeps).
+// Writes never wait on a thread: the engine's commit thread completes them. Each accepted
 // connection, from a client or a peer, is a Connection coroutine. With TLS (config.tls) every
 // connection, in and out, is mutual TLS with the node's certificate, whose CN is the node's id.
 //

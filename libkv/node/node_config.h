@@ -111,7 +111,7 @@ struct NodeConfig {
   int bloom_bits_per_key = 10;
   BlockCodec compression = TableOptions().compression;  // new tables' data blocks
 
-  int io_threads = 0;  // threads running the io_context; 0: one per core
+  int io_threads = 0;  // I/O threads, each running its own io_context (shard); 0: one per core
   // Threads for blocking engine work off the I/O threads: scans (Merkle trees, cleanup) and the
   // hint store. Client and replica writes do not use them: they are submitted to the engine's
   // commit queue and complete on the I/O threads.
