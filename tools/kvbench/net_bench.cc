@@ -1,13 +1,18 @@
 #include "tools/kvbench/net_bench.h"
 
-#include <memory>
-#include <thread>
-#include <vector>
-
 #include <fmt/format.h>
 
-#include "libkv/client/client.h"
-#include "tools/kvbench/bench_target.h"
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "libkv/client/async_client.h"
 #include "tools/kvbench/first_error.h"
 #include "tools/kvbench/progress_line.h"
 #include "tools/kvbench/server_cpu.h"
@@ -18,30 +23,128 @@ namespace kv::bench {
 
 namespace {
 
+namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
-// One blocking Client per worker: `concurrency` requests in flight, one per connection.
-class NodeTarget final : public BenchTarget {
+// The workers: one coroutine each, with its own connection and one request in flight on it (as
+// redis-benchmark -c and wrk -c run), all on one io_context that the calling thread runs. An
+// event loop rather than a thread per worker, so that on cores the servers share the load
+// generator takes little of them, as the peers' load generators do.
+class Fleet {
  public:
-  NodeTarget(std::vector<std::unique_ptr<Client>> clients, ReadOptions read, uint32_t w)
-      : clients_(std::move(clients)), read_(read), w_(w) {}
-
-  Status Put(int worker, std::string_view key, std::string_view value) override {
-    return clients_[worker]->Put(key, value, WriteOptions{.context = {}, .w = w_});
+  // Connects `count` clients to `node`, one after another, so an unreachable node fails before
+  // any clock starts.
+  Status Connect(const HostPort& node, const ClientOptions& options, int count) {
+    Status failed;
+    auto connect_all = [&]() -> asio::awaitable<void> {
+      for (int i = 0; i < count; ++i) {
+        Result<std::unique_ptr<AsyncClient>> client =
+            co_await AsyncClient::Connect(io_.get_executor(), node, options);
+        if (!client.ok()) {
+          failed = client.status();
+          co_return;
+        }
+        clients_.push_back(std::move(*client));
+      }
+    };
+    std::vector<asio::awaitable<void>> connecting;
+    connecting.push_back(connect_all());
+    RunUntilDone(std::move(connecting));
+    return failed;
   }
-  Result<bool> Get(int worker, std::string_view key) override {
-    KV_ASSIGN_OR_RETURN(GetResult got, clients_[worker]->Get(key, read_));
-    return got.found();
-  }
-  Status CompactAll() override { return Status::Ok(); }
 
-  Client& client(int worker) { return *clients_[worker]; }
+  int size() const { return static_cast<int>(clients_.size()); }
+  AsyncClient& client(int worker) { return *clients_[worker]; }
+
+  // Runs worker(w) for every worker to its end, all at once.
+  void Run(const std::function<asio::awaitable<void>(int)>& worker) {
+    std::vector<asio::awaitable<void>> all;
+    for (int w = 0; w < size(); ++w) all.push_back(worker(w));
+    RunUntilDone(std::move(all));
+  }
+
+  // Waits on this fleet's loop until `due` (at once when it has passed).
+  static asio::awaitable<void> SleepUntil(Clock::time_point due) {
+    if (due <= Clock::now()) co_return;
+    asio::steady_timer timer(co_await asio::this_coro::executor, due);
+    co_await timer.async_wait(asio::use_awaitable);
+  }
 
  private:
-  std::vector<std::unique_ptr<Client>> clients_;
-  ReadOptions read_;
-  uint32_t w_;
+  // Runs the loop until every one of `coroutines` has ended. Not until the loop runs out of
+  // work: the connections' read loops never end while they are open.
+  void RunUntilDone(std::vector<asio::awaitable<void>> coroutines) {
+    size_t running = coroutines.size();
+    std::exception_ptr failure;
+    for (auto& coroutine : coroutines) {
+      asio::co_spawn(io_, std::move(coroutine), [&](std::exception_ptr e) {
+        if (e && !failure) failure = e;
+        if (--running == 0) io_.stop();
+      });
+    }
+    if (running > 0) io_.run();
+    io_.restart();
+    if (failure) std::rethrow_exception(failure);
+  }
+
+  asio::io_context io_{1};  // run by the calling thread only
+  std::vector<std::unique_ptr<AsyncClient>> clients_;
 };
+
+constexpr uint64_t kProgressBatch = 64;
+
+struct PutRun {
+  double seconds = 0;
+  LatencyHistogram latency;
+};
+
+// Writes every key of `keys` once, blind, in a seeded random order, split over the workers.
+Result<PutRun> RunPuts(Fleet& fleet, const WorkloadKeys& keys, double rate, uint32_t w,
+                       ProgressLine& progress) {
+  const auto workers = static_cast<uint64_t>(fleet.size());
+  const uint64_t total = keys.num();
+  const std::vector<uint64_t> order = keys.RandomOrder();
+  std::vector<LatencyHistogram> latencies(fleet.size());
+  FirstError error;
+  const Pacer pacer(rate, fleet.size());
+  Clock::time_point started;
+
+  auto work = [&](int worker) -> asio::awaitable<void> {
+    AsyncClient& client = fleet.client(worker);
+    uint64_t unreported = 0;
+    const uint64_t begin = total * worker / workers, end = total * (worker + 1) / workers;
+    for (uint64_t op = begin; op < end && !error.failed(); ++op) {
+      std::string key;
+      keys.KeyAt(order[op], &key);
+      std::string value(keys.ValueFor(op));
+      const Clock::time_point start = pacer.Due(started, worker, op - begin);
+      co_await Fleet::SleepUntil(start);
+      WriteOptions options{.context = {}, .w = w};
+      Status s = co_await client.Put(key, std::move(value), std::move(options));
+      if (!s.ok()) {
+        error.Set(s.WithContext(fmt::format("writing key {}", key)));
+        break;
+      }
+      latencies[worker].Record(static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count()));
+      if (++unreported == kProgressBatch) {
+        progress.Add(unreported);
+        unreported = 0;
+      }
+    }
+    progress.Add(unreported);
+  };
+
+  progress.Start("put", total);
+  started = Clock::now();
+  fleet.Run(work);
+  PutRun run;
+  run.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  progress.Stop();
+  if (error.failed()) return error.status();
+  for (const LatencyHistogram& l : latencies) run.latency.Merge(l);
+  return run;
+}
 
 // The share of reads of each YCSB-style workload; the rest are updates.
 struct Mix {
@@ -49,8 +152,6 @@ struct Mix {
   double read_fraction;
 };
 constexpr Mix kMixes[] = {{"get", 1.0}, {"a", 0.5}, {"b", 0.95}, {"c", 1.0}};
-
-constexpr uint64_t kProgressBatch = 64;
 
 struct MixOutput {
   LatencyHistogram all, read, update;
@@ -64,28 +165,29 @@ struct MixRun {
 
 // `ops` operations split over the workers; each a read (a get) or an update (a get, then a put
 // with its context), of a key `chooser` picks.
-Result<MixRun> RunMix(NodeTarget& target, const NetBenchOptions& options, const Mix& mix,
+Result<MixRun> RunMix(Fleet& fleet, const NetBenchOptions& options, const Mix& mix,
                       const WorkloadKeys& keys, const KeyChooser& chooser, ProgressLine& progress) {
-  const auto workers = static_cast<uint64_t>(options.concurrency);
+  const auto workers = static_cast<uint64_t>(fleet.size());
   const uint64_t total = options.num;
-  std::vector<MixOutput> outputs(options.concurrency);
+  std::vector<MixOutput> outputs(fleet.size());
   FirstError error;
-  const ReadOptions read{.r = options.r};
-  const Pacer pacer(options.rate, options.concurrency);
+  const Pacer pacer(options.rate, fleet.size());
   Clock::time_point started;  // set before the workers start
 
-  auto work = [&](int worker) {
+  auto work = [&](int worker) -> asio::awaitable<void> {
     MixOutput& out = outputs[worker];
-    Client& client = target.client(worker);
+    AsyncClient& client = fleet.client(worker);
     IndexSequence random((options.seed + 1) * 1000003 + static_cast<uint64_t>(worker));
-    std::string key;
     uint64_t unreported = 0;
     const uint64_t begin = total * worker / workers, end = total * (worker + 1) / workers;
     for (uint64_t op = begin; op < end && !error.failed(); ++op) {
       const bool is_read = mix.read_fraction >= 1.0 || random.NextUnit() < mix.read_fraction;
+      std::string key;
       keys.KeyAt(chooser.Next(random), &key);
-      const auto start = pacer.Wait(started, worker, op - begin);
-      Result<GetResult> got = client.Get(key, read);
+      const Clock::time_point start = pacer.Due(started, worker, op - begin);
+      co_await Fleet::SleepUntil(start);
+      ReadOptions read{.r = options.r};
+      Result<GetResult> got = co_await client.Get(key, read);
       if (!got.ok()) {
         error.Set(got.status().WithContext(fmt::format("reading key {}", key)));
         break;
@@ -93,8 +195,9 @@ Result<MixRun> RunMix(NodeTarget& target, const NetBenchOptions& options, const 
       ++(got->found() ? out.found : out.not_found);
       if (got->siblings.size() > 1) ++out.siblings;
       if (!is_read) {
-        Status s = client.Put(key, keys.ValueFor(op),
-                              WriteOptions{.context = std::move(got->context), .w = options.w});
+        std::string value(keys.ValueFor(op));
+        WriteOptions write{.context = std::move(got->context), .w = options.w};
+        Status s = co_await client.Put(key, std::move(value), std::move(write));
         if (!s.ok()) {
           error.Set(s.WithContext(fmt::format("updating key {}", key)));
           break;
@@ -120,10 +223,7 @@ Result<MixRun> RunMix(NodeTarget& target, const NetBenchOptions& options, const 
 
   progress.Start(std::string(mix.name), total);
   started = Clock::now();
-  std::vector<std::thread> threads;
-  threads.reserve(options.concurrency);
-  for (int w = 0; w < options.concurrency; ++w) threads.emplace_back(work, w);
-  for (auto& t : threads) t.join();
+  fleet.Run(work);
   const auto finished = Clock::now();
   progress.Stop();
   if (error.failed()) return error.status();
@@ -168,17 +268,11 @@ Result<BenchReport> RunNetBench(const NetBenchOptions& options) {
   client_options.timeout = options.timeout;
   client_options.cluster_name = options.cluster_name;
   client_options.tls = options.tls;
-  std::vector<std::unique_ptr<Client>> clients;
-  clients.reserve(options.concurrency);
-  for (int i = 0; i < options.concurrency; ++i) {
-    auto client = Client::Connect(options.node, client_options);
-    if (!client.ok()) {
-      return client.status().WithContext(
-          fmt::format("connecting to {}:{}", options.node.host, options.node.port));
-    }
-    clients.push_back(std::move(*client));
-  }
-  NodeTarget target(std::move(clients), ReadOptions{.r = options.r}, options.w);
+  Fleet fleet;
+  if (Status connected = fleet.Connect(options.node, client_options, options.concurrency);
+      !connected.ok())
+    return connected.WithContext(
+        fmt::format("connecting to {}:{}", options.node.host, options.node.port));
 
   BenchReport report;
   report.system = "kv";
@@ -199,25 +293,24 @@ Result<BenchReport> RunNetBench(const NetBenchOptions& options) {
   ProgressLine progress(options.progress);
   if (mix == nullptr || options.load) {
     // The load phase of a, b and c is never paced; a put run is.
-    RunSpec spec{Workload::kPut, key_space, options.concurrency, options.seed + 1,
-                 mix == nullptr ? options.rate : 0};
     const ServerCpuSample cpu_before =
         mix == nullptr ? SampleServerCpu(options.node, client_options) : ServerCpuSample{};
-    KV_ASSIGN_OR_RETURN(RunResult run, RunWorkload(target, keys, spec, progress));
+    KV_ASSIGN_OR_RETURN(
+        PutRun run, RunPuts(fleet, keys, mix == nullptr ? options.rate : 0, options.w, progress));
     if (mix == nullptr) {
-      report.ops = run.ops;
+      report.ops = keys.num();
       report.seconds = run.seconds;
       report.latency = run.latency;
       server_cpu(cpu_before);
       return report;
     }
-    report.load_ops = run.ops;
+    report.load_ops = keys.num();
     report.load_seconds = run.seconds;
   }
 
   const KeyChooser chooser(distribution, key_space);
   const ServerCpuSample cpu_before = SampleServerCpu(options.node, client_options);
-  KV_ASSIGN_OR_RETURN(MixRun run, RunMix(target, options, *mix, keys, chooser, progress));
+  KV_ASSIGN_OR_RETURN(MixRun run, RunMix(fleet, options, *mix, keys, chooser, progress));
   report.ops = options.num;
   report.seconds = run.seconds;
   report.latency = run.total.all;

@@ -1,6 +1,8 @@
 // `kvbench net`: workloads against a running node (or cluster, through one node) over
-// libkv/client, with `concurrency` workers each on its own connection (the client is blocking:
-// one request in flight per connection). The key space is keys 0..K-1, K = `keys`, else `num`.
+// libkv/client, with `concurrency` workers each on its own connection with one request in flight
+// on it, all coroutines on one event loop (AsyncClient), as redis-benchmark and wrk run theirs: a
+// thread per worker would take much of the cores the servers share on one machine. The key
+// space is keys 0..K-1, K = `keys`, else `num`.
 //
 //   put      writes each key of the key space once, blind (no context), in a seeded random order:
 //            the load phase of the others. Into a fresh cluster: a blind write of a key that is
@@ -27,7 +29,7 @@
 // What the measured operations cost the servers: the user + system CPU time of every node of the
 // cluster, asked before and after them (tools/kvbench/server_cpu.h), per operation.
 //
-// Threads: RunNetBench blocks; the workers are its own.
+// Threads: RunNetBench blocks, running the workers' event loop on the calling thread.
 #pragma once
 
 #include <chrono>

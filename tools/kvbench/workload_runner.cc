@@ -63,12 +63,16 @@ bool IsWrite(Workload workload) {
          workload == Workload::kFillSync || workload == Workload::kPut;
 }
 
-Pacer::Clock::time_point Pacer::Wait(Clock::time_point origin, int worker, uint64_t k) const {
+Pacer::Clock::time_point Pacer::Due(Clock::time_point origin, int worker, uint64_t k) const {
   if (!paced()) return Clock::now();
   const double slot = static_cast<double>(k) * workers_ + worker;
-  const auto due = origin + std::chrono::duration_cast<Clock::duration>(
-                                std::chrono::duration<double>(slot / rate_));
-  std::this_thread::sleep_until(due);
+  return origin +
+         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(slot / rate_));
+}
+
+Pacer::Clock::time_point Pacer::Wait(Clock::time_point origin, int worker, uint64_t k) const {
+  const Clock::time_point due = Due(origin, worker, k);
+  if (paced()) std::this_thread::sleep_until(due);
   return due;
 }
 

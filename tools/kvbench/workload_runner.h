@@ -50,6 +50,9 @@ class Pacer {
   // Waits until worker `worker`'s operation `k` (counted from 0) is due, and returns the time to
   // measure its latency from: when it was due (paced), or now (not paced).
   Clock::time_point Wait(Clock::time_point origin, int worker, uint64_t k) const;
+  // When worker `worker`'s operation `k` is due (now when not paced), without waiting: for
+  // callers that wait on a timer instead of a thread.
+  Clock::time_point Due(Clock::time_point origin, int worker, uint64_t k) const;
 
  private:
   double rate_;
