@@ -21,8 +21,8 @@ namespace kv {
 
 namespace asio = boost::asio;
 
-// The answers of one request's replicas, gathered on the request's strand: every call records its
-// outcome here and wakes the waiter, which re-checks what it waits for.
+// The answers of one request's replicas, gathered on the request's executor (its shard): every call
+// records its outcome here and wakes the waiter, which re-checks what it waits for.
 class ReplicaReplies {
  public:
   ReplicaReplies(asio::any_io_executor executor, std::vector<std::string> replicas,

@@ -174,8 +174,8 @@ int main(int argc, char** argv) {
                  "or 1GB (0: none; default: its share of --memory-budget)")
       ->transform(CLI::AsSizeValue(true));
   app.add_option("--io-threads", config.io_threads,
-                 "Threads serving connections and requests (0: one per core); 1 suits several "
-                 "nodes sharing a machine's cores")
+                 "Threads serving connections and requests, each with its own connections (0: "
+                 "one per core); 1 suits several nodes sharing a machine's cores")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
   app.add_option("--tls-cert", config.tls.cert_file,
