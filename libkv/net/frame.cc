@@ -11,8 +11,10 @@ namespace kv {
 namespace wire {
 
 bool IsKnownMessageType(uint8_t type) {
-  return type >= static_cast<uint8_t>(MessageType::kHandshakeOk) &&
-         type <= static_cast<uint8_t>(MessageType::kCleanupResponse);
+  return (type >= static_cast<uint8_t>(MessageType::kHandshakeOk) &&
+          type <= static_cast<uint8_t>(MessageType::kCleanupResponse)) ||
+         (type >= static_cast<uint8_t>(MessageType::kReplicaWriteBatchRequest) &&
+          type <= static_cast<uint8_t>(MessageType::kReplicaWriteBatchResponse));
 }
 
 std::string_view MessageTypeName(MessageType type) {
@@ -75,6 +77,10 @@ std::string_view MessageTypeName(MessageType type) {
       return "StatsResponse";
     case MessageType::kCleanupRequest:
       return "CleanupRequest";
+    case MessageType::kReplicaWriteBatchRequest:
+      return "ReplicaWriteBatchRequest";
+    case MessageType::kReplicaWriteBatchResponse:
+      return "ReplicaWriteBatchResponse";
     case MessageType::kCleanupResponse:
       return "CleanupResponse";
   }

@@ -32,6 +32,7 @@ unsigned RolesFor(MessageType type) {
       return kAdmins;
     case MessageType::kReplicaReadRequest:
     case MessageType::kReplicaWriteRequest:
+    case MessageType::kReplicaWriteBatchRequest:
     case MessageType::kGossipSyn:
     case MessageType::kGossipAck2:
     case MessageType::kMerkleLevelRequest:

@@ -69,6 +69,10 @@ enum class MessageType : uint8_t {
   // Client to node: remove the keys the node no longer replicates (kvring cleanup).
   kCleanupRequest = 29,
   kCleanupResponse = 30,
+  // Node to node: several replica writes to one replica in one frame, each answered with its own
+  // outcome (a coordinator under load). Numbered apart from the rest, which grow from 31.
+  kReplicaWriteBatchRequest = 40,
+  kReplicaWriteBatchResponse = 41,
 };
 
 // Whether a byte is one of the MessageType values above.

@@ -5,8 +5,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <ctime>
 #include <optional>
 #include <vector>
@@ -264,7 +268,18 @@ asio::awaitable<std::string> NodeService::Answer(Frame request) {
       if (!m.ok()) co_return ErrorFrame(id, m.status());
       request.body.clear();
       request.body.shrink_to_fit();
-      std::string answer = co_await AnswerReplicaWrite(id, std::move(*m));
+      Status applied = co_await ApplyReplicaWrite(std::move(*m));
+      if (!applied.ok()) co_return ErrorFrame(id, applied);
+      co_return EncodeMessageFrame(ReplicaWriteResponse{}, id);
+    }
+    case wire::MessageType::kReplicaWriteBatchRequest: {
+      Result<ReplicaWriteBatchRequest> m = DecodeMessage<ReplicaWriteBatchRequest>(request.body);
+      if (!m.ok()) co_return ErrorFrame(id, m.status());
+      if (m->writes.empty())
+        co_return ErrorFrame(id, Status::Protocol("a replica write batch with no writes"));
+      request.body.clear();
+      request.body.shrink_to_fit();
+      std::string answer = co_await AnswerReplicaWriteBatch(id, std::move(*m));
       co_return answer;
     }
     case wire::MessageType::kGossipSyn: {
@@ -369,37 +384,52 @@ Status NodeService::CheckHintTarget(std::string_view target) const {
       fmt::format("a hint for {:?}, which is not a node of this node's ring; refused", target));
 }
 
-asio::awaitable<std::string> NodeService::AnswerReplicaWrite(uint64_t id, ReplicaWriteRequest m) {
+asio::awaitable<Status> NodeService::ApplyReplicaWrite(ReplicaWriteRequest m) {
   spdlog::logger& log = *parts_.logger;
-  if (Status s = CheckKey(m.key); !s.ok()) co_return ErrorFrame(id, s);
+  if (Status s = CheckKey(m.key); !s.ok()) co_return s;
   Result<SiblingSet> incoming = SiblingSet::Decode(m.siblings);
   if (!incoming.ok())
-    co_return ErrorFrame(id, Status::Protocol(fmt::format("a replica write carried a bad sibling "
-                                                          "set: {}",
-                                                          incoming.status().message())));
-  if (Status s = store_->CheckIncoming(*incoming); !s.ok()) co_return ErrorFrame(id, s);
+    co_return Status::Protocol(
+        fmt::format("a replica write carried a bad sibling set: {}", incoming.status().message()));
+  if (Status s = store_->CheckIncoming(*incoming); !s.ok()) co_return s;
   if (!m.hinted_for.empty() && m.hinted_for != identity_.id) {
     // A stand-in under a sloppy quorum: keep it for its owner, durably, before acknowledging.
     // Only for a node of the ring (or of the ring it is becoming): a hint for any other could
     // never be handed off, and would only fill the store (issue 13). The quotas bound the rest.
-    if (Status s = CheckHintTarget(m.hinted_for); !s.ok()) co_return ErrorFrame(id, s);
+    if (Status s = CheckHintTarget(m.hinted_for); !s.ok()) co_return s;
     HintStore* hints = hints_.get();
     auto add = [hints, m = std::move(m)] {
       return hints->Add(m.hinted_for, m.key, m.siblings, WallMicros());
     };
     Status added = co_await RunOnPool(*parts_.engine_pool, std::move(add));
-    if (!added.ok()) {
-      log.error("storing a hint failed: {}", added.ToString());
-      co_return ErrorFrame(id, added);
-    }
-    co_return EncodeMessageFrame(ReplicaWriteResponse{}, id);
+    if (!added.ok()) log.error("storing a hint failed: {}", added.ToString());
+    co_return added;
   }
   Status applied = co_await coordinator_->ApplyReplicaWrite(std::move(m.key), std::move(*incoming));
-  if (!applied.ok()) {
-    log.error("replica write failed: {}", applied.ToString());
-    co_return ErrorFrame(id, applied);
+  if (!applied.ok()) log.error("replica write failed: {}", applied.ToString());
+  co_return applied;
+}
+
+asio::awaitable<std::string> NodeService::AnswerReplicaWriteBatch(uint64_t id,
+                                                                  ReplicaWriteBatchRequest batch) {
+  // Each write its own coroutine, so that all of them reach the engine's commit queue before
+  // the first one's fsync and share it; the answer waits for the last.
+  auto executor = co_await asio::this_coro::executor;
+  auto outcomes = std::make_shared<ReplicaWriteBatchResponse>();
+  outcomes->outcomes.resize(batch.writes.size());
+  auto all_done =
+      std::make_shared<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
+  auto left = std::make_shared<size_t>(batch.writes.size());
+  for (size_t i = 0; i < batch.writes.size(); ++i) {
+    asio::co_spawn(executor, ApplyReplicaWrite(std::move(batch.writes[i])),
+                   [outcomes, all_done, left, i](std::exception_ptr e, Status applied) {
+                     outcomes->outcomes[i] =
+                         e ? Status::IOError("applying a replica write failed") : applied;
+                     if (--*left == 0) all_done->cancel();
+                   });
   }
-  co_return EncodeMessageFrame(ReplicaWriteResponse{}, id);
+  while (*left > 0) (void)co_await all_done->async_wait(asio::as_tuple(asio::use_awaitable));
+  co_return EncodeMessageFrame(*outcomes, id);
 }
 
 }  // namespace kv

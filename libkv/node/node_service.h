@@ -111,7 +111,12 @@ class NodeService {
   const std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
   NodeIdentity identity_;
   Parts parts_;
-  boost::asio::awaitable<std::string> AnswerReplicaWrite(uint64_t id, ReplicaWriteRequest request);
+  // Applies one replica write (or keeps it as a hint, as a stand-in): Ok once it is durable, or
+  // the Error to answer it with.
+  boost::asio::awaitable<Status> ApplyReplicaWrite(ReplicaWriteRequest request);
+  // Every write of a batch at once (their fsyncs shared), each with its own outcome.
+  boost::asio::awaitable<std::string> AnswerReplicaWriteBatch(uint64_t id,
+                                                              ReplicaWriteBatchRequest batch);
   // InvalidArgument unless `target` is a node of the current or the future ring.
   Status CheckHintTarget(std::string_view target) const;
   LeaveResponse AnswerLeave(const LeaveRequest& request);

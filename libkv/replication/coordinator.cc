@@ -289,18 +289,13 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
   if (!decided.ok()) co_return decided;
   for (size_t i = 0; i < targets.size(); ++i) {
     if (self_slot == i) continue;
-    std::string address(view->AddressOf(targets[i].node));
     ReplicaWriteRequest request{
         .key = write.key, .siblings = encoded, .hinted_for = targets[i].hinted_for.value_or("")};
-    std::string body = EncodeMessage(request);
-    asio::co_spawn(
-        executor,
-        [this, gather, i, address, body = std::move(body)]() mutable -> asio::awaitable<void> {
-          Result<Frame> answer = co_await s_.transport->Call(
-              address, wire::MessageType::kReplicaWriteRequest, std::move(body), options_.timeout);
-          gather->Record(i, answer.ok() ? Result<SiblingSet>(SiblingSet()) : answer.status());
-        },
-        asio::detached);
+    replica_writes_.Send(
+        executor, std::string(view->AddressOf(targets[i].node)), std::move(request),
+        [gather, i](Status landed) {
+          gather->Record(i, landed.ok() ? Result<SiblingSet>(SiblingSet()) : std::move(landed));
+        });
   }
   if (s_.hints && options_.sloppy_quorum) {
     // Once every copy has landed or failed, the owner of each that failed gets a hint kept here

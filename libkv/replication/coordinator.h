@@ -41,6 +41,7 @@
 #include "libkv/replication/cluster_view.h"
 #include "libkv/replication/hint_store.h"
 #include "libkv/replication/replica_store.h"
+#include "libkv/replication/replica_write_batcher.h"
 
 namespace spdlog {
 class logger;
@@ -86,7 +87,9 @@ class Coordinator {
   };
 
   Coordinator(Services services, CoordinatorOptions options)
-      : s_(std::move(services)), options_(options) {}
+      : s_(std::move(services)),
+        options_(options),
+        replica_writes_(s_.transport, options_.timeout) {}
 
   const CoordinatorOptions& options() const { return options_; }
 
@@ -127,6 +130,7 @@ class Coordinator {
 
   Services s_;
   CoordinatorOptions options_;
+  ReplicaWriteBatcher replica_writes_;  // the writes a coordinated write sends the replicas
 };
 
 }  // namespace kv

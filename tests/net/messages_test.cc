@@ -210,6 +210,30 @@ TEST_CASE("node-to-node messages round-trip") {
   CHECK(write->hinted_for == "n4");
   CHECK(DecodeMessage<ReplicaWriteResponse>(EncodeMessage(ReplicaWriteResponse{})).ok());
 
+  ReplicaWriteBatchRequest batch;
+  batch.writes.push_back(ReplicaWriteRequest{.key = "b1", .siblings = binary, .hinted_for = ""});
+  batch.writes.push_back(ReplicaWriteRequest{.key = "b2", .siblings = "", .hinted_for = "n5"});
+  auto batch_read = DecodeMessage<ReplicaWriteBatchRequest>(EncodeMessage(batch));
+  REQUIRE(batch_read.ok());
+  REQUIRE(batch_read->writes.size() == 2);
+  CHECK(batch_read->writes[0].siblings == binary);
+  CHECK(batch_read->writes[1].hinted_for == "n5");
+  ReplicaWriteBatchResponse outcomes;
+  outcomes.outcomes = {Status::Ok(), Status::MaybeApplied("maybe"), Status::NotFound("gone")};
+  auto outcomes_read = DecodeMessage<ReplicaWriteBatchResponse>(EncodeMessage(outcomes));
+  REQUIRE(outcomes_read.ok());
+  REQUIRE(outcomes_read->outcomes.size() == 3);
+  CHECK(outcomes_read->outcomes[0].ok());
+  CHECK(outcomes_read->outcomes[1].code() == ErrorCode::kMaybeApplied);
+  CHECK(outcomes_read->outcomes[1].message() == "maybe");
+  CHECK(outcomes_read->outcomes[2].code() == ErrorCode::kNotFound);
+  // A count past what the body could hold is refused before anything is allocated.
+  std::string huge_count = EncodeMessage(ReplicaWriteBatchRequest{});
+  REQUIRE(huge_count.size() >= 8);  // ends with the count: 8 bytes
+  for (size_t i = huge_count.size() - 8; i < huge_count.size() - 1; ++i) huge_count[i] = '\x7f';
+  CHECK(DecodeMessage<ReplicaWriteBatchRequest>(huge_count).status().code() ==
+        ErrorCode::kProtocol);
+
   auto syn = DecodeMessage<GossipSyn>(EncodeMessage(GossipSyn{.payload = binary}));
   REQUIRE(syn.ok());
   CHECK(syn->payload == binary);

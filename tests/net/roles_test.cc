@@ -18,10 +18,13 @@ TEST_CASE("roles: the table") {
                                          MessageType::kDeleteRequest, MessageType::kRingRequest};
   const MessageType admin_only[] = {MessageType::kRepairRequest, MessageType::kLeaveRequest,
                                     MessageType::kStatsRequest, MessageType::kCleanupRequest};
-  const MessageType peer_only[] = {
-      MessageType::kReplicaReadRequest, MessageType::kReplicaWriteRequest,
-      MessageType::kGossipSyn,          MessageType::kGossipAck2,
-      MessageType::kMerkleLevelRequest, MessageType::kLeafKeysRequest};
+  const MessageType peer_only[] = {MessageType::kReplicaReadRequest,
+                                   MessageType::kReplicaWriteRequest,
+                                   MessageType::kReplicaWriteBatchRequest,
+                                   MessageType::kGossipSyn,
+                                   MessageType::kGossipAck2,
+                                   MessageType::kMerkleLevelRequest,
+                                   MessageType::kLeafKeysRequest};
   for (MessageType t : client_requests) {
     CAPTURE(wire::MessageTypeName(t));
     // A peer forwards Put and Delete, and may read like any client.
@@ -55,7 +58,7 @@ TEST_CASE("roles: the table") {
     CHECK(any == is_request);
     requests += any ? 1 : 0;
   }
-  CHECK(requests == 14);
+  CHECK(requests == 15);
 }
 
 TEST_CASE("roles: names and the refusal's message") {

@@ -3,8 +3,11 @@
 // context resolving them, read repair, forwarding from a node that is not a replica.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <set>
+#include <thread>
 
+#include "libkv/net/replica_messages.h"
 #include "tests/replication/sim_cluster.h"
 
 namespace kv {
@@ -153,6 +156,62 @@ TEST_CASE("cluster (sim): quorum settings are checked per request") {
   SimCluster cluster(SimClusterOptions::Nodes(3));
   CHECK(cluster.Put("n1", "k", "v", {}, 4).code() == ErrorCode::kInvalidArgument);
   CHECK(cluster.Get("n1", "k", 4).status().code() == ErrorCode::kInvalidArgument);
+}
+
+TEST_CASE("cluster (sim): a replica applies each write of a batch as if sent alone") {
+  SimCluster cluster(SimClusterOptions::Nodes(3));
+  REQUIRE(cluster.Put("n1", "seed", "v").ok());
+  const std::string set = cluster.StoredAt("n1", "seed").Encode();
+  ReplicaWriteBatchRequest batch;
+  batch.writes.push_back(ReplicaWriteRequest{.key = "b1", .siblings = set, .hinted_for = ""});
+  batch.writes.push_back(
+      ReplicaWriteRequest{.key = "b2", .siblings = "not a sibling set", .hinted_for = ""});
+  batch.writes.push_back(ReplicaWriteRequest{.key = "b3", .siblings = set, .hinted_for = "nobody"});
+  batch.writes.push_back(ReplicaWriteRequest{.key = "b4", .siblings = set, .hinted_for = ""});
+  Result<Frame> answer =
+      cluster.Call("n2", wire::MessageType::kReplicaWriteBatchRequest, EncodeMessage(batch));
+  REQUIRE(answer.ok());
+  REQUIRE(answer->type == wire::MessageType::kReplicaWriteBatchResponse);
+  Result<ReplicaWriteBatchResponse> outcomes =
+      DecodeMessage<ReplicaWriteBatchResponse>(answer->body);
+  REQUIRE(outcomes.ok());
+  REQUIRE(outcomes->outcomes.size() == 4);
+  CHECK(outcomes->outcomes[0].ok());
+  CHECK(outcomes->outcomes[1].code() == ErrorCode::kProtocol);
+  CHECK(outcomes->outcomes[2].code() == ErrorCode::kInvalidArgument);  // a hint for no member
+  CHECK(outcomes->outcomes[3].ok());
+  CHECK(cluster.StoredAt("n2", "b1").Encode() == set);
+  CHECK(cluster.StoredAt("n2", "b2").empty());
+  CHECK(cluster.StoredAt("n2", "b3").empty());
+  CHECK(cluster.StoredAt("n2", "b4").Encode() == set);
+
+  // An empty batch is malformed.
+  Result<Frame> empty = cluster.Call("n2", wire::MessageType::kReplicaWriteBatchRequest,
+                                     EncodeMessage(ReplicaWriteBatchRequest{}));
+  CHECK(empty.status().code() == ErrorCode::kProtocol);
+}
+
+TEST_CASE("cluster (sim): concurrent writes through one coordinator all land on every replica") {
+  SimCluster cluster(SimClusterOptions::Nodes(3));
+  constexpr int kWriters = 16;
+  std::vector<std::thread> writers;
+  std::atomic<int> failed{0};
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < 10; ++i)
+        if (!cluster.Put("n1", fmt::format("c{}-{}", w, i), "v").ok()) ++failed;
+    });
+  }
+  for (std::thread& t : writers) t.join();
+  CHECK(failed == 0);
+  for (int w = 0; w < kWriters; ++w)
+    for (int i = 0; i < 10; ++i) {
+      const std::string key = fmt::format("c{}-{}", w, i);
+      CHECK(SimCluster::Eventually([&] {
+        return !cluster.StoredAt("n1", key).empty() && !cluster.StoredAt("n2", key).empty() &&
+               !cluster.StoredAt("n3", key).empty();
+      }));
+    }
 }
 
 }  // namespace
