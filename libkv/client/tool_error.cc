@@ -8,12 +8,11 @@
 namespace kv {
 
 std::string ErrorJson(const Status& s) {
-  std::string out = "{\"ok\":false,\"error\":";
-  AppendJsonString(&out, ErrorCodeName(s.code()));
-  out += ",\"message\":";
-  AppendJsonString(&out, IsValidUtf8(s.message()) ? s.message() : "(not UTF-8)");
-  out += "}\n";
-  return out;
+  boost::json::object out;
+  out["ok"] = false;
+  out["error"] = ErrorCodeName(s.code());
+  out["message"] = json::TextOr(s.message());
+  return json::Serialize(out) + "\n";
 }
 
 int ReportToolError(std::string_view tool, const Status& s, bool json) {

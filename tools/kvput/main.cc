@@ -184,15 +184,13 @@ int main(int argc, char** argv) {
   if (!s.ok()) return Fail(s, json);
 
   if (json) {
-    std::string out = "{\"ok\":true,\"op\":";
-    out += del ? "\"delete\"" : "\"put\"";
-    out += ",";
-    kv::AppendJsonBytesMember(&out, "key", key);
-    if (!del) out += ",\"value_bytes\":" + std::to_string(value.size());
-    out += ",\"node\":";
-    kv::AppendJsonString(&out, node->ToString());
-    out += "}\n";
-    std::cout << out;
+    boost::json::object out;
+    out["ok"] = true;
+    out["op"] = del ? "delete" : "put";
+    kv::json::PutBytes(out, "key", key);
+    if (!del) out["value_bytes"] = value.size();
+    out["node"] = node->ToString();
+    std::cout << kv::json::Serialize(out) << "\n";
   } else if (!quiet) {
     if (del)
       std::cout << "deleted '" << key << "' on " << node->ToString() << "\n";

@@ -22,6 +22,7 @@
 
 #include <fmt/format.h>
 
+#include "libkv/base/json.h"
 #include "libkv/base/limits.h"
 #include "libkv/client/client.h"
 #include "libkv/client/exit_code.h"
@@ -49,10 +50,13 @@ int Print(const std::string& out) {
 }
 
 std::string LeaveJson(const std::string& node, const kv::LeaveResponse& r) {
-  return fmt::format(
-      "{{\"node\":\"{}\",\"state\":\"{}\",\"keys_streamed\":{},\"bytes_streamed\":{},"
-      "\"seconds\":{:.3f}}}\n",
-      node, r.state, r.keys_streamed, r.bytes_streamed, r.seconds);
+  boost::json::object out;
+  out["node"] = node;
+  out["state"] = kv::json::TextOr(r.state);
+  out["keys_streamed"] = r.keys_streamed;
+  out["bytes_streamed"] = r.bytes_streamed;
+  out["seconds"] = kv::json::Round(r.seconds, 3);
+  return kv::json::Serialize(out) + "\n";
 }
 
 // kvring leave: asks the node to leave, then (unless no_wait) polls it until it says it has left.
@@ -95,10 +99,14 @@ int Leave(kv::Client& client, const std::string& node, bool json, bool no_wait) 
 }
 
 std::string CleanupJson(const std::string& node, const kv::CleanupResponse& r) {
-  return fmt::format(
-      "{{\"node\":\"{}\",\"state\":\"{}\",\"keys_scanned\":{},\"keys_removed\":{},"
-      "\"bytes_removed\":{},\"seconds\":{:.3f}}}\n",
-      node, r.state, r.keys_scanned, r.keys_removed, r.bytes_removed, r.seconds);
+  boost::json::object out;
+  out["node"] = node;
+  out["state"] = kv::json::TextOr(r.state);
+  out["keys_scanned"] = r.keys_scanned;
+  out["keys_removed"] = r.keys_removed;
+  out["bytes_removed"] = r.bytes_removed;
+  out["seconds"] = kv::json::Round(r.seconds, 3);
+  return kv::json::Serialize(out) + "\n";
 }
 
 // kvring cleanup: starts the node's cleanup, then (unless no_wait) polls it until it ends.
