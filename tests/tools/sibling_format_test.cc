@@ -1,10 +1,10 @@
-#include "libkv/client/sibling_format.h"
+#include "tools/common/sibling_format.h"
 
 #include <doctest/doctest.h>
 
 #include "libkv/base/json.h"
-#include "libkv/client/ring_format.h"
 #include "libkv/versioning/context_token.h"
+#include "tools/common/ring_format.h"
 
 namespace kv {
 namespace {

@@ -1,6 +1,6 @@
 // kvring stats' two forms: every figure under its JSON key, the CPU times as integer
 // microseconds, and in the table in milliseconds.
-#include "libkv/client/stats_format.h"
+#include "tools/common/stats_format.h"
 
 #include <doctest/doctest.h>
 

@@ -1,11 +1,11 @@
-#include "libkv/client/ring_format.h"
+#include "tools/common/ring_format.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
 #include "libkv/base/json.h"
-#include "libkv/client/sibling_format.h"
+#include "tools/common/sibling_format.h"
 
 namespace kv {
 

@@ -1,4 +1,4 @@
-#include "libkv/client/sibling_format.h"
+#include "tools/common/sibling_format.h"
 
 #include <fmt/format.h>
 

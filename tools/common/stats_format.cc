@@ -1,4 +1,4 @@
-#include "libkv/client/stats_format.h"
+#include "tools/common/stats_format.h"
 
 #include <fmt/format.h>
 

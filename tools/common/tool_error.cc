@@ -1,9 +1,9 @@
-#include "libkv/client/tool_error.h"
+#include "tools/common/tool_error.h"
 
 #include <iostream>
 
 #include "libkv/base/json.h"
-#include "libkv/client/exit_code.h"
+#include "tools/common/exit_code.h"
 
 namespace kv {
 

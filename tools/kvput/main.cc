@@ -19,12 +19,12 @@
 #include "libkv/base/json.h"
 #include "libkv/base/limits.h"
 #include "libkv/client/client.h"
-#include "libkv/client/exit_code.h"
 #include "libkv/client/node_address.h"
-#include "libkv/client/sibling_format.h"
-#include "libkv/client/tool_error.h"
 #include "libkv/versioning/context_token.h"
 #include "tools/common/client_flags.h"
+#include "tools/common/exit_code.h"
+#include "tools/common/sibling_format.h"
+#include "tools/common/tool_error.h"
 
 namespace {
 

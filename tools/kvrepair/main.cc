@@ -25,10 +25,10 @@
 
 #include "libkv/base/json.h"
 #include "libkv/client/client.h"
-#include "libkv/client/exit_code.h"
 #include "libkv/client/node_address.h"
-#include "libkv/client/tool_error.h"
 #include "tools/common/client_flags.h"
+#include "tools/common/exit_code.h"
+#include "tools/common/tool_error.h"
 
 namespace {
 
