@@ -1,8 +1,10 @@
 # fish completion for kvput
 complete -c kvput -f
-complete -c kvput -l delete -d 'Delete the key (write a tombstone)'
-complete -c kvput -l context -x -d 'Context token kvget printed: supersede what that get saw'
+complete -c kvput -l delete -d 'Delete the key (read first, then write a tombstone)'
+complete -c kvput -l context -x -d 'Context token kvget printed: supersede what that get saw, no read first'
+complete -c kvput -l blind -d 'Write without reading first: a sibling of any version there'
 complete -c kvput -l w -x -d 'Write quorum: replicas that must acknowledge'
+complete -c kvput -l r -x -d 'Read quorum of the read before the write'
 complete -c kvput -l primaries-only -d 'Only the key\'s own replicas count toward W'
 complete -c kvput -l node -x -d 'Node address (default $KV_NODE, else 127.0.0.1:7000)'
 complete -c kvput -l timeout-ms -x -d 'Give up after this many milliseconds'

@@ -1,5 +1,11 @@
 #include "libkv/base/json.h"
 
+// Boost.JSON's implementation, compiled here and nowhere else (header-only use: no library to
+// link, no package beyond the Boost headers kv already needs).
+#include <fmt/format.h>
+#include <boost/json/src.hpp>
+
+#include <cmath>
 #include <cstdint>
 
 namespace kv {
@@ -98,57 +104,100 @@ std::optional<std::string> Base64Decode(std::string_view text) {
   return out;
 }
 
-void AppendJsonString(std::string* out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  for (const char ch : s) {
-    const auto c = static_cast<uint8_t>(ch);
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out->append("\\u00");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 15]);
-        } else {
-          out->push_back(ch);
-        }
-    }
-  }
-  out->push_back('"');
-}
+namespace json {
 
-void AppendJsonBytesMember(std::string* out, std::string_view name, std::string_view bytes) {
-  AppendJsonString(out, name);
-  out->push_back(':');
-  if (IsValidUtf8(bytes)) {
-    AppendJsonString(out, bytes);
+namespace {
+
+void AppendDouble(std::string* out, double x) {
+  if (!std::isfinite(x)) {
+    out->append("null");
     return;
   }
-  AppendJsonString(out, Base64Encode(bytes));
-  out->push_back(',');
-  AppendJsonString(out, std::string(name) + "_base64");
-  out->append(":true");
+  // fmt's "{}" is the shortest text that reads back as the same double ("0.5", "1", "1e-07").
+  const std::string text = fmt::format("{}", x);
+  out->append(text);
+  // A double stays a double for the reader: "1" would read back as an integer.
+  if (text.find_first_of(".e") == std::string::npos) out->append(".0");
 }
 
+void AppendValue(std::string* out, const boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::object: {
+      out->push_back('{');
+      bool first = true;
+      for (const auto& member : v.get_object()) {
+        if (!first) out->push_back(',');
+        first = false;
+        out->append(boost::json::serialize(member.key()));
+        out->push_back(':');
+        AppendValue(out, member.value());
+      }
+      out->push_back('}');
+      return;
+    }
+    case boost::json::kind::array: {
+      out->push_back('[');
+      bool first = true;
+      for (const boost::json::value& element : v.get_array()) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendValue(out, element);
+      }
+      out->push_back(']');
+      return;
+    }
+    case boost::json::kind::double_:
+      AppendDouble(out, v.get_double());
+      return;
+    default:  // strings (escaped by Boost.JSON), integers, booleans, null
+      out->append(boost::json::serialize(v));
+      return;
+  }
+}
+
+}  // namespace
+
+void PutBytes(boost::json::object& obj, std::string_view name, std::string_view bytes) {
+  if (IsValidUtf8(bytes)) {
+    obj[name] = bytes;
+    return;
+  }
+  obj[name] = Base64Encode(bytes);
+  obj[std::string(name) + "_base64"] = true;
+}
+
+std::optional<std::string> GetBytes(const boost::json::object& obj, std::string_view name) {
+  const boost::json::value* v = obj.if_contains(name);
+  if (v == nullptr || !v->is_string()) return std::nullopt;
+  const std::string_view text(v->get_string());
+  const boost::json::value* flag = obj.if_contains(std::string(name) + "_base64");
+  if (flag != nullptr && flag->is_bool() && flag->get_bool()) return Base64Decode(text);
+  return std::string(text);
+}
+
+boost::json::string TextOr(std::string_view s, std::string_view fallback) {
+  return boost::json::string(IsValidUtf8(s) ? s : fallback);
+}
+
+double Round(double x, int decimals) {
+  const double scale = std::pow(10.0, decimals);
+  return std::round(x * scale) / scale;
+}
+
+std::string Serialize(const boost::json::value& v) {
+  // Boost.JSON's serializer writes every part but doubles; AppendValue walks the containers so
+  // that a double inside gets the form json.h promises.
+  std::string out;
+  AppendValue(&out, v);
+  return out;
+}
+
+Result<boost::json::value> Parse(std::string_view text) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(boost::json::string_view(text.data(), text.size()), ec);
+  if (ec) return Status::InvalidArgument("not JSON: " + ec.message());
+  return v;
+}
+
+}  // namespace json
 }  // namespace kv

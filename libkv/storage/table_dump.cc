@@ -34,87 +34,118 @@ double CompressionRatio(const TableProperties& p) {
   return static_cast<double>(p.data_raw_bytes) / static_cast<double>(p.data_stored_bytes);
 }
 
+// JSON: the object is streamed, since a table's entries may not fit in memory. Its head (file
+// and properties) and each member after it are Boost.JSON values serialized one at a time;
+// entries and index entries go one per line.
+
+// `,"name":` before a member of the object being streamed.
+void AppendMemberName(std::string* o, std::string_view name) {
+  o->push_back(',');
+  o->append(json::Serialize(boost::json::string(name)));
+  o->push_back(':');
+}
+
 void AppendJsonError(std::string* o, const Status& s) {
-  o->append(",\"error\":{\"code\":");
-  AppendJsonString(o, ErrorCodeName(s.code()));
-  o->append(",\"message\":");
+  boost::json::object error;
+  error["code"] = ErrorCodeName(s.code());
   // Messages quote file names, which may hold any bytes.
-  AppendJsonString(o, IsValidUtf8(s.message()) ? s.message() : QuoteBytes(s.message()));
-  o->push_back('}');
+  error["message"] = IsValidUtf8(s.message()) ? s.message() : QuoteBytes(s.message());
+  AppendMemberName(o, "error");
+  o->append(json::Serialize(error));
+}
+
+boost::json::object PropertiesJson(const TableProperties& p) {
+  boost::json::object out;
+  out["entries"] = p.entries;
+  out["tombstones"] = p.tombstones;
+  out["file_bytes"] = p.file_bytes;
+  json::PutBytes(out, "smallest_key", p.smallest_key);
+  json::PutBytes(out, "largest_key", p.largest_key);
+  out["smallest_seq"] = p.smallest_seq;
+  out["largest_seq"] = p.largest_seq;
+  out["compression"] = BlockCodecName(p.compression);
+  out["data_blocks"] = p.data_blocks;
+  out["compressed_blocks"] = p.compressed_blocks;
+  out["data_raw_bytes"] = p.data_raw_bytes;
+  out["data_stored_bytes"] = p.data_stored_bytes;
+  out["compression_ratio"] = json::Round(CompressionRatio(p), 3);
+  return out;
 }
 
 Status DumpJson(Env* env, const std::string& path, const TableDumpOptions& options, Output& out) {
   std::string* o = out.buf();
-  o->append("{");
-  AppendJsonBytesMember(o, "file", path);
+  boost::json::object head;
+  json::PutBytes(head, "file", path);
   auto opened = TableReader::Open(env, path);
+  if (opened.ok()) head["properties"] = PropertiesJson((*opened)->properties());
+  std::string text = json::Serialize(head);
+  text.pop_back();  // the closing brace: more members follow
+  o->append(text);
   if (!opened.ok()) {
     AppendJsonError(o, opened.status());
     o->append("}\n");
     return opened.status();
   }
   const TableReader& t = **opened;
-  const TableProperties& p = t.properties();
-  o->append(fmt::format(",\"properties\":{{\"entries\":{},\"tombstones\":{},\"file_bytes\":{},",
-                        p.entries, p.tombstones, p.file_bytes));
-  AppendJsonBytesMember(o, "smallest_key", p.smallest_key);
-  o->push_back(',');
-  AppendJsonBytesMember(o, "largest_key", p.largest_key);
-  o->append(
-      fmt::format(",\"smallest_seq\":{},\"largest_seq\":{},\"compression\":\"{}\","
-                  "\"data_blocks\":{},\"compressed_blocks\":{},\"data_raw_bytes\":{},"
-                  "\"data_stored_bytes\":{},\"compression_ratio\":{:.3f}}}",
-                  p.smallest_seq, p.largest_seq, BlockCodecName(p.compression), p.data_blocks,
-                  p.compressed_blocks, p.data_raw_bytes, p.data_stored_bytes, CompressionRatio(p)));
 
   Status status;
   if (options.index) {
-    o->append(",\"index\":[");
+    AppendMemberName(o, "index");
+    o->push_back('[');
     bool first = true;
     for (const IndexEntry& e : t.index()) {
-      o->append(first ? "\n{" : ",\n{");
+      o->append(first ? "\n" : ",\n");
       first = false;
-      AppendJsonBytesMember(o, "last_key", e.last_key);
-      o->append(fmt::format(",\"offset\":{},\"size\":{}}}", e.offset, e.size));
+      boost::json::object entry;
+      json::PutBytes(entry, "last_key", e.last_key);
+      entry["offset"] = e.offset;
+      entry["size"] = e.size;
+      o->append(json::Serialize(entry));
       out.MaybeFlush();
     }
-    o->append("]");
+    o->push_back(']');
   }
   if (options.bloom) {
     const BloomInfo b = t.bloom();
-    o->append(
-        fmt::format(",\"bloom\":{{\"bits\":{},\"hash_count\":{},\"keys\":{},\"expected_false_"
-                    "positive_rate\":{}}}",
-                    b.bits, b.hash_count, b.keys, b.expected_false_positive_rate));
+    boost::json::object bloom;
+    bloom["bits"] = b.bits;
+    bloom["hash_count"] = b.hash_count;
+    bloom["keys"] = b.keys;
+    bloom["expected_false_positive_rate"] = b.expected_false_positive_rate;
+    AppendMemberName(o, "bloom");
+    o->append(json::Serialize(bloom));
   }
   if (options.ListsEntries()) {
-    o->append(",\"entries\":[");
+    AppendMemberName(o, "entries");
+    o->push_back('[');
     auto it = t.NewIterator();
     bool first = true;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       const EntryView e = it->entry();
-      o->append(first ? "\n{" : ",\n{");
+      o->append(first ? "\n" : ",\n");
       first = false;
-      AppendJsonBytesMember(o, "key", e.key);
+      boost::json::object entry;
+      json::PutBytes(entry, "key", e.key);
       if (!options.keys_only) {
         const bool tombstone = e.kind == EntryKind::kTombstone;
         if (tombstone) {
-          o->append(",\"value\":null");
+          entry["value"] = nullptr;
         } else {
-          o->push_back(',');
-          AppendJsonBytesMember(o, "value", e.value);
+          json::PutBytes(entry, "value", e.value);
         }
-        o->append(fmt::format(",\"tombstone\":{},\"seq\":{}", tombstone, e.seq));
+        entry["tombstone"] = tombstone;
+        entry["seq"] = e.seq;
       }
-      o->push_back('}');
+      o->append(json::Serialize(entry));
       out.MaybeFlush();
     }
-    o->append("]");
+    o->push_back(']');
     status = it->status();
   }
   if (options.verify && status.ok()) {
     status = t.Verify();
-    o->append(fmt::format(",\"verify\":{{\"ok\":{}}}", status.ok()));
+    AppendMemberName(o, "verify");
+    o->append(json::Serialize(boost::json::object{{"ok", status.ok()}}));
   }
   if (!status.ok()) AppendJsonError(o, status);
   o->append("}\n");

@@ -86,7 +86,7 @@ TEST_CASE("server CPU in the report: the summary line and the JSON fields") {
   r.server_cpu_nodes = 3;
   CHECK(FormatHuman(r).find("\n  server CPU: 41.2 µs/op (user+system, 3 nodes)\n") !=
         std::string::npos);
-  CHECK(FormatJson(r).find(R"(,"server_cpu_us_per_op":41.240,"server_cpu_nodes":3})") !=
+  CHECK(FormatJson(r).find(R"(,"server_cpu_us_per_op":41.24,"server_cpu_nodes":3})") !=
         std::string::npos);
 
   r.server_cpu_nodes = 1;

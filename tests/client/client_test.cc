@@ -3,11 +3,11 @@
 #include <doctest/doctest.h>
 
 #include "libkv/base/limits.h"
-#include "libkv/client/exit_code.h"
 #include "libkv/client/get_result.h"
-#include "libkv/client/tool_error.h"
 #include "libkv/versioning/context_token.h"
 #include "tests/client/fake_node.h"
+#include "tools/common/exit_code.h"
+#include "tools/common/tool_error.h"
 
 namespace kv {
 namespace {

@@ -1,8 +1,8 @@
 #include <doctest/doctest.h>
 
-#include "libkv/client/exit_code.h"
 #include "libkv/client/node_address.h"
 #include "libkv/net/host_port.h"
+#include "tools/common/exit_code.h"
 
 namespace kv {
 

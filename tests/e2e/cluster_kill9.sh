@@ -51,6 +51,14 @@ done
 # Both survivors must be needed: W=3 cannot be met.
 expect_status 3 "put at W=3 with a node down" "$KV_BIN/kvput" --node "$(node 1)" --w 3 k v
 grep -q "2 of 3 replicas acknowledged" "$WORK/err" || fail "W=3 message: $(cat "$WORK/err")"
+# kvput reads first: a read quorum it cannot meet writes nothing, exit 3 as kvget's, and the
+# message suggests --blind.
+"$KV_BIN/kvput" --quiet --node "$(node 1)" rk before || fail "put rk with n3 killed"
+expect_status 3 "get at R=3 with a node down" "$KV_BIN/kvget" --node "$(node 1)" --r 3 rk
+expect_status 3 "put after a read at R=3 with a node down" "$KV_BIN/kvput" --node "$(node 1)" --r 3 rk after
+grep -q "reading rk before writing it failed" "$WORK/err" || fail "read quorum message: $(cat "$WORK/err")"
+grep -q -- "--blind" "$WORK/err" || fail "no --blind hint: $(cat "$WORK/err")"
+[[ $("$KV_BIN/kvget" --node "$(node 1)" rk) == before ]] || fail "a put whose read failed wrote"
 wait_for_up 1 2
 echo "n3 killed: 30 more puts and 80 gets at R=W=2 served; W=3 refused (exit 3)"
 

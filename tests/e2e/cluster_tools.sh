@@ -4,7 +4,7 @@
 # with the raw value and no ring, and this script would fail.
 #
 # The client tools against one real protocol-2 kvnode: kvring shows it up, a put/get round trip,
-# two blind puts of one key are siblings (kvget exit 4, both in --json, the sibling text form),
+# two --blind puts of one key are siblings (kvget exit 4, both in --json, the sibling text form),
 # kvput --context resolves them to one, kvput --delete --context deletes, kvring --key.
 source "$(dirname "$0")/node_lib.bash"
 
@@ -39,12 +39,12 @@ grep -q "^1\. $self  up$" "$WORK/out" || fail "kvring --key text: $(cat "$WORK/o
 # Round trip.
 "$KV_BIN/kvput" --quiet greeting hello
 [[ "$("$KV_BIN/kvget" greeting)" == hello ]] || fail "round trip"
-"$KV_BIN/kvput" --quiet --w 1 greeting hello2  # blind, over a value: a sibling
+"$KV_BIN/kvput" --quiet --blind --w 1 greeting hello2  # blind, over a value: a sibling
 expect_status 4 "kvget after a blind overwrite" "$KV_BIN/kvget" --r 1 greeting
 
 # Two blind puts of a fresh key: siblings, exit 4, both in --json and in the text form.
-"$KV_BIN/kvput" --quiet k one
-"$KV_BIN/kvput" --quiet k two
+"$KV_BIN/kvput" --quiet --blind k one
+"$KV_BIN/kvput" --quiet --blind k two
 expect_status 4 "kvget of siblings" "$KV_BIN/kvget" k
 grep -q "^2 siblings of k (resolve with: kvput --context TOKEN k VALUE)$" "$WORK/out" \
   || fail "sibling header: $(cat "$WORK/out")"

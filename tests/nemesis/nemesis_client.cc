@@ -41,6 +41,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "libkv/base/json.h"
 #include "libkv/client/client.h"
 #include "tests/security/tls_environment.h"
 
@@ -257,22 +258,16 @@ struct Availability {
                        Percent(client_seconds_ok, client_seconds), client_seconds_ok,
                        client_seconds);
   }
-  std::string Json() const {
-    return fmt::format(R"({{"ops":{},"acknowledged":{},"percent":{:.2f},"client_seconds":{},)"
-                       R"("client_seconds_ok":{},"client_seconds_percent":{:.2f}}})",
-                       ops, acknowledged, Percent(acknowledged, ops), client_seconds,
-                       client_seconds_ok, Percent(client_seconds_ok, client_seconds));
+  boost::json::object Json() const {
+    return {
+        {"ops", ops},
+        {"acknowledged", acknowledged},
+        {"percent", kv::json::Round(Percent(acknowledged, ops), 2)},
+        {"client_seconds", client_seconds},
+        {"client_seconds_ok", client_seconds_ok},
+        {"client_seconds_percent", kv::json::Round(Percent(client_seconds_ok, client_seconds), 2)}};
   }
 };
-
-std::string JsonString(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + '"';
-}
 
 struct CheckOptions {
   std::vector<kv::HostPort> nodes;
@@ -438,23 +433,27 @@ int Check(const CheckOptions& o) {
   const bool passed = o.expect_loss ? lost > 0 && unexpected == 0 && failed_present == 0
                                     : lost == 0 && unexpected == 0 && failed_present == 0;
   {
-    std::string kinds;
-    for (const auto& [kind, a] : by_kind)
-      kinds += fmt::format("{}{}:{}", kinds.empty() ? "" : ",", JsonString(kind), a.Json());
-    auto list = [](const std::vector<uint64_t>& v) {
-      std::string out;
-      for (uint64_t x : v) out += fmt::format("{}{}", out.empty() ? "" : ",", x);
-      return "[" + out + "]";
-    };
-    const std::string json = fmt::format(
-        R"({{"keys":{},"attempted":{},"acknowledged":{},"lost":{},"unexpected":{},)"
-        R"("recovered":{},"indeterminate":{},"failed":{},"failed_but_present":{},)"
-        R"("failed_reads":{},"availability":{{"overall":{},"outside_faults":{},"faults":{{{}}}}},)"
-        R"("longest_gap_s":{},"acknowledged_per_s":{},"failed_per_s":{},"passed":{}}})"
-        "\n",
-        keys.size(), attempted, acknowledged, lost, unexpected, recovered, indeterminate, failed,
-        failed_present, failed_reads.size(), overall.Json(), quiet.Json(), kinds, longest_gap,
-        list(ok_per_s), list(bad_per_s), passed ? "true" : "false");
+    boost::json::object faults;
+    for (const auto& [kind, a] : by_kind) faults[kind] = a.Json();
+    const std::string json =
+        kv::json::Serialize(boost::json::object{
+            {"keys", keys.size()},
+            {"attempted", attempted},
+            {"acknowledged", acknowledged},
+            {"lost", lost},
+            {"unexpected", unexpected},
+            {"recovered", recovered},
+            {"indeterminate", indeterminate},
+            {"failed", failed},
+            {"failed_but_present", failed_present},
+            {"failed_reads", failed_reads.size()},
+            {"availability",
+             {{"overall", overall.Json()}, {"outside_faults", quiet.Json()}, {"faults", faults}}},
+            {"longest_gap_s", longest_gap},
+            {"acknowledged_per_s", boost::json::array(ok_per_s.begin(), ok_per_s.end())},
+            {"failed_per_s", boost::json::array(bad_per_s.begin(), bad_per_s.end())},
+            {"passed", passed}}) +
+        "\n";
     if (o.json) std::cout << json;
     if (!o.json_out.empty()) {
       std::ofstream(o.json_out) << json;

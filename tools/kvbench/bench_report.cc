@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "libkv/base/json.h"
+
 namespace kv::bench {
 
 namespace {
@@ -15,25 +17,17 @@ double Micros(uint64_t nanos) {
   return static_cast<double>(nanos) / 1000.0;
 }
 
-// Names and workload strings here are ours (no quotes or control characters), but escape anyway
-// so that the output is always valid JSON.
-std::string JsonString(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<int>(c));
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
 std::string MiB(uint64_t bytes) {
   return fmt::format("{:.1f} MiB", bytes / 1048576.0);
+}
+
+// The latency figures of one histogram, in microseconds to 3 decimals.
+void PutLatency(boost::json::object& out, const LatencyHistogram& h) {
+  out["p50_us"] = json::Round(Micros(h.PercentileNanos(0.50)), 3);
+  out["p99_us"] = json::Round(Micros(h.PercentileNanos(0.99)), 3);
+  out["p999_us"] = json::Round(Micros(h.PercentileNanos(0.999)), 3);
+  out["max_us"] = json::Round(Micros(h.max_nanos()), 3);
+  out["mean_us"] = json::Round(h.mean_nanos() / 1000.0, 3);
 }
 
 }  // namespace
@@ -85,49 +79,47 @@ std::string FormatHuman(const BenchReport& r) {
 }
 
 std::string FormatJson(const BenchReport& r) {
-  const auto& h = r.latency;
-  std::string out = "{";
-  out += fmt::format("\"system\":{},\"workload\":{},\"ops\":{},\"seconds\":{:.6f},",
-                     JsonString(r.system), JsonString(r.workload), r.ops, r.seconds);
-  out +=
-      fmt::format("\"ops_per_sec\":{:.1f},\"{}\":{},", r.ops_per_sec(), r.workers_name, r.workers);
-  out += fmt::format(
-      "\"p50_us\":{:.3f},\"p99_us\":{:.3f},\"p999_us\":{:.3f},\"max_us\":{:.3f},"
-      "\"mean_us\":{:.3f}",
-      Micros(h.PercentileNanos(0.50)), Micros(h.PercentileNanos(0.99)),
-      Micros(h.PercentileNanos(0.999)), Micros(h.max_nanos()), h.mean_nanos() / 1000.0);
+  // Names and workload strings here are ours, but Boost.JSON escapes them anyway.
+  boost::json::object out;
+  out["system"] = r.system;
+  out["workload"] = r.workload;
+  out["ops"] = r.ops;
+  out["seconds"] = json::Round(r.seconds, 6);
+  out["ops_per_sec"] = json::Round(r.ops_per_sec(), 1);
+  out[r.workers_name] = r.workers;
+  PutLatency(out, r.latency);
   for (const OpTypeReport& t : r.op_types) {
-    const auto& th = t.latency;
-    const double rate = r.seconds > 0 ? static_cast<double>(t.ops) / r.seconds : 0;
-    out += fmt::format(
-        ",{}:{{\"ops\":{},\"ops_per_sec\":{:.1f},\"p50_us\":{:.3f},\"p99_us\":{:.3f},"
-        "\"p999_us\":{:.3f},\"max_us\":{:.3f},\"mean_us\":{:.3f}}}",
-        JsonString(t.name), t.ops, rate, Micros(th.PercentileNanos(0.50)),
-        Micros(th.PercentileNanos(0.99)), Micros(th.PercentileNanos(0.999)), Micros(th.max_nanos()),
-        th.mean_nanos() / 1000.0);
+    boost::json::object op;
+    op["ops"] = t.ops;
+    op["ops_per_sec"] = json::Round(r.seconds > 0 ? static_cast<double>(t.ops) / r.seconds : 0, 1);
+    PutLatency(op, t.latency);
+    out[t.name] = std::move(op);
   }
-  if (r.is_read) out += fmt::format(",\"found\":{},\"not_found\":{}", r.found, r.not_found);
-  if (r.siblings) out += fmt::format(",\"siblings\":{}", *r.siblings);
-  if (!r.distribution.empty())
-    out += fmt::format(",\"distribution\":{}", JsonString(r.distribution));
-  if (r.load_ops) out += fmt::format(",\"load_ops\":{}", *r.load_ops);
-  if (r.load_seconds) out += fmt::format(",\"load_seconds\":{:.6f}", *r.load_seconds);
-  if (r.target_rate) out += fmt::format(",\"target_rate\":{:.1f}", *r.target_rate);
-  if (!r.sync.empty()) out += fmt::format(",\"sync\":{}", JsonString(r.sync));
-  if (!r.compression.empty()) out += fmt::format(",\"compression\":{}", JsonString(r.compression));
-  if (r.cache_bytes) out += fmt::format(",\"cache_bytes\":{}", *r.cache_bytes);
-  if (r.cache_hit_ratio) out += fmt::format(",\"cache_hit_ratio\":{:.4f}", *r.cache_hit_ratio);
-  if (r.peak_rss_bytes) out += fmt::format(",\"peak_rss_bytes\":{}", *r.peak_rss_bytes);
-  if (r.disk_bytes) out += fmt::format(",\"disk_bytes\":{}", *r.disk_bytes);
+  if (r.is_read) {
+    out["found"] = r.found;
+    out["not_found"] = r.not_found;
+  }
+  if (r.siblings) out["siblings"] = *r.siblings;
+  if (!r.distribution.empty()) out["distribution"] = r.distribution;
+  if (r.load_ops) out["load_ops"] = *r.load_ops;
+  if (r.load_seconds) out["load_seconds"] = json::Round(*r.load_seconds, 6);
+  if (r.target_rate) out["target_rate"] = json::Round(*r.target_rate, 1);
+  if (!r.sync.empty()) out["sync"] = r.sync;
+  if (!r.compression.empty()) out["compression"] = r.compression;
+  if (r.cache_bytes) out["cache_bytes"] = *r.cache_bytes;
+  if (r.cache_hit_ratio) out["cache_hit_ratio"] = json::Round(*r.cache_hit_ratio, 4);
+  if (r.peak_rss_bytes) out["peak_rss_bytes"] = *r.peak_rss_bytes;
+  if (r.disk_bytes) out["disk_bytes"] = *r.disk_bytes;
   if (r.server_cpu_us_per_op || !r.server_cpu_note.empty()) {
-    out += r.server_cpu_us_per_op
-               ? fmt::format(",\"server_cpu_us_per_op\":{:.3f}", *r.server_cpu_us_per_op)
-               : std::string(",\"server_cpu_us_per_op\":null");
-    out += fmt::format(",\"server_cpu_nodes\":{}", r.server_cpu_nodes);
+    if (r.server_cpu_us_per_op) {
+      out["server_cpu_us_per_op"] = json::Round(*r.server_cpu_us_per_op, 3);
+    } else {
+      out["server_cpu_us_per_op"] = nullptr;
+    }
+    out["server_cpu_nodes"] = r.server_cpu_nodes;
   }
-  if (!r.server_cpu_note.empty())
-    out += fmt::format(",\"server_cpu_note\":{}", JsonString(r.server_cpu_note));
-  return out + "}";
+  if (!r.server_cpu_note.empty()) out["server_cpu_note"] = r.server_cpu_note;
+  return json::Serialize(out);
 }
 
 std::optional<uint64_t> PeakRssBytes() {

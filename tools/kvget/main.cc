@@ -1,6 +1,6 @@
 // kvget: reads one key. One value: prints its bytes exactly (no newline added). Siblings
 // (concurrent writes): prints every version and the context to resolve them with, exit 4. With
-// --json: every version, its clock and the context, as one object (libkv/client/sibling_format.h).
+// --json: every version, its clock and the context, as one object (tools/common/sibling_format.h).
 // Exit codes: 0 found, 1 not found (message on stderr), 2 usage error, 3 the store could not
 // answer (unreachable, timeout, refused, quorum not met, server error), 4 siblings to resolve.
 #include <CLI/CLI.hpp>
@@ -11,11 +11,11 @@
 
 #include "libkv/base/limits.h"
 #include "libkv/client/client.h"
-#include "libkv/client/exit_code.h"
 #include "libkv/client/node_address.h"
-#include "libkv/client/sibling_format.h"
-#include "libkv/client/tool_error.h"
 #include "tools/common/client_flags.h"
+#include "tools/common/exit_code.h"
+#include "tools/common/sibling_format.h"
+#include "tools/common/tool_error.h"
 
 namespace {
 

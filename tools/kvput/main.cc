@@ -1,9 +1,13 @@
 // kvput: writes one key (value from the argument, or raw bytes from stdin) or deletes it (writes
-// a tombstone). With --context (the token kvget printed) the write supersedes the versions that
-// get saw; without it the write is blind and becomes a sibling of whatever is there.
+// a tombstone). By default it first reads the key (a get at the node's read quorum, or --r) and
+// writes with the context that read returned, so the write replaces every version the read saw:
+// an overwrite overwrites and a delete deletes, at the cost of one more round trip. With --context
+// (the token kvget printed) it skips the read and supersedes what that get saw; with --blind it
+// writes with no context, and the write becomes a sibling of whatever is there.
 // Exit codes: 0 written, 2 usage error (nothing sent: bad flags, oversized key or value, a bad
-// context token), 3 the store could not take it (unreachable, timeout, refused, quorum not met,
-// server error; a timed-out write may still land).
+// context token), 3 the store could not take it or could not be read first (unreachable,
+// timeout, refused, quorum not met, server error; a timed-out write may still land), 5 the
+// credentials' role may not.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -15,11 +19,12 @@
 #include "libkv/base/json.h"
 #include "libkv/base/limits.h"
 #include "libkv/client/client.h"
-#include "libkv/client/exit_code.h"
 #include "libkv/client/node_address.h"
-#include "libkv/client/tool_error.h"
 #include "libkv/versioning/context_token.h"
 #include "tools/common/client_flags.h"
+#include "tools/common/exit_code.h"
+#include "tools/common/sibling_format.h"
+#include "tools/common/tool_error.h"
 
 namespace {
 
@@ -51,27 +56,38 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Writes KEY with VALUE (or, with --delete, deletes KEY) on a kv node.\n"
       "The value is read from stdin, as raw bytes, when VALUE is omitted or '-'.\n"
-      "With --context TOKEN (as kvget printed it) the write replaces the versions that get saw;\n"
-      "without it, it is added next to whatever is there (kvget then shows siblings).\n"
+      "The key is read first and the write replaces every version that read saw, so an\n"
+      "overwrite overwrites and a delete deletes (one more round trip). --context TOKEN (as\n"
+      "kvget printed it) replaces what that get saw instead, without a read; --blind writes\n"
+      "without reading, next to whatever is there (kvget then shows siblings).\n"
       "The node is --node, else $KV_NODE, else 127.0.0.1:7000.\n"
-      "Exit codes: 0 written, 2 usage error (nothing sent), 3 the store could not take it,\n"
-      "5 the credentials' role may not write.",
+      "Exit codes: 0 written, 2 usage error (nothing sent), 3 the store could not take it\n"
+      "(or could not be read first), 5 the credentials' role may not write.",
       "kvput"};
   std::string key, value, node_flag, context_text;
-  bool value_given = false, del = false, json = false, quiet = false;
+  bool value_given = false, del = false, blind = false, json = false, quiet = false;
   int timeout_ms = 5000;
   kv::ClientOptions options;
   kv::WriteOptions write;
+  kv::ReadOptions read;
   app.add_option("KEY", key, "Key (1 byte to 64 KiB)")->required();
   app.add_option("VALUE", value, "Value (up to 16 MiB); '-' or omitted: read stdin");
   app.add_flag("--delete", del,
-               "Delete KEY instead of writing it (a tombstone; with --context, superseding what "
-               "that get saw)");
+               "Delete KEY instead of writing it (a tombstone superseding what the read, or "
+               "--context, saw)");
   app.add_option(
          "--context", context_text,
          "Context token as kvget printed it (its context: line, or \"context\" in its JSON): "
-         "the write supersedes the versions that get returned; empty: a blind write")
+         "the write supersedes the versions that get returned, and kvput does not read first")
       ->type_name("TOKEN");
+  app.add_flag("--blind", blind,
+               "Write without reading first and without a context: the write replaces nothing "
+               "and becomes a sibling of any version there");
+  app.add_option("--r", read.r,
+                 "Read quorum of the read before the write: replicas that must answer (default: "
+                 "the node's read quorum)")
+      ->check(CLI::Range(1, 255))
+      ->type_name("N");
   app.add_option("--w", write.w,
                  "Write quorum: replicas that must acknowledge (default: the node's write "
                  "quorum)")
@@ -82,7 +98,8 @@ int main(int argc, char** argv) {
                "with a stand-in for a down replica (Riak's PW)");
   app.add_option("--node", node_flag,
                  "Node to talk to, HOST:PORT (default: $KV_NODE, else 127.0.0.1:7000)");
-  app.add_option("--timeout-ms", timeout_ms, "Give up after this long (a write may still land)")
+  app.add_option("--timeout-ms", timeout_ms,
+                 "Give up on the read, or on the write, after this long (a write may still land)")
       ->check(CLI::Range(1, 3600000))
       ->capture_default_str();
   app.add_option("--cluster-name", options.cluster_name, "Cluster name the node must have")
@@ -95,7 +112,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("kvput ") + KV_VERSION);
   app.footer(
       "Examples:\n  kvput greeting hello\n  kvput photo < photo.jpg\n  kvput --delete greeting\n"
-      "  kvput --node 127.0.0.1:7001 --json k v");
+      "  kvput --blind cart eggs\n  kvput --node 127.0.0.1:7001 --json k v");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -104,6 +121,17 @@ int main(int argc, char** argv) {
   }
   value_given = app.count("VALUE") > 0;
   if (del && value_given) return Fail(kv::Status::InvalidArgument("--delete takes no VALUE"), json);
+  if (blind && !context_text.empty()) {
+    return Fail(kv::Status::InvalidArgument(
+                    "--blind writes with no context: give --blind or --context, not both"),
+                json);
+  }
+  if (app.count("--r") > 0 && (blind || !context_text.empty())) {
+    return Fail(kv::Status::InvalidArgument(
+                    "--r is the quorum of the read before the write, which --blind and "
+                    "--context skip"),
+                json);
+  }
   options.timeout = std::chrono::milliseconds(timeout_ms);
   if (!context_text.empty()) {
     kv::Result<kv::VectorClock> context = kv::ContextTokenFromText(context_text);
@@ -135,19 +163,34 @@ int main(int argc, char** argv) {
     return Fail(s.WithContext("nothing was written"), json);
 
   std::unique_ptr<kv::Client> client = kv::Client::Lazy(*node, options);
+  if (!blind && context_text.empty()) {
+    // Read first, on the same connection: the write's context is what that read saw, so the write
+    // supersedes every version there (siblings included). A key never written, or only deleted,
+    // gives an empty or tombstones-only context, which is fine to write with.
+    kv::Result<kv::GetResult> seen = client->Get(key, read);
+    if (!seen.ok()) {
+      // The read's own code, so the exit code follows kvget's rules (3 unreachable or quorum
+      // not met, 5 the role may not read).
+      return Fail(kv::Status(seen.status().code(),
+                             "reading " + kv::DisplayBytes(key) +
+                                 " before writing it failed: " + seen.status().message() +
+                                 "; nothing was written (kvput --blind writes without reading, "
+                                 "as a sibling of any version there)"),
+                  json);
+    }
+    write.context = std::move(seen->context);
+  }
   const kv::Status s = del ? client->Delete(key, write) : client->Put(key, value, write);
   if (!s.ok()) return Fail(s, json);
 
   if (json) {
-    std::string out = "{\"ok\":true,\"op\":";
-    out += del ? "\"delete\"" : "\"put\"";
-    out += ",";
-    kv::AppendJsonBytesMember(&out, "key", key);
-    if (!del) out += ",\"value_bytes\":" + std::to_string(value.size());
-    out += ",\"node\":";
-    kv::AppendJsonString(&out, node->ToString());
-    out += "}\n";
-    std::cout << out;
+    boost::json::object out;
+    out["ok"] = true;
+    out["op"] = del ? "delete" : "put";
+    kv::json::PutBytes(out, "key", key);
+    if (!del) out["value_bytes"] = value.size();
+    out["node"] = node->ToString();
+    std::cout << kv::json::Serialize(out) << "\n";
   } else if (!quiet) {
     if (del)
       std::cout << "deleted '" << key << "' on " << node->ToString() << "\n";

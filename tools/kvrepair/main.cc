@@ -23,11 +23,12 @@
 
 #include <fmt/format.h>
 
+#include "libkv/base/json.h"
 #include "libkv/client/client.h"
-#include "libkv/client/exit_code.h"
 #include "libkv/client/node_address.h"
-#include "libkv/client/tool_error.h"
 #include "tools/common/client_flags.h"
+#include "tools/common/exit_code.h"
+#include "tools/common/tool_error.h"
 
 namespace {
 
@@ -119,13 +120,18 @@ class ProgressBar {
 };
 
 std::string SummaryJson(const Totals& t, double seconds, bool converged) {
-  return fmt::format(
-      "{{\"ranges\":{},\"keys_compared\":{},\"keys_differing\":{},\"keys_transferred\":{},"
-      "\"keys_repaired\":{},\"bytes_exchanged\":{},\"seconds\":{:.3f},"
-      "\"replicas_unreachable\":{},\"ranges_unconverged\":{},\"converged\":{}}}\n",
-      t.ranges_done, t.keys_compared, t.keys_differing, t.keys_transferred, t.keys_repaired,
-      t.bytes_exchanged, seconds, t.replicas_unreachable, t.ranges_unconverged,
-      converged ? "true" : "false");
+  boost::json::object out;
+  out["ranges"] = t.ranges_done;
+  out["keys_compared"] = t.keys_compared;
+  out["keys_differing"] = t.keys_differing;
+  out["keys_transferred"] = t.keys_transferred;
+  out["keys_repaired"] = t.keys_repaired;
+  out["bytes_exchanged"] = t.bytes_exchanged;
+  out["seconds"] = kv::json::Round(seconds, 3);
+  out["replicas_unreachable"] = t.replicas_unreachable;
+  out["ranges_unconverged"] = t.ranges_unconverged;
+  out["converged"] = converged;
+  return kv::json::Serialize(out) + "\n";
 }
 
 std::string SummaryText(const Totals& t, double seconds, bool converged, const std::string& node) {

@@ -1,10 +1,10 @@
 // kvring: asks one node for the ring as it sees it — a row per node (id, address, up/down,
 // state, vnodes, ownership, seconds since last heard) and the cluster's N, R, W — or, with
-// --key, that key's preference list (libkv/client/ring_format.h).
+// --key, that key's preference list (tools/common/ring_format.h).
 // `kvring leave` makes the node leave the cluster (LeaveRequest): it streams its ranges to their
 // new owners, turns left and exits; the tool polls it until then, with a progress line on a
 // terminal, unless --no-wait. `kvring stats` shows the node's live figures (StatsRequest:
-// memory, engine, block cache, hints; libkv/client/stats_format.h). `kvring cleanup` makes the
+// memory, engine, block cache, hints; tools/common/stats_format.h). `kvring cleanup` makes the
 // node remove the keys it no longer replicates (CleanupRequest), polled the same way.
 // Exit codes: 0 printed (or the node has left, or its cleanup is done, or with --no-wait either
 // has begun), 2 usage error or a leave refused (the node is joining, or too few would remain),
@@ -22,14 +22,15 @@
 
 #include <fmt/format.h>
 
+#include "libkv/base/json.h"
 #include "libkv/base/limits.h"
 #include "libkv/client/client.h"
-#include "libkv/client/exit_code.h"
 #include "libkv/client/node_address.h"
-#include "libkv/client/ring_format.h"
-#include "libkv/client/stats_format.h"
-#include "libkv/client/tool_error.h"
 #include "tools/common/client_flags.h"
+#include "tools/common/exit_code.h"
+#include "tools/common/ring_format.h"
+#include "tools/common/stats_format.h"
+#include "tools/common/tool_error.h"
 
 namespace {
 
@@ -49,10 +50,13 @@ int Print(const std::string& out) {
 }
 
 std::string LeaveJson(const std::string& node, const kv::LeaveResponse& r) {
-  return fmt::format(
-      "{{\"node\":\"{}\",\"state\":\"{}\",\"keys_streamed\":{},\"bytes_streamed\":{},"
-      "\"seconds\":{:.3f}}}\n",
-      node, r.state, r.keys_streamed, r.bytes_streamed, r.seconds);
+  boost::json::object out;
+  out["node"] = node;
+  out["state"] = kv::json::TextOr(r.state);
+  out["keys_streamed"] = r.keys_streamed;
+  out["bytes_streamed"] = r.bytes_streamed;
+  out["seconds"] = kv::json::Round(r.seconds, 3);
+  return kv::json::Serialize(out) + "\n";
 }
 
 // kvring leave: asks the node to leave, then (unless no_wait) polls it until it says it has left.
@@ -95,10 +99,14 @@ int Leave(kv::Client& client, const std::string& node, bool json, bool no_wait) 
 }
 
 std::string CleanupJson(const std::string& node, const kv::CleanupResponse& r) {
-  return fmt::format(
-      "{{\"node\":\"{}\",\"state\":\"{}\",\"keys_scanned\":{},\"keys_removed\":{},"
-      "\"bytes_removed\":{},\"seconds\":{:.3f}}}\n",
-      node, r.state, r.keys_scanned, r.keys_removed, r.bytes_removed, r.seconds);
+  boost::json::object out;
+  out["node"] = node;
+  out["state"] = kv::json::TextOr(r.state);
+  out["keys_scanned"] = r.keys_scanned;
+  out["keys_removed"] = r.keys_removed;
+  out["bytes_removed"] = r.bytes_removed;
+  out["seconds"] = kv::json::Round(r.seconds, 3);
+  return kv::json::Serialize(out) + "\n";
 }
 
 // kvring cleanup: starts the node's cleanup, then (unless no_wait) polls it until it ends.

@@ -1,6 +1,6 @@
 // kvring stats' two forms: every figure under its JSON key, the CPU times as integer
 // microseconds, and in the table in milliseconds.
-#include "libkv/client/stats_format.h"
+#include "tools/common/stats_format.h"
 
 #include <doctest/doctest.h>
 
@@ -19,7 +19,7 @@ TEST_CASE("stats format: the CPU times in the JSON object and the table") {
                             .cpu_system_micros = 89};
   const std::string json = FormatStatsJson(stats);
   CHECK(json.find(R"("cpu_user_micros":1234567,"cpu_system_micros":89,)") != std::string::npos);
-  CHECK(json.find(R"("block_cache_hit_ratio":0.750)") != std::string::npos);
+  CHECK(json.find(R"("block_cache_hit_ratio":0.75,)") != std::string::npos);
   CHECK(json.rfind("{\"id\":\"n1\",\"compression\":\"lz4\",", 0) == 0);
 
   const std::string text = FormatStatsText(stats, "127.0.0.1:7000");

@@ -1,10 +1,10 @@
-#include "libkv/client/sibling_format.h"
+#include "tools/common/sibling_format.h"
 
 #include <doctest/doctest.h>
 
 #include "libkv/base/json.h"
-#include "libkv/client/ring_format.h"
 #include "libkv/versioning/context_token.h"
+#include "tools/common/ring_format.h"
 
 namespace kv {
 namespace {
@@ -143,12 +143,12 @@ TEST_CASE("ring as JSON, and a key's preference list") {
   CHECK(FormatRingJson(ring) ==
         "{\"self\":\"a\",\"replicas\":3,\"read_quorum\":2,\"write_quorum\":2,\"nodes\":["
         "{\"id\":\"a\",\"address\":\"127.0.0.1:7000\",\"status\":\"up\",\"state\":\"normal\","
-        "\"vnodes\":256,\"ownership\":1.000000,\"primary_ownership\":0.500000,"
+        "\"vnodes\":256,\"ownership\":1.0,\"primary_ownership\":0.5,"
         "\"seconds_since_heard\":null,\"hints_pending\":0,\"generation\":3,\"clock_id\":"
         "\"00000000000000aa\"},"
         "{\"id\":\"b\",\"address\":\"127.0.0.1:7001\",\"status\":\"down\",\"state\":\"normal\","
-        "\"vnodes\":256,\"ownership\":1.000000,\"primary_ownership\":0.500000,"
-        "\"seconds_since_heard\":12.500,\"hints_pending\":0,\"generation\":1,\"clock_id\":"
+        "\"vnodes\":256,\"ownership\":1.0,\"primary_ownership\":0.5,"
+        "\"seconds_since_heard\":12.5,\"hints_pending\":0,\"generation\":1,\"clock_id\":"
         "\"00000000000000bb\"}]}\n");
   ring.key = "greeting";
   ring.preference_list = {"b", "a"};

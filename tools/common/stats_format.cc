@@ -1,4 +1,4 @@
-#include "libkv/client/stats_format.h"
+#include "tools/common/stats_format.h"
 
 #include <fmt/format.h>
 
@@ -84,12 +84,6 @@ std::string TextValue(const Figure& f) {
   return {};
 }
 
-// Ids and codec names come from the node: UTF-8 in practice, but the output must stay valid
-// JSON whatever it sent.
-void AppendJsonText(std::string* out, std::string_view s) {
-  AppendJsonString(out, IsValidUtf8(s) ? s : std::string_view("(not UTF-8)"));
-}
-
 }  // namespace
 
 std::string FormatStatsText(const StatsResponse& stats, std::string_view asked) {
@@ -109,17 +103,19 @@ std::string FormatStatsText(const StatsResponse& stats, std::string_view asked) 
 }
 
 std::string FormatStatsJson(const StatsResponse& stats) {
-  std::string out = "{\"id\":";
-  AppendJsonText(&out, stats.id);
-  out += ",\"compression\":";
-  AppendJsonText(&out, stats.compression);
+  // Ids and codec names come from the node: UTF-8 in practice, but the output must stay valid
+  // JSON whatever it sent.
+  boost::json::object out;
+  out["id"] = json::TextOr(stats.id);
+  out["compression"] = json::TextOr(stats.compression);
   for (const Figure& f : Figures(stats)) {
-    out += fmt::format(",\"{}\":", f.key);
-    out += f.unit == Unit::kSeconds || f.unit == Unit::kRatio ? fmt::format("{:.3f}", f.x)
-                                                              : fmt::format("{}", f.n);
+    if (f.unit == Unit::kSeconds || f.unit == Unit::kRatio) {
+      out[f.key] = json::Round(f.x, 3);
+    } else {
+      out[f.key] = f.n;
+    }
   }
-  out += "}\n";
-  return out;
+  return json::Serialize(out) + "\n";
 }
 
 }  // namespace kv

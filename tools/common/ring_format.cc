@@ -1,21 +1,15 @@
-#include "libkv/client/ring_format.h"
+#include "tools/common/ring_format.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
 #include "libkv/base/json.h"
-#include "libkv/client/sibling_format.h"
+#include "tools/common/sibling_format.h"
 
 namespace kv {
 
 namespace {
-
-// Node ids and addresses come from the node's flags: UTF-8 in practice, but the output must stay
-// valid JSON whatever the peer sent.
-void AppendJsonText(std::string* out, std::string_view s) {
-  AppendJsonString(out, IsValidUtf8(s) ? s : std::string_view("(not UTF-8)"));
-}
 
 const RingNodeInfo* FindNode(const RingResponse& ring, std::string_view id) {
   for (const RingNodeInfo& n : ring.nodes) {
@@ -61,35 +55,36 @@ std::string FormatRingText(const RingResponse& ring, std::string_view asked) {
   return out;
 }
 
+// Node ids and addresses come from the node's flags: UTF-8 in practice, but the output must stay
+// valid JSON whatever the peer sent (json::TextOr).
 std::string FormatRingJson(const RingResponse& ring) {
-  std::string out = "{\"self\":";
-  AppendJsonText(&out, ring.self);
-  out += fmt::format(",\"replicas\":{},\"read_quorum\":{},\"write_quorum\":{},\"nodes\":[",
-                     ring.replicas, ring.read_quorum, ring.write_quorum);
-  for (size_t i = 0; i < ring.nodes.size(); ++i) {
-    const RingNodeInfo& n = ring.nodes[i];
-    if (i > 0) out += ",";
-    out += "{\"id\":";
-    AppendJsonText(&out, n.id);
-    out += ",\"address\":";
-    AppendJsonText(&out, n.address);
-    out += n.up ? ",\"status\":\"up\"" : ",\"status\":\"down\"";
-    out += ",\"state\":";
-    AppendJsonText(&out, n.state);
-    out += fmt::format(",\"vnodes\":{},\"ownership\":{:.6f},\"primary_ownership\":{:.6f}", n.vnodes,
-                       n.ownership, n.primary_ownership);
+  boost::json::object out;
+  out["self"] = json::TextOr(ring.self);
+  out["replicas"] = ring.replicas;
+  out["read_quorum"] = ring.read_quorum;
+  out["write_quorum"] = ring.write_quorum;
+  boost::json::array nodes;
+  for (const RingNodeInfo& n : ring.nodes) {
+    boost::json::object node;
+    node["id"] = json::TextOr(n.id);
+    node["address"] = json::TextOr(n.address);
+    node["status"] = n.up ? "up" : "down";
+    node["state"] = json::TextOr(n.state);
+    node["vnodes"] = n.vnodes;
+    node["ownership"] = json::Round(n.ownership, 6);
+    node["primary_ownership"] = json::Round(n.primary_ownership, 6);
     if (n.seconds_since_heard < 0) {
-      out += ",\"seconds_since_heard\":null";
+      node["seconds_since_heard"] = nullptr;
     } else {
-      out += fmt::format(",\"seconds_since_heard\":{:.3f}", n.seconds_since_heard);
+      node["seconds_since_heard"] = json::Round(n.seconds_since_heard, 3);
     }
-    out += fmt::format(",\"hints_pending\":{},\"generation\":{},\"clock_id\":", n.hints_pending,
-                       n.generation);
-    AppendJsonText(&out, n.clock_id);
-    out += "}";
+    node["hints_pending"] = n.hints_pending;
+    node["generation"] = n.generation;
+    node["clock_id"] = json::TextOr(n.clock_id);
+    nodes.push_back(std::move(node));
   }
-  out += "]}\n";
-  return out;
+  out["nodes"] = std::move(nodes);
+  return json::Serialize(out) + "\n";
 }
 
 std::string FormatPreferenceListText(const RingResponse& ring) {
@@ -104,15 +99,12 @@ std::string FormatPreferenceListText(const RingResponse& ring) {
 }
 
 std::string FormatPreferenceListJson(const RingResponse& ring) {
-  std::string out = "{";
-  AppendJsonBytesMember(&out, "key", ring.key);
-  out += ",\"replicas\":[";
-  for (size_t i = 0; i < ring.preference_list.size(); ++i) {
-    if (i > 0) out += ",";
-    AppendJsonText(&out, ring.preference_list[i]);
-  }
-  out += "]}\n";
-  return out;
+  boost::json::object out;
+  json::PutBytes(out, "key", ring.key);
+  boost::json::array replicas;
+  for (const std::string& id : ring.preference_list) replicas.push_back(json::TextOr(id));
+  out["replicas"] = std::move(replicas);
+  return json::Serialize(out) + "\n";
 }
 
 }  // namespace kv

@@ -1,4 +1,4 @@
-#include "libkv/client/sibling_format.h"
+#include "tools/common/sibling_format.h"
 
 #include <fmt/format.h>
 
@@ -22,11 +22,7 @@ bool IsShellWord(std::string_view s) {
 }
 
 std::string QuotedOrBase64(std::string_view bytes) {
-  if (IsValidUtf8(bytes)) {
-    std::string out;
-    AppendJsonString(&out, bytes);
-    return out;
-  }
+  if (IsValidUtf8(bytes)) return json::Serialize(boost::json::string(bytes));
   return "base64:" + Base64Encode(bytes);
 }
 
@@ -76,35 +72,28 @@ std::string FormatSiblingsText(std::string_view key, const GetResult& result) {
 }
 
 std::string FormatGetResultJson(std::string_view key, const GetResult& result) {
-  std::string out = "{";
-  AppendJsonBytesMember(&out, "key", key);
-  out += result.found() ? ",\"found\":true" : ",\"found\":false";
-  out += ",\"siblings\":[";
-  bool first = true;
+  boost::json::object out;
+  json::PutBytes(out, "key", key);
+  out["found"] = result.found();
+  boost::json::array siblings;
   for (const Version& v : result.siblings.versions()) {
-    if (!first) out += ",";
-    first = false;
-    out += "{";
+    boost::json::object sibling;
     if (v.tombstone) {
-      out += "\"value\":null";
+      sibling["value"] = nullptr;
     } else {
-      AppendJsonBytesMember(&out, "value", v.value);
+      json::PutBytes(sibling, "value", v.value);
     }
-    out += v.tombstone ? ",\"tombstone\":true" : ",\"tombstone\":false";
-    out += ",\"clock\":{";
-    bool first_entry = true;
-    for (const ClockEntry& e : v.clock.entries()) {
-      if (!first_entry) out += ",";
-      first_entry = false;
-      out += fmt::format("\"{}\":{}", ClockIdToHex(e.id), e.counter);
-    }
-    out += fmt::format("}},\"dot\":\"{}\",\"timestamp_micros\":{}}}", DotText(v.dot),
-                       v.timestamp_micros);
+    sibling["tombstone"] = v.tombstone;
+    boost::json::object clock;
+    for (const ClockEntry& e : v.clock.entries()) clock[ClockIdToHex(e.id)] = e.counter;
+    sibling["clock"] = std::move(clock);
+    sibling["dot"] = DotText(v.dot);
+    sibling["timestamp_micros"] = v.timestamp_micros;
+    siblings.push_back(std::move(sibling));
   }
-  out += "],\"context\":";
-  AppendJsonString(&out, Base64Encode(result.context));
-  out += "}\n";
-  return out;
+  out["siblings"] = std::move(siblings);
+  out["context"] = Base64Encode(result.context);
+  return json::Serialize(out) + "\n";
 }
 
 }  // namespace kv

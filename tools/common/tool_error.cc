@@ -1,19 +1,18 @@
-#include "libkv/client/tool_error.h"
+#include "tools/common/tool_error.h"
 
 #include <iostream>
 
 #include "libkv/base/json.h"
-#include "libkv/client/exit_code.h"
+#include "tools/common/exit_code.h"
 
 namespace kv {
 
 std::string ErrorJson(const Status& s) {
-  std::string out = "{\"ok\":false,\"error\":";
-  AppendJsonString(&out, ErrorCodeName(s.code()));
-  out += ",\"message\":";
-  AppendJsonString(&out, IsValidUtf8(s.message()) ? s.message() : "(not UTF-8)");
-  out += "}\n";
-  return out;
+  boost::json::object out;
+  out["ok"] = false;
+  out["error"] = ErrorCodeName(s.code());
+  out["message"] = json::TextOr(s.message());
+  return json::Serialize(out) + "\n";
 }
 
 int ReportToolError(std::string_view tool, const Status& s, bool json) {
