@@ -4,11 +4,42 @@
 #include <cassert>
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace kv {
 
+namespace {
+
+// Released buffers of the default size, kept by the thread that released them for its next
+// reader that needs one: at most kCachedBuffers (256 KiB) a thread. Only a cache of memory, like
+// malloc's own; no reader sees another's bytes (a buffer's old bytes are never read: only what
+// a Commit covers is).
+constexpr size_t kCachedBuffers = 4;
+thread_local std::vector<std::unique_ptr<char[]>> cached_buffers;
+
+char* TakeBuffer(size_t bytes) {
+  if (bytes == FrameReader::kDefaultBufferBytes && !cached_buffers.empty()) {
+    char* buffer = cached_buffers.back().release();
+    cached_buffers.pop_back();
+    return buffer;
+  }
+  return new char[bytes];  // not zeroed: only received bytes are read
+}
+
+}  // namespace
+
+void FrameReader::ReturnBuffer::operator()(char* buffer) const {
+  if (bytes == kDefaultBufferBytes && cached_buffers.size() < kCachedBuffers) {
+    cached_buffers.emplace_back(buffer);
+    return;
+  }
+  delete[] buffer;
+}
+
 FrameReader::FrameReader(size_t buffer_bytes, size_t max_length)
-    : buffer_bytes_(buffer_bytes), max_length_(max_length) {
+    : buffer_bytes_(buffer_bytes),
+      max_length_(max_length),
+      buffer_(nullptr, ReturnBuffer{buffer_bytes}) {
   assert(buffer_bytes_ >= wire::kFrameHeaderBytes);
 }
 
@@ -97,8 +128,7 @@ void FrameReader::GrowLargeBody() {
 
 std::span<char> FrameReader::Space() {
   if (!large_) {
-    if (!buffer_)
-      buffer_.reset(new char[buffer_bytes_]);  // not zeroed: only received bytes are read
+    if (!buffer_) buffer_.reset(TakeBuffer(buffer_bytes_));
     if (begin_ > 0) {
       std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
       end_ -= begin_;

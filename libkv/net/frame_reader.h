@@ -4,16 +4,17 @@
 // with Next(); frame_io.h's AsyncReadMore does the socket part.
 //
 // Memory: one buffer of buffer_bytes (64 KiB), allocated on the first Space() and freed by
-// ReleaseIfEmpty while no byte waits in it (an idle connection then holds none). A frame larger
-// than the buffer first fills the buffer; only then does it get a body of its own, which grows
-// as its bytes arrive (fourfold each time it is full, up to the declared size, never past it), so
-// what a frame costs follows the bytes the peer actually sent, not what its header declares: a
-// peer declaring 17 MiB and sending 100 KiB holds at most 4x what it sent. Each growth happens in
-// a Space() call and NextAllocation() says beforehand how large it will be: a reader that budgets
-// memory reserves that first. A header is checked (DecodeFrameHeader: length at least 9 and at
-// most max_length, known type) before anything is allocated for its body, so a peer declaring a
-// 4 GiB frame costs 13 bytes; after a bad header the stream cannot be trusted and every Next() and
-// PeekHeader() repeats the Protocol error.
+// ReleaseIfEmpty while no byte waits in it (an idle connection then holds none; the thread keeps
+// up to four released buffers for its next readers, so a quiet moment costs no malloc). A frame
+// larger than the buffer first fills the buffer; only then does it get a body of its own, which
+// grows as its bytes arrive (fourfold each time it is full, up to the declared size, never past
+// it), so what a frame costs follows the bytes the peer actually sent, not what its header
+// declares: a peer declaring 17 MiB and sending 100 KiB holds at most 4x what it sent. Each growth
+// happens in a Space() call and NextAllocation() says beforehand how large it will be: a reader
+// that budgets memory reserves that first. A header is checked (DecodeFrameHeader: length at least
+// 9 and at most max_length, known type) before anything is allocated for its body, so a peer
+// declaring a 4 GiB frame costs 13 bytes; after a bad header the stream cannot be trusted and every
+// Next() and PeekHeader() repeats the Protocol error.
 //
 // Not thread-safe: one reader per connection, used from the connection's strand.
 #pragma once
@@ -84,8 +85,15 @@ class FrameReader {
 
   const size_t buffer_bytes_;
   const size_t max_length_;
-  std::unique_ptr<char[]> buffer_;  // buffer_bytes_ when allocated
-  size_t begin_ = 0;                // bytes [begin_, end_) of buffer_ are received, not taken
+  // Gives a released buffer to its thread's small cache of them (frame_reader.cc), so that a
+  // connection that goes quiet after every request does not cost a 64 KiB malloc and free each
+  // time.
+  struct ReturnBuffer {
+    size_t bytes = 0;
+    void operator()(char* buffer) const;
+  };
+  std::unique_ptr<char[], ReturnBuffer> buffer_;  // buffer_bytes_ when allocated
+  size_t begin_ = 0;  // bytes [begin_, end_) of buffer_ are received, not taken
   size_t end_ = 0;
   // A frame larger than the buffer, its header taken from the buffer, filling its own body;
   // while it is set the buffer holds nothing. Invariant: large_filled_ <= large_->body.size()
