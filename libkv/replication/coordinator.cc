@@ -177,7 +177,14 @@ asio::awaitable<Result<GetResponse>> Coordinator::Get(std::string key, uint32_t 
   response.context = EncodeContextToken(merged.Context());
 
   // Read repair, off the client's path: once every replica has answered or timed out, each one
-  // that returned less than the union of all answers gets that union.
+  // that returned less than the union of all answers gets that union. Nothing to wait for when
+  // all have answered already, alike (a single replica, or all at once): the usual case.
+  if (gather->all_done()) {
+    bool stale = false;
+    for (size_t i = 0; i < gather->replicas().size() && !stale; ++i)
+      stale = gather->outcome(i).ok() && *gather->outcome(i) != merged;
+    if (!stale) co_return response;
+  }
   asio::co_spawn(
       executor,
       [this, gather, view, key]() -> asio::awaitable<void> {
