@@ -7,12 +7,15 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <thread>
+#include <vector>
 
 #include "libkv/net/client_messages.h"
 #include "libkv/net/frame_io.h"
@@ -416,6 +419,64 @@ TEST_CASE("tcp transport: calls from many strands of a multi-threaded io_context
   asio::post(server_io, [&] { server.Stop(); });
   server_thread.join();
   CHECK(server.accepted() == 1);  // concurrent first calls shared one connection attempt
+}
+
+TEST_CASE("tcp transport: sharded, each shard calls over its own connection, on its own thread") {
+  // The server on its own io_context and thread.
+  asio::io_context server_io(1);
+  auto server_work = asio::make_work_guard(server_io);
+  TestServer server(
+      server_io.get_executor(),
+      [](Frame f) -> asio::awaitable<std::optional<std::string>> { co_return EchoAnswer(f); });
+  std::thread server_thread([&] { server_io.run(); });
+
+  asio::io_context shard0(1), shard1(1), outside(1);
+  TcpTransport transport(std::vector<asio::io_context*>{&shard0, &shard1}, "kv");
+  // Each call records the thread it resumed on: a shard's call never leaves its thread.
+  auto call_from = [&](asio::io_context& io, std::string key, std::thread::id* resumed_on,
+                       Result<Frame>* answer) {
+    asio::co_spawn(
+        io,
+        [&transport, &server, &io, key, resumed_on, answer]() -> asio::awaitable<void> {
+          std::string body = GetBody(key);
+          *answer = co_await transport.Call(server.address(), wire::MessageType::kGetRequest,
+                                            std::move(body), milliseconds(5000));
+          *resumed_on = std::this_thread::get_id();
+          io.stop();  // the connection's loops would keep it running
+        },
+        asio::detached);
+    io.run();
+    io.restart();
+    // Resumed on the thread that ran the shard (or the outside io_context), never elsewhere.
+    CHECK(*resumed_on == std::this_thread::get_id());
+  };
+  std::thread::id on0, on1, on_outside;
+  Result<Frame> a0 = Status::Unavailable("not run"), a1 = a0, a2 = a0;
+  std::thread t0([&] { call_from(shard0, "zero", &on0, &a0); });
+  t0.join();
+  std::thread t1([&] { call_from(shard1, "one", &on1, &a1); });
+  t1.join();
+  CHECK(EchoedKey(a0) == "zero");
+  CHECK(EchoedKey(a1) == "one");
+  CHECK(server.accepted() == 2);       // one connection per shard
+  CHECK(transport.peer_count() == 1);  // one peer address
+
+  // A call from an executor of no shard goes over the first shard's connection, posted there:
+  // its io_context must run for the call to go out, here on a thread of its own.
+  auto shard0_work = asio::make_work_guard(shard0);
+  std::thread shard0_thread([&] { shard0.run(); });
+  call_from(outside, "outside", &on_outside, &a2);
+  CHECK(EchoedKey(a2) == "outside");
+  CHECK(server.accepted() == 2);  // no new connection
+
+  transport.Close();
+  shard0_work.reset();
+  shard0.stop();
+  shard0_thread.join();
+  asio::post(server_io, [&] { server.Stop(); });
+  server_work.reset();
+  server_io.stop();
+  server_thread.join();
 }
 
 }  // namespace
