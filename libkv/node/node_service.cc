@@ -150,6 +150,8 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
   ae.logger = parts.logger.get();
   ae.tombstone_gc = parts.tombstone_gc.get();
   ae.wall_micros = WallMicros;
+  NodeService* raw = service.get();
+  ae.may_repair = [raw] { return raw->CheckMayRepair(); };
   AntiEntropyOptions ae_options;
   ae_options.interval = config.anti_entropy_interval;
   ae_options.timeout = config.anti_entropy_timeout;
@@ -188,6 +190,7 @@ NodeService::NodeService(const NodeConfig& config, NodeIdentity identity, Parts 
     : quorum_(config.quorum),
       ring_delay_(config.ring_delay.count() > 0 ? config.ring_delay : 5 * config.gossip_interval),
       gossip_interval_(config.gossip_interval),
+      seeds_(config.seeds),
       budget_(SplitMemoryBudget(config.memory_budget, config.memtable_bytes)),
       compression_(config.compression),
       identity_(std::move(identity)),
@@ -311,6 +314,7 @@ asio::awaitable<std::string> NodeService::Answer(Frame request) {
     case wire::MessageType::kRepairRequest: {
       Result<RepairRequest> m = DecodeMessage<RepairRequest>(request.body);
       if (!m.ok()) co_return ErrorFrame(id, m.status());
+      if (Status may = CheckMayRepair(); !may.ok()) co_return ErrorFrame(id, may);
       if (m->list_ranges) {
         RepairResponse listed;
         for (const TokenRange& r : anti_entropy_->Ranges())

@@ -337,5 +337,51 @@ TEST_CASE(
   CHECK(out.values.at("fresh") == std::vector<std::string>{"y"});
 }
 
+// A node that lost its data and has not reached the cluster knows no replica but itself: a
+// repair would reach nobody and report success. kvrepair is refused (Unavailable: exit 3) until
+// it has, and nothing is recorded for tombstone GC meanwhile; once it has, repair works.
+void RepairRefusedUntilTheClusterIsReached(SimCluster::WipeOptions wipe, std::string_view why) {
+  SimCluster cluster(SimClusterOptions::Nodes(3));
+  REQUIRE(cluster.Put("n1", "k", "v").ok());
+  // n1 and n2 away: the wiped n3 can reach nobody (and nobody can tell it about the cluster).
+  for (const char* id : {"n1", "n2"}) cluster.network().Crash(SimCluster::AddressOf(id));
+  cluster.Wipe("n3", wipe);
+  for (const RepairRequest& request :
+       {RepairRequest{.list_ranges = true}, RepairRequest{.range_start = 0, .range_end = 0}}) {
+    Result<RepairResponse> refused = cluster.Repair("n3", request);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.status().code() == ErrorCode::kUnavailable);
+    CHECK(refused.status().message().find(why) != std::string::npos);
+  }
+  CHECK(cluster.tombstone_gc("n3").LastCompleteRepair(KeyToken("k")) == 0);
+
+  for (const char* id : {"n1", "n2"}) cluster.network().Recover(SimCluster::AddressOf(id));
+  const std::vector<std::string> all = {"n1", "n2", "n3"};
+  REQUIRE(SimCluster::Eventually(
+      [&] {
+        if (!cluster.RingIs(all, all)) return false;
+        for (const std::string& a : all)
+          for (const std::string& b : all)
+            if (!cluster.SeesUp(a, b)) return false;
+        return true;
+      },
+      std::chrono::seconds(30)));
+  CHECK(cluster.RepairAll("n3").replicas_unreachable == 0);
+  CHECK(cluster.tombstone_gc("n3").LastCompleteRepair(KeyToken("k")) > 0);
+  CHECK_FALSE(cluster.StoredAt("n3", "k").empty());
+}
+
+TEST_CASE("repair (sim): a wiped node still joining refuses kvrepair and records nothing") {
+  RepairRefusedUntilTheClusterIsReached({.keep_membership = false, .keep_clock_id = false},
+                                        "this node is joining");
+}
+
+TEST_CASE(
+    "repair (sim): a wiped member that has not reached the cluster refuses kvrepair and records "
+    "nothing") {
+  RepairRefusedUntilTheClusterIsReached({.keep_membership = true, .keep_clock_id = false},
+                                        "has not reached the cluster");
+}
+
 }  // namespace
 }  // namespace kv

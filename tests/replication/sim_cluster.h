@@ -62,6 +62,8 @@ struct SimClusterOptions {
   std::chrono::seconds tombstone_grace = TombstoneGcOptions().grace;
   // False only for a positive control: purge on the grace period alone.
   bool tombstone_gc_requires_complete_repair = true;
+  // Off only for a positive control (TombstoneGcOptions::require_every_replica).
+  bool tombstone_gc_requires_every_replica = true;
 };
 
 // What a get answered, decoded.
@@ -360,6 +362,7 @@ class SimCluster {
     gc.path = "/" + id + "/REPAIRS";
     gc.grace = options_.tombstone_grace;
     gc.require_complete_repair = options_.tombstone_gc_requires_complete_repair;
+    gc.require_every_replica = options_.tombstone_gc_requires_every_replica;
     gc.wall_micros = WallMicros;
     gc.logger = logger_;
     node.tombstone_gc = TombstoneGc::Open(std::move(gc));
