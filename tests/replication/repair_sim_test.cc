@@ -23,6 +23,7 @@ TEST_CASE("repair (sim): a replica that missed writes is healed — a second rep
   for (int i = 0; i < kKeys; ++i)
     REQUIRE(cluster.Put("n1", fmt::format("key-{}", i), fmt::format("v{}", i)).ok());
   cluster.network().Recover(SimCluster::AddressOf("n3"));
+  cluster.WaitUntilAllUp();
   // The control: nothing brought the writes to n3 (no hints, no reads).
   int missing = 0;
   for (int i = 0; i < kKeys; ++i)
@@ -61,6 +62,7 @@ TEST_CASE("repair (sim): what the first peer brought reaches the last peer in th
     REQUIRE(cluster.Put("n1", fmt::format("key-{}", i), fmt::format("v{}", i), {}, 1).ok());
   cluster.network().Recover(SimCluster::AddressOf("n2"));
   cluster.network().Recover(SimCluster::AddressOf("n3"));
+  cluster.WaitUntilAllUp();
 
   RepairResponse repaired = cluster.RepairAll("n3");  // its peers in order: n1, then n2
   CHECK(repaired.replicas_unreachable == 0);
@@ -155,6 +157,7 @@ TEST_CASE("repair (sim): a peer that crashes with keys in flight is reported, no
   for (int i = 0; i < kKeys; ++i)
     REQUIRE(cluster.Put("n1", fmt::format("key-{}", i), fmt::format("v{}", i)).ok());
   cluster.network().Recover(SimCluster::AddressOf("n3"));
+  cluster.WaitUntilAllUp();
   // Slow enough that a window of reads is still on the wire when n1 goes.
   cluster.network().SetDelay(std::chrono::milliseconds(1), std::chrono::milliseconds(3));
   const SimMessageCounts reads_before =

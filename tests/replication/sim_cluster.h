@@ -151,6 +151,17 @@ class SimCluster {
     return true;
   }
 
+  // Waits until every node's failure detector shows every node up: after a Recover, before a
+  // repair (a node repairs only once it has reached the cluster, NodeService::CheckMayRepair).
+  void WaitUntilAllUp() {
+    REQUIRE(Eventually([&] {
+      for (auto& a : nodes_)
+        for (auto& b : nodes_)
+          if (!a->service->gossiper().IsUp(b->id)) return false;
+      return true;
+    }));
+  }
+
   // Whether `observer`'s failure detector thinks `target` is up.
   bool SeesUp(const std::string& observer, const std::string& target) {
     return service(observer).gossiper().IsUp(target);

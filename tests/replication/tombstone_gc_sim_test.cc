@@ -47,6 +47,7 @@ SimGet DeleteWhileAwayThenReturn(SimCluster& cluster, bool* purged_while_away) {
   *purged_while_away = cluster.StoredAt("n1", "k").empty() && cluster.StoredAt("n2", "k").empty();
 
   cluster.network().Recover(SimCluster::AddressOf("n3"));
+  cluster.WaitUntilAllUp();
   CHECK(cluster.RepairAll("n1").replicas_unreachable == 0);
   Result<SimGet> after = cluster.Get("n1", "k");
   REQUIRE(after.ok());
