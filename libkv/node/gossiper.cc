@@ -127,7 +127,8 @@ void Gossiper::LogRefusalsLocked(const std::vector<StateChange>& changes) {
     if (c.kind != StateChange::Kind::kRefused) continue;
     // Once per node id: a peer repeating a forgery every round must not flood the log. The set
     // is bounded like the table (ids beyond the bound are not remembered, only logged less).
-    if (refusals_logged_.size() >= kMaxRefusalsLogged || !refusals_logged_.insert(c.id).second)
+    if (refusals_logged_.size() >= kMaxRefusalsLogged ||
+        !refusals_logged_.emplace(c.id, c.why).second)
       continue;
     logger_->warn("membership: refused a gossip state of node {}: {}", c.id, c.why);
   }
@@ -216,6 +217,13 @@ size_t Gossiper::NormalPeersUp() const {
   for (const auto& [id, s] : table_.states())
     if (id != table_.self().id && s.status == NodeStatus::kNormal && table_.IsUp(id, now)) ++count;
   return count;
+}
+
+std::optional<std::string> Gossiper::RefusalOf(std::string_view id) const {
+  std::lock_guard lock(mu_);
+  auto it = refusals_logged_.find(id);
+  if (it == refusals_logged_.end()) return std::nullopt;
+  return it->second;
 }
 
 NodeStatus Gossiper::self_status() const {

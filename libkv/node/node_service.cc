@@ -65,12 +65,28 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
 
   const std::string membership_path = config.data_dir + "/MEMBERSHIP";
   KV_ASSIGN_OR_RETURN(std::vector<NodeState> known, LoadMembership(parts.env, membership_path));
+  const ClusterSettings settings{.replicas = config.quorum.n,
+                                 .read_quorum = config.quorum.r,
+                                 .write_quorum = config.quorum.w,
+                                 .partitioner = kPartitionerXxh64};
   std::optional<uint64_t> last_generation;
   std::optional<NodeStatus> last_status;
   for (const NodeState& s : known) {
     if (s.id != identity.id) continue;
     last_generation = s.generation;
     last_status = s.status;
+    // The cluster knows this node with the settings it last ran with: a change would be refused
+    // by every peer (or, unnoticed, place keys elsewhere), so it is refused here, at the start.
+    NodeState now = s;
+    now.settings = settings;
+    now.vnodes = static_cast<uint32_t>(config.vnodes);
+    if (std::string differs = SettingsDifference(now, s, "now", "in its last run");
+        !differs.empty())
+      return Status::InvalidArgument(fmt::format(
+          "node {} was started with other cluster settings than it last ran with ({}): {}; a "
+          "node's cluster settings never change, so start it with the values it had (to "
+          "change them, the whole cluster must be set up anew)",
+          identity.id, membership_path, differs));
   }
   if (last_status == NodeStatus::kLeft)
     return Status::Unavailable(fmt::format(
@@ -100,6 +116,7 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
   self.status = InitialStatus(last_status, config.seeds, address);
   self.vnodes = static_cast<uint32_t>(config.vnodes);
   self.clock_id = identity.clock_id;
+  self.settings = settings;
 
   GossipOptions gossip;
   gossip.interval = config.gossip_interval;

@@ -89,7 +89,7 @@ class SimCluster {
         env_(NewMemEnv()),
         pool_(8),
         logger_(QuietOrStderr()) {
-    for (int i = 0; i < options.nodes; ++i) AddNode(fmt::format("n{}", i + 1));
+    for (int i = 0; i < options.nodes; ++i) AddNode(fmt::format("n{}", i + 1), options.quorum);
     for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
     for (auto& node : nodes_) REQUIRE(node->service->Start(node->strand).ok());
     WaitForConvergence();
@@ -112,9 +112,9 @@ class SimCluster {
   void Wipe(const std::string& id, WipeOptions wipe) { StopAndStart(id, wipe); }
 
   // A new node joins the running cluster through n1 (it starts joining, streams, turns normal);
-  // returns at once.
-  void Join(const std::string& id) {
-    AddNode(id);
+  // returns at once. `quorum`: the node's own N, R, W, when not the cluster's.
+  void Join(const std::string& id, std::optional<QuorumSettings> quorum = std::nullopt) {
+    AddNode(id, quorum.value_or(options_.quorum));
     REQUIRE(nodes_.back()->service->Start(nodes_.back()->strand).ok());
   }
 
@@ -274,7 +274,8 @@ class SimCluster {
                                       .version = version,
                                       .status = status,
                                       .vnodes = vnodes,
-                                      .clock_id = 0});
+                                      .clock_id = 0,
+                                      .settings = {}});
     return EncodeGossipAck2(ack2);
   }
 
@@ -317,6 +318,7 @@ class SimCluster {
     std::shared_ptr<Transport> transport;
     boost::asio::strand<boost::asio::io_context::executor_type> strand;
     std::unique_ptr<NodeService> service;
+    QuorumSettings quorum;
   };
 
   // `wipe`: none for a restart on the same data.
@@ -355,10 +357,10 @@ class SimCluster {
     network_.Recover(AddressOf(id));
   }
 
-  void AddNode(const std::string& id) {
+  void AddNode(const std::string& id, QuorumSettings quorum) {
     auto node = std::make_unique<SimNode>(SimNode{id, nullptr, nullptr,
                                                   network_.TransportFor(AddressOf(id)),
-                                                  boost::asio::make_strand(io_), nullptr});
+                                                  boost::asio::make_strand(io_), nullptr, quorum});
     OpenNode(*node);
     nodes_.push_back(std::move(node));
   }
@@ -391,7 +393,7 @@ class SimCluster {
     config.id = id;
     config.data_dir = "/" + id;
     config.vnodes = options_.vnodes;
-    config.quorum = options_.quorum;
+    config.quorum = node.quorum;
     config.request_timeout = options_.request_timeout;
     config.gossip_interval = std::chrono::milliseconds(100);
     // Heartbeats every 100 ms: a silence of half a second or so is an outage. Not tighter: a
