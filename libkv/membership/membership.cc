@@ -35,6 +35,18 @@ void MembershipTable::SetStatus(NodeStatus status) {
   ++s.version;
 }
 
+Status MembershipTable::MarkLeftOnBehalf(std::string_view id) {
+  if (id == self_id_)
+    return Status::InvalidArgument("a node cannot mark itself left on its behalf");
+  auto it = states_.find(id);
+  if (it == states_.end()) return Status::InvalidArgument(fmt::format("node {} is not known", id));
+  NodeState& s = it->second;
+  ring_vnodes_ -= RingVnodes(s);
+  s.status = NodeStatus::kLeft;
+  s.version += kOnBehalfVersionStep;
+  return Status::Ok();
+}
+
 bool MembershipTable::IsUp(std::string_view id, uint64_t now_micros) const {
   if (id == self_id_) return true;
   const NodeState* s = Find(id);

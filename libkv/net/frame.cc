@@ -12,7 +12,7 @@ namespace wire {
 
 bool IsKnownMessageType(uint8_t type) {
   return type >= static_cast<uint8_t>(MessageType::kHandshakeOk) &&
-         type <= static_cast<uint8_t>(MessageType::kCleanupResponse);
+         type <= static_cast<uint8_t>(MessageType::kRemoveResponse);
 }
 
 std::string_view MessageTypeName(MessageType type) {
@@ -77,6 +77,10 @@ std::string_view MessageTypeName(MessageType type) {
       return "CleanupRequest";
     case MessageType::kCleanupResponse:
       return "CleanupResponse";
+    case MessageType::kRemoveRequest:
+      return "RemoveRequest";
+    case MessageType::kRemoveResponse:
+      return "RemoveResponse";
   }
   return "unknown";
 }

@@ -69,6 +69,9 @@ enum class MessageType : uint8_t {
   // Client to node: remove the keys the node no longer replicates (kvring cleanup).
   kCleanupRequest = 29,
   kCleanupResponse = 30,
+  // Client to node: take a dead node out of the ring (kvring remove).
+  kRemoveRequest = 31,
+  kRemoveResponse = 32,
 };
 
 // Whether a byte is one of the MessageType values above.

@@ -1,5 +1,6 @@
 // NodeService's joining and leaving: Join, Leave and the answer to a LeaveRequest.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -58,6 +59,18 @@ Status NodeService::CheckLeaveKeepsN() const {
       fmt::format("leaving would leave {} normal nodes up for N={} replicas of each key; add a "
                   "node first (or bring the down ones back)",
                   remaining, quorum_.n));
+}
+
+Result<RemoveResponse> NodeService::AnswerRemove(const RemoveRequest& request) {
+  // Only a node whose view is whole may decide what the ring loses.
+  if (gossiper_->self_status() != NodeStatus::kNormal || !gossiper_->SeesPeers())
+    return Status::Unavailable(
+        "this node is not a normal member that has reached the cluster; ask another node");
+  KV_ASSIGN_OR_RETURN(std::vector<std::string> gainers,
+                      gossiper_->RemoveDeadNode(request.node, quorum_.n, request.force));
+  parts_.logger->info("removed {} from the ring; its ranges go to {}", request.node,
+                      fmt::join(gainers, ", "));
+  return RemoveResponse{.streams_to = std::move(gainers)};
 }
 
 Status NodeService::CheckMayRepair() const {

@@ -362,6 +362,13 @@ asio::awaitable<std::string> NodeService::Answer(Frame request) {
       }
       co_return EncodeMessageFrame(AnswerLeave(*m), id);
     }
+    case wire::MessageType::kRemoveRequest: {
+      Result<RemoveRequest> m = DecodeMessage<RemoveRequest>(request.body);
+      if (!m.ok()) co_return ErrorFrame(id, m.status());
+      Result<RemoveResponse> answer = AnswerRemove(*m);
+      if (!answer.ok()) co_return ErrorFrame(id, answer.status());
+      co_return EncodeMessageFrame(*answer, id);
+    }
     case wire::MessageType::kCleanupRequest: {
       Result<CleanupRequest> m = DecodeMessage<CleanupRequest>(request.body);
       if (!m.ok()) co_return ErrorFrame(id, m.status());

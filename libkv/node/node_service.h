@@ -116,6 +116,8 @@ class NodeService {
   // InvalidArgument unless `target` is a node of the current or the future ring.
   Status CheckHintTarget(std::string_view target) const;
   LeaveResponse AnswerLeave(const LeaveRequest& request);
+  // kvring remove (Gossiper::RemoveDeadNode), asked of a normal node that has reached the cluster.
+  Result<RemoveResponse> AnswerRemove(const RemoveRequest& request);
   StatsResponse AnswerStats() const;
   // Starts a cleanup unless one runs or nodes join or leave (then the error); how the last went.
   Result<CleanupResponse> AnswerCleanup(const CleanupRequest& request);

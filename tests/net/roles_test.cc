@@ -17,7 +17,8 @@ TEST_CASE("roles: the table") {
   const MessageType client_requests[] = {MessageType::kGetRequest, MessageType::kPutRequest,
                                          MessageType::kDeleteRequest, MessageType::kRingRequest};
   const MessageType admin_only[] = {MessageType::kRepairRequest, MessageType::kLeaveRequest,
-                                    MessageType::kStatsRequest, MessageType::kCleanupRequest};
+                                    MessageType::kStatsRequest, MessageType::kCleanupRequest,
+                                    MessageType::kRemoveRequest};
   const MessageType peer_only[] = {
       MessageType::kReplicaReadRequest, MessageType::kReplicaWriteRequest,
       MessageType::kGossipSyn,          MessageType::kGossipAck2,
@@ -55,7 +56,7 @@ TEST_CASE("roles: the table") {
     CHECK(any == is_request);
     requests += any ? 1 : 0;
   }
-  CHECK(requests == 14);
+  CHECK(requests == 15);
 }
 
 TEST_CASE("roles: names and the refusal's message") {

@@ -126,6 +126,15 @@ class SimCluster {
     return DecodeMessage<LeaveResponse>(answer.body);
   }
 
+  // kvring remove's first call: `via` takes `node` out of the ring.
+  Result<RemoveResponse> Remove(const std::string& via, const std::string& node,
+                                bool force = false) {
+    KV_ASSIGN_OR_RETURN(Frame answer,
+                        Call(via, wire::MessageType::kRemoveRequest,
+                             EncodeMessage(RemoveRequest{.node = node, .force = force})));
+    return DecodeMessage<RemoveResponse>(answer.body);
+  }
+
   // kvring stats' call: `via`'s live figures.
   Result<StatsResponse> Stats(const std::string& via) {
     KV_ASSIGN_OR_RETURN(Frame answer,
