@@ -10,6 +10,8 @@ complete -c kvring -l version -d 'Print the version'
 complete -c kvring -n __fish_use_subcommand -a leave -d 'Make the node leave the cluster'
 complete -c kvring -n __fish_use_subcommand -a stats -d "Show the node's live figures"
 complete -c kvring -n __fish_use_subcommand -a cleanup -d 'Make the node remove the keys it no longer replicates'
+complete -c kvring -n __fish_use_subcommand -a remove -d 'Take a node that is down for good out of the ring'
+complete -c kvring -n '__fish_seen_subcommand_from remove' -l force -d 'Remove even when too few nodes would remain or others are down'
 complete -c kvring -n '__fish_seen_subcommand_from leave' -l no-wait -d 'Return once the node has begun leaving'
 complete -c kvring -n '__fish_seen_subcommand_from cleanup' -l no-wait -d 'Return once the cleanup has begun'
 complete -c kvring -l tls-cert -r -F -d 'TLS certificate, role client or admin (default $KV_TLS_CERT)'

@@ -83,4 +83,9 @@ Result<RingResponse> DecodeRingAnswer(const Frame& answer) {
   return DecodeMessage<RingResponse>(answer.body);
 }
 
+Result<RemoveResponse> DecodeRemoveAnswer(const Frame& answer) {
+  KV_RETURN_IF_ERROR(CheckAnswerType(answer, wire::MessageType::kRemoveResponse, "remove request"));
+  return DecodeMessage<RemoveResponse>(answer.body);
+}
+
 }  // namespace kv

@@ -246,6 +246,13 @@ Result<StatsResponse> Client::Stats() {
   return DecodeStatsAnswer(answer);
 }
 
+Result<RemoveResponse> Client::Remove(const RemoveRequest& request) {
+  const uint64_t id = NextRequestId();
+  std::string frame = EncodeMessageFrame(request, id);
+  KV_ASSIGN_OR_RETURN(Frame answer, Call(std::move(frame), id, false));
+  return DecodeRemoveAnswer(answer);
+}
+
 Result<CleanupResponse> Client::Cleanup(const CleanupRequest& request) {
   const uint64_t id = NextRequestId();
   std::string frame = EncodeMessageFrame(request, id);

@@ -83,6 +83,8 @@ class Client {
   // kvring cleanup: makes the node remove the keys it no longer replicates, or (status_only) asks
   // how its last cleanup went.
   Result<CleanupResponse> Cleanup(const CleanupRequest& request);
+  // kvring remove: the node takes a dead node out of the ring (RemoveRequest).
+  Result<RemoveResponse> Remove(const RemoveRequest& request);
 
   const HostPort& node() const { return node_; }
   // "kvnode 0.1.0", from the last handshake; empty before one.

@@ -12,20 +12,22 @@ void AppendHeader(std::string* dst, uint8_t kind) {
   dst->push_back(static_cast<char>(kind));
 }
 
-Status ConsumeHeader(std::string_view* in, uint8_t kind) {
+// The message's format version, for its node states.
+Result<uint8_t> ConsumeHeader(std::string_view* in, uint8_t kind) {
   if (in->size() < 2) return Status::Corruption("gossip: truncated message header");
   uint8_t version = static_cast<uint8_t>((*in)[0]);
   uint8_t got = static_cast<uint8_t>((*in)[1]);
   in->remove_prefix(2);
-  if (version != kGossipFormatVersion) {
+  if (version < kOldestGossipFormatVersion || version > kGossipFormatVersion) {
     return Status::Corruption("gossip: format version " + std::to_string(version) +
-                              ", this build reads " + std::to_string(kGossipFormatVersion));
+                              ", this build reads " + std::to_string(kOldestGossipFormatVersion) +
+                              " to " + std::to_string(kGossipFormatVersion));
   }
   if (got != kind) {
     return Status::Corruption("gossip: message kind " + std::to_string(got) + ", expected " +
                               std::to_string(kind));
   }
-  return Status::Ok();
+  return version;
 }
 
 // Reads a count and checks that the remaining bytes can hold that many items of at least
@@ -70,12 +72,12 @@ void AppendNodeStates(std::string* dst, const std::vector<NodeState>& states) {
   for (const NodeState& s : states) AppendNodeState(dst, s);
 }
 
-Result<std::vector<NodeState>> ConsumeNodeStates(std::string_view* in) {
+Result<std::vector<NodeState>> ConsumeNodeStates(std::string_view* in, uint8_t format_version) {
   KV_ASSIGN_OR_RETURN(uint32_t n, ConsumeCount(in, kMinNodeStateBytes));
   std::vector<NodeState> out;
   out.reserve(n);
   for (uint32_t i = 0; i < n; ++i) {
-    KV_ASSIGN_OR_RETURN(NodeState s, ConsumeNodeState(in));
+    KV_ASSIGN_OR_RETURN(NodeState s, ConsumeNodeState(in, format_version));
     out.push_back(std::move(s));
   }
   return out;
@@ -105,7 +107,7 @@ std::string EncodeGossipAck2(const GossipAck2Message& m) {
 }
 
 Result<GossipSynMessage> DecodeGossipSyn(std::string_view in) {
-  KV_RETURN_IF_ERROR(ConsumeHeader(&in, kGossipSyn));
+  KV_RETURN_IF_ERROR(ConsumeHeader(&in, kGossipSyn).status());
   GossipSynMessage m;
   std::string_view from;
   if (!GetLengthPrefixed(&in, &from) || from.empty() || from.size() > kMaxNodeIdBytes) {
@@ -118,18 +120,18 @@ Result<GossipSynMessage> DecodeGossipSyn(std::string_view in) {
 }
 
 Result<GossipAckMessage> DecodeGossipAck(std::string_view in) {
-  KV_RETURN_IF_ERROR(ConsumeHeader(&in, kGossipAck));
+  KV_ASSIGN_OR_RETURN(const uint8_t version, ConsumeHeader(&in, kGossipAck));
   GossipAckMessage m;
-  KV_ASSIGN_OR_RETURN(m.states, ConsumeNodeStates(&in));
+  KV_ASSIGN_OR_RETURN(m.states, ConsumeNodeStates(&in, version));
   KV_ASSIGN_OR_RETURN(m.requests, ConsumeDigests(&in));
   KV_RETURN_IF_ERROR(ExpectEnd(in));
   return m;
 }
 
 Result<GossipAck2Message> DecodeGossipAck2(std::string_view in) {
-  KV_RETURN_IF_ERROR(ConsumeHeader(&in, kGossipAck2));
+  KV_ASSIGN_OR_RETURN(const uint8_t version, ConsumeHeader(&in, kGossipAck2));
   GossipAck2Message m;
-  KV_ASSIGN_OR_RETURN(m.states, ConsumeNodeStates(&in));
+  KV_ASSIGN_OR_RETURN(m.states, ConsumeNodeStates(&in, version));
   KV_RETURN_IF_ERROR(ExpectEnd(in));
   return m;
 }

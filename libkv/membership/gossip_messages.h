@@ -47,6 +47,6 @@ Result<GossipAck2Message> DecodeGossipAck2(std::string_view bytes);
 
 // A count of node states followed by the states: shared by ACK, ACK2 and the membership file.
 void AppendNodeStates(std::string* dst, const std::vector<NodeState>& states);
-Result<std::vector<NodeState>> ConsumeNodeStates(std::string_view* in);
+Result<std::vector<NodeState>> ConsumeNodeStates(std::string_view* in, uint8_t format_version);
 
 }  // namespace kv

@@ -35,6 +35,18 @@ void MembershipTable::SetStatus(NodeStatus status) {
   ++s.version;
 }
 
+Status MembershipTable::MarkLeftOnBehalf(std::string_view id) {
+  if (id == self_id_)
+    return Status::InvalidArgument("a node cannot mark itself left on its behalf");
+  auto it = states_.find(id);
+  if (it == states_.end()) return Status::InvalidArgument(fmt::format("node {} is not known", id));
+  NodeState& s = it->second;
+  ring_vnodes_ -= RingVnodes(s);
+  s.status = NodeStatus::kLeft;
+  s.version += kOnBehalfVersionStep;
+  return Status::Ok();
+}
+
 bool MembershipTable::IsUp(std::string_view id, uint64_t now_micros) const {
   if (id == self_id_) return true;
   const NodeState* s = Find(id);
@@ -176,6 +188,16 @@ std::string MembershipTable::Refusal(const NodeState& remote, const NodeState* o
         "generation {} is more than {} s ahead of this node's clock ({}); a generation is a start "
         "time, so this one is forged or from a broken clock",
         remote.generation, limits_.max_generation_ahead_seconds, wall_seconds);
+  // Not in this node's cluster: placing keys or counting quorums otherwise, it would split the
+  // cluster's data silently. Refused on every update, so a node restarted with other settings
+  // is not taken either.
+  const std::string theirs = fmt::format("on node {}", remote.id);
+  if (std::string differs = SettingsDifference(self(), remote, "here", theirs); !differs.empty())
+    return fmt::format(
+        "its settings differ from this node's: {}; every node of a cluster must run with the "
+        "same --replicas, --read-quorum, --write-quorum and --vnodes (and the same partitioner): "
+        "start the node that is wrong with the cluster's values",
+        differs);
   if (ours == nullptr && states_.size() >= limits_.max_members)
     return fmt::format("the membership table holds its limit of {} nodes", limits_.max_members);
   const uint64_t before = ours == nullptr ? 0 : RingVnodes(*ours);
@@ -266,11 +288,12 @@ Result<std::vector<NodeState>> MembershipTable::DecodeFile(std::string_view byte
   if (UnmaskCrc(masked) != Crc32c(bytes)) {
     return Status::Corruption("membership file: checksum mismatch");
   }
-  if (bytes.empty() || static_cast<uint8_t>(bytes[0]) != kGossipFormatVersion) {
+  const uint8_t version = bytes.empty() ? 0 : static_cast<uint8_t>(bytes[0]);
+  if (version < kOldestGossipFormatVersion || version > kGossipFormatVersion) {
     return Status::Corruption("membership file: unknown format version");
   }
   bytes.remove_prefix(1);
-  KV_ASSIGN_OR_RETURN(std::vector<NodeState> states, ConsumeNodeStates(&bytes));
+  KV_ASSIGN_OR_RETURN(std::vector<NodeState> states, ConsumeNodeStates(&bytes, version));
   if (!bytes.empty()) return Status::Corruption("membership file: trailing bytes");
   return states;
 }

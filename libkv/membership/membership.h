@@ -83,6 +83,13 @@ class MembershipTable {
   // This node's own changes; each bumps its version. Beat once per gossip round, before MakeSyn.
   void BeatHeartbeat();
   void SetStatus(NodeStatus status);
+  // kvring remove: marks `id`, another node, left on its behalf — the one change to another
+  // node's state this node makes, for a node that is down for good and will never speak again.
+  // Its version jumps far ahead (kOnBehalfVersionStep), past whatever heartbeats of it another
+  // node may hold, so that the change supersedes them as the node's own would. InvalidArgument
+  // for this node or an unknown one.
+  Status MarkLeftOnBehalf(std::string_view id);
+  static constexpr uint64_t kOnBehalfVersionStep = uint64_t{1} << 20;
 
   // This node is always up; a node that has left never is; any other when its phi is below the
   // threshold. A node only known from the membership file is down until heard from.

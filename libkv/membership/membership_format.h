@@ -8,7 +8,10 @@
 namespace kv {
 
 // The first byte of every gossip message and of the membership file's body.
-inline constexpr uint8_t kGossipFormatVersion = 1;
+// Written: 2 (node states carry the cluster settings). Read: 1 too (a membership file written
+// before; a format-1 peer's message), whose states state no settings.
+inline constexpr uint8_t kGossipFormatVersion = 2;
+inline constexpr uint8_t kOldestGossipFormatVersion = 1;
 
 // Message kinds (the byte after the format version).
 inline constexpr uint8_t kGossipSyn = 1;

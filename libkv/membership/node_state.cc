@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "libkv/base/coding.h"
 #include "libkv/membership/membership_format.h"
 
@@ -37,6 +39,25 @@ uint64_t NextGeneration(uint64_t now_seconds, std::optional<uint64_t> persisted_
   return std::max(now_seconds, *persisted_generation + 1);
 }
 
+std::string SettingsDifference(const NodeState& ours, const NodeState& theirs,
+                               std::string_view ours_name, std::string_view theirs_name) {
+  const ClusterSettings& a = ours.settings;
+  const ClusterSettings& b = theirs.settings;
+  if (!a.stated() || !b.stated()) return {};
+  auto differs = [&](std::string_view what, uint64_t here, uint64_t there) {
+    return fmt::format("{} is {} {} and {} {}", what, here, ours_name, there, theirs_name);
+  };
+  if (a.replicas != b.replicas) return differs("N (--replicas)", a.replicas, b.replicas);
+  if (a.read_quorum != b.read_quorum)
+    return differs("R (--read-quorum)", a.read_quorum, b.read_quorum);
+  if (a.write_quorum != b.write_quorum)
+    return differs("W (--write-quorum)", a.write_quorum, b.write_quorum);
+  if (ours.vnodes != theirs.vnodes) return differs("vnodes (--vnodes)", ours.vnodes, theirs.vnodes);
+  if (a.partitioner != b.partitioner)
+    return differs("the partitioner (the build's key hash)", a.partitioner, b.partitioner);
+  return {};
+}
+
 namespace {
 
 Result<std::string_view> ConsumeId(std::string_view* in) {
@@ -59,9 +80,13 @@ void AppendNodeState(std::string* dst, const NodeState& state) {
   dst->push_back(static_cast<char>(state.status));
   PutVarint32(dst, state.vnodes);
   PutFixed64(dst, state.clock_id);
+  PutVarint32(dst, state.settings.replicas);
+  PutVarint32(dst, state.settings.read_quorum);
+  PutVarint32(dst, state.settings.write_quorum);
+  dst->push_back(static_cast<char>(state.settings.partitioner));
 }
 
-Result<NodeState> ConsumeNodeState(std::string_view* in) {
+Result<NodeState> ConsumeNodeState(std::string_view* in, uint8_t format_version) {
   NodeState s;
   KV_ASSIGN_OR_RETURN(std::string_view id, ConsumeId(in));
   s.id = id;
@@ -90,6 +115,14 @@ Result<NodeState> ConsumeNodeState(std::string_view* in) {
     return Status::Corruption("gossip: node " + s.id + " claims " + std::to_string(s.vnodes) +
                               " vnodes (at most 4096)");
   }
+  if (format_version < 2) return s;  // no settings: not stated
+  ClusterSettings& c = s.settings;
+  if (!GetVarint32(in, &c.replicas) || !GetVarint32(in, &c.read_quorum) ||
+      !GetVarint32(in, &c.write_quorum) || in->empty()) {
+    return Status::Corruption("gossip: truncated settings of node " + s.id);
+  }
+  c.partitioner = static_cast<uint8_t>((*in)[0]);
+  in->remove_prefix(1);
   return s;
 }
 

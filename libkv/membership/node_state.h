@@ -1,6 +1,6 @@
 // NodeState: what gossip says about one node — its name, address, generation, heartbeat version,
-// status and vnode count — and GossipDigest, the (id, generation, version) summary exchanged in a
-// SYN. Plain values; pure functions, any thread.
+// status, vnode count and the cluster-wide settings it runs with — and GossipDigest, the (id,
+// generation, version) summary exchanged in a SYN. Plain values; pure functions, any thread.
 //
 // Only the owner of a state changes it, and every change bumps `version` (a heartbeat each
 // gossip round, a status change at once). A state is newer than another of the same id when its
@@ -29,6 +29,26 @@ enum class NodeStatus : uint8_t {
 
 std::string_view NodeStatusName(NodeStatus status);  // "joining", "normal", ...
 
+// How keys and nodes map to ring tokens: a key's token is XXH64 of the key, a node's vnode
+// tokens XXH64("id#i") (libkv/ring/token.h). The only one so far; gossiped so that a build with
+// another is refused rather than placing keys elsewhere.
+inline constexpr uint8_t kPartitionerXxh64 = 1;
+
+// The settings every node of a cluster must share (they decide where keys live and what a quorum
+// is), gossiped with each node's state: N, R, W (kvnode --replicas, --read-quorum,
+// --write-quorum) and the partitioner; the vnode count travels in NodeState itself. A node whose
+// settings differ from this node's is refused (MembershipTable). `replicas` 0: not stated (a
+// state of gossip format 1), compared with nothing.
+struct ClusterSettings {
+  uint32_t replicas = 0;
+  uint32_t read_quorum = 0;
+  uint32_t write_quorum = 0;
+  uint8_t partitioner = 0;
+
+  bool stated() const { return replicas != 0; }
+  friend bool operator==(const ClusterSettings&, const ClusterSettings&) = default;
+};
+
 struct NodeState {
   std::string id;       // the node's name (--id); unique in the cluster, 1..255 bytes
   std::string address;  // host:port where its gossip and requests are served
@@ -41,6 +61,7 @@ struct NodeState {
   NodeStatus status = NodeStatus::kNormal;
   uint32_t vnodes = 0;   // its ring tokens are VnodeTokens(id, vnodes) (libkv/ring)
   ClockId clock_id = 0;  // its vector-clock identity (libkv/versioning), for kvring to show
+  ClusterSettings settings;
 
   friend bool operator==(const NodeState&, const NodeState&) = default;
 };
@@ -66,10 +87,18 @@ inline bool IsNewer(const NodeState& a, const NodeState& b) {
 // persisted in its previous life (a clock stepped back must not make the restart look older).
 uint64_t NextGeneration(uint64_t now_seconds, std::optional<uint64_t> persisted_generation);
 
-// docs/formats.md, "Gossip" (`node_state`, `digest`). Append to `dst`; Consume reads one from
-// the front of `in` and advances it; Corruption on anything malformed, never a crash.
+// Empty when the two nodes may share a cluster: both state their settings and agree on them and
+// on their vnode count, or either does not state them. Else the first setting that differs, with
+// the flag that sets it and both values, each followed by its side's name: with "here" and "on
+// node n4", "N (--replicas) is 3 here and 2 on node n4".
+std::string SettingsDifference(const NodeState& ours, const NodeState& theirs,
+                               std::string_view ours_name, std::string_view theirs_name);
+
+// docs/formats.md, "Gossip" (`node_state`, `digest`). Append to `dst` (in the current format
+// version); Consume reads one of `format_version` (1 has no settings) from the front of `in` and
+// advances it; Corruption on anything malformed, never a crash.
 void AppendNodeState(std::string* dst, const NodeState& state);
-Result<NodeState> ConsumeNodeState(std::string_view* in);
+Result<NodeState> ConsumeNodeState(std::string_view* in, uint8_t format_version);
 void AppendDigest(std::string* dst, const GossipDigest& digest);
 Result<GossipDigest> ConsumeDigest(std::string_view* in);
 

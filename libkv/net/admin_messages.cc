@@ -46,6 +46,21 @@ void serialize(Archive& ar, LeaveResponse& m, std::uint32_t const version) {
 }
 
 template <class Archive>
+void serialize(Archive& ar, RemoveRequest& m, std::uint32_t const version) {
+  CheckVersion(version);
+  Bytes(ar, m.node);
+  Flag(ar, m.force);
+}
+template <class Archive>
+void serialize(Archive& ar, RemoveResponse& m, std::uint32_t const version) {
+  CheckVersion(version);
+  size_t nodes = m.streams_to.size();
+  Count(ar, nodes, 8);
+  m.streams_to.resize(nodes);
+  for (std::string& id : m.streams_to) Bytes(ar, id);
+}
+
+template <class Archive>
 void serialize(Archive& ar, CleanupRequest& m, std::uint32_t const version) {
   CheckVersion(version);
   Flag(ar, m.status_only);
@@ -107,6 +122,8 @@ CEREAL_CLASS_VERSION(kv::StatsRequest, 1)
 CEREAL_CLASS_VERSION(kv::StatsResponse, 3)
 CEREAL_CLASS_VERSION(kv::CleanupRequest, 1)
 CEREAL_CLASS_VERSION(kv::CleanupResponse, 1)
+CEREAL_CLASS_VERSION(kv::RemoveRequest, 1)
+CEREAL_CLASS_VERSION(kv::RemoveResponse, 1)
 
 namespace kv {
 
@@ -118,5 +135,7 @@ KV_INSTANTIATE_MESSAGE(StatsRequest)
 KV_INSTANTIATE_MESSAGE(StatsResponse)
 KV_INSTANTIATE_MESSAGE(CleanupRequest)
 KV_INSTANTIATE_MESSAGE(CleanupResponse)
+KV_INSTANTIATE_MESSAGE(RemoveRequest)
+KV_INSTANTIATE_MESSAGE(RemoveResponse)
 
 }  // namespace kv

@@ -138,4 +138,21 @@ struct CleanupResponse {
   friend bool operator==(const CleanupResponse&, const CleanupResponse&) = default;
 };
 
+// kvring remove: the asked node takes `node`, a node that is down for good, out of the ring
+// (Cassandra's nodetool removenode): it gossips that node as left on its behalf. Refused
+// (InvalidArgument) for a node that is up, unknown, already left or the asked node itself, and,
+// unless `force`, when fewer than N normal nodes would remain up or another node of the ring is
+// down; Unavailable while the asked node is not normal. The answer names the nodes that replicate
+// part of the removed node's ranges now and did not before: each must fetch those ranges from the
+// remaining replicas (a whole-ring repair on it: kvring remove asks each, once it has heard).
+struct RemoveRequest {
+  static constexpr wire::MessageType kType = wire::MessageType::kRemoveRequest;
+  std::string node;  // the id of the node to remove
+  bool force = false;
+};
+struct RemoveResponse {
+  static constexpr wire::MessageType kType = wire::MessageType::kRemoveResponse;
+  std::vector<std::string> streams_to;  // node ids, sorted
+};
+
 }  // namespace kv

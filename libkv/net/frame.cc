@@ -12,7 +12,7 @@ namespace wire {
 
 bool IsKnownMessageType(uint8_t type) {
   return (type >= static_cast<uint8_t>(MessageType::kHandshakeOk) &&
-          type <= static_cast<uint8_t>(MessageType::kCleanupResponse)) ||
+          type <= static_cast<uint8_t>(MessageType::kRemoveResponse)) ||
          (type >= static_cast<uint8_t>(MessageType::kReplicaWriteBatchRequest) &&
           type <= static_cast<uint8_t>(MessageType::kReplicaWriteBatchResponse));
 }
@@ -83,6 +83,10 @@ std::string_view MessageTypeName(MessageType type) {
       return "ReplicaWriteBatchResponse";
     case MessageType::kCleanupResponse:
       return "CleanupResponse";
+    case MessageType::kRemoveRequest:
+      return "RemoveRequest";
+    case MessageType::kRemoveResponse:
+      return "RemoveResponse";
   }
   return "unknown";
 }

@@ -29,6 +29,7 @@ unsigned RolesFor(MessageType type) {
     case MessageType::kLeaveRequest:
     case MessageType::kStatsRequest:
     case MessageType::kCleanupRequest:
+    case MessageType::kRemoveRequest:
       return kAdmins;
     case MessageType::kReplicaReadRequest:
     case MessageType::kReplicaWriteRequest:

@@ -69,8 +69,11 @@ enum class MessageType : uint8_t {
   // Client to node: remove the keys the node no longer replicates (kvring cleanup).
   kCleanupRequest = 29,
   kCleanupResponse = 30,
+  // Client to node: take a dead node out of the ring (kvring remove).
+  kRemoveRequest = 31,
+  kRemoveResponse = 32,
   // Node to node: several replica writes to one replica in one frame, each answered with its own
-  // outcome (a coordinator under load). Numbered apart from the rest, which grow from 31.
+  // outcome (a coordinator under load). Numbered apart from the rest, which grow from 33.
   kReplicaWriteBatchRequest = 40,
   kReplicaWriteBatchResponse = 41,
 };

@@ -38,6 +38,10 @@ Gossiper::Gossiper(NodeState self, const std::vector<NodeState>& known, GossipOp
       rng_(std::random_device{}()) {
   std::lock_guard lock(mu_);
   LogRefusalsLocked(table_.Restore(known, WallSeconds()));
+  // Nodes that left before this life began are not listed (kLeftNodeListedFor).
+  for (const auto& [id, s] : table_.states())
+    if (s.status == NodeStatus::kLeft)
+      left_seen_.emplace(id, std::chrono::steady_clock::time_point());
   PublishViewLocked();
 }
 
@@ -127,7 +131,8 @@ void Gossiper::LogRefusalsLocked(const std::vector<StateChange>& changes) {
     if (c.kind != StateChange::Kind::kRefused) continue;
     // Once per node id: a peer repeating a forgery every round must not flood the log. The set
     // is bounded like the table (ids beyond the bound are not remembered, only logged less).
-    if (refusals_logged_.size() >= kMaxRefusalsLogged || !refusals_logged_.insert(c.id).second)
+    if (refusals_logged_.size() >= kMaxRefusalsLogged ||
+        !refusals_logged_.emplace(c.id, c.why).second)
       continue;
     logger_->warn("membership: refused a gossip state of node {}: {}", c.id, c.why);
   }
@@ -161,6 +166,9 @@ void Gossiper::OnChangesLocked(const std::vector<StateChange>& changes) {
 }
 
 void Gossiper::PublishViewLocked() {
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& [id, s] : table_.states())
+    if (s.status == NodeStatus::kLeft) left_seen_.emplace(id, now);  // kept when already there
   auto view = std::make_shared<ClusterView>();
   view->self = table_.self().id;
   view->ring = std::make_shared<const Ring>(RingMembersOf(table_));
@@ -218,6 +226,70 @@ size_t Gossiper::NormalPeersUp() const {
   return count;
 }
 
+Result<std::vector<std::string>> Gossiper::RemoveDeadNode(std::string_view id, size_t replicas,
+                                                          bool force) {
+  std::lock_guard lock(mu_);
+  const uint64_t now = MonotonicMicros();
+  const NodeState* target = table_.Find(id);
+  if (target == nullptr)
+    return Status::InvalidArgument(
+        fmt::format("node {} is not in the cluster as this node knows it (kvring lists them)", id));
+  if (id == table_.self().id)
+    return Status::InvalidArgument(
+        fmt::format("node {} is the node asked: a live node leaves with kvring leave; to remove "
+                    "it, ask another node once it is down",
+                    id));
+  if (target->status == NodeStatus::kLeft)
+    return Status::InvalidArgument(fmt::format("node {} has already left the cluster", id));
+  if (table_.IsUp(id, now))
+    return Status::InvalidArgument(fmt::format(
+        "node {} is up: a live node leaves with `kvring leave --node {}` (it streams its own "
+        "ranges); remove only a node that is down for good (stop it first)",
+        id, target->address));
+  if (!force) {
+    size_t remaining = 0;
+    std::vector<std::string> down;
+    for (const auto& [other, s] : table_.states()) {
+      if (other == id) continue;
+      const bool up = table_.IsUp(other, now);
+      if (s.status == NodeStatus::kNormal && up) ++remaining;
+      if (!up && s.status != NodeStatus::kLeft) down.push_back(other);
+    }
+    if (remaining < replicas)
+      return Status::InvalidArgument(fmt::format(
+          "removing {} would leave {} normal nodes up for N={} replicas of each key; add a node "
+          "first (or bring the down ones back). --force removes it anyway: its keys then have "
+          "fewer than N copies until nodes are added",
+          id, remaining, replicas));
+    if (!down.empty())
+      return Status::InvalidArgument(fmt::format(
+          "other nodes are down too ({}): {}'s ranges would be streamed from fewer replicas, and "
+          "keys that only they and {} hold would be missing until they return; bring them back "
+          "first. --force removes it anyway, at that risk",
+          fmt::join(down, ", "), id, id));
+  }
+  const std::shared_ptr<const ClusterView> before = view_;
+  KV_RETURN_IF_ERROR(table_.MarkLeftOnBehalf(id));
+  logger_->warn("membership: node {} removed from the ring on its behalf (kvring remove{})", id,
+                force ? " --force" : "");
+  PublishViewLocked();
+  ring_changed_at_ = std::chrono::steady_clock::now();
+  KV_RETURN_IF_ERROR(env_->WriteFileAtomically(membership_path_, table_.EncodeFile()));
+  std::vector<std::string> gainers;
+  for (const std::string& node : view_->ring->nodes())
+    if (before->ring->RangesReplicatedBy(node, replicas) !=
+        view_->ring->RangesReplicatedBy(node, replicas))
+      gainers.push_back(node);
+  return gainers;
+}
+
+std::optional<std::string> Gossiper::RefusalOf(std::string_view id) const {
+  std::lock_guard lock(mu_);
+  auto it = refusals_logged_.find(id);
+  if (it == refusals_logged_.end()) return std::nullopt;
+  return it->second;
+}
+
 NodeStatus Gossiper::self_status() const {
   std::lock_guard lock(mu_);
   return table_.self().status;
@@ -269,6 +341,13 @@ Status Gossiper::CheckSettled(std::chrono::milliseconds ring_delay) const {
   return Status::Ok();
 }
 
+// How long kvring keeps listing a node that has left (or was removed) after this node learnt it
+// (not at all when that was before this node started): long enough to watch a leave or a removal
+// end, short enough that the listing does not fill with nodes long gone (issue 17). A left node
+// stays in the membership table for ever, so that old gossip cannot bring it back; only the listing
+// drops it.
+constexpr std::chrono::hours kLeftNodeListedFor{1};
+
 RingResponse Gossiper::Describe(std::string_view key, const QuorumSettings& quorum) const {
   std::lock_guard lock(mu_);
   const uint64_t now = MonotonicMicros();
@@ -279,6 +358,12 @@ RingResponse Gossiper::Describe(std::string_view key, const QuorumSettings& quor
   out.write_quorum = quorum.w;
   const std::map<std::string, Ownership> shares = view_->ring->OwnershipShares(quorum.n);
   for (const auto& [id, s] : table_.states()) {
+    if (s.status == NodeStatus::kLeft && id != out.self) {
+      auto seen = left_seen_.find(id);
+      if (seen == left_seen_.end() ||
+          std::chrono::steady_clock::now() - seen->second > kLeftNodeListedFor)
+        continue;
+    }
     RingNodeInfo n;
     n.id = id;
     n.address = s.address;

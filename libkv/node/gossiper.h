@@ -80,6 +80,19 @@ class Gossiper {
   // members included — is not acted on at once). Else Unavailable, saying why and when to retry.
   Status CheckSettled(std::chrono::milliseconds ring_delay) const;
 
+  // kvring remove: takes `id`, a node that is down for good, out of the ring — marks it left on
+  // its behalf (MembershipTable::MarkLeftOnBehalf), publishes the view and persists it; gossip
+  // spreads it. Refused (InvalidArgument, saying what to do) for this node, an unknown or left
+  // node, a node that is up, and unless `force` when fewer than `replicas` normal nodes would
+  // remain up or another node of the ring is down. Returns the nodes whose ranges for `replicas`
+  // grew (sorted): they must fetch them from the remaining replicas.
+  Result<std::vector<std::string>> RemoveDeadNode(std::string_view id, size_t replicas, bool force);
+
+  // Why a gossip state of node `id` was refused (the first reason, as logged), or nothing if
+  // none was: a node whose settings differ from this one's is refused (MembershipTable), and so
+  // is this node by a cluster whose settings differ.
+  std::optional<std::string> RefusalOf(std::string_view id) const;
+
   // The ring as this node sees it, for kvring; with a key, its preference list too.
   RingResponse Describe(std::string_view key, const QuorumSettings& quorum) const;
 
@@ -108,7 +121,10 @@ class Gossiper {
   std::map<std::string, bool, std::less<>> up_;            // GUARDED_BY(mu_): last logged state
   std::mt19937_64 rng_;                                    // GUARDED_BY(mu_)
   static constexpr size_t kMaxRefusalsLogged = 4096;
-  std::set<std::string, std::less<>> refusals_logged_;  // GUARDED_BY(mu_): node ids
+  // GUARDED_BY(mu_): node id -> why its state was first refused (logged then).
+  std::map<std::string, std::string, std::less<>> refusals_logged_;
+  // GUARDED_BY(mu_): node id -> when this node learnt it had left (the epoch: before this life).
+  std::map<std::string, std::chrono::steady_clock::time_point, std::less<>> left_seen_;
   StopSignal stop_;
 };
 

@@ -1,7 +1,9 @@
 // NodeService's joining and leaving: Join, Leave and the answer to a LeaveRequest.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <chrono>
@@ -57,6 +59,45 @@ Status NodeService::CheckLeaveKeepsN() const {
       fmt::format("leaving would leave {} normal nodes up for N={} replicas of each key; add a "
                   "node first (or bring the down ones back)",
                   remaining, quorum_.n));
+}
+
+Result<RemoveResponse> NodeService::AnswerRemove(const RemoveRequest& request) {
+  // Only a node whose view is whole may decide what the ring loses.
+  if (gossiper_->self_status() != NodeStatus::kNormal || !gossiper_->SeesPeers())
+    return Status::Unavailable(
+        "this node is not a normal member that has reached the cluster; ask another node");
+  KV_ASSIGN_OR_RETURN(std::vector<std::string> gainers,
+                      gossiper_->RemoveDeadNode(request.node, quorum_.n, request.force));
+  parts_.logger->info("removed {} from the ring; its ranges go to {}", request.node,
+                      fmt::join(gainers, ", "));
+  return RemoveResponse{.streams_to = std::move(gainers)};
+}
+
+Status NodeService::CheckMayRepair() const {
+  switch (gossiper_->self_status()) {
+    case NodeStatus::kJoining:
+      return Status::Unavailable(
+          "this node is joining: it streams its ranges from their replicas first; repair once "
+          "kvring shows it normal");
+    case NodeStatus::kLeaving:
+    case NodeStatus::kLeft:
+      return Status::Unavailable(
+          "this node is leaving the cluster: repair on a node that stays (kvring leave --status "
+          "on this one shows how the leave goes)");
+    case NodeStatus::kNormal:
+      break;
+  }
+  const std::shared_ptr<const ClusterView> view = gossiper_->view();
+  // A node started alone (no seeds but itself, nobody else on its ring) has nobody to reach.
+  const std::string_view own_address = view->AddressOf(view->self);
+  const bool seeded = std::any_of(seeds_.begin(), seeds_.end(),
+                                  [&](const std::string& seed) { return seed != own_address; });
+  const bool alone = !seeded && view->ring->nodes().size() <= 1;
+  if (!alone && !gossiper_->SeesPeers())
+    return Status::Unavailable(
+        "this node has not reached the cluster yet (no other node is up in its view), so it "
+        "does not know every replica: wait until kvring on it shows the other nodes up");
+  return Status::Ok();
 }
 
 void NodeService::SetLeavePhase(std::string phase) {

@@ -69,12 +69,28 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
 
   const std::string membership_path = config.data_dir + "/MEMBERSHIP";
   KV_ASSIGN_OR_RETURN(std::vector<NodeState> known, LoadMembership(parts.env, membership_path));
+  const ClusterSettings settings{.replicas = config.quorum.n,
+                                 .read_quorum = config.quorum.r,
+                                 .write_quorum = config.quorum.w,
+                                 .partitioner = kPartitionerXxh64};
   std::optional<uint64_t> last_generation;
   std::optional<NodeStatus> last_status;
   for (const NodeState& s : known) {
     if (s.id != identity.id) continue;
     last_generation = s.generation;
     last_status = s.status;
+    // The cluster knows this node with the settings it last ran with: a change would be refused
+    // by every peer (or, unnoticed, place keys elsewhere), so it is refused here, at the start.
+    NodeState now = s;
+    now.settings = settings;
+    now.vnodes = static_cast<uint32_t>(config.vnodes);
+    if (std::string differs = SettingsDifference(now, s, "now", "in its last run");
+        !differs.empty())
+      return Status::InvalidArgument(fmt::format(
+          "node {} was started with other cluster settings than it last ran with ({}): {}; a "
+          "node's cluster settings never change, so start it with the values it had (to "
+          "change them, the whole cluster must be set up anew)",
+          identity.id, membership_path, differs));
   }
   if (last_status == NodeStatus::kLeft)
     return Status::Unavailable(fmt::format(
@@ -104,6 +120,7 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
   self.status = InitialStatus(last_status, config.seeds, address);
   self.vnodes = static_cast<uint32_t>(config.vnodes);
   self.clock_id = identity.clock_id;
+  self.settings = settings;
 
   GossipOptions gossip;
   gossip.interval = config.gossip_interval;
@@ -154,6 +171,8 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
   ae.logger = parts.logger.get();
   ae.tombstone_gc = parts.tombstone_gc.get();
   ae.wall_micros = WallMicros;
+  NodeService* raw = service.get();
+  ae.may_repair = [raw] { return raw->CheckMayRepair(); };
   AntiEntropyOptions ae_options;
   ae_options.interval = config.anti_entropy_interval;
   ae_options.timeout = config.anti_entropy_timeout;
@@ -192,6 +211,7 @@ NodeService::NodeService(const NodeConfig& config, NodeIdentity identity, Parts 
     : quorum_(config.quorum),
       ring_delay_(config.ring_delay.count() > 0 ? config.ring_delay : 5 * config.gossip_interval),
       gossip_interval_(config.gossip_interval),
+      seeds_(config.seeds),
       budget_(SplitMemoryBudget(config.memory_budget, config.memtable_bytes)),
       compression_(config.compression),
       identity_(std::move(identity)),
@@ -326,6 +346,7 @@ asio::awaitable<std::string> NodeService::Answer(Frame request) {
     case wire::MessageType::kRepairRequest: {
       Result<RepairRequest> m = DecodeMessage<RepairRequest>(request.body);
       if (!m.ok()) co_return ErrorFrame(id, m.status());
+      if (Status may = CheckMayRepair(); !may.ok()) co_return ErrorFrame(id, may);
       if (m->list_ranges) {
         RepairResponse listed;
         for (const TokenRange& r : anti_entropy_->Ranges())
@@ -355,6 +376,13 @@ asio::awaitable<std::string> NodeService::Answer(Frame request) {
           if (Status s = CheckLeaveKeepsN(); !s.ok()) co_return ErrorFrame(id, s);
       }
       co_return EncodeMessageFrame(AnswerLeave(*m), id);
+    }
+    case wire::MessageType::kRemoveRequest: {
+      Result<RemoveRequest> m = DecodeMessage<RemoveRequest>(request.body);
+      if (!m.ok()) co_return ErrorFrame(id, m.status());
+      Result<RemoveResponse> answer = AnswerRemove(*m);
+      if (!answer.ok()) co_return ErrorFrame(id, answer.status());
+      co_return EncodeMessageFrame(*answer, id);
     }
     case wire::MessageType::kCleanupRequest: {
       Result<CleanupRequest> m = DecodeMessage<CleanupRequest>(request.body);

@@ -106,6 +106,7 @@ class NodeService {
   const QuorumSettings quorum_;
   const std::chrono::milliseconds ring_delay_;
   const std::chrono::milliseconds gossip_interval_;
+  const std::vector<std::string> seeds_;  // host:port
   const MemoryBudget budget_;
   const BlockCodec compression_;
   const std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
@@ -120,6 +121,8 @@ class NodeService {
   // InvalidArgument unless `target` is a node of the current or the future ring.
   Status CheckHintTarget(std::string_view target) const;
   LeaveResponse AnswerLeave(const LeaveRequest& request);
+  // kvring remove (Gossiper::RemoveDeadNode), asked of a normal node that has reached the cluster.
+  Result<RemoveResponse> AnswerRemove(const RemoveRequest& request);
   StatsResponse AnswerStats() const;
   // Starts a cleanup unless one runs or nodes join or leave (then the error); how the last went.
   Result<CleanupResponse> AnswerCleanup(const CleanupRequest& request);
@@ -134,6 +137,11 @@ class NodeService {
   // before turning left, since the membership may change meanwhile (issue 13: fakes counted when
   // the request came, then marked left, and the node "left" a ring of none).
   Status CheckLeaveKeepsN() const;
+  // Unavailable, saying what to wait for, while this node is joining, leaving or left, or has not
+  // reached the cluster (it has seeds or other ring members, and no other node is up): a repair
+  // then would compare with a partial view of the replicas (kvrepair exits 3; the background round
+  // is skipped).
+  Status CheckMayRepair() const;
 
   boost::asio::any_io_executor executor_;  // set by Start
 

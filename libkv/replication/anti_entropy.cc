@@ -29,6 +29,23 @@ bool Names(const std::vector<std::string>& ids, std::string_view id) {
   return std::find(ids.begin(), ids.end(), id) != ids.end();
 }
 
+// Whether `view` is settled and names N distinct replicas, `self` among them, for every part of
+// `range`: then a repair that reached every other node replicating part of the range reached all
+// N-1 other replicas of each of its keys.
+bool NamesEveryReplica(const ClusterView& view, const TokenRange& range, size_t n) {
+  if (view.changing()) return false;
+  auto complete = [&](Token token) {
+    const std::vector<std::string> replicas = view.ring->PreferenceListForToken(token, n);
+    return replicas.size() == n && Names(replicas, view.self);
+  };
+  // Between two consecutive ring tokens every preference list is the same: check the part of
+  // each token that falls in the range, and the part that holds the range's end.
+  if (!complete(range.end)) return false;
+  for (const Token token : view.ring->Tokens())
+    if (range.Contains(token) && !complete(token)) return false;
+  return true;
+}
+
 Result<int> CheckedDepth(uint32_t depth) {
   if (depth > static_cast<uint32_t>(kMaxMerkleDepth))
     return Status::InvalidArgument(
@@ -209,6 +226,12 @@ asio::awaitable<void> AntiEntropy::Rounds() {
   while (co_await stop_.Sleep(options_.interval)) {
     RepairResponse round;
     const auto round_start = std::chrono::steady_clock::now();
+    if (s_.may_repair) {
+      if (Status may = s_.may_repair(); !may.ok()) {
+        s_.logger->info("background anti-entropy: skipped this round: {}", may.message());
+        continue;
+      }
+    }
     for (const TokenRange& range : Ranges()) {
       const auto start = std::chrono::steady_clock::now();
       RepairResponse figures = co_await RepairRange(range);
@@ -265,7 +288,18 @@ asio::awaitable<RepairResponse> AntiEntropy::RepairRange(TokenRange range) {
   }
   figures.replicas_unreachable = static_cast<uint32_t>(unreachable.size());
   if (unreachable.empty() && s_.tombstone_gc) {
-    Status s = s_.tombstone_gc->RecordCompleteRepair(range, started_micros);
+    const bool reached_every_replica = NamesEveryReplica(*view, range, s_.replicas);
+    if (!reached_every_replica) {
+      const std::string why = view->changing()
+                                  ? std::string("nodes are joining or leaving")
+                                  : fmt::format(
+                                        "the ring does not name N={} replicas, this node among "
+                                        "them, for all of it",
+                                        s_.replicas);
+      s_.logger->info("repair of range ({:#x}, {:#x}] not recorded for tombstone GC: {}",
+                      range.start, range.end, why);
+    }
+    Status s = s_.tombstone_gc->RecordRepair(range, started_micros, reached_every_replica);
     if (!s.ok()) s_.logger->warn("recording a complete repair: {}", s.ToString());
   }
   co_return figures;

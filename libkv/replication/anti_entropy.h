@@ -27,7 +27,8 @@
 // which is most of its cost (docs/benchmarks.md, "Background anti-entropy against client
 // throughput").
 //
-// In the background (Start), every `interval` the node repairs each range it replicates, one at a
+// In the background (Start), every `interval` the node repairs each range it replicates (unless
+// services.may_repair says it may not now: then it logs why and waits for the next round), one at a
 // time, and rests after each for `rest_factor` times as long as that range took, so anti-entropy
 // holds the node's resources at most 1 / (1 + rest_factor) of the time (Riak's users' loudest
 // complaint was anti-entropy halving throughput). The window makes a range's repair shorter and
@@ -101,8 +102,12 @@ class AntiEntropy {
     std::function<std::shared_ptr<const ClusterView>()> view;
     uint32_t replicas = 3;  // N
     spdlog::logger* logger = nullptr;
-    // Told of each repair that reached every replica and converged (null: nobody is).
+    // Told of each repair in which no session failed, and whether it reached all N replicas of
+    // every part of its range (null: nobody is).
     TombstoneGc* tombstone_gc = nullptr;
+    // Ok when this node may run a background repair now; else why not (it is joining or leaving,
+    // or has not reached the cluster), and the round is skipped. Null: always.
+    std::function<Status()> may_repair;
     std::function<uint64_t()> wall_micros;  // required with tombstone_gc
   };
 
@@ -127,7 +132,9 @@ class AntiEntropy {
   // Repairs `range` with every other node that replicates part of it (in the current or the
   // future ring); the figures of the run. The whole ring (start == end) with every node is how a
   // joining or leaving node streams its ranges: only the keys both sides should hold are compared.
-  // When every session (the second pass too) succeeded, tells the TombstoneGc.
+  // When every session (the second pass too) succeeded, tells the TombstoneGc, which records it
+  // only if the view was settled and named N replicas, this node among them, for every part of
+  // the range: a repair that reached fewer proves nothing of the replicas it missed.
   boost::asio::awaitable<RepairResponse> RepairRange(TokenRange range);
 
   // Background repair rounds on `executor` (a strand), unless options.interval is 0.

@@ -61,6 +61,12 @@ bool TombstoneGc::IsObsolete(std::string_view key, std::string_view value) {
   return purge;
 }
 
+Status TombstoneGc::RecordRepair(const TokenRange& range, uint64_t started_micros,
+                                 bool reached_every_replica) {
+  if (!reached_every_replica && options_.require_every_replica) return Status::Ok();
+  return RecordCompleteRepair(range, started_micros);
+}
+
 Status TombstoneGc::RecordCompleteRepair(const TokenRange& range, uint64_t started_micros) {
   std::lock_guard file_lock(file_mu_);
   std::string bytes;

@@ -3,16 +3,17 @@
 // while some replica still holds the old value, that value comes back at the next read repair or
 // anti-entropy session (DESIGN.md, "Data model"). The rule (docs/architecture.md, "Tombstone
 // GC"): a key's sibling set may be dropped when every version in it is a tombstone and a repair
-// of the key's token range that reached every replica and finished without error began at least
-// `grace` after the newest tombstone was written. That repair handed the tombstone (or whatever
-// supersedes it) to every replica, and waiting `grace` past the write also absorbs clock skew
-// between the deleting coordinator and the repairing node, and outlives hints of older writes.
+// of the key's token range that reached every replica (all N, as a settled view names them) and
+// finished without error began at least `grace` after the newest tombstone was written. That
+// repair handed the tombstone (or whatever supersedes it) to every replica, and waiting `grace`
+// past the write also absorbs clock skew between the deleting coordinator and the repairing node,
+// and outlives hints of older writes.
 //
-// AntiEntropy records complete repairs here (RecordCompleteRepair); the engine asks
-// IsObsolete from its compaction thread (EngineOptions::value_is_obsolete), only where dropping
-// the newest version of a key leaves nothing older of it. The records persist in a small file
-// (docs/formats.md, "Repair record"), so a restart does not wait for the next repair; a lost or
-// damaged file only delays purging. Thread-safe.
+// AntiEntropy reports its repairs here (RecordRepair), which keeps the complete ones; the engine
+// asks IsObsolete from its compaction thread (EngineOptions::value_is_obsolete), only where
+// dropping the newest version of a key leaves nothing older of it. The records persist in a small
+// file (docs/formats.md, "Repair record"), so a restart does not wait for the next repair; a lost
+// or damaged file only delays purging. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -44,6 +45,10 @@ struct TombstoneGcOptions {
   // Off only to show what the rule prevents (a test's positive control): purge on the grace
   // period alone, whether or not every replica has the tombstone.
   bool require_complete_repair = true;
+  // Off only to show what the rule prevents (a test's positive control): record a repair that
+  // reached every replica it knew of, even when that was fewer than the N a range has (a view
+  // that had not reached the cluster, a ring smaller than N).
+  bool require_every_replica = true;
   std::function<uint64_t()> wall_micros;   // required
   std::shared_ptr<spdlog::logger> logger;  // null: spdlog's default logger
 };
@@ -63,6 +68,11 @@ class TombstoneGc {
   // then rewrites the file. IOError when the file cannot be written (the record still counts in
   // memory).
   Status RecordCompleteRepair(const TokenRange& range, uint64_t started_micros);
+  // AntiEntropy's report of a repair of `range`, begun at `started_micros`, in which no session
+  // failed: `reached_every_replica` when a settled view named N replicas for every part of the
+  // range, this node among them, and the repair reached all the others. Recorded
+  // (RecordCompleteRepair) only then; Ok when nothing was recorded.
+  Status RecordRepair(const TokenRange& range, uint64_t started_micros, bool reached_every_replica);
 
   // When the last complete repair covering `token` began; 0 for none.
   uint64_t LastCompleteRepair(Token token) const;

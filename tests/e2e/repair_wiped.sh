@@ -6,7 +6,8 @@
 # answers every key with the value acknowledged for it (kv_crash_writer check; its control: an
 # acknowledgement of a key never written is reported missing). Also: kvrepair's usage errors
 # (exit 2) and an unreachable node (exit 3), and a repair with the other replicas gone does not
-# converge (exit 3).
+# converge (exit 3), and on a wiped node that has not reached the cluster it is refused (exit 3)
+# and records nothing.
 source "$(dirname "$0")/node_lib.bash"
 
 KEYS=${KV_REPAIR_KEYS:-10000}
@@ -101,3 +102,18 @@ expect_status 3 "kvrepair with n1 and n2 down" "$KV_BIN/kvrepair" --node "$(node
   --timeout-ms 60000
 [[ -s $WORK/err ]] || fail "no problems printed for the unreachable replicas"
 echo "kvrepair with n1 and n2 down: exit 3 ($(head -n 1 "$WORK/err"))"
+
+# The issue-17 case: n3 loses everything, MEMBERSHIP too, and starts again before it can reach
+# its seed (n1 and n2 are down). Its view holds only itself, joining. kvrepair is refused (exit
+# 3, saying what to wait for), not "converged" over zero replicas, and no repair is recorded for
+# tombstone GC (no REPAIRS file).
+kill_member 3
+rm -rf "$WORK/n3"
+mkdir -p "$WORK/n3"
+start_member 3 nowait
+expect_status 3 "kvrepair on a wiped node that cannot reach the cluster" "$KV_BIN/kvrepair" \
+  --node "$(node 3)" --json
+grep -q "this node is joining" "$WORK/err" || fail "refusal without its reason: $(cat "$WORK/err")"
+[[ $(field "$(cat "$WORK/out")" ok) == False ]] || fail "no error JSON: $(cat "$WORK/out")"
+[[ ! -e $WORK/n3/REPAIRS ]] || fail "a refused repair was recorded: $WORK/n3/REPAIRS exists"
+echo "kvrepair on a wiped n3 with no seed reachable: exit 3 ($(head -n 1 "$WORK/err"))"

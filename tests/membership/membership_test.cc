@@ -263,6 +263,32 @@ TEST_CASE("membership: a generation far ahead of the wall clock is refused") {
   CHECK(a.Find("n2")->generation == kWallSeconds + 3601);
 }
 
+TEST_CASE("membership: a node with other cluster settings is refused, new or known") {
+  const ClusterSettings cluster{
+      .replicas = 3, .read_quorum = 2, .write_quorum = 2, .partitioner = kPartitionerXxh64};
+  NodeState self = Self("n1", kWallSeconds);
+  self.settings = cluster;
+  MembershipTable a(self);
+  NodeState other = Self("n2", kWallSeconds - 100);
+  other.settings = cluster;
+  other.settings.replicas = 2;
+  std::vector<StateChange> changes = a.Apply({other}, kT0, kWallSeconds);
+  REQUIRE(changes.size() == 1);
+  CHECK(changes[0].kind == StateChange::Kind::kRefused);
+  CHECK(changes[0].why.find("N (--replicas) is 3 here and 2 on node n2") != std::string::npos);
+  CHECK(a.Find("n2") == nullptr);
+  // The same node with the cluster's settings is taken; restarted with others, it is not.
+  other.settings = cluster;
+  REQUIRE(a.Apply({other}, kT0, kWallSeconds)[0].kind == StateChange::Kind::kNew);
+  NodeState restarted = other;
+  restarted.generation += 1;
+  restarted.vnodes = 32;
+  changes = a.Apply({restarted}, kT0, kWallSeconds);
+  CHECK(changes[0].kind == StateChange::Kind::kRefused);
+  CHECK(changes[0].why.find("vnodes (--vnodes) is 16 here and 32 on node n2") != std::string::npos);
+  CHECK(*a.Find("n2") == other);
+}
+
 TEST_CASE("membership: a node outbids a forged newer state of itself, and it spreads") {
   // n2 was told a forged state of n1 (within the bound, so accepted); n1 hears it from n2, takes
   // a generation above it, and its next exchange corrects n2.

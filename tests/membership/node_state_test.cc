@@ -6,6 +6,7 @@
 #include <random>
 
 #include "libkv/membership/gossip_messages.h"
+#include "libkv/membership/membership_format.h"
 
 namespace kv {
 namespace {
@@ -87,21 +88,21 @@ TEST_CASE("gossip messages: bad fields are Corruption") {
     s.status = static_cast<NodeStatus>(7);
     AppendNodeState(&bytes, s);
     std::string_view in = bytes;
-    CHECK(ConsumeNodeState(&in).status().Is(ErrorCode::kCorruption));
+    CHECK(ConsumeNodeState(&in, kGossipFormatVersion).status().Is(ErrorCode::kCorruption));
   }
   SUBCASE("empty id") {
     std::string bytes;
     s.id.clear();
     AppendNodeState(&bytes, s);
     std::string_view in = bytes;
-    CHECK(ConsumeNodeState(&in).status().Is(ErrorCode::kCorruption));
+    CHECK(ConsumeNodeState(&in, kGossipFormatVersion).status().Is(ErrorCode::kCorruption));
   }
   SUBCASE("too many vnodes") {
     std::string bytes;
     s.vnodes = 1 << 20;
     AppendNodeState(&bytes, s);
     std::string_view in = bytes;
-    CHECK(ConsumeNodeState(&in).status().Is(ErrorCode::kCorruption));
+    CHECK(ConsumeNodeState(&in, kGossipFormatVersion).status().Is(ErrorCode::kCorruption));
   }
   SUBCASE("a count the bytes cannot hold is refused before allocating") {
     // format version, kind ACK2, count 4,000 with nothing after it.
@@ -116,6 +117,59 @@ TEST_CASE("gossip messages: bad fields are Corruption") {
                         0x0f};
     CHECK(DecodeGossipAck2(huge).status().Is(ErrorCode::kCorruption));
   }
+}
+
+TEST_CASE("gossip: a node state carries its cluster settings; a format-1 state states none") {
+  NodeState s = State("n", 1, 1);
+  s.settings = {
+      .replicas = 3, .read_quorum = 2, .write_quorum = 2, .partitioner = kPartitionerXxh64};
+  std::string bytes;
+  AppendNodeState(&bytes, s);
+  std::string_view in = bytes;
+  Result<NodeState> back = ConsumeNodeState(&in, kGossipFormatVersion);
+  REQUIRE(back.ok());
+  CHECK(*back == s);
+  CHECK(in.empty());
+  // Format 1 (an older node's message, a membership file written before): the same state
+  // without the settings' four bytes (three one-byte varints and the partitioner).
+  const std::string format1 = bytes.substr(0, bytes.size() - 4);
+  in = format1;
+  Result<NodeState> old = ConsumeNodeState(&in, 1);
+  REQUIRE(old.ok());
+  CHECK_FALSE(old->settings.stated());
+  CHECK(in.empty());
+  // Cut inside the settings: Corruption.
+  const std::string cut = bytes.substr(0, bytes.size() - 1);
+  in = cut;
+  CHECK(ConsumeNodeState(&in, kGossipFormatVersion).status().Is(ErrorCode::kCorruption));
+}
+
+TEST_CASE("gossip: SettingsDifference names the first setting that differs and both values") {
+  NodeState here = State("a", 1, 1);
+  here.settings = {
+      .replicas = 3, .read_quorum = 2, .write_quorum = 2, .partitioner = kPartitionerXxh64};
+  NodeState there = State("b", 1, 1);
+  there.settings = here.settings;
+  CHECK(SettingsDifference(here, there, "here", "on node b").empty());
+  there.settings.replicas = 2;
+  CHECK(SettingsDifference(here, there, "here", "on node b") ==
+        "N (--replicas) is 3 here and 2 on node b");
+  there.settings = here.settings;
+  there.settings.write_quorum = 3;
+  CHECK(SettingsDifference(here, there, "here", "on node b") ==
+        "W (--write-quorum) is 2 here and 3 on node b");
+  there.settings = here.settings;
+  there.vnodes = 16;
+  CHECK(SettingsDifference(here, there, "here", "on node b") ==
+        "vnodes (--vnodes) is 64 here and 16 on node b");
+  there.settings.partitioner = 9;
+  there.vnodes = here.vnodes;
+  CHECK(SettingsDifference(here, there, "here", "on node b").find("partitioner") !=
+        std::string::npos);
+  // A state that states no settings (format 1) is compared with nothing.
+  there.settings = ClusterSettings{};
+  there.vnodes = 16;
+  CHECK(SettingsDifference(here, there, "here", "on node b").empty());
 }
 
 TEST_CASE("gossip messages: random corruption never crashes (seeded)") {

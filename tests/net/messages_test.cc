@@ -293,7 +293,7 @@ TEST_CASE("cleanup request and response round-trip, every field") {
   CHECK(wire::MessageTypeName(wire::MessageType::kCleanupResponse) == "CleanupResponse");
   CHECK(wire::IsKnownMessageType(static_cast<uint8_t>(wire::MessageType::kCleanupResponse)));
   // The last message type: the next byte is unknown.
-  CHECK(!wire::IsKnownMessageType(static_cast<uint8_t>(wire::MessageType::kCleanupResponse) + 1));
+  CHECK(!wire::IsKnownMessageType(static_cast<uint8_t>(wire::MessageType::kRemoveResponse) + 1));
 }
 
 TEST_CASE("stats request and response round-trip, every field") {
@@ -438,6 +438,19 @@ TEST_CASE("a ring response declaring a huge node list is refused before allocati
   auto t = DecodeMessage<RingResponse>(tail);
   REQUIRE_FALSE(t.ok());
   CHECK(t.status().message().find("are left in the body") != std::string::npos);
+}
+
+TEST_CASE("messages: remove request and response round trip") {
+  auto request =
+      DecodeMessage<RemoveRequest>(EncodeMessage(RemoveRequest{.node = "n4", .force = true}));
+  REQUIRE(request.ok());
+  CHECK(request->node == "n4");
+  CHECK(request->force);
+  const RemoveResponse response{.streams_to = {"n1", "n2"}};
+  auto back = DecodeMessage<RemoveResponse>(EncodeMessage(response));
+  REQUIRE(back.ok());
+  CHECK(back->streams_to == response.streams_to);
+  CHECK(wire::MessageTypeName(wire::MessageType::kRemoveRequest) == "RemoveRequest");
 }
 
 }  // namespace kv

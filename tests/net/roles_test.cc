@@ -17,7 +17,8 @@ TEST_CASE("roles: the table") {
   const MessageType client_requests[] = {MessageType::kGetRequest, MessageType::kPutRequest,
                                          MessageType::kDeleteRequest, MessageType::kRingRequest};
   const MessageType admin_only[] = {MessageType::kRepairRequest, MessageType::kLeaveRequest,
-                                    MessageType::kStatsRequest, MessageType::kCleanupRequest};
+                                    MessageType::kStatsRequest, MessageType::kCleanupRequest,
+                                    MessageType::kRemoveRequest};
   const MessageType peer_only[] = {MessageType::kReplicaReadRequest,
                                    MessageType::kReplicaWriteRequest,
                                    MessageType::kReplicaWriteBatchRequest,
@@ -58,7 +59,7 @@ TEST_CASE("roles: the table") {
     CHECK(any == is_request);
     requests += any ? 1 : 0;
   }
-  CHECK(requests == 15);
+  CHECK(requests == 16);
 }
 
 TEST_CASE("roles: names and the refusal's message") {

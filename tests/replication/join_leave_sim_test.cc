@@ -132,6 +132,30 @@ TEST_CASE("join and leave (sim): ranges move and every key keeps N copies while 
   CHECK(cluster.service("n4").gossiper().self_status() == NodeStatus::kNormal);
 }
 
+TEST_CASE(
+    "join and leave (sim): a node with another N is refused at join, naming the setting and both "
+    "values") {
+  SimCluster cluster(SimClusterOptions::Nodes(3));
+  cluster.Join("n4", QuorumSettings{.n = 2, .r = 2, .w = 2});
+  // Its seed refuses its state, and it refuses the cluster's: neither takes the other in.
+  REQUIRE(SimCluster::Eventually(
+      [&] { return cluster.service("n1").gossiper().RefusalOf("n4").has_value(); }));
+  CHECK(cluster.service("n1").gossiper().RefusalOf("n4")->find(
+            "N (--replicas) is 3 here and 2 on node n4") != std::string::npos);
+  REQUIRE(SimCluster::Eventually(
+      [&] { return cluster.service("n4").gossiper().RefusalOf("n1").has_value(); }));
+  CHECK(cluster.service("n4").gossiper().RefusalOf("n1")->find(
+            "N (--replicas) is 2 here and 3 on node n1") != std::string::npos);
+  const std::vector<std::string> three = {"n1", "n2", "n3"};
+  for (const std::string& id : three) {
+    CHECK(cluster.service(id).gossiper().view()->future->nodes() == three);
+    CHECK(cluster.service(id).gossiper().RefusalOf("n4").has_value() == (id == "n1"));
+  }
+  CHECK(cluster.service("n4").gossiper().self_status() == NodeStatus::kJoining);
+  CHECK_FALSE(cluster.service("n4").gossiper().SeesPeers());
+  CHECK(cluster.service("n4").gossiper().view()->future->nodes() == std::vector<std::string>{"n4"});
+}
+
 TEST_CASE("join and leave (sim): a node cannot leave while it is joining") {
   SimClusterOptions options = SimClusterOptions::Nodes(3);
   options.ring_delay = std::chrono::milliseconds(2000);

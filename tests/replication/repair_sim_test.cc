@@ -23,6 +23,7 @@ TEST_CASE("repair (sim): a replica that missed writes is healed — a second rep
   for (int i = 0; i < kKeys; ++i)
     REQUIRE(cluster.Put("n1", fmt::format("key-{}", i), fmt::format("v{}", i)).ok());
   cluster.network().Recover(SimCluster::AddressOf("n3"));
+  cluster.WaitUntilAllUp();
   // The control: nothing brought the writes to n3 (no hints, no reads).
   int missing = 0;
   for (int i = 0; i < kKeys; ++i)
@@ -61,6 +62,7 @@ TEST_CASE("repair (sim): what the first peer brought reaches the last peer in th
     REQUIRE(cluster.Put("n1", fmt::format("key-{}", i), fmt::format("v{}", i), {}, 1).ok());
   cluster.network().Recover(SimCluster::AddressOf("n2"));
   cluster.network().Recover(SimCluster::AddressOf("n3"));
+  cluster.WaitUntilAllUp();
 
   RepairResponse repaired = cluster.RepairAll("n3");  // its peers in order: n1, then n2
   CHECK(repaired.replicas_unreachable == 0);
@@ -155,6 +157,7 @@ TEST_CASE("repair (sim): a peer that crashes with keys in flight is reported, no
   for (int i = 0; i < kKeys; ++i)
     REQUIRE(cluster.Put("n1", fmt::format("key-{}", i), fmt::format("v{}", i)).ok());
   cluster.network().Recover(SimCluster::AddressOf("n3"));
+  cluster.WaitUntilAllUp();
   // Slow enough that a window of reads is still on the wire when n1 goes.
   cluster.network().SetDelay(std::chrono::milliseconds(1), std::chrono::milliseconds(3));
   const SimMessageCounts reads_before =
@@ -335,6 +338,52 @@ TEST_CASE(
   CHECK(out.values.at("blind") == std::vector<std::string>{"new", "old-2"});
   CHECK(out.values.at("stale") == std::vector<std::string>{"b", "e"});
   CHECK(out.values.at("fresh") == std::vector<std::string>{"y"});
+}
+
+// A node that lost its data and has not reached the cluster knows no replica but itself: a
+// repair would reach nobody and report success. kvrepair is refused (Unavailable: exit 3) until
+// it has, and nothing is recorded for tombstone GC meanwhile; once it has, repair works.
+void RepairRefusedUntilTheClusterIsReached(SimCluster::WipeOptions wipe, std::string_view why) {
+  SimCluster cluster(SimClusterOptions::Nodes(3));
+  REQUIRE(cluster.Put("n1", "k", "v").ok());
+  // n1 and n2 away: the wiped n3 can reach nobody (and nobody can tell it about the cluster).
+  for (const char* id : {"n1", "n2"}) cluster.network().Crash(SimCluster::AddressOf(id));
+  cluster.Wipe("n3", wipe);
+  for (const RepairRequest& request :
+       {RepairRequest{.list_ranges = true}, RepairRequest{.range_start = 0, .range_end = 0}}) {
+    Result<RepairResponse> refused = cluster.Repair("n3", request);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.status().code() == ErrorCode::kUnavailable);
+    CHECK(refused.status().message().find(why) != std::string::npos);
+  }
+  CHECK(cluster.tombstone_gc("n3").LastCompleteRepair(KeyToken("k")) == 0);
+
+  for (const char* id : {"n1", "n2"}) cluster.network().Recover(SimCluster::AddressOf(id));
+  const std::vector<std::string> all = {"n1", "n2", "n3"};
+  REQUIRE(SimCluster::Eventually(
+      [&] {
+        if (!cluster.RingIs(all, all)) return false;
+        for (const std::string& a : all)
+          for (const std::string& b : all)
+            if (!cluster.SeesUp(a, b)) return false;
+        return true;
+      },
+      std::chrono::seconds(30)));
+  CHECK(cluster.RepairAll("n3").replicas_unreachable == 0);
+  CHECK(cluster.tombstone_gc("n3").LastCompleteRepair(KeyToken("k")) > 0);
+  CHECK_FALSE(cluster.StoredAt("n3", "k").empty());
+}
+
+TEST_CASE("repair (sim): a wiped node still joining refuses kvrepair and records nothing") {
+  RepairRefusedUntilTheClusterIsReached({.keep_membership = false, .keep_clock_id = false},
+                                        "this node is joining");
+}
+
+TEST_CASE(
+    "repair (sim): a wiped member that has not reached the cluster refuses kvrepair and records "
+    "nothing") {
+  RepairRefusedUntilTheClusterIsReached({.keep_membership = true, .keep_clock_id = false},
+                                        "has not reached the cluster");
 }
 
 }  // namespace

@@ -62,6 +62,8 @@ struct SimClusterOptions {
   std::chrono::seconds tombstone_grace = TombstoneGcOptions().grace;
   // False only for a positive control: purge on the grace period alone.
   bool tombstone_gc_requires_complete_repair = true;
+  // Off only for a positive control (TombstoneGcOptions::require_every_replica).
+  bool tombstone_gc_requires_every_replica = true;
 };
 
 // What a get answered, decoded.
@@ -87,7 +89,7 @@ class SimCluster {
         env_(NewMemEnv()),
         pool_(8),
         logger_(QuietOrStderr()) {
-    for (int i = 0; i < options.nodes; ++i) AddNode(fmt::format("n{}", i + 1));
+    for (int i = 0; i < options.nodes; ++i) AddNode(fmt::format("n{}", i + 1), options.quorum);
     for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
     for (auto& node : nodes_) REQUIRE(node->service->Start(node->strand).ok());
     WaitForConvergence();
@@ -110,9 +112,9 @@ class SimCluster {
   void Wipe(const std::string& id, WipeOptions wipe) { StopAndStart(id, wipe); }
 
   // A new node joins the running cluster through n1 (it starts joining, streams, turns normal);
-  // returns at once.
-  void Join(const std::string& id) {
-    AddNode(id);
+  // returns at once. `quorum`: the node's own N, R, W, when not the cluster's.
+  void Join(const std::string& id, std::optional<QuorumSettings> quorum = std::nullopt) {
+    AddNode(id, quorum.value_or(options_.quorum));
     REQUIRE(nodes_.back()->service->Start(nodes_.back()->strand).ok());
   }
 
@@ -122,6 +124,15 @@ class SimCluster {
                         Call(via, wire::MessageType::kLeaveRequest,
                              EncodeMessage(LeaveRequest{.status_only = status_only})));
     return DecodeMessage<LeaveResponse>(answer.body);
+  }
+
+  // kvring remove's first call: `via` takes `node` out of the ring.
+  Result<RemoveResponse> Remove(const std::string& via, const std::string& node,
+                                bool force = false) {
+    KV_ASSIGN_OR_RETURN(Frame answer,
+                        Call(via, wire::MessageType::kRemoveRequest,
+                             EncodeMessage(RemoveRequest{.node = node, .force = force})));
+    return DecodeMessage<RemoveResponse>(answer.body);
   }
 
   // kvring stats' call: `via`'s live figures.
@@ -147,6 +158,17 @@ class SimCluster {
       if (view->ring->nodes() != want || view->changing()) return false;
     }
     return true;
+  }
+
+  // Waits until every node's failure detector shows every node up: after a Recover, before a
+  // repair (a node repairs only once it has reached the cluster, NodeService::CheckMayRepair).
+  void WaitUntilAllUp() {
+    REQUIRE(Eventually([&] {
+      for (auto& a : nodes_)
+        for (auto& b : nodes_)
+          if (!a->service->gossiper().IsUp(b->id)) return false;
+      return true;
+    }));
   }
 
   // Whether `observer`'s failure detector thinks `target` is up.
@@ -261,7 +283,8 @@ class SimCluster {
                                       .version = version,
                                       .status = status,
                                       .vnodes = vnodes,
-                                      .clock_id = 0});
+                                      .clock_id = 0,
+                                      .settings = {}});
     return EncodeGossipAck2(ack2);
   }
 
@@ -304,6 +327,7 @@ class SimCluster {
     std::shared_ptr<Transport> transport;
     boost::asio::strand<boost::asio::io_context::executor_type> strand;
     std::unique_ptr<NodeService> service;
+    QuorumSettings quorum;
   };
 
   // `wipe`: none for a restart on the same data.
@@ -342,10 +366,10 @@ class SimCluster {
     network_.Recover(AddressOf(id));
   }
 
-  void AddNode(const std::string& id) {
+  void AddNode(const std::string& id, QuorumSettings quorum) {
     auto node = std::make_unique<SimNode>(SimNode{id, nullptr, nullptr,
                                                   network_.TransportFor(AddressOf(id)),
-                                                  boost::asio::make_strand(io_), nullptr});
+                                                  boost::asio::make_strand(io_), nullptr, quorum});
     OpenNode(*node);
     nodes_.push_back(std::move(node));
   }
@@ -360,6 +384,7 @@ class SimCluster {
     gc.path = "/" + id + "/REPAIRS";
     gc.grace = options_.tombstone_grace;
     gc.require_complete_repair = options_.tombstone_gc_requires_complete_repair;
+    gc.require_every_replica = options_.tombstone_gc_requires_every_replica;
     gc.wall_micros = WallMicros;
     gc.logger = logger_;
     node.tombstone_gc = TombstoneGc::Open(std::move(gc));
@@ -377,7 +402,7 @@ class SimCluster {
     config.id = id;
     config.data_dir = "/" + id;
     config.vnodes = options_.vnodes;
-    config.quorum = options_.quorum;
+    config.quorum = node.quorum;
     config.request_timeout = options_.request_timeout;
     config.gossip_interval = std::chrono::milliseconds(100);
     // Heartbeats every 100 ms: a silence of half a second or so is an outage. Not tighter: a

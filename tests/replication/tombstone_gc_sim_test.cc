@@ -47,6 +47,7 @@ SimGet DeleteWhileAwayThenReturn(SimCluster& cluster, bool* purged_while_away) {
   *purged_while_away = cluster.StoredAt("n1", "k").empty() && cluster.StoredAt("n2", "k").empty();
 
   cluster.network().Recover(SimCluster::AddressOf("n3"));
+  cluster.WaitUntilAllUp();
   CHECK(cluster.RepairAll("n1").replicas_unreachable == 0);
   Result<SimGet> after = cluster.Get("n1", "k");
   REQUIRE(after.ok());
@@ -92,6 +93,39 @@ TEST_CASE(
   CHECK(purged_while_away);
   CHECK(after.found);
   CHECK(after.Values() == std::vector<std::string>{"v"});
+}
+
+// A ring of two with N=3: every repair reaches every node there is, and converges, yet reaches
+// fewer than N replicas of each key. Whether n1 then purges a tombstone past its grace period.
+bool PurgedAfterRepairsReachingTwoOfThree(bool requires_every_replica) {
+  SimClusterOptions options = GcOptions(/*requires_complete_repair=*/true);
+  options.nodes = 2;
+  options.tombstone_gc_requires_every_replica = requires_every_replica;
+  SimCluster cluster(options);
+  REQUIRE(cluster.Put("n1", "k", "v").ok());
+  Result<SimGet> read = cluster.Get("n1", "k");
+  REQUIRE(read.ok());
+  REQUIRE(cluster.Delete("n1", "k", read->context).ok());
+  REQUIRE(SimCluster::Eventually([&] { return cluster.StoredAt("n2", "k").AllTombstones(); }));
+  std::this_thread::sleep_for(kGrace + std::chrono::milliseconds(300));
+  for (const char* id : {"n1", "n2"}) {
+    const RepairResponse repaired = cluster.RepairAll(id);
+    CHECK(repaired.replicas_unreachable == 0);
+    CHECK(repaired.problems.empty());
+  }
+  for (const char* id : {"n1", "n2"}) REQUIRE(cluster.engine(id).CompactAll().ok());
+  return cluster.StoredAt("n1", "k").empty();
+}
+
+TEST_CASE("tombstone gc (sim): a repair that reached fewer than N replicas allows no purge") {
+  CHECK_FALSE(PurgedAfterRepairsReachingTwoOfThree(/*requires_every_replica=*/true));
+}
+
+TEST_CASE(
+    "tombstone gc (sim): the control - recording repairs that reached fewer than N replicas "
+    "purges") {
+  // The check off: the record the rule refuses is kept, and the same tombstone goes.
+  CHECK(PurgedAfterRepairsReachingTwoOfThree(/*requires_every_replica=*/false));
 }
 
 TEST_CASE("tombstone gc (sim): a tombstone within the grace period survives a complete repair") {

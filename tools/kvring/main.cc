@@ -9,7 +9,8 @@
 // Exit codes: 0 printed (or the node has left, or its cleanup is done, or with --no-wait either
 // has begun), 2 usage error or a leave refused (the node is joining, or too few would remain),
 // 3 the node could not answer (unreachable, timeout, refused, server error), its leave or
-// cleanup failed, or a cleanup was refused because nodes are joining or leaving.
+// cleanup failed, or a cleanup was refused because nodes are joining or leaving. `kvring remove
+// NODE` takes a dead node out of the ring (remove_node.h).
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -31,6 +32,7 @@
 #include "tools/common/ring_format.h"
 #include "tools/common/stats_format.h"
 #include "tools/common/tool_error.h"
+#include "tools/kvring/remove_node.h"
 
 namespace {
 
@@ -160,10 +162,13 @@ int main(int argc, char** argv) {
       "`kvring stats` shows the node's live figures: memory, tables, block cache, hints.\n"
       "`kvring cleanup` makes the node remove the keys it no longer replicates (run it on\n"
       "each old node once a node has joined); kvring waits for it unless --no-wait.\n"
+      "`kvring remove NODE` takes a node that is down for good out of the ring and streams its\n"
+      "ranges to their new owners from the remaining replicas.\n"
       "The node is --node, else $KV_NODE, else 127.0.0.1:7000.\n"
-      "Exit codes: 0 printed (or left, or cleaned up), 2 usage error or leave refused, 3 the\n"
-      "node could not answer, its leave or cleanup failed, or nodes are joining or leaving,\n"
-      "5 the credentials' role may not (leave, cleanup and stats need role admin).",
+      "Exit codes: 0 printed (or left, cleaned up, removed), 2 usage error or leave or remove\n"
+      "refused, 3 the node could not answer, its leave, cleanup or remove's streaming failed,\n"
+      "or nodes are joining or leaving, 5 the credentials' role may not (leave, cleanup,\n"
+      "remove and stats need role admin).",
       "kvring"};
   std::string node_flag, key;
   bool json = false;
@@ -189,7 +194,7 @@ int main(int argc, char** argv) {
   app.footer(
       "Examples:\n  kvring\n  kvring --node 10.0.0.5:7000 --json\n  kvring --key greeting\n"
       "  kvring leave --node 10.0.0.5:7000\n  kvring stats --json\n"
-      "  kvring cleanup --node 10.0.0.6:7000");
+      "  kvring cleanup --node 10.0.0.6:7000\n  kvring remove n4 --node 10.0.0.5:7000");
   bool no_wait = false;
   CLI::App* leave = app.add_subcommand(
       "leave",
@@ -209,6 +214,20 @@ int main(int argc, char** argv) {
       "options above apply too)");
   cleanup->add_flag("--no-wait", no_wait, "Return once the cleanup has begun");
   cleanup->fallthrough();
+  std::string remove_id;
+  bool force = false;
+  CLI::App* remove = app.add_subcommand(
+      "remove",
+      "Take NODE, a node that is down for good, out of the ring: its ranges are streamed to their "
+      "new owners from the remaining replicas (the options above apply too)");
+  remove->add_option("NODE", remove_id, "The node's id, as kvring lists it")
+      ->required()
+      ->type_name("NODE");
+  remove->add_flag("--force", force,
+                   "Remove it even when fewer than N normal nodes would remain up or other nodes "
+                   "are down: keys then have fewer than N copies, and keys only it and the down "
+                   "nodes held are missing until those return");
+  remove->fallthrough();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -226,6 +245,10 @@ int main(int argc, char** argv) {
     if (with_key) return Fail(kv::Status::InvalidArgument("leave takes no --key"), json);
     std::unique_ptr<kv::Client> client = kv::Client::Lazy(*node, options);
     return Leave(*client, node->ToString(), json, no_wait);
+  }
+  if (remove->parsed()) {
+    if (with_key) return Fail(kv::Status::InvalidArgument("remove takes no --key"), json);
+    return kv::tools::RemoveNode(*node, options, {.node = remove_id, .force = force, .json = json});
   }
   if (cleanup->parsed()) {
     if (with_key) return Fail(kv::Status::InvalidArgument("cleanup takes no --key"), json);
