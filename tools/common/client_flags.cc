@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "tools/common/config_file.h"
+
 namespace kv::tools {
 
 void AddTlsFlags(CLI::App& app, TlsOptions* tls) {
@@ -32,7 +34,7 @@ void AddClientConfig(CLI::App& app) {
   app.set_config("--config", DefaultClientConfigPath(),
                  "Read options from a TOML file (keys as the long flags: tls-cert = \"...\"); "
                  "default ~/.config/kv/client.toml when it exists");
-  app.allow_config_extras(CLI::config_extras_mode::ignore);
+  ReadConfigLeniently(app);
 }
 
 Result<std::shared_ptr<TlsContext>> MakeClientTls(const TlsOptions& tls) {

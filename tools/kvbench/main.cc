@@ -11,6 +11,7 @@
 #include "libkv/client/node_address.h"
 #include "libkv/storage/engine.h"
 #include "tools/common/client_flags.h"
+#include "tools/common/size_flag.h"
 #include "tools/kvbench/engine_bench.h"
 #include "tools/kvbench/engine_flags.h"
 #include "tools/kvbench/engine_target.h"
@@ -63,7 +64,7 @@ int main(int argc, char** argv) {
       ->add_option("--memory-budget", memory_budget,
                    "Size the memtables and block cache as kvnode --memory-budget SIZE does "
                    "(default: the engine's own defaults)")
-      ->transform(CLI::AsSizeValue(false))
+      ->transform(kv::tools::SizeValue())
       ->type_name("SIZE");
 
   NetBenchOptions net_options;
@@ -114,14 +115,16 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e9))
       ->type_name("OPS");
-  net->add_option("--value-size", net_options.value_size, "Value bytes")
+  net->add_option("--value-size", net_options.value_size, "Value bytes (a SIZE: 100, 4KiB, ...)")
+      ->transform(kv::tools::SizeValue())
       ->capture_default_str()
       ->check(CLI::Range(size_t{0}, size_t{16} << 20))
-      ->type_name("BYTES");
-  net->add_option("--key-size", net_options.key_size, "Key bytes")
+      ->type_name("SIZE");
+  net->add_option("--key-size", net_options.key_size, "Key bytes (a SIZE)")
+      ->transform(kv::tools::SizeValue())
       ->capture_default_str()
       ->check(CLI::Range(size_t{2}, size_t{64} << 10))
-      ->type_name("BYTES");
+      ->type_name("SIZE");
   net->add_option("--seed", net_options.seed, "Seed of the key order and values")
       ->capture_default_str()
       ->type_name("SEED");
