@@ -6,5 +6,5 @@ complete -c kvsstdump -l verify -d 'Check every checksum; exit 4 on corruption'
 complete -c kvsstdump -l decode -d 'Decode sibling sets and hint records; count client deletes'
 complete -c kvsstdump -l json -d 'Print JSON'
 complete -c kvsstdump -l help -d 'Print usage'
-complete -c kvsstdump -l version -d 'Print version'
+complete -c kvsstdump -s V -l version -d 'Print version'
 complete -c kvsstdump -F

@@ -21,6 +21,7 @@ class PlaceholderFormatter : public CLI::Formatter {
     if (!opt->get_option_text().empty()) return " " + opt->get_option_text();
     if (opt->get_type_size() == 0 || !opt->nonpositional()) return "";
     std::string name = opt->get_type_name();
+    if (name.empty()) return "";  // a flag
     if (name == "INT" || name == "UINT" || name == "NUMBER") name = "N";
     if (name == "FLOAT") name = "X";
     return " " + name;

@@ -9,7 +9,7 @@
 #include "libkv/client/client.h"
 #include "tools/kvbench/bench_target.h"
 #include "tools/kvbench/first_error.h"
-#include "tools/kvbench/progress_line.h"
+#include "tools/kvbench/ops_progress.h"
 #include "tools/kvbench/server_cpu.h"
 #include "tools/kvbench/workload_keys.h"
 #include "tools/kvbench/workload_runner.h"
@@ -65,7 +65,7 @@ struct MixRun {
 // `ops` operations split over the workers; each a read (a get) or an update (a get, then a put
 // with its context), of a key `chooser` picks.
 Result<MixRun> RunMix(NodeTarget& target, const NetBenchOptions& options, const Mix& mix,
-                      const WorkloadKeys& keys, const KeyChooser& chooser, ProgressLine& progress) {
+                      const WorkloadKeys& keys, const KeyChooser& chooser, OpsProgress& progress) {
   const auto workers = static_cast<uint64_t>(options.concurrency);
   const uint64_t total = options.num;
   std::vector<MixOutput> outputs(options.concurrency);
@@ -196,7 +196,7 @@ Result<BenchReport> RunNetBench(const NetBenchOptions& options) {
     report.server_cpu_note = cpu.note;
   };
 
-  ProgressLine progress(options.progress);
+  OpsProgress progress(options.progress);
   if (mix == nullptr || options.load) {
     // The load phase of a, b and c is never paced; a put run is.
     RunSpec spec{Workload::kPut, key_space, options.concurrency, options.seed + 1,

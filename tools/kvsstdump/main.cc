@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "libkv/env/env.h"
 #include "libkv/replication/stored_value_decoder.h"
 #include "libkv/storage/table_dump.h"
+#include "tools/common/command_line.h"
 
 namespace {
 
@@ -85,18 +87,12 @@ int main(int argc, char** argv) {
   app.add_flag("--json", options.json,
                "Print JSON: one object per file, or an array of them for several files or a "
                "directory");
-  app.set_version_flag("--version", std::string("kvsstdump ") + KV_VERSION);
   app.footer(
       "Entries are listed unless --index, --bloom or --verify is given (--keys-only lists them "
       "again).\nExamples:\n  kvsstdump data/000012.sst\n  kvsstdump --verify data/\n"
       "  kvsstdump --json --keys-only data/000012.sst\n  kvsstdump --decode data/\n"
       "  kvsstdump --decode --json data/hints/000007.sst");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? kExitOk : kExitUsage;
-  }
+  if (std::optional<int> code = kv::tools::ParseCommandLine(app, argc, argv)) return *code;
 
   std::vector<std::string> files;
   const kv::Status listed = ExpandPaths(paths, &files);
