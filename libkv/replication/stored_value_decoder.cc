@@ -53,26 +53,20 @@ class SiblingSetDecoder : public TableValueDecoder {
   std::string_view What() const override { return "sibling sets"; }
 
   void AppendText(std::string_view key, std::string_view value, std::string* out) override {
-    Result<SiblingSet> set = SiblingSet::Decode(value);
-    if (!set.ok()) {
-      undecodable_.Add(key, set.status());
-      AppendUndecodableText(value, set.status(), out);
-      return;
+    if (std::optional<SiblingSet> set = Decode(key, value)) {
+      AppendSiblingSetText(*set, kIndent, out);
+    } else {
+      AppendUndecodableText(value, last_error_, out);
     }
-    counts_.Add(*set);
-    AppendSiblingSetText(*set, kIndent, out);
   }
 
   void AppendJson(std::string_view key, std::string_view value, std::string* out) override {
-    Result<SiblingSet> set = SiblingSet::Decode(value);
-    if (!set.ok()) {
-      undecodable_.Add(key, set.status());
-      AppendUndecodableJson(value, set.status(), out);
-      return;
+    if (std::optional<SiblingSet> set = Decode(key, value)) {
+      out->append(",\"siblings\":");
+      AppendSiblingSetJson(*set, out);
+    } else {
+      AppendUndecodableJson(value, last_error_, out);
     }
-    counts_.Add(*set);
-    out->append(",\"siblings\":");
-    AppendSiblingSetJson(*set, out);
   }
 
   std::string SummaryText() const override {
@@ -90,8 +84,20 @@ class SiblingSetDecoder : public TableValueDecoder {
   }
 
  private:
+  std::optional<SiblingSet> Decode(std::string_view key, std::string_view value) {
+    Result<SiblingSet> set = SiblingSet::Decode(value);
+    if (!set.ok()) {
+      undecodable_.Add(key, set.status());
+      last_error_ = set.status();
+      return std::nullopt;
+    }
+    counts_.Add(*set);
+    return std::move(*set);
+  }
+
   SiblingSetCounts counts_;
   Undecodable undecodable_;
+  Status last_error_;
 };
 
 class HintRecordDecoder : public TableValueDecoder {

@@ -8,7 +8,8 @@ void AddEngineFlags(CLI::App& app, EngineBenchOptions& options, bool& json) {
   app.add_option("--dir", options.dir, "Data directory (created when missing)")
       ->required()
       ->type_name("DIR");
-  app.add_option("--workload", options.workload, "What to run")
+  app.add_option("--workload", options.workload,
+                 "What to run: fillseq, fillrandom, readrandom, readmissing, fillsync")
       ->required()
       ->check(CLI::IsMember({"fillseq", "fillrandom", "readrandom", "readmissing", "fillsync"}))
       ->type_name("WORKLOAD");

@@ -58,7 +58,8 @@ int main(int argc, char** argv) {
   AddEngineFlags(*engine, engine_options, engine_json);
   engine
       ->add_option("--sync", sync_name,
-                   "Commit-log sync mode (default: batch for fillsync, off for other fills)")
+                   "Commit-log sync mode: batch, periodic or off (default: batch for fillsync, off "
+                   "for other fills)")
       ->check(CLI::IsMember({"batch", "periodic", "off"}))
       ->type_name("MODE");
   std::optional<uint64_t> memory_budget;
