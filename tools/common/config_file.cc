@@ -20,7 +20,10 @@ class ConfigFile : public CLI::ConfigTOML {
       const std::string written = item.fullname();
       std::replace(item.name.begin(), item.name.end(), '_', '-');
       if (!item.parents.empty()) {
-        if (!strict_) continue;
+        if (!strict_) {  // a subcommand's section ([leave] no-wait = true): CLI11 routes it
+          kept.push_back(std::move(item));
+          continue;
+        }
         throw CLI::ConfigError(fmt::format(
             "{}: section [{}]{}: {}'s config file has no sections; write its keys at the top, "
             "before any [section]",

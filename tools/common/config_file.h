@@ -3,7 +3,8 @@
 // and dashes are alike (data_dir = data-dir = --data-dir).
 //  - Strict (kvnode): a key the program does not have, or any [section], is an error naming it,
 //    so that a misspelt or misplaced setting is never silently ignored (a usage error, exit 2).
-//  - Lenient (the client tools): keys another tool has are ignored, so one file serves them all.
+//  - Lenient (the client tools): keys another tool has are ignored, so one file serves them all;
+//    a [section] names a subcommand (kvring's [leave]).
 // Call from main's thread, before parsing.
 #pragma once
 
