@@ -8,7 +8,7 @@
 #include "bench/peer_targets.h"
 #include "tools/kvbench/engine_bench.h"
 #include "tools/kvbench/engine_flags.h"
-#include "tools/kvbench/progress_line.h"
+#include "tools/kvbench/ops_progress.h"
 
 int main(int argc, char** argv) {
   using namespace kv::bench;
@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
-  options.progress = ProgressLine::StderrIsTerminal();
+  options.progress = OpsProgress::StderrIsTerminal();
 
   OpenTargetFn open = [&](const std::string& dir, bool sync) {
     return db == "leveldb" ? OpenLevelDb(dir, sync, options) : OpenRocksDb(dir, sync, options);

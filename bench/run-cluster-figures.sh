@@ -46,6 +46,7 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 source "$src/bench/lib/proc_cpu.bash"
 source "$src/bench/lib/kv_nodes.bash"
+source "$src/bench/lib/figures.bash"
 keys=100000
 ops=100000
 concurrency=50
@@ -79,19 +80,9 @@ for tool in redis-server redis-benchmark etcd etcdctl wrk python3; do
     exit 2
   }
 done
-if [[ -z $work_dir ]]; then
-  work_dir=$(mktemp -d "${TMPDIR:-/tmp}/kv-cluster-figures.XXXXXX")
-fi
-mkdir -p "$work_dir"
-work_dir=$(cd "$work_dir" && pwd)
-results=$work_dir/results.jsonl
-: >"$results"
-load_log=$work_dir/load.txt
-: >"$load_log"
+figures_work_dir cluster
 
-echo "building kvnode, kvbench and kvring in $build_dir" >&2
-cmake -S "$src" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-ninja -C "$build_dir" -j2 kvnode kvbench kvring >/dev/null
+build_kv kvnode kvbench kvring
 bin=$build_dir/bin
 # The ring-balance table comes from the unit tests, when they are built in the same directory
 # (ninja -C BUILD_DIR kv_tests); the whole test binary is not built here, to keep this short.
@@ -106,7 +97,6 @@ record() {
   echo "  $1: $2" >&2
 }
 
-note_load() { echo "$1: load average $(cut -d' ' -f1-3 /proc/loadavg)" >>"$load_log"; }
 
 # ---------------------------------------------------------------------------------------------
 # kv
@@ -348,12 +338,9 @@ PY
   fi
 fi
 
-cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
-echo "Commit $(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo unknown). Machine: $(nproc) cores ($cpu), $(uname -sr), $(df -T "$work_dir" | awk 'NR == 2 { print $2 }') under $work_dir."
+echo "$(machine_line)."
 echo
-echo "Load average during the run (1, 5, 15 min):"
-echo
-sed 's/^/    /' "$load_log"
+print_load_log
 echo
 python3 - "$results" "$runs" "$keys" "$ops" "$concurrency" "$etcd_seconds" <<'PY'
 import json, statistics, sys

@@ -17,6 +17,7 @@
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
+source "$src/bench/lib/figures.bash"
 num=1000000
 runs=3
 small_cache=16MiB
@@ -37,16 +38,9 @@ while (($#)); do
   esac
 done
 
-if [[ -z $work_dir ]]; then
-  work_dir=$(mktemp -d "${TMPDIR:-/tmp}/kv-compression-figures.XXXXXX")
-fi
-mkdir -p "$work_dir"
-results=$work_dir/results.jsonl
-: >"$results"
+figures_work_dir compression
 
-echo "building kvbench and kvbench-peers in $build_dir" >&2
-cmake -S "$src" -B "$build_dir" -G Ninja -DKV_PEERS=ON -DCMAKE_BUILD_TYPE=Release >/dev/null
-ninja -C "$build_dir" -j2 kvbench kvbench-peers >/dev/null
+build_kv -DKV_PEERS=ON kvbench kvbench-peers
 
 # bench FIGURE SYSTEM ARGS...: one workload in one process; appends its JSON line, tagged with
 # the figure and the load average, to the results.
@@ -103,8 +97,7 @@ for ((run = 1; run <= runs; run++)); do
   done
 done
 
-cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
-echo "Commit $(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo unknown). Machine: $(nproc) cores ($cpu), $(uname -sr), $(df -T "$work_dir" | awk 'NR == 2 { print $2 }') under $work_dir."
+echo "$(machine_line)."
 echo
 python3 - "$results" "$runs" "$num" "$small_cache" "$large_cache" <<'PY'
 import json, statistics, sys

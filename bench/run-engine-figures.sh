@@ -12,6 +12,7 @@
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
+source "$src/bench/lib/figures.bash"
 num=1000000
 sync_num=10000
 runs=3
@@ -30,16 +31,9 @@ while (($#)); do
   esac
 done
 
-if [[ -z $work_dir ]]; then
-  work_dir=$(mktemp -d "${TMPDIR:-/tmp}/kv-engine-figures.XXXXXX")
-fi
-mkdir -p "$work_dir"
-results=$work_dir/results.jsonl
-: >"$results"
+figures_work_dir engine
 
-echo "building kvbench and kvbench-peers in $build_dir" >&2
-cmake -S "$src" -B "$build_dir" -G Ninja -DKV_PEERS=ON -DCMAKE_BUILD_TYPE=Release >/dev/null
-ninja -C "$build_dir" -j2 kvbench kvbench-peers >/dev/null
+build_kv -DKV_PEERS=ON kvbench kvbench-peers
 
 # bench SYSTEM ARGS...: one workload in one process; appends its JSON line to the results.
 bench() {
@@ -79,8 +73,7 @@ for ((run = 1; run <= runs; run++)); do
   done
 done
 
-cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
-echo "Commit $(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo unknown). Machine: $(nproc) cores ($cpu), $(uname -sr), $(df -T "$work_dir" | awk 'NR == 2 { print $2 }') under $work_dir, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+echo "$(machine_line), load average $(load_now) at the end."
 echo
 python3 - "$results" "$runs" "$num" "$sync_num" <<'PY'
 import json, statistics, sys

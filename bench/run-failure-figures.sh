@@ -38,6 +38,7 @@
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
+source "$src/bench/lib/figures.bash"
 runs=3
 nodes=3
 writes=10000
@@ -68,20 +69,10 @@ done
 [[ $nodes == 3 || $nodes == 4 ]] || { echo "run-failure-figures: --nodes is 3 or 4" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "run-failure-figures: needs python3" >&2; exit 2; }
 
-if [[ -z $work_dir ]]; then
-  work_dir=$(mktemp -d "${TMPDIR:-/tmp}/kv-failure-figures.XXXXXX")
-fi
-mkdir -p "$work_dir"
-work_dir=$(cd "$work_dir" && pwd)
-results=$work_dir/results.jsonl
-: >"$results"
-load_log=$work_dir/load.txt
-: >"$load_log"
+figures_work_dir failure
 poll=$src/bench/failure_poll.py
 
-echo "building kvnode, kvbench, kvring and kv_nemesis_client in $build_dir" >&2
-cmake -S "$src" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-ninja -C "$build_dir" -j1 kvnode kvbench kvring kv_nemesis_client >/dev/null
+build_jobs=1 build_kv kvnode kvbench kvring kv_nemesis_client
 bin=$build_dir/bin
 kvring=$bin/kvring
 
@@ -114,7 +105,6 @@ record() {  # record KIND JSON: appends JSON with "kind" and the run's settings 
   echo "  $1: $(tail -n 1 "$results" | cut -c1-300)" >&2
 }
 
-note_load() { echo "$1: load average $(cut -d' ' -f1-3 /proc/loadavg)" >>"$load_log"; }
 now() { date +%s.%N; }
 
 # start_node I [kvnode flags...]: node nI on its port and data directory (again after a kill).
@@ -330,12 +320,9 @@ echo "measured in $((SECONDS - started)) s" >&2
 
 # ---------------------------------------------------------------------------------------------
 
-cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
-echo "Commit $(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo unknown). Machine: $(nproc) cores ($cpu), $(uname -sr), $(df -T "$work_dir" | awk 'NR == 2 { print $2 }') under $work_dir."
+echo "$(machine_line)."
 echo
-echo "Load average during the run (1, 5, 15 min):"
-echo
-sed 's/^/    /' "$load_log"
+print_load_log
 echo
 python3 - "$results" "$runs" "$nodes" "$writes" "$load_ops" "$concurrency" <<'PY'
 import json, statistics, sys

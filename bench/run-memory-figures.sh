@@ -16,6 +16,7 @@
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
+source "$src/bench/lib/figures.bash"
 num=10000000
 budget=256MiB
 runs=1
@@ -38,14 +39,9 @@ while (($#)); do
   esac
 done
 
-if [[ -z $work_dir ]]; then
-  work_dir=$(mktemp -d "${TMPDIR:-/tmp}/kv-memory-figures.XXXXXX")
-fi
-mkdir -p "$work_dir"
+figures_work_dir memory
 
-echo "building kvbench and kvbench-peers in $build_dir" >&2
-cmake -S "$src" -B "$build_dir" -G Ninja -DKV_PEERS=ON -DCMAKE_BUILD_TYPE=Release >/dev/null
-ninja -C "$build_dir" -j2 kvbench kvbench-peers kvnode >/dev/null
+build_kv -DKV_PEERS=ON kvbench kvbench-peers kvnode
 
 # sample PID FILE: appends "second VmRSS-KiB" lines to FILE every second while PID lives.
 sample() {

@@ -12,6 +12,7 @@
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
+source "$src/bench/lib/figures.bash"
 source "$src/bench/lib/proc_cpu.bash"
 num=100000
 concurrency=50
@@ -34,16 +35,9 @@ done
 for tool in redis-server redis-benchmark redis-cli python3; do
   command -v "$tool" >/dev/null || { echo "run-net-figures: $tool is not installed" >&2; exit 2; }
 done
-if [[ -z $work_dir ]]; then
-  work_dir=$(mktemp -d "${TMPDIR:-/tmp}/kv-net-figures.XXXXXX")
-fi
-mkdir -p "$work_dir"
-results=$work_dir/results.jsonl
-: >"$results"
+figures_work_dir net
 
-echo "building kvnode and kvbench in $build_dir" >&2
-cmake -S "$src" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-ninja -C "$build_dir" -j2 kvnode kvbench >/dev/null
+build_kv kvnode kvbench
 
 server_pid=
 stop_server() {
@@ -135,8 +129,7 @@ for ((run = 1; run <= runs; run++)); do
   run_redis everysec
 done
 
-cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
-echo "Commit $(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo unknown). Machine: $(nproc) cores ($cpu), $(uname -sr), $(df -T "$work_dir" | awk 'NR == 2 { print $2 }') under $work_dir, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+echo "$(machine_line), load average $(load_now) at the end."
 echo
 python3 - "$results" "$runs" "$num" "$concurrency" <<'PY'
 import json, statistics, sys

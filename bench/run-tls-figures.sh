@@ -26,6 +26,7 @@ set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
 source "$src/bench/lib/kv_nodes.bash"
+source "$src/bench/lib/figures.bash"
 keys=100000
 ops=100000
 concurrency=50
@@ -47,19 +48,9 @@ while (($#)); do
     *) echo "run-tls-figures: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
-if [[ -z $work_dir ]]; then
-  work_dir=$(mktemp -d "${TMPDIR:-/tmp}/kv-tls-figures.XXXXXX")
-fi
-mkdir -p "$work_dir"
-work_dir=$(cd "$work_dir" && pwd)
-results=$work_dir/results.jsonl
-: >"$results"
-load_log=$work_dir/load.txt
-: >"$load_log"
+figures_work_dir tls
 
-echo "building kvnode, kvbench and kvring in $build_dir" >&2
-cmake -S "$src" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-ninja -C "$build_dir" -j2 kvnode kvbench kvring >/dev/null
+build_kv kvnode kvbench kvring
 bin=$build_dir/bin
 trap stop_all EXIT
 
@@ -73,7 +64,6 @@ record() {
   echo "  $1: $2" >&2
 }
 
-note_load() { echo "$1: load average $(cut -d' ' -f1-3 /proc/loadavg)" >>"$load_log"; }
 
 # with_mode MODE: kv_tls_dir for plain or tls.
 with_mode() { if [[ $1 == tls ]]; then kv_tls_dir=$certs; else kv_tls_dir=; fi; }
@@ -182,12 +172,9 @@ done
 note_load "end"
 echo "measured in $((SECONDS - started)) s" >&2
 
-cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
-echo "Commit $(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo unknown). Machine: $(nproc) cores ($cpu), $(uname -sr)."
+echo "$(machine_line)."
 echo
-echo "Load average during the run (1, 5, 15 min):"
-echo
-sed 's/^/    /' "$load_log"
+print_load_log
 echo
 python3 - "$results" "$runs" "$keys" "$ops" "$concurrency" "$conns" <<'PY'
 import json, statistics, sys

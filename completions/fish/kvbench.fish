@@ -3,7 +3,7 @@ set -l subcommands engine net
 complete -c kvbench -f
 complete -c kvbench -n "not __fish_seen_subcommand_from $subcommands" -a engine -d 'Run a workload on the storage engine'
 complete -c kvbench -n "not __fish_seen_subcommand_from $subcommands" -a net -d 'Run puts, gets or YCSB-style workloads against a node'
-complete -c kvbench -n "not __fish_seen_subcommand_from $subcommands" -l version -d 'Print the version'
+complete -c kvbench -n "not __fish_seen_subcommand_from $subcommands" -s V -l version -d 'Print the version'
 complete -c kvbench -l help -d 'Print the options'
 
 # kvbench engine

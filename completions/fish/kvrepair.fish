@@ -6,7 +6,7 @@ complete -c kvrepair -l timeout-ms -x -d 'Give up on a call after this many mill
 complete -c kvrepair -l cluster-name -x -d 'Cluster name the node must have'
 complete -c kvrepair -l json -d 'Print the summary as JSON'
 complete -c kvrepair -l help -d 'Print the options'
-complete -c kvrepair -l version -d 'Print the version'
+complete -c kvrepair -s V -l version -d 'Print the version'
 complete -c kvrepair -l tls-cert -r -F -d 'TLS certificate, role client or admin (default $KV_TLS_CERT)'
 complete -c kvrepair -l tls-key -r -F -d 'TLS private key (default $KV_TLS_KEY)'
 complete -c kvrepair -l tls-ca -r -F -d 'The cluster CA certificate (default $KV_TLS_CA)'

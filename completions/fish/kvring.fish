@@ -6,7 +6,7 @@ complete -c kvring -l timeout-ms -x -d 'Give up after this many milliseconds'
 complete -c kvring -l cluster-name -x -d 'Cluster name the node must have'
 complete -c kvring -l json -d 'Print the ring as JSON'
 complete -c kvring -l help -d 'Print the options'
-complete -c kvring -l version -d 'Print the version'
+complete -c kvring -s V -l version -d 'Print the version'
 complete -c kvring -n __fish_use_subcommand -a leave -d 'Make the node leave the cluster'
 complete -c kvring -n __fish_use_subcommand -a stats -d "Show the node's live figures"
 complete -c kvring -n __fish_use_subcommand -a cleanup -d 'Make the node remove the keys it no longer replicates'

@@ -265,7 +265,7 @@ asio::awaitable<void> Connection::ReadLoop() {
         break;
       }
       if (!read.ok()) {
-        context_->logger->debug("connection from {}: {}", peer_, read.ToString());
+        context_->logger->debug("connection from {} ended: {}", peer_, read.message());
         break;
       }
       continue;

@@ -222,6 +222,8 @@ NodeService::NodeService(const NodeConfig& config, NodeIdentity identity, Parts 
 asio::awaitable<std::string> NodeService::Answer(Frame request) {
   const uint64_t id = request.request_id;
   spdlog::logger& log = *parts_.logger;
+  log.trace("request {} #{}: {} body bytes", wire::MessageTypeName(request.type), id,
+            request.body.size());
   switch (request.type) {
     case wire::MessageType::kGetRequest: {
       Result<GetRequest> m = DecodeMessage<GetRequest>(request.body);

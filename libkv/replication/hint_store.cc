@@ -70,6 +70,8 @@ std::string EncodeHintRecord(std::string_view key, std::string_view siblings,
   return record;
 }
 
+}  // namespace
+
 // docs/formats.md, "Hint store": anything but exactly one well-formed record is Corruption.
 Result<Hint> DecodeHint(std::string_view engine_key, std::string_view record) {
   KV_ASSIGN_OR_RETURN(HintKey parsed, ParseHintKey(engine_key));
@@ -96,8 +98,6 @@ Result<Hint> DecodeHint(std::string_view engine_key, std::string_view record) {
   hint.siblings = std::string(siblings);
   return hint;
 }
-
-}  // namespace
 
 std::string HintDir(std::string_view data_dir) {
   return JoinPath(data_dir, kHintDirName);

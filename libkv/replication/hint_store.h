@@ -78,6 +78,10 @@ struct HintStats {
 // "<data_dir>/hints"
 std::string HintDir(std::string_view data_dir);
 
+// The hint stored under `engine_key` as `record` (docs/formats.md, "Hint store"); Corruption
+// naming target and sequence for anything else. For the store and for kvsstdump --decode.
+Result<Hint> DecodeHint(std::string_view engine_key, std::string_view record);
+
 class HintStore {
  public:
   // Opens (creating when missing) the store in options.dir and counts its hints per target.

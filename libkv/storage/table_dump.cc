@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
+#include "libkv/base/coding.h"
 #include "libkv/base/json.h"
 #include "libkv/storage/block_codec.h"
 #include "libkv/storage/sstable.h"
+#include "libkv/storage/sstable_format.h"
 
 namespace kv {
 namespace {
@@ -72,11 +74,35 @@ boost::json::object PropertiesJson(const TableProperties& p) {
   return out;
 }
 
+// Whether the file ends in the SSTable magic number; false when it cannot be read.
+bool EndsInTableMagic(Env* env, const std::string& path) {
+  auto file = env->NewRandomAccessFile(path);
+  if (!file.ok() || (*file)->Size() < sizeof(kTableMagic)) return false;
+  char scratch[sizeof(kTableMagic)];
+  auto read = (*file)->Read((*file)->Size() - sizeof(kTableMagic), sizeof scratch, scratch);
+  return read.ok() && read->size() == sizeof(kTableMagic) &&
+         DecodeFixed64(read->data()) == kTableMagic;
+}
+
+// TableReader::Open, with a file that is plainly not a kv table (no magic number at its end, and
+// not named like a table) told apart from a damaged table: /etc/passwd is not "damaged".
+Result<std::shared_ptr<TableReader>> OpenTable(Env* env, const std::string& path) {
+  auto opened = TableReader::Open(env, path);
+  if (opened.ok() || !opened.status().Is(ErrorCode::kCorruption)) return opened;
+  const bool named_as_table = path.size() >= 4 && path.compare(path.size() - 4, 4, ".sst") == 0;
+  if (!named_as_table && !EndsInTableMagic(env, path))
+    return Status::InvalidArgument(
+        fmt::format("{} is not a kv table: it does not end in the SSTable magic number "
+                    "(kvsstdump reads the *.sst files of a kv data directory)",
+                    path));
+  return opened;
+}
+
 Status DumpJson(Env* env, const std::string& path, const TableDumpOptions& options, Output& out) {
   std::string* o = out.buf();
   boost::json::object head;
   json::PutBytes(head, "file", path);
-  auto opened = TableReader::Open(env, path);
+  auto opened = OpenTable(env, path);
   if (opened.ok()) head["properties"] = PropertiesJson((*opened)->properties());
   std::string text = json::Serialize(head);
   text.pop_back();  // the closing brace: more members follow
@@ -89,6 +115,7 @@ Status DumpJson(Env* env, const std::string& path, const TableDumpOptions& optio
   const TableReader& t = **opened;
 
   Status status;
+  uint64_t engine_tombstones = 0;
   if (options.index) {
     AppendMemberName(o, "index");
     o->push_back('[');
@@ -129,7 +156,10 @@ Status DumpJson(Env* env, const std::string& path, const TableDumpOptions& optio
       if (!options.keys_only) {
         const bool tombstone = e.kind == EntryKind::kTombstone;
         if (tombstone) {
+          ++engine_tombstones;
           entry["value"] = nullptr;
+        } else if (options.decoder != nullptr) {
+          options.decoder->AddJson(e.key, e.value, entry);
         } else {
           json::PutBytes(entry, "value", e.value);
         }
@@ -141,6 +171,14 @@ Status DumpJson(Env* env, const std::string& path, const TableDumpOptions& optio
     }
     o->push_back(']');
     status = it->status();
+    if (status.ok() && options.decoder != nullptr && !options.keys_only) {
+      boost::json::object decoded;
+      decoded["as"] = options.decoder->What();
+      decoded["engine_tombstones"] = engine_tombstones;
+      for (auto& [name, value] : options.decoder->SummaryJson()) decoded[name] = value;
+      AppendMemberName(o, "decoded");
+      o->append(json::Serialize(decoded));
+    }
   }
   if (options.verify && status.ok()) {
     status = t.Verify();
@@ -154,11 +192,11 @@ Status DumpJson(Env* env, const std::string& path, const TableDumpOptions& optio
 
 Status DumpText(Env* env, const std::string& path, const TableDumpOptions& options, Output& out) {
   std::string* o = out.buf();
-  KV_ASSIGN_OR_RETURN(auto reader, TableReader::Open(env, path));
+  KV_ASSIGN_OR_RETURN(auto reader, OpenTable(env, path));
   const TableReader& t = *reader;
   const TableProperties& p = t.properties();
-  o->append(fmt::format("{}: {} entries ({} tombstones), {} bytes", path, p.entries, p.tombstones,
-                        p.file_bytes));
+  o->append(fmt::format("{}: {} entries ({} engine tombstones), {} bytes", path, p.entries,
+                        p.tombstones, p.file_bytes));
   if (p.entries > 0)
     o->append(fmt::format(", keys {} .. {}, seq {} .. {}", QuoteBytes(p.smallest_key),
                           QuoteBytes(p.largest_key), p.smallest_seq, p.largest_seq));
@@ -189,14 +227,25 @@ Status DumpText(Env* env, const std::string& path, const TableDumpOptions& optio
           b.hash_count, b.keys, b.expected_false_positive_rate * 100));
     }
   }
+  TableValueDecoder* decoder = options.keys_only ? nullptr : options.decoder;
+  if (decoder != nullptr) o->append(fmt::format("values decoded as {}\n", decoder->What()));
   if (options.ListsEntries()) {
+    uint64_t engine_tombstones = 0;
     auto it = t.NewIterator();
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       const EntryView e = it->entry();
       o->append(QuoteBytes(e.key));
       if (!options.keys_only) {
         if (e.kind == EntryKind::kTombstone) {
+          ++engine_tombstones;
           o->append(fmt::format(" @{} tombstone", e.seq));
+          if (decoder != nullptr)
+            o->append(" (the engine's: the key was removed, not deleted by a client)");
+        } else if (decoder != nullptr) {
+          o->append(fmt::format(" @{}\n", e.seq));
+          decoder->AppendText(e.key, e.value, o);
+          out.MaybeFlush();
+          continue;
         } else {
           o->append(fmt::format(" @{} = ", e.seq));
           o->append(QuoteBytes(e.value));
@@ -206,6 +255,10 @@ Status DumpText(Env* env, const std::string& path, const TableDumpOptions& optio
       out.MaybeFlush();
     }
     KV_RETURN_IF_ERROR(it->status());
+    if (decoder != nullptr) {
+      o->append(fmt::format("decoded: {}; {} engine tombstones\n", decoder->SummaryText(),
+                            engine_tombstones));
+    }
   }
   if (options.verify) {
     KV_RETURN_IF_ERROR(t.Verify());
@@ -215,28 +268,6 @@ Status DumpText(Env* env, const std::string& path, const TableDumpOptions& optio
 }
 
 }  // namespace
-
-std::string QuoteBytes(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() + 2);
-  out.push_back('"');
-  for (const char ch : bytes) {
-    const auto c = static_cast<uint8_t>(ch);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(ch);
-    } else if (c >= 0x20 && c < 0x7f) {
-      out.push_back(ch);
-    } else {
-      out.append("\\x");
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  out.push_back('"');
-  return out;
-}
 
 Status DumpTable(Env* env, const std::string& path, const TableDumpOptions& options,
                  std::ostream& out) {

@@ -31,11 +31,16 @@ start_member() {
     tls=(--tls-cert "$CLUSTER_TLS_DIR/n$i.crt" --tls-key "$CLUSTER_TLS_DIR/n$i.key"
       --tls-ca "$CLUSTER_TLS_DIR/ca.crt")
   fi
+  # The log is appended to across restarts: only this start's lines say it listens.
+  local earlier_lines=0
+  [[ -e $log ]] && earlier_lines=$(wc -l < "$log")
   "$KV_BIN/kvnode" --id "n$i" --listen "127.0.0.1:${PORTS[$i]:-0}" --data-dir "$WORK/n$i" \
     "${CLUSTER_FLAGS[@]}" "${seeds[@]}" "${tls[@]}" 2>> "$log" &
   PIDS[$i]=$!
   for _ in $(seq 1 200); do
-    if line=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$log" 2>/dev/null | tail -n 1); then
+    line=$(tail -n +$((earlier_lines + 1)) "$log" 2>/dev/null |
+      grep -o 'listening on 127.0.0.1:[0-9]*' | tail -n 1 || true)
+    if [[ -n $line ]]; then
       PORTS[$i]=${line##*:}
       [[ $wait == nowait ]] || wait_until 60 "n$i is normal" is_normal "$i"
       return 0

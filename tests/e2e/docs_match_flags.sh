@@ -62,6 +62,22 @@ for tool_dir in "$src"/tools/*/; do
     sub_help=$("$KV_BIN/$name" "$sub" --help 2>&1) || fail "$name $sub --help exited $?"
     all_help+=$'\n'$sub_help
   done
+  # --help shows placeholders (N, FILE, HOST:PORT,...), not CLI11's type and validator names.
+  if names=$(grep -oE '\b(UINT|INT|TEXT|FLOAT|BOOLEAN|NUMBER)\b| in \[[^]]*\]' <<<"$all_help"); then
+    fail "$name --help shows CLI11 type names: $(sort -u <<<"$names" | tr '\n' ' ')"
+  fi
+  # -V is --version; a usage error is "NAME: ..." and exit 2, and JSON on stdout under --json.
+  [[ $("$KV_BIN/$name" -V 2>&1) == "$name "[0-9]* ]] || fail "$name -V does not print its version"
+  usage_rc=0
+  usage_err=$("$KV_BIN/$name" --no-such-flag 2>&1 >/dev/null) || usage_rc=$?
+  [[ $usage_rc -eq 2 ]] || fail "$name --no-such-flag exited $usage_rc, not 2"
+  [[ $usage_err == "$name: "*"see $name --help"* ]] ||
+    fail "$name: a usage error does not start with the program's name: $usage_err"
+  if grep -q -- '--json' <<<"$all_help"; then
+    usage_out=$("$KV_BIN/$name" --json --no-such-flag 2>/dev/null) || true
+    python3 -c 'import json,sys; d = json.loads(sys.argv[1]); sys.exit(0 if d["ok"] is False and d["message"] else 1)' \
+      "$usage_out" 2>/dev/null || fail "$name --json: a usage error is not JSON on stdout: $usage_out"
+  fi
   flags=$(long_flags <<<"$all_help")
   [[ -n $flags ]] || fail "$name: --help printed no long flags"
   grep -qx -- --version <<<"$flags" || fail "$name: --help does not list --version"

@@ -1,5 +1,7 @@
-// The flags every client tool (kvput, kvget, kvring, kvrepair, kvbench) shares for its
-// credentials, defined once so that they mean the same everywhere:
+// The flags every client tool (kvput, kvget, kvring, kvrepair, kvbench net) shares, defined once
+// so that they mean the same everywhere:
+//  - --node HOST:PORT (else $KV_NODE, else 127.0.0.1:7000), --timeout-ms MS (per call; each
+//    tool its own default), --cluster-name NAME: which node, how long, which cluster;
 //  - --tls-cert FILE, --tls-key FILE, --tls-ca FILE: a certificate (its role decides what the
 //    node serves: client or admin), its key and the cluster's CA. Also from KV_TLS_CERT,
 //    KV_TLS_KEY, KV_TLS_CA.
@@ -17,9 +19,36 @@
 #include <string>
 
 #include "libkv/base/status.h"
+#include "libkv/client/client.h"
+#include "libkv/net/host_port.h"
 #include "libkv/net/tls.h"
 
 namespace kv::tools {
+
+// What the client flags hold once parsed.
+struct ClientFlags {
+  std::string node;  // empty: $KV_NODE, else 127.0.0.1:7000
+  int64_t timeout_ms = 5000;
+  std::string cluster_name = "kv";
+  TlsOptions tls;
+};
+
+// Adds --node, --timeout-ms and --cluster-name to `app`. `node_help`: what the node is for
+// ("Node to repair"); `timeout_help`: what the timeout bounds. flags->timeout_ms holds the
+// tool's default when called.
+void AddNodeFlags(CLI::App& app, ClientFlags* flags, const std::string& node_help,
+                  const std::string& timeout_help);
+// AddNodeFlags and AddTlsFlags.
+void AddClientFlags(CLI::App& app, ClientFlags* flags, const std::string& node_help,
+                    const std::string& timeout_help);
+
+// The node to talk to, and the options to reach it with (TLS context made from the files).
+struct ClientTarget {
+  HostPort node;
+  ClientOptions options;
+};
+// InvalidArgument for a malformed --node or $KV_NODE, or TLS files given in part (MakeClientTls).
+Result<ClientTarget> ResolveClientFlags(const ClientFlags& flags);
 
 // Adds --tls-cert, --tls-key and --tls-ca (with their environment variables) to `app`.
 void AddTlsFlags(CLI::App& app, TlsOptions* tls);

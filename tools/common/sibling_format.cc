@@ -4,6 +4,7 @@
 
 #include <ctime>
 
+#include "libkv/base/human_text.h"
 #include "libkv/base/json.h"
 #include "libkv/versioning/vector_clock.h"
 
@@ -38,11 +39,7 @@ std::string DisplayBytes(std::string_view bytes) {
 }
 
 std::string FormatTimestampMicros(uint64_t micros) {
-  const auto seconds = static_cast<std::time_t>(micros / 1000000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros % 1000000);
+  return FormatUtcMicros(micros);
 }
 
 std::string FormatSiblingsText(std::string_view key, const GetResult& result) {

@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "tools/kvbench/progress_line.h"
+#include "tools/kvbench/ops_progress.h"
 #include "tools/kvbench/workload_runner.h"
 
 namespace kv::bench {
@@ -122,7 +122,7 @@ Result<BenchReport> RunEngineBench(const EngineBenchOptions& options, const std:
   const bool write = IsWrite(workload);
   KV_ASSIGN_OR_RETURN(auto opened, open(options.dir, workload == Workload::kFillSync));
   BenchTarget& target = *opened.target;
-  ProgressLine progress(options.progress);
+  OpsProgress progress(options.progress);
 
   // The key space: this run's for a fill; the earlier fill's for reads.
   KV_ASSIGN_OR_RETURN(auto record, ReadFillRecord(options.dir));

@@ -1,12 +1,15 @@
 #include "tools/kvbench/engine_flags.h"
 
+#include "tools/common/size_flag.h"
+
 namespace kv::bench {
 
 void AddEngineFlags(CLI::App& app, EngineBenchOptions& options, bool& json) {
   app.add_option("--dir", options.dir, "Data directory (created when missing)")
       ->required()
       ->type_name("DIR");
-  app.add_option("--workload", options.workload, "What to run")
+  app.add_option("--workload", options.workload,
+                 "What to run: fillseq, fillrandom, readrandom, readmissing, fillsync")
       ->required()
       ->check(CLI::IsMember({"fillseq", "fillrandom", "readrandom", "readmissing", "fillsync"}))
       ->type_name("WORKLOAD");
@@ -18,14 +21,16 @@ void AddEngineFlags(CLI::App& app, EngineBenchOptions& options, bool& json) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1024))
       ->type_name("T");
-  app.add_option("--value-size", options.value_size, "Value bytes")
+  app.add_option("--value-size", options.value_size, "Value bytes (a SIZE: 100, 4KiB, ...)")
+      ->transform(kv::tools::SizeValue())
       ->capture_default_str()
       ->check(CLI::Range(size_t{0}, size_t{16} << 20))
-      ->type_name("BYTES");
-  app.add_option("--key-size", options.key_size, "Key bytes")
+      ->type_name("SIZE");
+  app.add_option("--key-size", options.key_size, "Key bytes (a SIZE)")
+      ->transform(kv::tools::SizeValue())
       ->capture_default_str()
       ->check(CLI::Range(size_t{2}, size_t{64} << 10))
-      ->type_name("BYTES");
+      ->type_name("SIZE");
   app.add_option("--bloom-bits", options.bloom_bits, "Bloom filter bits per key (0: no filter)")
       ->capture_default_str()
       ->check(CLI::Range(0, 64))
@@ -38,7 +43,7 @@ void AddEngineFlags(CLI::App& app, EngineBenchOptions& options, bool& json) {
   app.add_option("--cache-size", options.cache_bytes,
                  "Block cache size, e.g. 64MiB (0: none; kv's default)")
       ->capture_default_str()
-      ->transform(CLI::AsSizeValue(true))
+      ->transform(kv::tools::SizeValue())
       ->type_name("SIZE");
   app.add_option("--values", options.values,
                  "Values: random (printable, barely compressible) or text (JSON-like records)")

@@ -11,11 +11,13 @@
 #include "libkv/client/node_address.h"
 #include "libkv/storage/engine.h"
 #include "tools/common/client_flags.h"
+#include "tools/common/command_line.h"
+#include "tools/common/size_flag.h"
 #include "tools/kvbench/engine_bench.h"
 #include "tools/kvbench/engine_flags.h"
 #include "tools/kvbench/engine_target.h"
 #include "tools/kvbench/net_bench.h"
-#include "tools/kvbench/progress_line.h"
+#include "tools/kvbench/ops_progress.h"
 
 namespace {
 
@@ -41,10 +43,11 @@ int main(int argc, char** argv) {
       "kv load generator: engine benchmarks on a directory; puts, gets and YCSB-style "
       "workloads on a node",
       "kvbench"};
-  app.set_version_flag("--version", std::string("kvbench ") + KV_VERSION);
-  // kvbench net's credentials; `kvbench net --tls-cert ...` falls through to these.
-  kv::TlsOptions tls;
-  kv::tools::AddTlsFlags(app, &tls);
+  // kvbench net's credentials; `kvbench net --tls-cert ...` falls through to these (and the
+  // --config file's keys reach them on the root).
+  kv::tools::ClientFlags client_flags;
+  client_flags.timeout_ms = NetBenchOptions().timeout.count();
+  kv::tools::AddTlsFlags(app, &client_flags.tls);
   kv::tools::AddClientConfig(app);
   app.require_subcommand(1);
 
@@ -55,7 +58,8 @@ int main(int argc, char** argv) {
   AddEngineFlags(*engine, engine_options, engine_json);
   engine
       ->add_option("--sync", sync_name,
-                   "Commit-log sync mode (default: batch for fillsync, off for other fills)")
+                   "Commit-log sync mode: batch, periodic or off (default: batch for fillsync, off "
+                   "for other fills)")
       ->check(CLI::IsMember({"batch", "periodic", "off"}))
       ->type_name("MODE");
   std::optional<uint64_t> memory_budget;
@@ -63,18 +67,15 @@ int main(int argc, char** argv) {
       ->add_option("--memory-budget", memory_budget,
                    "Size the memtables and block cache as kvnode --memory-budget SIZE does "
                    "(default: the engine's own defaults)")
-      ->transform(CLI::AsSizeValue(false))
+      ->transform(kv::tools::SizeValue())
       ->type_name("SIZE");
 
   NetBenchOptions net_options;
-  std::string node_flag;
   bool net_json = false;
-  int64_t timeout_ms = net_options.timeout.count();
   CLI::App* net =
       app.add_subcommand("net", "Run puts, gets or a YCSB-style workload (a, b, c) against a node");
   net->fallthrough();  // --tls-cert, --tls-key, --tls-ca and --config after `net`
-  net->add_option("--node", node_flag, "Node address (default: $KV_NODE, else 127.0.0.1:7000)")
-      ->type_name("HOST:PORT");
+  kv::tools::AddNodeFlags(*net, &client_flags, "Node to load", "Per-request timeout");
   net->add_option("--workload", net_options.workload,
                   "put (load the key space), get (reads), a (50% reads, 50% updates), b (95/5), "
                   "c (100% reads); an update is a get then a put with its context")
@@ -114,35 +115,25 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e9))
       ->type_name("OPS");
-  net->add_option("--value-size", net_options.value_size, "Value bytes")
+  net->add_option("--value-size", net_options.value_size, "Value bytes (a SIZE: 100, 4KiB, ...)")
+      ->transform(kv::tools::SizeValue())
       ->capture_default_str()
       ->check(CLI::Range(size_t{0}, size_t{16} << 20))
-      ->type_name("BYTES");
-  net->add_option("--key-size", net_options.key_size, "Key bytes")
+      ->type_name("SIZE");
+  net->add_option("--key-size", net_options.key_size, "Key bytes (a SIZE)")
+      ->transform(kv::tools::SizeValue())
       ->capture_default_str()
       ->check(CLI::Range(size_t{2}, size_t{64} << 10))
-      ->type_name("BYTES");
+      ->type_name("SIZE");
   net->add_option("--seed", net_options.seed, "Seed of the key order and values")
       ->capture_default_str()
       ->type_name("SEED");
-  net->add_option("--cluster-name", net_options.cluster_name, "Cluster name the node must have")
-      ->capture_default_str()
-      ->type_name("NAME");
-  net->add_option("--timeout-ms", timeout_ms, "Per-request timeout")
-      ->capture_default_str()
-      ->check(CLI::Range(int64_t{1}, int64_t{3600000}))
-      ->type_name("MS");
   net->add_flag("--json", net_json, "Print one JSON object instead of text");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 2;
-  }
+  if (std::optional<int> code = kv::tools::ParseCommandLine(app, argc, argv)) return *code;
 
   if (engine->parsed()) {
-    engine_options.progress = ProgressLine::StderrIsTerminal();
+    engine_options.progress = OpsProgress::StderrIsTerminal();
     std::optional<kv::SyncMode> sync;
     if (!sync_name.empty()) {
       auto parsed = kv::ParseSyncMode(sync_name);
@@ -155,13 +146,12 @@ int main(int argc, char** argv) {
     return PrintReport(RunEngineBench(engine_options, "kv", open), engine_json);
   }
 
-  auto node = kv::ChooseNodeAddress(node_flag, std::getenv("KV_NODE"));
-  if (!node.ok()) return Fail(node.status());
-  net_options.node = *node;
-  net_options.timeout = std::chrono::milliseconds(timeout_ms);
-  kv::Result<std::shared_ptr<kv::TlsContext>> tls_context = kv::tools::MakeClientTls(tls);
-  if (!tls_context.ok()) return Fail(tls_context.status());
-  net_options.tls = std::move(*tls_context);
-  net_options.progress = ProgressLine::StderrIsTerminal();
+  kv::Result<kv::tools::ClientTarget> target = kv::tools::ResolveClientFlags(client_flags);
+  if (!target.ok()) return Fail(target.status());
+  net_options.node = target->node;
+  net_options.timeout = target->options.timeout;
+  net_options.cluster_name = target->options.cluster_name;
+  net_options.tls = target->options.tls;
+  net_options.progress = OpsProgress::StderrIsTerminal();
   return PrintReport(RunNetBench(net_options), net_json);
 }

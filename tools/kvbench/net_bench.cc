@@ -14,7 +14,7 @@
 
 #include "libkv/client/async_client.h"
 #include "tools/kvbench/first_error.h"
-#include "tools/kvbench/progress_line.h"
+#include "tools/kvbench/ops_progress.h"
 #include "tools/kvbench/server_cpu.h"
 #include "tools/kvbench/workload_keys.h"
 #include "tools/kvbench/workload_runner.h"
@@ -100,7 +100,7 @@ struct PutRun {
 
 // Writes every key of `keys` once, blind, in a seeded random order, split over the workers.
 Result<PutRun> RunPuts(Fleet& fleet, const WorkloadKeys& keys, double rate, uint32_t w,
-                       ProgressLine& progress) {
+                       OpsProgress& progress) {
   const auto workers = static_cast<uint64_t>(fleet.size());
   const uint64_t total = keys.num();
   const std::vector<uint64_t> order = keys.RandomOrder();
@@ -166,7 +166,7 @@ struct MixRun {
 // `ops` operations split over the workers; each a read (a get) or an update (a get, then a put
 // with its context), of a key `chooser` picks.
 Result<MixRun> RunMix(Fleet& fleet, const NetBenchOptions& options, const Mix& mix,
-                      const WorkloadKeys& keys, const KeyChooser& chooser, ProgressLine& progress) {
+                      const WorkloadKeys& keys, const KeyChooser& chooser, OpsProgress& progress) {
   const auto workers = static_cast<uint64_t>(fleet.size());
   const uint64_t total = options.num;
   std::vector<MixOutput> outputs(fleet.size());
@@ -290,7 +290,7 @@ Result<BenchReport> RunNetBench(const NetBenchOptions& options) {
     report.server_cpu_note = cpu.note;
   };
 
-  ProgressLine progress(options.progress);
+  OpsProgress progress(options.progress);
   if (mix == nullptr || options.load) {
     // The load phase of a, b and c is never paced; a put run is.
     const ServerCpuSample cpu_before =

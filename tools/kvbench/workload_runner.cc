@@ -77,7 +77,7 @@ Pacer::Clock::time_point Pacer::Wait(Clock::time_point origin, int worker, uint6
 }
 
 Result<RunResult> RunWorkload(BenchTarget& target, const WorkloadKeys& keys, const RunSpec& spec,
-                              ProgressLine& progress) {
+                              OpsProgress& progress) {
   if (spec.threads < 1) return Status::InvalidArgument("--threads must be at least 1");
   const bool write = IsWrite(spec.workload);
   const uint64_t total = write ? keys.num() : spec.ops;

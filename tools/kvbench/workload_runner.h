@@ -20,7 +20,7 @@
 #include "libkv/base/status.h"
 #include "tools/kvbench/bench_target.h"
 #include "tools/kvbench/latency_histogram.h"
-#include "tools/kvbench/progress_line.h"
+#include "tools/kvbench/ops_progress.h"
 #include "tools/kvbench/workload_keys.h"
 
 namespace kv::bench {
@@ -78,6 +78,6 @@ struct RunResult {
 };
 
 Result<RunResult> RunWorkload(BenchTarget& target, const WorkloadKeys& keys, const RunSpec& spec,
-                              ProgressLine& progress);
+                              OpsProgress& progress);
 
 }  // namespace kv::bench

@@ -7,12 +7,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "libkv/base/limits.h"
 #include "libkv/client/client.h"
 #include "libkv/client/node_address.h"
 #include "tools/common/client_flags.h"
+#include "tools/common/command_line.h"
 #include "tools/common/exit_code.h"
 #include "tools/common/sibling_format.h"
 #include "tools/common/tool_error.h"
@@ -43,49 +45,31 @@ int main(int argc, char** argv) {
       "Exit codes: 0 found, 1 not found, 2 usage error, 3 the store could not answer,\n"
       "4 siblings to resolve, 5 the credentials' role may not read.",
       "kvget"};
-  std::string key, node_flag;
+  std::string key;
   bool json = false;
-  int timeout_ms = 5000;
-  kv::ClientOptions options;
+  kv::tools::ClientFlags client_flags;
   kv::ReadOptions read;
   app.add_option("KEY", key, "Key (1 byte to 64 KiB)")->required();
-  app.add_option("--node", node_flag,
-                 "Node to talk to, HOST:PORT (default: $KV_NODE, else 127.0.0.1:7000)");
   app.add_option("--r", read.r,
                  "Read quorum: replicas that must answer (default: the node's read quorum)")
       ->check(CLI::Range(1, 255))
       ->type_name("N");
-  app.add_option("--timeout-ms", timeout_ms, "Give up after this long")
-      ->check(CLI::Range(1, 3600000))
-      ->capture_default_str();
-  app.add_option("--cluster-name", options.cluster_name, "Cluster name the node must have")
-      ->capture_default_str();
+  kv::tools::AddClientFlags(app, &client_flags, "Node to talk to", "Give up after this long");
   app.add_flag("--json", json,
                "Print {\"key\",\"found\",\"siblings\":[{\"value\",\"tombstone\",\"clock\","
                "\"dot\",\"timestamp_micros\"}...],\"context\"}; bytes that are not UTF-8 come as "
                "base64 with \"value_base64\":true");
-  kv::TlsOptions tls;
-  kv::tools::AddTlsFlags(app, &tls);
   kv::tools::AddClientConfig(app);
-  app.set_version_flag("--version", std::string("kvget ") + KV_VERSION);
   app.footer(
       "Examples:\n  kvget greeting\n  kvget photo > photo.jpg\n  kvget --json greeting\n"
       "  kvget --r 3 greeting");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? kv::kExitOk : kv::kExitUsage;
-  }
-  options.timeout = std::chrono::milliseconds(timeout_ms);
-  kv::Result<kv::HostPort> node = kv::ChooseNodeAddress(node_flag, std::getenv("KV_NODE"));
-  if (!node.ok()) return Fail(node.status(), json);
-  kv::Result<std::shared_ptr<kv::TlsContext>> tls_context = kv::tools::MakeClientTls(tls);
-  if (!tls_context.ok()) return Fail(tls_context.status(), json);
-  options.tls = std::move(*tls_context);
+  if (std::optional<int> code = kv::tools::ParseCommandLine(app, argc, argv)) return *code;
+  kv::Result<kv::tools::ClientTarget> target = kv::tools::ResolveClientFlags(client_flags);
+  if (!target.ok()) return Fail(target.status(), json);
+  const kv::HostPort* node = &target->node;
   if (kv::Status s = kv::CheckKey(key); !s.ok()) return Fail(s, json);
 
-  std::unique_ptr<kv::Client> client = kv::Client::Lazy(*node, options);
+  std::unique_ptr<kv::Client> client = kv::Client::Lazy(*node, target->options);
   kv::Result<kv::GetResult> got = client->Get(key, read);
   if (!got.ok()) return Fail(got.status(), json);
 

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "libkv/base/json.h"
@@ -22,6 +23,7 @@
 #include "libkv/client/node_address.h"
 #include "libkv/versioning/context_token.h"
 #include "tools/common/client_flags.h"
+#include "tools/common/command_line.h"
 #include "tools/common/exit_code.h"
 #include "tools/common/sibling_format.h"
 #include "tools/common/tool_error.h"
@@ -64,10 +66,9 @@ int main(int argc, char** argv) {
       "Exit codes: 0 written, 2 usage error (nothing sent), 3 the store could not take it\n"
       "(or could not be read first), 5 the credentials' role may not write.",
       "kvput"};
-  std::string key, value, node_flag, context_text;
+  std::string key, value, context_text;
   bool value_given = false, del = false, blind = false, json = false, quiet = false;
-  int timeout_ms = 5000;
-  kv::ClientOptions options;
+  kv::tools::ClientFlags client_flags;
   kv::WriteOptions write;
   kv::ReadOptions read;
   app.add_option("KEY", key, "Key (1 byte to 64 KiB)")->required();
@@ -96,29 +97,16 @@ int main(int argc, char** argv) {
   app.add_flag("--primaries-only", write.primaries_only,
                "Count only the key's own replicas toward W: refuse the write rather than leave it "
                "with a stand-in for a down replica (Riak's PW)");
-  app.add_option("--node", node_flag,
-                 "Node to talk to, HOST:PORT (default: $KV_NODE, else 127.0.0.1:7000)");
-  app.add_option("--timeout-ms", timeout_ms,
-                 "Give up on the read, or on the write, after this long (a write may still land)")
-      ->check(CLI::Range(1, 3600000))
-      ->capture_default_str();
-  app.add_option("--cluster-name", options.cluster_name, "Cluster name the node must have")
-      ->capture_default_str();
+  kv::tools::AddClientFlags(app, &client_flags, "Node to talk to",
+                            "Give up on the read, or on the write, after this long (a write may "
+                            "still land)");
   app.add_flag("--json", json, "Print the outcome as JSON");
   app.add_flag("--quiet,-q", quiet, "Print nothing on success");
-  kv::TlsOptions tls;
-  kv::tools::AddTlsFlags(app, &tls);
   kv::tools::AddClientConfig(app);
-  app.set_version_flag("--version", std::string("kvput ") + KV_VERSION);
   app.footer(
       "Examples:\n  kvput greeting hello\n  kvput photo < photo.jpg\n  kvput --delete greeting\n"
       "  kvput --blind cart eggs\n  kvput --node 127.0.0.1:7001 --json k v");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? kv::kExitOk : kv::kExitUsage;
-  }
+  if (std::optional<int> code = kv::tools::ParseCommandLine(app, argc, argv)) return *code;
   value_given = app.count("VALUE") > 0;
   if (del && value_given) return Fail(kv::Status::InvalidArgument("--delete takes no VALUE"), json);
   if (blind && !context_text.empty()) {
@@ -132,7 +120,6 @@ int main(int argc, char** argv) {
                     "--context skip"),
                 json);
   }
-  options.timeout = std::chrono::milliseconds(timeout_ms);
   if (!context_text.empty()) {
     kv::Result<kv::VectorClock> context = kv::ContextTokenFromText(context_text);
     if (!context.ok()) {
@@ -145,11 +132,9 @@ int main(int argc, char** argv) {
     write.context = kv::EncodeContextToken(*context);
   }
 
-  kv::Result<kv::HostPort> node = kv::ChooseNodeAddress(node_flag, std::getenv("KV_NODE"));
-  if (!node.ok()) return Fail(node.status(), json);
-  kv::Result<std::shared_ptr<kv::TlsContext>> tls_context = kv::tools::MakeClientTls(tls);
-  if (!tls_context.ok()) return Fail(tls_context.status(), json);
-  options.tls = std::move(*tls_context);
+  kv::Result<kv::tools::ClientTarget> target = kv::tools::ResolveClientFlags(client_flags);
+  if (!target.ok()) return Fail(target.status(), json);
+  const kv::HostPort* node = &target->node;
 
   if (!del && (!value_given || value == "-")) {
     if (isatty(STDIN_FILENO))
@@ -162,7 +147,7 @@ int main(int argc, char** argv) {
   if (kv::Status s = del ? kv::CheckKey(key) : kv::CheckKeyAndValue(key, value); !s.ok())
     return Fail(s.WithContext("nothing was written"), json);
 
-  std::unique_ptr<kv::Client> client = kv::Client::Lazy(*node, options);
+  std::unique_ptr<kv::Client> client = kv::Client::Lazy(*node, target->options);
   if (!blind && context_text.empty()) {
     // Read first, on the same connection: the write's context is what that read saw, so the write
     // supersedes every version there (siblings included). A key never written, or only deleted,

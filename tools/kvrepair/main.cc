@@ -5,8 +5,6 @@
 // stdout (or one JSON object with --json).
 // Exit codes: 0 every range converged, 2 usage error, 3 a replica could not be reached (the
 // node's problems are printed on stderr) or the node could not answer.
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
@@ -27,7 +25,9 @@
 #include "libkv/client/client.h"
 #include "libkv/client/node_address.h"
 #include "tools/common/client_flags.h"
+#include "tools/common/command_line.h"
 #include "tools/common/exit_code.h"
+#include "tools/common/progress_line.h"
 #include "tools/common/tool_error.h"
 
 namespace {
@@ -87,37 +87,15 @@ struct Totals {
   uint64_t ranges_unconverged = 0;    // ranges with a replica unreachable or a problem
 };
 
-// The bar on stderr, redrawn in place; erased by Clear(). Only on a terminal.
-class ProgressBar {
- public:
-  explicit ProgressBar(bool enabled) : enabled_(enabled) {}
-  ~ProgressBar() { Clear(); }
-
-  void Draw(const Totals& t, uint64_t total) {
-    if (!enabled_) return;
-    constexpr uint64_t kWidth = 24;
-    const uint64_t filled = total == 0 ? kWidth : t.ranges_done * kWidth / total;
-    std::string bar(filled, '#');
-    bar.append(kWidth - filled, '-');
-    std::fprintf(
-        stderr, "\r[%s] %llu/%llu ranges  %llu keys compared  %llu repaired  %s exchanged\x1b[K",
-        bar.c_str(), static_cast<unsigned long long>(t.ranges_done),
-        static_cast<unsigned long long>(total), static_cast<unsigned long long>(t.keys_compared),
-        static_cast<unsigned long long>(t.keys_repaired), HumanBytes(t.bytes_exchanged).c_str());
-    std::fflush(stderr);
-    drawn_ = true;
-  }
-  void Clear() {
-    if (!drawn_) return;
-    std::fprintf(stderr, "\r\x1b[K");
-    std::fflush(stderr);
-    drawn_ = false;
-  }
-
- private:
-  const bool enabled_;
-  bool drawn_ = false;
-};
+// The bar on the progress line: what fits of it on the terminal, most important first.
+void DrawProgress(kv::tools::ProgressLine& line, const Totals& t, uint64_t total) {
+  const size_t bar_width = std::clamp<size_t>(kv::tools::TerminalColumns() / 4, 8, 26);
+  line.Draw({kv::tools::ProgressLine::Bar(t.ranges_done, total, bar_width),
+             fmt::format("{}/{} ranges", t.ranges_done, total),
+             fmt::format("{} keys compared", t.keys_compared),
+             fmt::format("{} repaired", t.keys_repaired),
+             HumanBytes(t.bytes_exchanged) + " exchanged"});
+}
 
 std::string SummaryJson(const Totals& t, double seconds, bool converged) {
   boost::json::object out;
@@ -163,44 +141,28 @@ int main(int argc, char** argv) {
       "Exit codes: 0 every range converged, 2 usage error, 3 a replica could not be reached\n"
       "or the node could not answer, 5 the credentials' role may not (repair needs role admin).",
       "kvrepair"};
-  std::string node_flag, range_flag;
+  std::string range_flag;
   bool json = false;
-  int timeout_ms = 600000;
-  kv::ClientOptions options;
-  app.add_option("--node", node_flag,
-                 "Node to repair, HOST:PORT (default: $KV_NODE, else 127.0.0.1:7000)")
-      ->type_name("HOST:PORT");
+  kv::tools::ClientFlags client_flags;
+  client_flags.timeout_ms = 600000;
+  kv::tools::AddClientFlags(app, &client_flags, "Node to repair",
+                            "Give up on a call (one range) after this long");
   app.add_option("--range", range_flag,
                  "Repair only the token range (START, END]; tokens in decimal or 0x-hex")
       ->type_name("START:END");
-  app.add_option("--timeout-ms", timeout_ms, "Give up on a call (one range) after this long")
-      ->check(CLI::Range(1, 86400000))
-      ->capture_default_str();
-  app.add_option("--cluster-name", options.cluster_name, "Cluster name the node must have")
-      ->capture_default_str();
   app.add_flag("--json", json,
                "Print {\"ranges\",\"keys_compared\",\"keys_differing\",\"keys_transferred\","
                "\"keys_repaired\",\"bytes_exchanged\",\"seconds\",\"replicas_unreachable\","
                "\"ranges_unconverged\",\"converged\"}");
-  kv::TlsOptions tls;
-  kv::tools::AddTlsFlags(app, &tls);
   kv::tools::AddClientConfig(app);
-  app.set_version_flag("--version", std::string("kvrepair ") + KV_VERSION);
   app.footer(
       "Examples:\n  kvrepair\n  kvrepair --node 10.0.0.5:7000 --json\n"
       "  kvrepair --range 0x4000000000000000:0x8000000000000000");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? kv::kExitOk : kv::kExitUsage;
-  }
-  options.timeout = std::chrono::milliseconds(timeout_ms);
-  kv::Result<kv::HostPort> node = kv::ChooseNodeAddress(node_flag, std::getenv("KV_NODE"));
-  if (!node.ok()) return Fail(node.status(), json);
-  kv::Result<std::shared_ptr<kv::TlsContext>> tls_context = kv::tools::MakeClientTls(tls);
-  if (!tls_context.ok()) return Fail(tls_context.status(), json);
-  options.tls = std::move(*tls_context);
+  if (std::optional<int> code = kv::tools::ParseCommandLine(app, argc, argv)) return *code;
+  kv::Result<kv::tools::ClientTarget> target = kv::tools::ResolveClientFlags(client_flags);
+  if (!target.ok()) return Fail(target.status(), json);
+  const kv::HostPort* node = &target->node;
+  const kv::ClientOptions& options = target->options;
   std::vector<kv::RepairRange> ranges;
   if (app.count("--range") > 0) {
     kv::Result<kv::RepairRange> range = ParseRange(range_flag);
@@ -219,8 +181,8 @@ int main(int argc, char** argv) {
   Totals totals;
   std::map<std::string, uint64_t> problems;  // problem text -> ranges it was reported for
   {
-    ProgressBar bar(isatty(STDERR_FILENO) == 1);
-    bar.Draw(totals, ranges.size());
+    kv::tools::ProgressLine bar;
+    DrawProgress(bar, totals, ranges.size());
     for (const kv::RepairRange& range : ranges) {
       kv::Result<kv::RepairResponse> r =
           client->Repair({.range_start = range.start, .range_end = range.end});
@@ -245,7 +207,7 @@ int main(int argc, char** argv) {
                                 : r->problems;
         ++problems[problem];
       }
-      bar.Draw(totals, ranges.size());
+      DrawProgress(bar, totals, ranges.size());
     }
   }
   const double seconds =

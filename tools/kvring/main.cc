@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -28,7 +29,9 @@
 #include "libkv/client/client.h"
 #include "libkv/client/node_address.h"
 #include "tools/common/client_flags.h"
+#include "tools/common/command_line.h"
 #include "tools/common/exit_code.h"
+#include "tools/common/progress_line.h"
 #include "tools/common/ring_format.h"
 #include "tools/common/stats_format.h"
 #include "tools/common/tool_error.h"
@@ -65,24 +68,28 @@ std::string LeaveJson(const std::string& node, const kv::LeaveResponse& r) {
 int Leave(kv::Client& client, const std::string& node, bool json, bool no_wait) {
   kv::Result<kv::LeaveResponse> r = client.Leave(kv::LeaveRequest{.status_only = false});
   if (!r.ok()) return Fail(r.status().WithContext("asking " + node + " to leave"), json);
-  const bool progress = !no_wait && isatty(STDERR_FILENO) == 1;
+  kv::tools::ProgressLine progress(!no_wait && kv::tools::ProgressLine().enabled());
   while (!no_wait && r->state == "leaving") {
-    if (progress) {
-      std::fprintf(stderr, "\rleaving: %s; %llu keys streamed, %.1f MiB, %.0f s\x1b[K",
-                   r->phase.c_str(), static_cast<unsigned long long>(r->keys_streamed),
-                   static_cast<double>(r->bytes_streamed) / (1 << 20), r->seconds);
-      std::fflush(stderr);
+    // The node counts the keys of a streaming pass when the pass ends: a count is shown once
+    // there is one, rather than "0 keys streamed" while they stream.
+    std::vector<std::string> fields = {fmt::format("leaving: {}", r->phase),
+                                       fmt::format("{:.0f} s", r->seconds)};
+    if (r->keys_streamed > 0 || r->bytes_streamed > 0) {
+      fields.insert(fields.begin() + 1,
+                    fmt::format("{} keys, {:.1f} MiB streamed in the passes done", r->keys_streamed,
+                                static_cast<double>(r->bytes_streamed) / (1 << 20)));
     }
+    progress.Draw(fields);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     kv::Result<kv::LeaveResponse> next = client.Leave(kv::LeaveRequest{.status_only = true});
     if (!next.ok()) {
-      if (progress) std::fprintf(stderr, "\r\x1b[K");
+      progress.Clear();
       return Fail(next.status().WithContext(node + " stopped answering before it said it had left"),
                   json);
     }
     r = std::move(next);
   }
-  if (progress) std::fprintf(stderr, "\r\x1b[K");
+  progress.Clear();
   if (!r->error.empty()) {
     return Fail(kv::Status::Unavailable(fmt::format("the leave of {} failed, it stays {}: {}", node,
                                                     r->state, r->error)),
@@ -115,24 +122,21 @@ std::string CleanupJson(const std::string& node, const kv::CleanupResponse& r) {
 int Cleanup(kv::Client& client, const std::string& node, bool json, bool no_wait) {
   kv::Result<kv::CleanupResponse> r = client.Cleanup(kv::CleanupRequest{.status_only = false});
   if (!r.ok()) return Fail(r.status().WithContext("asking " + node + " to clean up"), json);
-  const bool progress = !no_wait && isatty(STDERR_FILENO) == 1;
+  kv::tools::ProgressLine progress(!no_wait && kv::tools::ProgressLine().enabled());
   while (!no_wait && r->state == "running") {
-    if (progress) {
-      std::fprintf(stderr, "\rcleanup: %llu keys scanned, %llu removed (%.1f MiB), %.0f s\x1b[K",
-                   static_cast<unsigned long long>(r->keys_scanned),
-                   static_cast<unsigned long long>(r->keys_removed),
-                   static_cast<double>(r->bytes_removed) / (1 << 20), r->seconds);
-      std::fflush(stderr);
-    }
+    progress.Draw({fmt::format("cleanup: {} keys scanned", r->keys_scanned),
+                   fmt::format("{} removed ({:.1f} MiB)", r->keys_removed,
+                               static_cast<double>(r->bytes_removed) / (1 << 20)),
+                   fmt::format("{:.0f} s", r->seconds)});
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     kv::Result<kv::CleanupResponse> next = client.Cleanup(kv::CleanupRequest{.status_only = true});
     if (!next.ok()) {
-      if (progress) std::fprintf(stderr, "\r\x1b[K");
+      progress.Clear();
       return Fail(next.status().WithContext(node + " stopped answering during its cleanup"), json);
     }
     r = std::move(next);
   }
-  if (progress) std::fprintf(stderr, "\r\x1b[K");
+  progress.Clear();
   if (r->state == "failed") {
     return Fail(kv::Status::Unavailable(
                     fmt::format("the cleanup of {} stopped after {} keys scanned, {} removed: {}",
@@ -170,27 +174,16 @@ int main(int argc, char** argv) {
       "or nodes are joining or leaving, 5 the credentials' role may not (leave, cleanup,\n"
       "remove and stats need role admin).",
       "kvring"};
-  std::string node_flag, key;
+  std::string key;
   bool json = false;
-  int timeout_ms = 5000;
-  kv::ClientOptions options;
-  app.add_option("--node", node_flag,
-                 "Node to ask, HOST:PORT (default: $KV_NODE, else 127.0.0.1:7000)")
-      ->type_name("HOST:PORT");
+  kv::tools::ClientFlags client_flags;
+  kv::tools::AddClientFlags(app, &client_flags, "Node to ask", "Give up after this long");
   app.add_option("--key", key, "Show this key's preference list instead of the ring")
       ->type_name("KEY");
-  app.add_option("--timeout-ms", timeout_ms, "Give up after this long")
-      ->check(CLI::Range(1, 3600000))
-      ->capture_default_str();
-  app.add_option("--cluster-name", options.cluster_name, "Cluster name the node must have")
-      ->capture_default_str();
   app.add_flag("--json", json,
                "Print {\"self\",\"replicas\",\"read_quorum\",\"write_quorum\",\"nodes\":[...]}, "
                "or with a key {\"key\",\"replicas\":[ids...]}");
-  kv::TlsOptions tls;
-  kv::tools::AddTlsFlags(app, &tls);
   kv::tools::AddClientConfig(app);
-  app.set_version_flag("--version", std::string("kvring ") + KV_VERSION);
   app.footer(
       "Examples:\n  kvring\n  kvring --node 10.0.0.5:7000 --json\n  kvring --key greeting\n"
       "  kvring leave --node 10.0.0.5:7000\n  kvring stats --json\n"
@@ -228,19 +221,12 @@ int main(int argc, char** argv) {
                    "are down: keys then have fewer than N copies, and keys only it and the down "
                    "nodes held are missing until those return");
   remove->fallthrough();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? kv::kExitOk : kv::kExitUsage;
-  }
-  options.timeout = std::chrono::milliseconds(timeout_ms);
+  if (std::optional<int> code = kv::tools::ParseCommandLine(app, argc, argv)) return *code;
   const bool with_key = app.count("--key") > 0;
-  kv::Result<kv::HostPort> node = kv::ChooseNodeAddress(node_flag, std::getenv("KV_NODE"));
-  if (!node.ok()) return Fail(node.status(), json);
-  kv::Result<std::shared_ptr<kv::TlsContext>> tls_context = kv::tools::MakeClientTls(tls);
-  if (!tls_context.ok()) return Fail(tls_context.status(), json);
-  options.tls = std::move(*tls_context);
+  kv::Result<kv::tools::ClientTarget> target = kv::tools::ResolveClientFlags(client_flags);
+  if (!target.ok()) return Fail(target.status(), json);
+  const kv::HostPort* node = &target->node;
+  const kv::ClientOptions& options = target->options;
   if (leave->parsed()) {
     if (with_key) return Fail(kv::Status::InvalidArgument("leave takes no --key"), json);
     std::unique_ptr<kv::Client> client = kv::Client::Lazy(*node, options);

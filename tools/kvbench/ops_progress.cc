@@ -1,17 +1,18 @@
-#include "tools/kvbench/progress_line.h"
+#include "tools/kvbench/ops_progress.h"
 
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
+
+#include <fmt/format.h>
 
 namespace kv::bench {
 
-bool ProgressLine::StderrIsTerminal() {
+bool OpsProgress::StderrIsTerminal() {
   return isatty(STDERR_FILENO) == 1;
 }
 
-void ProgressLine::Start(std::string label, uint64_t total) {
+void OpsProgress::Start(std::string label, uint64_t total) {
   if (!enabled_) return;
   Stop();
   label_ = std::move(label);
@@ -24,7 +25,7 @@ void ProgressLine::Start(std::string label, uint64_t total) {
   drawer_ = std::thread([this] { Draw(); });
 }
 
-void ProgressLine::Draw() {
+void OpsProgress::Draw() {
   using Clock = std::chrono::steady_clock;
   auto last_time = Clock::now();
   uint64_t last_done = 0;
@@ -34,18 +35,15 @@ void ProgressLine::Draw() {
     uint64_t done = done_.load(std::memory_order_relaxed);
     double secs = std::chrono::duration<double>(now - last_time).count();
     double rate = secs > 0 ? static_cast<double>(done - last_done) / secs : 0;
-    std::fprintf(stderr, "\r%s %llu/%llu ops  %.0f ops/s\x1b[K", label_.c_str(),
-                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(total_),
-                 rate);
-    std::fflush(stderr);
+    line_.Draw(
+        {fmt::format("{} {}/{} ops", label_, done, total_), fmt::format("{:.0f} ops/s", rate)});
     last_time = now;
     last_done = done;
   }
-  std::fprintf(stderr, "\r\x1b[K");
-  std::fflush(stderr);
+  line_.Clear();
 }
 
-void ProgressLine::Stop() {
+void OpsProgress::Stop() {
   if (!drawer_.joinable()) return;
   {
     std::lock_guard lock(mu_);

@@ -1,9 +1,9 @@
-// ProgressLine: "12345/1000000 ops  81234 ops/s" on stderr, redrawn in place with '\r' about four
-// times a second while a workload runs, and erased when it ends. Does nothing when stderr is not
-// a terminal, so logs and pipes stay clean.
+// OpsProgress: "load 12345/1000000 ops  81234 ops/s" while a workload runs, redrawn about four
+// times a second on the shared progress line (tools/common/progress_line.h: fitted to the
+// terminal, nothing when stderr is not one) and erased when it ends.
 //
 // Threads: Add() is called by the workers from any thread; the line is drawn by a thread the
-// ProgressLine owns between Start() and Stop() (also called by the destructor).
+// OpsProgress owns between Start() and Stop() (also called by the destructor).
 #pragma once
 
 #include <atomic>
@@ -13,15 +13,17 @@
 #include <string>
 #include <thread>
 
+#include "tools/common/progress_line.h"
+
 namespace kv::bench {
 
-class ProgressLine {
+class OpsProgress {
  public:
   // `enabled` false makes every call a no-op; StderrIsTerminal() says whether to enable it when
   // stderr is a terminal.
-  explicit ProgressLine(bool enabled) : enabled_(enabled) {}
+  explicit OpsProgress(bool enabled) : enabled_(enabled), line_(enabled) {}
   static bool StderrIsTerminal();
-  ~ProgressLine() { Stop(); }
+  ~OpsProgress() { Stop(); }
 
   void Start(std::string label, uint64_t total);
   void Add(uint64_t ops) {
@@ -33,6 +35,7 @@ class ProgressLine {
   void Draw();
 
   const bool enabled_;
+  tools::ProgressLine line_;  // drawn by drawer_ only
   std::string label_;
   uint64_t total_ = 0;
   std::atomic<uint64_t> done_{0};

@@ -1,0 +1,57 @@
+# What the bench scripts (bench/run-*-figures.sh) share: a work directory with its results file
+# and load log, building the programs they time, and the machine line and load averages that
+# head every report. Sourced; needs $src (the repository), $build_dir and $work_dir (empty: a
+# new temporary directory).
+#
+#   source "$src/bench/lib/figures.bash"
+#   figures_work_dir compression            # sets work_dir (absolute), results, load_log
+#   build_kv -DKV_PEERS=ON kvbench kvbench-peers
+#   note_load "after the puts"              # a line of the load log
+#   echo "$(machine_line)."                 # Commit abc1234. Machine: 2 cores (...), ...
+#   print_load_log
+
+# figures_work_dir NAME: work_dir (a new kv-NAME-figures.XXXXXX when empty), made absolute;
+# results (JSON lines) and load_log in it, both emptied.
+figures_work_dir() {
+  if [[ -z $work_dir ]]; then
+    work_dir=$(mktemp -d "${TMPDIR:-/tmp}/kv-$1-figures.XXXXXX")
+  fi
+  mkdir -p "$work_dir"
+  work_dir=$(cd "$work_dir" && pwd)
+  results=$work_dir/results.jsonl
+  : >"$results"
+  load_log=$work_dir/load.txt
+  : >"$load_log"
+}
+
+# build_kv [-DCMAKE_FLAG...] TARGET...: configures build_dir (Release) and builds the targets,
+# with build_jobs jobs (default 2).
+build_kv() {
+  local arg cmake_flags=() targets=()
+  for arg in "$@"; do
+    if [[ $arg == -D* ]]; then cmake_flags+=("$arg"); else targets+=("$arg"); fi
+  done
+  echo "building ${targets[*]} in $build_dir" >&2
+  cmake -S "$src" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "${cmake_flags[@]}" >/dev/null
+  ninja -C "$build_dir" -j"${build_jobs:-2}" "${targets[@]}" >/dev/null
+}
+
+# The 1, 5 and 15 minute load averages now.
+load_now() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# note_load WHEN: a line of the load log.
+note_load() { echo "$1: load average $(load_now)" >>"$load_log"; }
+
+# "Commit abc1234. Machine: N cores (CPU), KERNEL, FS under WORK_DIR" (no final period).
+machine_line() {
+  local cpu
+  cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+  echo "Commit $(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo unknown). Machine: $(nproc) cores ($cpu), $(uname -sr), $(df -T "$work_dir" | awk 'NR == 2 { print $2 }') under $work_dir"
+}
+
+# The load log, indented, under its heading.
+print_load_log() {
+  echo "Load average during the run (1, 5, 15 min):"
+  echo
+  sed 's/^/    /' "$load_log"
+}
