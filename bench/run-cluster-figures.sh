@@ -144,6 +144,8 @@ run_gossip() {
   start_done=$(date +%s.%N)
   wait_ring 5
   t=$(python3 -c 'import sys,time; print(f"{time.time() - float(sys.argv[1]):.3f}")' "$start_done")
+  # Ownership once every node has joined (up is not yet normal: a joining node owns nothing).
+  wait_ring 5 normal
   local ring
   ring=$("$bin/kvring" --node "127.0.0.1:${node_ports[0]}" --json)
   record gossip "$(python3 -c 'import json,sys; print(json.dumps({"workload": "converge5", "seconds": float(sys.argv[1]), "ring": json.loads(sys.argv[2])}))' "$t" "$ring")"
