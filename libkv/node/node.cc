@@ -37,8 +37,8 @@ using asio::ip::tcp;
 // the service's timers live on the first shard.
 struct NodeRuntime {
   struct Shard {
-    // Concurrency hint 1: the io_context is run by one thread, so Asio skips the locking it
-    // needs when several threads run it.
+    // Concurrency hint 1: the io_context is run by one thread, so Asio keeps what that thread
+    // posts in a queue of its own, without taking the scheduler's lock.
     Shard() : io(1), work(asio::make_work_guard(io)) {}
     asio::io_context io;
     asio::executor_work_guard<asio::io_context::executor_type> work;
