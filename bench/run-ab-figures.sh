@@ -22,6 +22,7 @@
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
+source "$src/bench/lib/figures.bash"
 source "$src/bench/lib/kv_nodes.bash"
 keys=100000
 ops=100000
@@ -51,15 +52,7 @@ for dir in "$base_bin" "$new_bin"; do
     exit 2
   fi
 done
-if [[ -z $work_dir ]]; then
-  work_dir=$(mktemp -d "${TMPDIR:-/tmp}/kv-ab-figures.XXXXXX")
-fi
-mkdir -p "$work_dir"
-work_dir=$(cd "$work_dir" && pwd)
-results=$work_dir/results.jsonl
-: >"$results"
-load_log=$work_dir/load.txt
-: >"$load_log"
+figures_work_dir ab
 trap stop_all EXIT
 
 record() {
@@ -67,8 +60,6 @@ record() {
     "$1" "$2" "$3" >>"$results"
   echo "  $1, $2 node(s): $3" >&2
 }
-
-note_load() { echo "$1: load average $(cut -d' ' -f1-3 /proc/loadavg)" >>"$load_log"; }
 
 kvbench() {
   "$bin/kvbench" net --node "127.0.0.1:${node_ports[0]}" --concurrency "$concurrency" \
@@ -112,12 +103,9 @@ done
 note_load "end"
 echo "measured in $((SECONDS - started)) s" >&2
 
-cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
-echo "Machine: $(nproc) cores ($cpu), $(uname -sr). Base: $base_bin. New: $new_bin."
+echo "$(machine_line). Base: $base_bin. New: $new_bin."
 echo
-echo "Load average during the run (1, 5, 15 min):"
-echo
-sed 's/^/    /' "$load_log"
+print_load_log
 echo
 python3 - "$results" "$runs" "$keys" "$ops" "$concurrency" <<'PY'
 import json, statistics, sys

@@ -27,7 +27,7 @@ void AppendSiblingSetText(const SiblingSet& set, std::string_view indent, std::s
   }
 }
 
-boost::json::array SiblingSetJson(const SiblingSet& set) {
+boost::json::array SiblingSetJson(const SiblingSet& set, std::string_view delete_member) {
   boost::json::array out;
   for (const Version& v : set.versions()) {
     boost::json::object version;
@@ -36,7 +36,7 @@ boost::json::array SiblingSetJson(const SiblingSet& set) {
     } else {
       json::PutBytes(version, "value", v.value);
     }
-    version["client_delete"] = v.tombstone;
+    version[delete_member] = v.tombstone;
     boost::json::object clock;
     for (const ClockEntry& e : v.clock.entries()) clock[ClockIdToHex(e.id)] = e.counter;
     version["clock"] = std::move(clock);

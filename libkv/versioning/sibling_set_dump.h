@@ -23,8 +23,10 @@ void AppendSiblingSetText(const SiblingSet& set, std::string_view indent, std::s
 //   [{"value":"hello","client_delete":false,"clock":{"1f2e3d4c5b6a7988":2},
 //     "dot":"1f2e3d4c5b6a7988:3","timestamp_micros":1777636800000000}, ...]
 // "value" is null for a client delete; a value that is not UTF-8 is base64 with
-// "value_base64":true (json.h).
-boost::json::array SiblingSetJson(const SiblingSet& set);
+// "value_base64":true (json.h). `delete_member` names the flag of a client delete (kvget --json
+// calls it "tombstone").
+boost::json::array SiblingSetJson(const SiblingSet& set,
+                                  std::string_view delete_member = "client_delete");
 
 struct SiblingSetCounts {
   uint64_t sets = 0;                // keys holding a sibling set

@@ -6,6 +6,7 @@
 
 #include "libkv/base/human_text.h"
 #include "libkv/base/json.h"
+#include "libkv/versioning/sibling_set_dump.h"
 #include "libkv/versioning/vector_clock.h"
 
 namespace kv {
@@ -72,23 +73,7 @@ std::string FormatGetResultJson(std::string_view key, const GetResult& result) {
   boost::json::object out;
   json::PutBytes(out, "key", key);
   out["found"] = result.found();
-  boost::json::array siblings;
-  for (const Version& v : result.siblings.versions()) {
-    boost::json::object sibling;
-    if (v.tombstone) {
-      sibling["value"] = nullptr;
-    } else {
-      json::PutBytes(sibling, "value", v.value);
-    }
-    sibling["tombstone"] = v.tombstone;
-    boost::json::object clock;
-    for (const ClockEntry& e : v.clock.entries()) clock[ClockIdToHex(e.id)] = e.counter;
-    sibling["clock"] = std::move(clock);
-    sibling["dot"] = DotText(v.dot);
-    sibling["timestamp_micros"] = v.timestamp_micros;
-    siblings.push_back(std::move(sibling));
-  }
-  out["siblings"] = std::move(siblings);
+  out["siblings"] = SiblingSetJson(result.siblings, "tombstone");
   out["context"] = Base64Encode(result.context);
   return json::Serialize(out) + "\n";
 }
