@@ -6,6 +6,7 @@
 #include "libkv/client/get_result.h"
 #include "libkv/versioning/context_token.h"
 #include "tests/client/fake_node.h"
+#include "tests/versioning/coordinator_write.h"
 #include "tools/common/exit_code.h"
 #include "tools/common/tool_error.h"
 
@@ -16,17 +17,7 @@ constexpr ClockId kA = 0x1111111111111111ULL;
 constexpr ClockId kB = 0x2222222222222222ULL;
 
 // A write as a coordinator applies it, with fixed clocks and times.
-void Write(SiblingSet* set, ClockId at, const VectorClock& context, bool tombstone,
-           std::string value, uint64_t now) {
-  REQUIRE(set->Put(SiblingWrite{.context = context,
-                                .coordinator = at,
-                                .tombstone = tombstone,
-                                .value = std::move(value),
-                                .now_micros = now,
-                                .min_counter = 0},
-                   ClockPruneOptions{})
-              .ok());
-}
+constexpr auto Write = testing::CoordinatorWrite;
 
 GetResponse ResponseOf(const SiblingSet& set) {
   GetResponse r;

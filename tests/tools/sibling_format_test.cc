@@ -4,6 +4,7 @@
 
 #include "libkv/base/json.h"
 #include "libkv/versioning/context_token.h"
+#include "tests/versioning/coordinator_write.h"
 #include "tools/common/ring_format.h"
 
 namespace kv {
@@ -13,17 +14,8 @@ constexpr ClockId kA = 0x1111111111111111ULL;
 constexpr ClockId kB = 0x2222222222222222ULL;
 constexpr uint64_t kMay1 = 1714564800ULL * 1000000;  // 2024-05-01T12:00:00Z
 
-void Write(SiblingSet* set, ClockId at, const VectorClock& context, bool tombstone,
-           std::string value, uint64_t now) {
-  REQUIRE(set->Put(SiblingWrite{.context = context,
-                                .coordinator = at,
-                                .tombstone = tombstone,
-                                .value = std::move(value),
-                                .now_micros = now,
-                                .min_counter = 0},
-                   ClockPruneOptions{})
-              .ok());
-}
+// A write as a coordinator applies it, with fixed clocks and times.
+constexpr auto Write = testing::CoordinatorWrite;
 
 // "hello2" at A, which saw "hello" (A:1), concurrent with a delete at B that saw nothing.
 GetResult Conflict() {
