@@ -59,7 +59,7 @@ TEST_CASE("roles: the table") {
     CHECK(any == is_request);
     requests += any ? 1 : 0;
   }
-  CHECK(requests == 16);
+  CHECK(requests == 17);
 }
 
 TEST_CASE("roles: names and the refusal's message") {

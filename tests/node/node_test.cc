@@ -604,8 +604,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "node: its ring answer carries its own load once a heartbeat measured it; a lone node's "
-    "repair status says never, before and after a repair that reached fewer than N") {
+    "node: its ring answer carries its own load once a heartbeat measured it, and a lone node's "
+    "repair status says never before and after a repair that reached fewer than N") {
   TestNode node;
   auto client = Client::Connect(node.address());
   REQUIRE(client.ok());
