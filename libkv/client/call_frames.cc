@@ -72,6 +72,12 @@ Result<StatsResponse> DecodeStatsAnswer(const Frame& answer) {
   return DecodeMessage<StatsResponse>(answer.body);
 }
 
+Result<RepairStatusResponse> DecodeRepairStatusAnswer(const Frame& answer) {
+  KV_RETURN_IF_ERROR(
+      CheckAnswerType(answer, wire::MessageType::kRepairStatusResponse, "repair status request"));
+  return DecodeMessage<RepairStatusResponse>(answer.body);
+}
+
 Result<CleanupResponse> DecodeCleanupAnswer(const Frame& answer) {
   KV_RETURN_IF_ERROR(
       CheckAnswerType(answer, wire::MessageType::kCleanupResponse, "cleanup request"));

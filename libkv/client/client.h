@@ -85,6 +85,8 @@ class Client {
   Result<CleanupResponse> Cleanup(const CleanupRequest& request);
   // kvring remove: the node takes a dead node out of the ring (RemoveRequest).
   Result<RemoveResponse> Remove(const RemoveRequest& request);
+  // kvrepair --status: each range's last complete repair and whether tombstones may be purged.
+  Result<RepairStatusResponse> RepairStatus();
 
   const HostPort& node() const { return node_; }
   // "kvnode 0.1.0", from the last handshake; empty before one.

@@ -72,8 +72,13 @@ enum class MessageType : uint8_t {
   // Client to node: take a dead node out of the ring (kvring remove).
   kRemoveRequest = 31,
   kRemoveResponse = 32,
+  // 33 and 34: the metrics request and answer (issue 17's other branch).
+  // Client to node: each range's last complete repair and whether tombstones may be purged there
+  // (kvrepair --status).
+  kRepairStatusRequest = 35,
+  kRepairStatusResponse = 36,
   // Node to node: several replica writes to one replica in one frame, each answered with its own
-  // outcome (a coordinator under load). Numbered apart from the rest, which grow from 33.
+  // outcome (a coordinator under load). Numbered apart from the rest, which grow from 37.
   kReplicaWriteBatchRequest = 40,
   kReplicaWriteBatchResponse = 41,
 };
