@@ -92,8 +92,8 @@ std::optional<HttpAnswer> ParseQuery(std::string_view query, HttpCall& call) {
         return BadRequest(fmt::format("query parameter blind={} is not true or false", value));
       call.blind = value != "false";
     } else {
-      return BadRequest(fmt::format(
-          "unknown query parameter '{}': /v1/kv takes r, w, pw and blind", name));
+      return BadRequest(
+          fmt::format("unknown query parameter '{}': /v1/kv takes r, w, pw and blind", name));
     }
   }
   if (pw && *pw > 0) {
@@ -169,9 +169,9 @@ std::variant<HttpCall, HttpAnswer> ParseHttpCall(HttpMethod method, std::string_
   if (!RouteServes(call.route, method)) {
     const std::string_view route_path =
         call.route == HttpCall::Route::kKv ? std::string_view("/v1/kv/KEY") : path;
-    HttpAnswer refusal = ErrorAnswer(
-        405, Status::InvalidArgument(
-                 fmt::format("{} serves {} only", route_path, AllowFor(call.route))));
+    HttpAnswer refusal =
+        ErrorAnswer(405, Status::InvalidArgument(
+                             fmt::format("{} serves {} only", route_path, AllowFor(call.route))));
     refusal.allow = AllowFor(call.route);
     return refusal;
   }
@@ -186,12 +186,13 @@ std::variant<HttpCall, HttpAnswer> ParseHttpCall(HttpMethod method, std::string_
     return ErrorAnswer(413, Status::InvalidArgument(fmt::format(
                                 "the key is larger than the limit of {} bytes", kMaxKeyBytes)));
   std::optional<std::string> key = PercentDecode(encoded_key);
-  if (!key) return BadRequest("the key is not percent-encoded: a '%' needs two hex digits after it");
+  if (!key)
+    return BadRequest("the key is not percent-encoded: a '%' needs two hex digits after it");
   if (key->empty()) return BadRequest("the key is empty: PUT, GET or DELETE /v1/kv/KEY");
   if (key->size() > kMaxKeyBytes)
-    return ErrorAnswer(413, Status::InvalidArgument(fmt::format(
-                                "the key is {} bytes, past the limit of {} bytes", key->size(),
-                                kMaxKeyBytes)));
+    return ErrorAnswer(
+        413, Status::InvalidArgument(fmt::format("the key is {} bytes, past the limit of {} bytes",
+                                                 key->size(), kMaxKeyBytes)));
   call.key = std::move(*key);
   if (std::optional<HttpAnswer> refusal = ParseQuery(query, call)) return *refusal;
   if (method == HttpMethod::kGet && (call.w != 0 || call.primaries_only || call.blind))
@@ -207,8 +208,7 @@ std::variant<HttpCall, HttpAnswer> ParseHttpCall(HttpMethod method, std::string_
           kContextHeader));
     Result<VectorClock> clock = ContextTokenFromText(context_header);
     if (!clock.ok())
-      return BadRequest(fmt::format("the {} header: {}", kContextHeader,
-                                    clock.status().message()));
+      return BadRequest(fmt::format("the {} header: {}", kContextHeader, clock.status().message()));
     call.context = EncodeContextToken(*clock);
   }
   return call;
@@ -235,8 +235,12 @@ Frame DeleteFrame(const HttpCall& call, std::string context) {
                                     .primaries_only = call.primaries_only});
 }
 
-Frame RingFrame() { return MessageFrame(RingRequest{}); }
-Frame StatsFrame() { return MessageFrame(StatsRequest{}); }
+Frame RingFrame() {
+  return MessageFrame(RingRequest{});
+}
+Frame StatsFrame() {
+  return MessageFrame(StatsRequest{});
+}
 
 Result<Frame> DecodeAnswerFrame(std::string_view bytes) {
   Result<std::optional<Frame>> frame = DecodeFrame(&bytes);
@@ -290,8 +294,8 @@ HttpAnswer AnswerWrite(const Frame& answer) {
   const bool ok = answer.type == wire::MessageType::kPutResponse ||
                   answer.type == wire::MessageType::kDeleteResponse;
   if (!ok)
-    return ErrorAnswer(Status::Protocol(fmt::format("a write was answered with a {} message",
-                                                    wire::MessageTypeName(answer.type))));
+    return ErrorAnswer(Status::Protocol(
+        fmt::format("a write was answered with a {} message", wire::MessageTypeName(answer.type))));
   HttpAnswer done;
   done.status = 204;
   return done;
@@ -337,13 +341,15 @@ HttpAnswer ErrorAnswer(unsigned http_status, const Status& status) {
   std::string message = status.message();
   if (status.code() == ErrorCode::kMaybeApplied &&
       message.find("may have been applied") == std::string::npos)
-      message += " (the write may have been applied: read the key to see whether it landed)";
+    message += " (the write may have been applied: read the key to see whether it landed)";
   boost::json::object body;
   body["error"] = json::TextOr(message, "(the message is not UTF-8)");
   body["code"] = std::move(code);
   return JsonAnswer(http_status, json::Serialize(body) + "\n");
 }
 
-HttpAnswer ErrorAnswer(const Status& status) { return ErrorAnswer(HttpStatusFor(status), status); }
+HttpAnswer ErrorAnswer(const Status& status) {
+  return ErrorAnswer(HttpStatusFor(status), status);
+}
 
 }  // namespace kv

@@ -47,8 +47,8 @@ struct HttpCall {
   enum class Route { kKv, kRing, kStats, kHealth };
   Route route = Route::kHealth;
   HttpMethod method = HttpMethod::kGet;
-  std::string key;        // kKv: percent-decoded
-  uint32_t r = 0;         // ?r=, ?w=: 0 the node's own quorum
+  std::string key;  // kKv: percent-decoded
+  uint32_t r = 0;   // ?r=, ?w=: 0 the node's own quorum
   uint32_t w = 0;
   bool primaries_only = false;  // ?pw=: Riak's PW, as kvput --pw; its number must equal w
   bool blind = false;           // ?blind=true
@@ -63,7 +63,7 @@ std::variant<HttpCall, HttpAnswer> ParseHttpCall(HttpMethod method, std::string_
                                                  std::string_view context_header);
 
 // The request frames of a call (request id 1). REQUIRES: call.route is the one named.
-Frame GetFrame(const HttpCall& call);                       // kKv: GET and the read-first read
+Frame GetFrame(const HttpCall& call);  // kKv: GET and the read-first read
 Frame PutFrame(const HttpCall& call, std::string value, std::string context);
 Frame DeleteFrame(const HttpCall& call, std::string context);
 Frame RingFrame();

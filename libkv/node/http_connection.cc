@@ -1,7 +1,6 @@
 #include "libkv/node/http_connection.h"
 
 #include <fmt/format.h>
-#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -48,24 +47,26 @@ HttpMethod MethodOf(http::verb verb) {
 std::optional<HttpAnswer> AnswerReadError(const beast::error_code& ec, bool timed_out,
                                           std::chrono::milliseconds timeout) {
   if (timed_out)
-    return ErrorAnswer(408, Status::Timeout(fmt::format(
-                                "the request did not arrive whole within {} ms (kvnode "
-                                "--body-timeout-ms)",
-                                timeout.count())));
+    return ErrorAnswer(
+        408, Status::Timeout(fmt::format("the request did not arrive whole within {} ms (kvnode "
+                                         "--body-timeout-ms)",
+                                         timeout.count())));
   if (ec == http::error::header_limit)
     return ErrorAnswer(431, Status::InvalidArgument(fmt::format(
                                 "the request's header is larger than {} bytes", kHttpHeaderLimit)));
   if (ec == http::error::body_limit)
     return ErrorAnswer(413, Status::InvalidArgument(fmt::format(
-                                "the value is larger than the limit of {} bytes", kMaxValueBytes)));
+                                "the value is larger than the limit of {} bytes; nothing was "
+                                "written",
+                                kMaxValueBytes)));
   if (ec == http::error::end_of_stream || ec == asio::error::eof ||
       ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
       ec == http::error::partial_message || ec.category() == asio::error::get_ssl_category() ||
       ec == asio::ssl::error::stream_truncated)
     return std::nullopt;
-  return ErrorAnswer(400, Status::InvalidArgument(fmt::format(
-                              "this is not an HTTP/1.1 request the API can read ({})",
-                              ec.message())));
+  return ErrorAnswer(
+      400, Status::InvalidArgument(
+               fmt::format("this is not an HTTP/1.1 request the API can read ({})", ec.message())));
 }
 
 }  // namespace
@@ -101,7 +102,9 @@ void HttpConnection::Abort() {
   asio::post(stream_.get_executor(), [self = shared_from_this()] { self->CloseSocket(); });
 }
 
-void HttpConnection::CloseSocket() { stream_.Close(); }
+void HttpConnection::CloseSocket() {
+  stream_.Close();
+}
 
 void HttpConnection::Arm(std::chrono::milliseconds timeout) {
   timed_out_ = false;
@@ -151,10 +154,10 @@ asio::awaitable<bool> HttpConnection::TlsHandshake() {
   }
   Result<CertificateSubject> subject = PeerCertificateSubject(stream_.tls()->native_handle());
   if (!subject.ok() || !subject->role) {
-    wire.logger->info("closing HTTP connection from {}: {}", peer_,
-                      subject.ok() ? fmt::format("its certificate for '{}' names no role",
-                                                 subject->common_name)
-                                   : subject.status().message());
+    wire.logger->info(
+        "closing HTTP connection from {}: {}", peer_,
+        subject.ok() ? fmt::format("its certificate for '{}' names no role", subject->common_name)
+                     : subject.status().message());
     co_return false;
   }
   authority_ = ConnectionAuthority(*subject->role, subject->common_name);
@@ -168,30 +171,33 @@ asio::awaitable<void> HttpConnection::ServeRequests(S& stream) {
   beast::flat_buffer buffer;
   for (;;) {
     if (stop_reading_) co_return;
-    // Idle until the next request begins: only a client that sends counts against the body
-    // timeout. Bytes already here (a pipelined request) need no wait.
-    bool pending = buffer.size() > 0;
-    if constexpr (!std::is_same_v<S, tcp::socket>) pending |= SSL_pending(stream.native_handle()) > 0;
-    if (!pending) {
+    // Idle until the next request begins: only a client that has begun one counts against the
+    // body timeout. Its first bytes are read here (through TLS: the socket alone cannot say
+    // whether the TLS stream holds a request already); bytes already here need no wait.
+    if (buffer.size() == 0) {
       waiting_idle_ = true;
       Arm(limits.idle_timeout);
-      auto [wait_ec] = co_await stream_.socket().async_wait(tcp::socket::wait_read, kNoThrow);
+      auto [read_ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kNoThrow);
       waiting_idle_ = false;
       Disarm();
-      if (wait_ec || stop_reading_) co_return;  // idle too long, stopping, or closed
+      if (read_ec || stop_reading_) co_return;  // idle too long, stopping, or closed
+      buffer.commit(n);
     }
 
     http::request_parser<http::string_body> parser;
     parser.header_limit(kHttpHeaderLimit);
     parser.body_limit(kMaxValueBytes);
     Arm(limits.body_timeout);
-    auto [header_ec, header_bytes] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
+    auto [header_ec, header_bytes] =
+        co_await http::async_read_header(stream, buffer, parser, kNoThrow);
     std::optional<HttpAnswer> answer;
     if (header_ec) {
       Disarm();
       answer = AnswerReadError(header_ec, timed_out_, limits.body_timeout);
       if (!answer) co_return;
-      wire.logger->info("HTTP connection from {}: {}; closing it", peer_, answer->body);
+      wire.logger->info("HTTP connection from {}: answered {} {}; closing it", peer_,
+                        answer->status,
+                        std::string_view(answer->body).substr(0, answer->body.find('\n')));
     }
     bool body_read = !header_ec && parser.is_done();
     bool keep_alive = !header_ec && parser.get().keep_alive();
@@ -219,9 +225,9 @@ asio::awaitable<void> HttpConnection::ServeRequests(S& stream) {
                                       "nothing was written",
                                       *length, kMaxValueBytes)));
       } else if (!co_await Reserve(length ? *length : kMaxValueBytes)) {
-        answer = ErrorAnswer(503, Status::Unavailable(
-                                      "the node's connection memory is taken by other requests; "
-                                      "try again (kvnode --memory-budget)"));
+        answer = ErrorAnswer(
+            503, Status::Unavailable("the node's connection memory is taken by other requests; "
+                                     "try again (kvnode --memory-budget)"));
       } else {
         if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
           http::response<http::empty_body> go_on{http::status::continue_, version};
@@ -249,10 +255,10 @@ asio::awaitable<void> HttpConnection::ServeRequests(S& stream) {
 
     // A body left unread (refused before it came) leaves the stream mid-message: close after.
     keep_alive = keep_alive && body_read && !stop_reading_ && refusal_.ok();
-    http::response<http::string_body> response{static_cast<http::status>(answer->status),
-                                                version};
+    http::response<http::string_body> response{static_cast<http::status>(answer->status), version};
     response.set(http::field::server, wire.server_name);
-    if (!answer->content_type.empty()) response.set(http::field::content_type, answer->content_type);
+    if (!answer->content_type.empty())
+      response.set(http::field::content_type, answer->content_type);
     if (!answer->context.empty()) response.set(kContextHeader, answer->context);
     if (!answer->allow.empty()) response.set(http::field::allow, answer->allow);
     response.body() = std::move(answer->body);

@@ -277,10 +277,10 @@ Status Node::Listen() {
 Status Node::ListenHttp() {
   if (config_.http_listen.empty()) return Status::Ok();
   KV_ASSIGN_OR_RETURN(HostPort want, ParseHostPort(config_.http_listen));
-  Result<HostPort> bound = BindAcceptor(
-      runtime_->http_acceptor, want, "--http-listen",
-      " — is another kvnode (or another HTTP server) using it? Pick another port with "
-      "--http-listen HOST:PORT, or turn the HTTP API off with --http-listen off");
+  Result<HostPort> bound =
+      BindAcceptor(runtime_->http_acceptor, want, "--http-listen",
+                   " — is another kvnode (or another HTTP server) using it? Pick another port with "
+                   "--http-listen HOST:PORT, or turn the HTTP API off with --http-listen off");
   if (!bound.ok()) return bound.status().WithContext("the HTTP API (--http-listen)");
   http_address_ = std::move(*bound);
   return Status::Ok();
@@ -347,8 +347,9 @@ void Node::Serve() {
       budget.merkle_cache_bytes >> 20, budget.connection_bytes >> 20);
 
   if (http_address_)
-    logger_->info("HTTP API on {}://{}/ (GET, PUT, DELETE /v1/kv/KEY; /v1/ring, /v1/stats, /health)",
-                  tls_ ? "https" : "http", http_address_->ToString());
+    logger_->info(
+        "HTTP API on {}://{}/ (GET, PUT, DELETE /v1/kv/KEY; /v1/ring, /v1/stats, /health)",
+        tls_ ? "https" : "http", http_address_->ToString());
 
   // One loop per listener; `http` says which protocol its connections speak.
   auto accept_loop = [this](bool http) {
@@ -404,9 +405,9 @@ void Node::Serve() {
             cv_.notify_all();
           };
           if (http) {
-            auto c = std::make_shared<HttpConnection>(
-                std::move(socket), &rt.http_context,
-                [closed](HttpConnection* gone) { closed(gone); });
+            auto c =
+                std::make_shared<HttpConnection>(std::move(socket), &rt.http_context,
+                                                 [closed](HttpConnection* gone) { closed(gone); });
             executor = c->executor();
             run = [c] { return c->Run(); };
             connection = std::move(c);
@@ -442,7 +443,8 @@ void Node::Serve() {
     RequestStop();
   };
   asio::co_spawn(rt.acceptor.get_executor(), accept_loop(false), on_loop_failure);
-  if (http_address_) asio::co_spawn(rt.http_acceptor.get_executor(), accept_loop(true), on_loop_failure);
+  if (http_address_)
+    asio::co_spawn(rt.http_acceptor.get_executor(), accept_loop(true), on_loop_failure);
 
   for (auto& shard : rt.shards) io_threads_.emplace_back([&io = shard->io] { io.run(); });
 }

@@ -108,8 +108,8 @@ class Node {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_requested_ = false;                                             // GUARDED_BY(mu_)
-  bool stopped_ = false;                                                    // GUARDED_BY(mu_)
+  bool stop_requested_ = false;  // GUARDED_BY(mu_)
+  bool stopped_ = false;         // GUARDED_BY(mu_)
   // kv and HTTP connections alike.
   std::unordered_map<ServedConnection*, std::weak_ptr<ServedConnection>>
       connections_;  // GUARDED_BY(mu_)

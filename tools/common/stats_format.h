@@ -1,6 +1,7 @@
 // How `kvring stats` shows a StatsResponse (man/kvring.1, "STATS"): an aligned table with units
 // for people; the JSON for scripts is FormatStatsJson (libkv/net/admin_report.h), which kvnode
-// serves too. One list of figures (StatsFigures) feeds both, so they cannot drift. Pure functions, any thread.
+// serves too. One list of figures (StatsFigures) feeds both, so they cannot drift. Pure functions,
+// any thread.
 //
 //   node a (127.0.0.1:7000), compression lz4
 //   uptime                       12.3 s
