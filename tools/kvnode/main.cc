@@ -363,8 +363,7 @@ int main(int argc, char** argv) {
   app.footer(
       "Examples:\n  kvnode\n  kvnode --listen 127.0.0.1:7001 --data-dir /var/lib/kv\n"
       "  kvnode --id b --listen 127.0.0.1:7002 --data-dir b --seeds 127.0.0.1:7001\n"
-      "  kvnode --http-listen 127.0.0.1:8098   (then: curl -X PUT --data hello "
-      "127.0.0.1:8098/v1/kv/greeting)\n"
+      "  kvnode --http-listen 127.0.0.1:8098   (then: curl 127.0.0.1:8098/v1/kv/KEY; man kv-http)\n"
       "  kvnode --config kvnode.toml\n"
       "  kvnode --listen 10.0.0.5:7000 --tls-cert certs/10.0.0.5:7000.crt \\\n"
       "         --tls-key certs/10.0.0.5:7000.key --tls-ca certs/ca.crt");
