@@ -43,8 +43,10 @@ function request()
     return wrk.format("GET", string.format("/v1/kv/%015d0", math.random(0, keys - 1)))
   end
   counter = counter + 1
-  -- Fresh keys: the thread's number, then its count ("w" keeps them apart from kvbench's).
-  local path = string.format("/v1/kv/w%02d%013d", thread_number or 0, counter)
+  -- Fresh keys: a letter for the mode (apart from kvbench's and from each other), the thread's
+  -- number, then its count.
+  local path = string.format("/v1/kv/%s%02d%013d", mode == "put" and "w" or "r",
+                             thread_number or 0, counter)
   if mode == "put" then path = path .. "?blind=true" end
   return wrk.format("PUT", path, nil, value)
 end
