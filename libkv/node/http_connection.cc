@@ -86,7 +86,8 @@ HttpConnection::HttpConnection(tcp::socket socket, const HttpContext* context,
 }
 
 HttpConnection::~HttpConnection() {
-  Release();
+  // Not Release: a connection destroyed with its io_context (a node stopping) may outlive the
+  // context whose budget it held; Run releases on every way out instead.
   if (on_closed_) on_closed_(this);
 }
 
@@ -137,6 +138,7 @@ asio::awaitable<void> HttpConnection::Run() {
     co_await ServeRequests(*stream_.plain());
   }
   Disarm();
+  Release();  // a request cut short gives back what it held
   CloseSocket();
   wire.logger->debug("HTTP connection from {} closed", peer_);
 }
