@@ -9,11 +9,12 @@
 //
 // Bounds (a client on another host may be hostile): a request's header is at most
 // kHttpHeaderLimit bytes (431 past it); a PUT's body at most kMaxValueBytes, refused with 413
-// from its Content-Length before it is read; a request's header and body must arrive within
-// ConnectionLimits::body_timeout (408, then close); a connection idle longer than
+// from its Content-Length before it is read; a request's header, and then its body, must each
+// arrive within ConnectionLimits::body_timeout (408, then close); a connection idle longer than
 // idle_timeout between requests is closed; bytes that are not HTTP get 400 and a close; a body
 // is read only when the node's connection memory budget has room for it (shared with the kv
-// connections), else waits for it. The Node counts HTTP connections with the kv ones.
+// connections), else waits for it (503 after the body timeout). The Node counts HTTP
+// connections with the kv ones.
 //
 // Ownership: shared by its coroutine (shared_from_this); destroyed when Run ends, which calls
 // on_closed(this). Threads: all state on the socket's executor; StopReading and Abort from any.
