@@ -5,7 +5,8 @@
 # 413 (a value refused from its Content-Length, a key past the limit); malformed requests (bad
 # percent-encoding, query parameter, context, method) get 400 or 405 with a JSON error; a slow
 # client gets 408 and garbage on the port gets 400, each on a closed connection, and the node
-# stays alive; keep-alive serves several requests on one connection; over TLS it is HTTPS
+# stays alive; keep-alive serves several requests on one connection; HTTP connections count
+# toward --max-connections (503 past it); over TLS it is HTTPS
 # whose client certificate's role decides (a client certificate may put and get, not read
 # /v1/stats: 403; an admin one may); and the Python standard-library client
 # (tests/e2e/http_client.py) does the same round trips, over HTTP and HTTPS.
@@ -159,6 +160,22 @@ BUSY=$(http_base)
 "$KV_BIN/kvnode" --listen 127.0.0.1:0 --data-dir "$WORK/data3" --http-listen "${BUSY#http://}" 2> "$WORK/busy" &&
   fail "a second node started on an HTTP port in use"
 grep -q -- "--http-listen off" "$WORK/busy" || fail "the bind error does not name the flag: $(cat "$WORK/busy")"
+kill_node TERM
+
+echo "== HTTP connections count toward --max-connections: past it, 503 and a close =="
+start_node "$WORK/capped" 0 --http-listen 127.0.0.1:0 --max-connections 1
+BASE=$(http_base)
+exec 4<>"/dev/tcp/127.0.0.1/${BASE##*:}"  # holds the one slot, idle
+sleep 0.2
+call 503 "a second HTTP connection past --max-connections 1" "$BASE/health"
+grep -q "raise --max-connections" "$WORK/body" || fail "the 503 does not say the limit: $(cat "$WORK/body")"
+exec 4<&-
+# The positive control: with the slot free again the same request is served.
+for _ in $(seq 1 50); do
+  [[ $(curl -s -o /dev/null -w '%{http_code}' "$BASE/health") == 200 ]] && break
+  sleep 0.1
+done
+call 200 "the same request once the slot is free" "$BASE/health"
 kill_node TERM
 
 echo "== over TLS: HTTPS with client certificates, their role applied =="
