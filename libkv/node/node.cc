@@ -66,7 +66,7 @@ struct NodeRuntime {
   asio::io_context& NextShard() { return shards[next_shard++ % shards.size()]->io; }
 
   std::vector<std::unique_ptr<Shard>> shards;  // never empty
-  size_t next_shard = 0;                       // used by the accept loop only
+  size_t next_shard = 0;  // used by the accept loops only (kv and HTTP: both on the first shard)
   tcp::acceptor acceptor;
   tcp::acceptor http_acceptor;  // open only with config.http_listen
   asio::thread_pool engine_pool;
