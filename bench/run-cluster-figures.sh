@@ -46,6 +46,7 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 source "$src/bench/lib/proc_cpu.bash"
 source "$src/bench/lib/kv_nodes.bash"
+source "$src/bench/lib/etcd_cluster.bash"
 source "$src/bench/lib/figures.bash"
 keys=100000
 ops=100000
@@ -212,36 +213,8 @@ PY
 # etcd
 
 run_etcd() {
-  local ports cluster i leader endpoints etcd_pids=()
-  read -r -a ports <<<"$(free_ports 6)"
-  cluster="e1=http://127.0.0.1:${ports[3]},e2=http://127.0.0.1:${ports[4]},e3=http://127.0.0.1:${ports[5]}"
-  for i in 1 2 3; do
-    rm -rf "$work_dir/etcd$i"
-    etcd --name "e$i" --data-dir "$work_dir/etcd$i" \
-      --listen-client-urls "http://127.0.0.1:${ports[i - 1]}" \
-      --advertise-client-urls "http://127.0.0.1:${ports[i - 1]}" \
-      --listen-peer-urls "http://127.0.0.1:${ports[i + 2]}" \
-      --initial-advertise-peer-urls "http://127.0.0.1:${ports[i + 2]}" \
-      --initial-cluster "$cluster" --initial-cluster-state new \
-      --initial-cluster-token kv-cluster-figures --logger zap --log-level error \
-      2>>"$work_dir/etcd$i.log" &
-    pids+=($!)
-    etcd_pids+=($!)
-  done
-  endpoints="http://127.0.0.1:${ports[0]},http://127.0.0.1:${ports[1]},http://127.0.0.1:${ports[2]}"
-  leader=
-  for _ in $(seq 150); do
-    leader=$(ETCDCTL_API=3 etcdctl --endpoints "$endpoints" --command-timeout 1s endpoint status \
-      -w json 2>/dev/null | python3 -c '
-import json, sys
-for e in json.load(sys.stdin):
-    s = e["Status"]
-    if s["leader"] == s["header"]["member_id"]:
-        print(e["Endpoint"])' 2>/dev/null) || true
-    [[ -n $leader ]] && break
-    sleep 0.2
-  done
-  [[ -n $leader ]] || { echo "run-cluster-figures: the etcd cluster elected no leader" >&2; exit 3; }
+  start_etcd kv-cluster-figures
+  local leader=$etcd_leader
   local mode out before after line requests cpu
   for mode in put get; do
     note_load "etcd $mode"

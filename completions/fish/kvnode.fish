@@ -1,6 +1,7 @@
 # fish completion for kvnode
 complete -c kvnode -f
 complete -c kvnode -l listen -x -d 'Address to listen on (HOST:PORT)'
+complete -c kvnode -l http-listen -x -d 'Address of the HTTP API (HOST:PORT, or off)'
 complete -c kvnode -l advertise -x -d 'Address other nodes reach this one at (HOST:PORT)'
 complete -c kvnode -l data-dir -x -a '(__fish_complete_directories)' -d 'Data directory'
 complete -c kvnode -l sync -x -a 'batch periodic off' -d 'Commit-log sync mode'

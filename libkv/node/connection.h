@@ -30,6 +30,7 @@
 #include "libkv/net/transport.h"
 #include "libkv/node/connection_authority.h"
 #include "libkv/node/node_config.h"
+#include "libkv/node/served_connection.h"
 #include "libkv/storage/engine.h"
 
 namespace spdlog {
@@ -68,13 +69,13 @@ struct ConnectionContext {
   mutable std::atomic<size_t> partial_frame_bytes{0};
 };
 
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection : public ServedConnection, public std::enable_shared_from_this<Connection> {
  public:
   // REQUIRES: socket's executor does not run handlers in parallel (a strand, or an io_context run
   // by one thread, as the node's shards are).
   Connection(boost::asio::ip::tcp::socket socket, const ConnectionContext* context,
              std::function<void(Connection*)> on_closed);
-  ~Connection();
+  ~Connection() override;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
@@ -85,9 +86,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<void> Run();
 
   // Stop reading requests; answer those already read, then close. Any thread.
-  void StopReading();
+  void StopReading() override;
   // Close the socket now; requests in flight finish in the engine but go unanswered. Any thread.
-  void Abort();
+  void Abort() override;
 
  private:
   boost::asio::awaitable<bool> Handshake();

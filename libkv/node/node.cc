@@ -24,6 +24,7 @@
 #include "libkv/net/stream.h"
 #include "libkv/net/tcp_transport.h"
 #include "libkv/node/connection.h"
+#include "libkv/node/http_connection.h"
 
 namespace kv {
 
@@ -47,6 +48,7 @@ struct NodeRuntime {
   NodeRuntime(int io_threads, int engine_threads)
       : shards(MakeShards(io_threads)),
         acceptor(first()),
+        http_acceptor(first()),
         engine_pool(static_cast<size_t>(engine_threads)) {}
 
   static std::vector<std::unique_ptr<Shard>> MakeShards(int count) {
@@ -64,12 +66,14 @@ struct NodeRuntime {
   asio::io_context& NextShard() { return shards[next_shard++ % shards.size()]->io; }
 
   std::vector<std::unique_ptr<Shard>> shards;  // never empty
-  size_t next_shard = 0;                       // used by the accept loop only
+  size_t next_shard = 0;  // used by the accept loops only (kv and HTTP: both on the first shard)
   tcp::acceptor acceptor;
+  tcp::acceptor http_acceptor;  // open only with config.http_listen
   asio::thread_pool engine_pool;
   std::unique_ptr<TcpTransport> transport;
   std::unique_ptr<asio::signal_set> signals;
   ConnectionContext connection_context;
+  HttpContext http_context;
 };
 
 namespace {
@@ -170,6 +174,7 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeConfig& config, Env* env,
       tombstone_gc ? std::move(tombstone_gc) : OpenTombstoneGc(config, env, node->logger_);
   Status s = node->SetUpTls();
   if (s.ok()) s = node->Listen();
+  if (s.ok()) s = node->ListenHttp();
   if (s.ok()) s = node->StartService(env);
   if (!s.ok()) {
     // Nothing was served: close the engine (flushes) and report why we could not start.
@@ -195,6 +200,7 @@ Node::Node(const NodeConfig& config, std::unique_ptr<Engine> engine,
   c.limits = config_.connection;
   c.max_total_bytes_in_flight = SplitMemoryBudget(config_.memory_budget).connection_bytes;
   c.logger = logger_.get();
+  runtime_->http_context.wire = &c;
 }
 
 Node::~Node() {
@@ -227,35 +233,56 @@ Status Node::SetUpTls() {
   return Status::Ok();
 }
 
-Status Node::Listen() {
-  KV_ASSIGN_OR_RETURN(HostPort want, ParseHostPort(config_.listen));
+namespace {
+
+// Binds `acceptor` to `want` and listens; the bound address (the real port for port 0). Errors
+// name the address and, through `flag`, the flag that chose it.
+Result<HostPort> BindAcceptor(tcp::acceptor& acceptor, const HostPort& want, std::string_view flag,
+                              std::string_view in_use_hint) {
   auto cannot = [&](std::string_view why, std::string_view hint) {
     return Status::Unavailable(
         fmt::format("cannot listen on {}: {}{}", want.ToString(), why, hint));
   };
   boost::system::error_code ec;
-  tcp::resolver resolver(runtime_->first());
+  tcp::resolver resolver(acceptor.get_executor());
   auto endpoints =
       resolver.resolve(want.host, std::to_string(want.port), tcp::resolver::passive, ec);
   if (ec || endpoints.empty())
-    return cannot(ec ? ec.message() : "no address", " — check the host in --listen");
+    return cannot(ec ? ec.message() : "no address", fmt::format(" — check the host in {}", flag));
   const tcp::endpoint endpoint = endpoints.begin()->endpoint();
-  tcp::acceptor& acceptor = runtime_->acceptor;
   if (acceptor.open(endpoint.protocol(), ec); ec) return cannot(ec.message(), "");
   // Lets a restarted node bind at once while old connections sit in TIME_WAIT.
   if (acceptor.set_option(tcp::acceptor::reuse_address(true), ec); ec)
     return cannot(ec.message(), "");
   if (acceptor.bind(endpoint, ec); ec) {
-    if (ec == asio::error::address_in_use)
-      return cannot(ec.message(),
-                    " — is another kvnode running there? Stop it or pick another port with "
-                    "--listen HOST:PORT");
+    if (ec == asio::error::address_in_use) return cannot(ec.message(), in_use_hint);
     return cannot(ec.message(), "");
   }
   if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec)
     return cannot(ec.message(), "");
   const tcp::endpoint bound = acceptor.local_endpoint(ec);
-  address_ = HostPort{bound.address().to_string(), bound.port()};
+  return HostPort{bound.address().to_string(), bound.port()};
+}
+
+}  // namespace
+
+Status Node::Listen() {
+  KV_ASSIGN_OR_RETURN(HostPort want, ParseHostPort(config_.listen));
+  KV_ASSIGN_OR_RETURN(address_, BindAcceptor(runtime_->acceptor, want, "--listen",
+                                             " — is another kvnode running there? Stop it or "
+                                             "pick another port with --listen HOST:PORT"));
+  return Status::Ok();
+}
+
+Status Node::ListenHttp() {
+  if (config_.http_listen.empty()) return Status::Ok();
+  KV_ASSIGN_OR_RETURN(HostPort want, ParseHostPort(config_.http_listen));
+  Result<HostPort> bound =
+      BindAcceptor(runtime_->http_acceptor, want, "--http-listen",
+                   " — is another kvnode (or another HTTP server) using it? Pick another port with "
+                   "--http-listen HOST:PORT, or turn the HTTP API off with --http-listen off");
+  if (!bound.ok()) return bound.status().WithContext("the HTTP API (--http-listen)");
+  http_address_ = std::move(*bound);
   return Status::Ok();
 }
 
@@ -287,6 +314,7 @@ Status Node::StartService(Env* env) {
   rt.connection_context.handler = [service = service_.get()](Frame request) {
     return service->Answer(std::move(request));
   };
+  rt.http_context.health = [service = service_.get()] { return service->Health(); };
   return service_->Start(asio::make_strand(rt.first()));
 }
 
@@ -318,71 +346,105 @@ void Node::Serve() {
       budget.memtable_bytes >> 20, engine_options.block_cache_bytes >> 20,
       budget.merkle_cache_bytes >> 20, budget.connection_bytes >> 20);
 
-  auto accept_loop = [this]() -> asio::awaitable<void> {
-    NodeRuntime& rt = *runtime_;
-    for (;;) {
-      auto [ec, socket] =
-          co_await rt.acceptor.async_accept(rt.NextShard(), asio::as_tuple(asio::use_awaitable));
-      if (ec == asio::error::operation_aborted || !rt.acceptor.is_open()) co_return;  // stopping
-      if (ec) {
-        // Out of file descriptors and the like: wait a little instead of spinning.
-        logger_->warn("accept failed: {}", ec.message());
-        asio::steady_timer pause(rt.acceptor.get_executor(), std::chrono::milliseconds(100));
-        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
-        continue;
-      }
-      std::shared_ptr<Connection> connection;
-      {
-        std::lock_guard lock(mu_);
-        if (stop_requested_) {
-          // Accepted just as the stop began: Wait has already told the open connections to
-          // finish, and would not know of this one.
-          boost::system::error_code ignored;
-          socket.close(ignored);
-          co_return;
-        }
-        const std::string remote = RemoteAddress(socket);
-        if (Status refusal = AdmitConnectionFrom(remote); !refusal.ok()) {
-          logger_->warn("refusing a connection from {}: {}", remote, refusal.message());
-          std::string frame = EncodeMessageFrame(StatusToErrorResponse(refusal), 0);
-          auto executor = socket.get_executor();
-          asio::co_spawn(executor,
-                         Refuse(std::move(socket), std::move(frame), rt.connection_context.tls,
-                                config_.connection.handshake_timeout),
-                         asio::detached);
+  if (http_address_)
+    logger_->info(
+        "HTTP API on {}://{}/ (GET, PUT, DELETE /v1/kv/KEY; /v1/ring, /v1/stats, /health)",
+        tls_ ? "https" : "http", http_address_->ToString());
+
+  // One loop per listener; `http` says which protocol its connections speak.
+  auto accept_loop = [this](bool http) {
+    return [this, http]() -> asio::awaitable<void> {
+      NodeRuntime& rt = *runtime_;
+      tcp::acceptor& acceptor = http ? rt.http_acceptor : rt.acceptor;
+      for (;;) {
+        auto [ec, socket] =
+            co_await acceptor.async_accept(rt.NextShard(), asio::as_tuple(asio::use_awaitable));
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;  // stopping
+        if (ec) {
+          // Out of file descriptors and the like: wait a little instead of spinning.
+          logger_->warn("accept failed: {}", ec.message());
+          asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
+          co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
           continue;
         }
-        connection = std::make_shared<Connection>(std::move(socket), &rt.connection_context,
-                                                  [this, remote](Connection* closed) {
-                                                    std::lock_guard lock(mu_);
-                                                    connections_.erase(closed);
-                                                    ForgetConnectionFrom(remote);
-                                                    cv_.notify_all();
-                                                  });
-        connections_.emplace(connection.get(), connection);
+        std::shared_ptr<ServedConnection> connection;
+        asio::any_io_executor executor;
+        std::function<asio::awaitable<void>()> run;
+        {
+          std::lock_guard lock(mu_);
+          if (stop_requested_) {
+            // Accepted just as the stop began: Wait has already told the open connections to
+            // finish, and would not know of this one.
+            boost::system::error_code ignored;
+            socket.close(ignored);
+            co_return;
+          }
+          const std::string remote = RemoteAddress(socket);
+          if (Status refusal = AdmitConnectionFrom(remote); !refusal.ok()) {
+            logger_->warn("refusing {}a connection from {}: {}", http ? "an HTTP " : "", remote,
+                          refusal.message());
+            auto socket_executor = socket.get_executor();
+            if (http) {
+              // Answers its first request with 503 and the reason, then closes; not counted.
+              auto refused = std::make_shared<HttpConnection>(std::move(socket), &rt.http_context,
+                                                              nullptr, refusal);
+              asio::co_spawn(socket_executor, refused->Run(), [refused](std::exception_ptr) {});
+              continue;
+            }
+            std::string frame = EncodeMessageFrame(StatusToErrorResponse(refusal), 0);
+            asio::co_spawn(socket_executor,
+                           Refuse(std::move(socket), std::move(frame), rt.connection_context.tls,
+                                  config_.connection.handshake_timeout),
+                           asio::detached);
+            continue;
+          }
+          auto closed = [this, remote](ServedConnection* gone) {
+            std::lock_guard lock(mu_);
+            connections_.erase(gone);
+            ForgetConnectionFrom(remote);
+            cv_.notify_all();
+          };
+          if (http) {
+            auto c =
+                std::make_shared<HttpConnection>(std::move(socket), &rt.http_context,
+                                                 [closed](HttpConnection* gone) { closed(gone); });
+            executor = c->executor();
+            run = [c] { return c->Run(); };
+            connection = std::move(c);
+          } else {
+            auto c = std::make_shared<Connection>(std::move(socket), &rt.connection_context,
+                                                  [closed](Connection* gone) { closed(gone); });
+            executor = c->executor();
+            run = [c] { return c->Run(); };
+            connection = std::move(c);
+          }
+          connections_.emplace(connection.get(), connection);
+        }
+        // The handler keeps the connection alive until Run has taken its own reference: Run
+        // starts later, on the connection's shard, after this loop has dropped `connection`.
+        asio::co_spawn(executor, run(), [this, connection](std::exception_ptr e) {
+          if (!e) return;
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& ex) {
+            logger_->error("connection failed: {}", ex.what());
+          }
+        });
       }
-      // The handler keeps the connection alive until Run has taken its own reference: Run
-      // starts later, on the connection's shard, after this loop has dropped `connection`.
-      asio::co_spawn(connection->executor(), connection->Run(),
-                     [this, connection](std::exception_ptr e) {
-                       if (!e) return;
-                       try {
-                         std::rethrow_exception(e);
-                       } catch (const std::exception& ex) {
-                         logger_->error("connection failed: {}", ex.what());
-                       }
-                     });
-    }
+    };
   };
-  asio::co_spawn(rt.acceptor.get_executor(), std::move(accept_loop), [this](std::exception_ptr e) {
+  auto on_loop_failure = [this](std::exception_ptr e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);
     } catch (const std::exception& ex) {
-      logger_->critical("the accept loop failed: {}; stopping", ex.what());
+      logger_->critical("an accept loop failed: {}; stopping", ex.what());
     }
     RequestStop();
-  });
+  };
+  asio::co_spawn(rt.acceptor.get_executor(), accept_loop(false), on_loop_failure);
+  if (http_address_)
+    asio::co_spawn(rt.http_acceptor.get_executor(), accept_loop(true), on_loop_failure);
 
   for (auto& shard : rt.shards) io_threads_.emplace_back([&io = shard->io] { io.run(); });
 }
@@ -404,7 +466,7 @@ void Node::RequestStop() {
 }
 
 Status Node::Wait() {
-  std::vector<std::shared_ptr<Connection>> open;
+  std::vector<std::shared_ptr<ServedConnection>> open;
   {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return stop_requested_; });
@@ -416,9 +478,11 @@ Status Node::Wait() {
   logger_->info("stopping: closing the listener, answering requests in flight on {} connections",
                 open.size());
   if (service_) service_->Stop();
+  rt.http_context.stopping = true;
   asio::post(rt.acceptor.get_executor(), [&rt] {
     boost::system::error_code ignored;
     rt.acceptor.close(ignored);
+    rt.http_acceptor.close(ignored);
   });
   for (auto& c : open) c->StopReading();
   open.clear();  // the connections' own coroutines keep them alive while they run

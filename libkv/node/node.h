@@ -4,8 +4,10 @@
 // TcpTransport to its peers; its NodeService (identity, gossip, coordinator, replica store: what
 // it answers); and a small pool of threads for long engine scans (Merkle trees, hint sweeps).
 // Writes never wait on a thread: the engine's commit thread completes them. Each accepted
-// connection, from a client or a peer, is a Connection coroutine. With TLS (config.tls) every
-// connection, in and out, is mutual TLS with the node's certificate, whose CN is the node's id.
+// connection, from a client or a peer, is a Connection coroutine. With config.http_listen a second
+// listener serves the HTTP API (HttpConnection), its connections on the same shards, answered by
+// the same NodeService and counted with the others. With TLS (config.tls) every connection, in
+// and out, HTTP too, is mutual TLS with the node's certificate, whose CN is the node's id.
 //
 // Life: Open (or Start with an engine the caller opened) -> serving -> RequestStop (any thread,
 // or SIGINT/SIGTERM after StopOnSignals) -> Wait returns after a graceful stop: no new
@@ -16,6 +18,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -34,7 +37,7 @@ class logger;
 
 namespace kv {
 
-class Connection;
+class ServedConnection;
 struct NodeRuntime;
 
 class Node {
@@ -58,6 +61,9 @@ class Node {
 
   // The bound address (the real port when config.listen asked for port 0).
   const HostPort& address() const { return address_; }
+  // The HTTP API's bound address (the real port when config.http_listen asked for port 0);
+  // empty without one.
+  const std::optional<HostPort>& http_address() const { return http_address_; }
   // The address other nodes reach this one at: --advertise (its port 0 the bound port), else
   // the bound address.
   std::string AdvertisedAddress() const;
@@ -82,6 +88,8 @@ class Node {
   // With config.tls: loads the credentials and binds the node's id to its certificate.
   Status SetUpTls();
   Status Listen();
+  // Binds the HTTP API's listener when config.http_listen names one.
+  Status ListenHttp();
   Status StartService(Env* env);
   void Serve();
   // Why a new connection from `address` must be refused (Ok: take it, and it is counted).
@@ -95,13 +103,16 @@ class Node {
   std::shared_ptr<spdlog::logger> logger_;
   std::shared_ptr<TombstoneGc> tombstone_gc_;
   HostPort address_;
+  std::optional<HostPort> http_address_;
   std::shared_ptr<TlsContext> tls_;  // null without TLS
 
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_requested_ = false;                                             // GUARDED_BY(mu_)
-  bool stopped_ = false;                                                    // GUARDED_BY(mu_)
-  std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_;  // GUARDED_BY(mu_)
+  bool stop_requested_ = false;  // GUARDED_BY(mu_)
+  bool stopped_ = false;         // GUARDED_BY(mu_)
+  // kv and HTTP connections alike.
+  std::unordered_map<ServedConnection*, std::weak_ptr<ServedConnection>>
+      connections_;  // GUARDED_BY(mu_)
   // Open connections by remote IP address, for max_connections_per_address.
   std::unordered_map<std::string, size_t> connections_per_address_;  // GUARDED_BY(mu_)
 

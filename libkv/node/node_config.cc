@@ -34,6 +34,18 @@ Status ValidateNodeConfig(const NodeConfig& c) {
         "--tls-key FILE --tls-ca FILE (scripts/make-certs DIR NAME:peer makes them), or "
         "--insecure to serve it without TLS anyway",
         listen->ToString()));
+  if (!c.http_listen.empty()) {
+    Result<HostPort> http = ParseHostPort(c.http_listen);
+    if (!http.ok())
+      return http.status().WithContext("--http-listen (HOST:PORT, or off for no HTTP API)");
+    if (!c.tls.enabled() && !c.insecure && !IsLoopbackHost(http->host))
+      return Status::InvalidArgument(fmt::format(
+          "--http-listen {} can be reached from other machines, and without TLS anyone who "
+          "reaches it could read, write and delete every key; add --tls-cert FILE --tls-key FILE "
+          "--tls-ca FILE (the HTTP API is then HTTPS with client certificates), or --insecure to "
+          "serve it without TLS anyway",
+          http->ToString()));
+  }
   auto every_interface = [](const HostPort& a) { return a.host == "0.0.0.0" || a.host == "::"; };
   if (c.advertise.empty() && every_interface(*listen))
     return Status::InvalidArgument(fmt::format(

@@ -49,6 +49,11 @@ struct NodeConfig {
   // empty: the address `listen` bound. Port 0: the port `listen` bound. Required when `listen`
   // binds every interface (0.0.0.0 or ::), which names no address a peer could use.
   std::string advertise;
+  // HOST:PORT of the HTTP API (libkv/node/http_api.h, man kv-http(7)); empty: none. Off unless
+  // asked for: a second listener is a second way in, and a fixed default port would collide for
+  // the several nodes of a local cluster. Port 0 binds any free port. With TLS it is HTTPS and
+  // asks for a client certificate; off the loopback it needs TLS or `insecure`, as `listen` does.
+  std::string http_listen;
   std::string data_dir = "kvdata";
   std::string cluster_name = "kv";  // clients must name the same cluster in their handshake
 

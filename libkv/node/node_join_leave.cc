@@ -73,6 +73,16 @@ Result<RemoveResponse> NodeService::AnswerRemove(const RemoveRequest& request) {
   return RemoveResponse{.streams_to = std::move(gainers)};
 }
 
+bool NodeService::ReachedCluster() const {
+  const std::shared_ptr<const ClusterView> view = gossiper_->view();
+  // A node started alone (no seeds but itself, nobody else on its ring) has nobody to reach.
+  const std::string_view own_address = view->AddressOf(view->self);
+  const bool seeded = std::any_of(seeds_.begin(), seeds_.end(),
+                                  [&](const std::string& seed) { return seed != own_address; });
+  const bool alone = !seeded && view->ring->nodes().size() <= 1;
+  return alone || gossiper_->SeesPeers();
+}
+
 Status NodeService::CheckMayRepair() const {
   switch (gossiper_->self_status()) {
     case NodeStatus::kJoining:
@@ -87,16 +97,28 @@ Status NodeService::CheckMayRepair() const {
     case NodeStatus::kNormal:
       break;
   }
-  const std::shared_ptr<const ClusterView> view = gossiper_->view();
-  // A node started alone (no seeds but itself, nobody else on its ring) has nobody to reach.
-  const std::string_view own_address = view->AddressOf(view->self);
-  const bool seeded = std::any_of(seeds_.begin(), seeds_.end(),
-                                  [&](const std::string& seed) { return seed != own_address; });
-  const bool alone = !seeded && view->ring->nodes().size() <= 1;
-  if (!alone && !gossiper_->SeesPeers())
+  if (!ReachedCluster())
     return Status::Unavailable(
         "this node has not reached the cluster yet (no other node is up in its view), so it "
         "does not know every replica: wait until kvring on it shows the other nodes up");
+  return Status::Ok();
+}
+
+Status NodeService::Health() const {
+  switch (gossiper_->self_status()) {
+    case NodeStatus::kJoining:
+      return Status::Unavailable(
+          "joining: this node streams its ranges from their replicas before it owns them");
+    case NodeStatus::kLeaving:
+      return Status::Unavailable("leaving: this node streams its ranges to their new owners");
+    case NodeStatus::kLeft:
+      return Status::Unavailable("left: this node has left the cluster");
+    case NodeStatus::kNormal:
+      break;
+  }
+  if (!ReachedCluster())
+    return Status::Unavailable(
+        "not reached the cluster: no other node is up in this node's view yet");
   return Status::Ok();
 }
 

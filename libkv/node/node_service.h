@@ -92,6 +92,11 @@ class NodeService {
   // The answer frame to one request frame.
   boost::asio::awaitable<std::string> Answer(Frame request);
 
+  // Ok while this node serves as a member of its cluster; else Unavailable saying why not: it is
+  // joining (streaming its ranges), leaving or left, or has not reached the cluster (it has seeds
+  // or other ring members and sees none of them up). The HTTP API's GET /health.
+  Status Health() const;
+
   const NodeIdentity& identity() const { return identity_; }
   Gossiper& gossiper() { return *gossiper_; }
   Coordinator& coordinator() { return *coordinator_; }
@@ -145,6 +150,9 @@ class NodeService {
   // then would compare with a partial view of the replicas (kvrepair exits 3; the background round
   // is skipped).
   Status CheckMayRepair() const;
+  // Whether this node sees the cluster it belongs to: it is alone by design (no seeds, a ring of
+  // itself), or some other node is up in its view.
+  bool ReachedCluster() const;
 
   boost::asio::any_io_executor executor_;  // set by Start
 

@@ -29,6 +29,7 @@ for tool in kvnode kvput kvget kvring kvrepair kvsstdump kvbench; do
   expect_file "share/fish/vendor_completions.d/$tool.fish"
 done
 expect_file share/man/man5/kv-formats.5
+expect_file share/man/man7/kv-http.7
 for header in base/status.h base/json.h storage/engine.h client/client.h node/node.h; do
   expect_file "include/libkv/$header"
 done

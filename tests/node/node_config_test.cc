@@ -100,3 +100,21 @@ TEST_CASE("node config: the TLS files are all three or none") {
 }
 
 }  // namespace kv
+
+namespace kv {
+
+TEST_CASE("node config: --http-listen off the loopback needs TLS or --insecure, as --listen") {
+  NodeConfig c;
+  c.http_listen = "127.0.0.1:8098";
+  CHECK(ValidateNodeConfig(c).ok());
+  c.http_listen = "10.0.0.5:8098";
+  const Status s = ValidateNodeConfig(c);
+  CHECK(s.code() == ErrorCode::kInvalidArgument);
+  CHECK(s.message().find("--http-listen 10.0.0.5:8098") != std::string::npos);
+  c.insecure = true;
+  CHECK(ValidateNodeConfig(c).ok());
+  c.http_listen = "no-port";
+  CHECK(ValidateNodeConfig(c).message().find("--http-listen") != std::string::npos);
+}
+
+}  // namespace kv

@@ -68,43 +68,6 @@ std::string FormatRingText(const RingResponse& ring, std::string_view asked) {
   return out;
 }
 
-// Node ids and addresses come from the node's flags: UTF-8 in practice, but the output must stay
-// valid JSON whatever the peer sent (json::TextOr).
-std::string FormatRingJson(const RingResponse& ring) {
-  boost::json::object out;
-  out["self"] = json::TextOr(ring.self);
-  out["replicas"] = ring.replicas;
-  out["read_quorum"] = ring.read_quorum;
-  out["write_quorum"] = ring.write_quorum;
-  boost::json::array nodes;
-  for (const RingNodeInfo& n : ring.nodes) {
-    boost::json::object node;
-    node["id"] = json::TextOr(n.id);
-    node["address"] = json::TextOr(n.address);
-    node["status"] = n.up ? "up" : "down";
-    node["state"] = json::TextOr(n.state);
-    node["vnodes"] = n.vnodes;
-    node["ownership"] = json::Round(n.ownership, 6);
-    node["primary_ownership"] = json::Round(n.primary_ownership, 6);
-    if (n.seconds_since_heard < 0) {
-      node["seconds_since_heard"] = nullptr;
-    } else {
-      node["seconds_since_heard"] = json::Round(n.seconds_since_heard, 3);
-    }
-    if (n.load_stated) {
-      node["load"] = {{"disk_bytes", n.disk_bytes}, {"keys", n.keys}};
-    } else {
-      node["load"] = nullptr;
-    }
-    node["hints_pending"] = n.hints_pending;
-    node["generation"] = n.generation;
-    node["clock_id"] = json::TextOr(n.clock_id);
-    nodes.push_back(std::move(node));
-  }
-  out["nodes"] = std::move(nodes);
-  return json::Serialize(out) + "\n";
-}
-
 std::string FormatPreferenceListText(const RingResponse& ring) {
   std::string out = fmt::format("preference list of {} (N={}), as seen by {}:\n",
                                 DisplayBytes(ring.key), ring.replicas, ring.self);

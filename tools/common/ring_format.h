@@ -1,5 +1,6 @@
-// How kvring shows a RingResponse (man/kvring.1, "OUTPUT"): a table for people, one JSON object
-// for scripts; the same two for a key's preference list. Here rather than in the tool so that
+// How kvring shows a RingResponse (man/kvring.1, "OUTPUT"): a table for people (its JSON for
+// scripts is FormatRingJson, libkv/net/admin_report.h, which kvnode serves too); a key's
+// preference list as text and JSON. Here rather than in the tool so that
 // tests pin the exact form. Pure functions, any thread.
 //
 //   ring as seen by a (127.0.0.1:7000): 3 nodes, N=3 R=2 W=2
@@ -20,17 +21,12 @@
 #include <string_view>
 
 #include "libkv/net/admin_messages.h"
+#include "libkv/net/admin_report.h"
 
 namespace kv {
 
 // `asked`: the address the tool asked (HOST:PORT), for the header.
 std::string FormatRingText(const RingResponse& ring, std::string_view asked);
-// {"self":…,"replicas":N,"read_quorum":R,"write_quorum":W,"nodes":[{"id","address","status",
-// "state","load","vnodes","ownership","primary_ownership","seconds_since_heard","hints_pending",
-// "generation","clock_id"}…]} and a newline. load is {"disk_bytes","keys"}, or null when the node
-// states none; ownership and primary_ownership are fractions in [0, 1]; seconds_since_heard is
-// null for itself or never.
-std::string FormatRingJson(const RingResponse& ring);
 
 //   preference list of greeting (N=3), as seen by a:
 //   1. b  up

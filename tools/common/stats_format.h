@@ -1,6 +1,7 @@
 // How `kvring stats` shows a StatsResponse (man/kvring.1, "STATS"): an aligned table with units
-// for people, one flat JSON object with stable snake_case keys for scripts. One list of figures
-// feeds both, so they cannot drift. Pure functions, any thread.
+// for people; the JSON for scripts is FormatStatsJson (libkv/net/admin_report.h), which kvnode
+// serves too. One list of figures (StatsFigures) feeds both, so they cannot drift. Pure functions,
+// any thread.
 //
 //   node a (127.0.0.1:7000), compression lz4
 //   uptime                       12.3 s
@@ -15,15 +16,11 @@
 #include <string_view>
 
 #include "libkv/net/admin_messages.h"
+#include "libkv/net/admin_report.h"
 
 namespace kv {
 
 // `asked`: the address the tool asked (HOST:PORT), for the header. Bytes in MiB, times in ms or
 // s, ratios to 3 decimals.
 std::string FormatStatsText(const StatsResponse& stats, std::string_view asked);
-// {"id":…,"compression":…,"uptime_seconds":…,"memory_budget":…,…} and a newline: every field of
-// StatsResponse under its own name (bytes, counts and microseconds as integers) and the derived
-// "block_cache_hit_ratio" (hits / (hits + misses), 0 before any lookup).
-std::string FormatStatsJson(const StatsResponse& stats);
-
 }  // namespace kv

@@ -134,7 +134,8 @@ class LogLevelReloader {
 int main(int argc, char** argv) {
   LogLevelReloader::BlockSighup();  // before any thread starts: see LogLevelReloader
   CLI::App app{
-      "Runs one kv node: serves the kv protocol on --listen with its data in --data-dir.\n"
+      "Runs one kv node: serves the kv protocol on --listen with its data in --data-dir,\n"
+      "and with --http-listen an HTTP API (curl, any language).\n"
       "Alone it is a ring of one; with --seeds it joins the cluster those nodes belong to.\n"
       "Stop it with SIGINT or SIGTERM: it answers requests in flight, flushes, and exits 0.\n"
       "SIGHUP sets the log level to the --config file's log-level; it never stops the node.\n"
@@ -161,6 +162,13 @@ int main(int argc, char** argv) {
                  "HOST:PORT other nodes reach this one at (default: the address --listen bound; "
                  "port 0: the bound port); required with --listen 0.0.0.0 or [::]")
       ->type_name("HOST:PORT");
+  std::string http_listen = "off";
+  app.add_option("--http-listen", http_listen,
+                 "HOST:PORT of the HTTP API (GET, PUT, DELETE /v1/kv/KEY; man kv-http), for curl "
+                 "and any language; off: none (port 0: any free port; with TLS it is HTTPS and "
+                 "takes client certificates)")
+      ->capture_default_str()
+      ->type_name("HOST:PORT|off");
   app.add_option("--data-dir", config.data_dir, "Directory of the node's data (created if missing)")
       ->capture_default_str()
       ->type_name("DIR");
@@ -355,6 +363,7 @@ int main(int argc, char** argv) {
   app.footer(
       "Examples:\n  kvnode\n  kvnode --listen 127.0.0.1:7001 --data-dir /var/lib/kv\n"
       "  kvnode --id b --listen 127.0.0.1:7002 --data-dir b --seeds 127.0.0.1:7001\n"
+      "  kvnode --http-listen 127.0.0.1:8098   (then: curl 127.0.0.1:8098/v1/kv/KEY; man kv-http)\n"
       "  kvnode --config kvnode.toml\n"
       "  kvnode --listen 10.0.0.5:7000 --tls-cert certs/10.0.0.5:7000.crt \\\n"
       "         --tls-key certs/10.0.0.5:7000.key --tls-ca certs/ca.crt");
@@ -370,6 +379,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   config.sync = *mode;
+  config.http_listen = http_listen == "off" ? std::string() : http_listen;
   config.sync_period = std::chrono::milliseconds(sync_period_ms);
   config.memtable_bytes = memtable_bytes;
   config.compression = *kv::ParseBlockCodec(compression);  // the check above admits only these
