@@ -16,6 +16,7 @@ void serialize(Archive& ar, RingRequest& m, std::uint32_t const version) {
 }
 
 // Inside RingResponse's list (no class version of its own: the response's covers it).
+// Version 2 of RingResponse added the zone.
 template <class Archive>
 void RingNode(Archive& ar, RingNodeInfo& n) {
   Bytes(ar, n.id);
@@ -25,6 +26,7 @@ void RingNode(Archive& ar, RingNodeInfo& n) {
   ar(n.vnodes, n.ownership, n.primary_ownership, n.seconds_since_heard, n.generation);
   Bytes(ar, n.clock_id);
   ar(n.hints_pending);
+  Bytes(ar, n.zone);
 }
 template <class Archive>
 void RingNode(Archive& ar, const RingNodeInfo& n) {
@@ -96,7 +98,7 @@ void serialize(Archive& ar, StatsResponse& m, std::uint32_t const version) {
 
 template <class Archive>
 void serialize(Archive& ar, RingResponse& m, std::uint32_t const version) {
-  CheckVersion(version);
+  CheckVersion(version, 2);
   Bytes(ar, m.self);
   ar(m.replicas, m.read_quorum, m.write_quorum);
   size_t nodes = m.nodes.size();
@@ -113,7 +115,8 @@ void serialize(Archive& ar, RingResponse& m, std::uint32_t const version) {
 }  // namespace kv
 
 CEREAL_CLASS_VERSION(kv::RingRequest, 1)
-CEREAL_CLASS_VERSION(kv::RingResponse, 1)
+// 2: each node's zone was added.
+CEREAL_CLASS_VERSION(kv::RingResponse, 2)
 CEREAL_CLASS_VERSION(kv::LeaveRequest, 1)
 CEREAL_CLASS_VERSION(kv::LeaveResponse, 1)
 CEREAL_CLASS_VERSION(kv::StatsRequest, 1)

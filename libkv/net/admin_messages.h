@@ -31,6 +31,7 @@ struct RingNodeInfo {
   uint64_t generation = 0;
   std::string clock_id;        // 16 hex digits
   uint64_t hints_pending = 0;  // hints the asked node holds for this node
+  std::string zone = {};       // kvnode --zone; empty: none stated (RingResponse version 2)
 
   friend bool operator==(const RingNodeInfo&, const RingNodeInfo&) = default;
 };

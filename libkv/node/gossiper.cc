@@ -177,9 +177,8 @@ void Gossiper::PublishViewLocked() {
   view->future = future.nodes() == view->ring->nodes()
                      ? view->ring
                      : std::make_shared<const Ring>(std::move(future));
-  if (!view_ || view_->ring->nodes() != view->ring->nodes() ||
-      view_->future->nodes() != view->future->nodes() ||
-      view_->ring->Tokens() != view->ring->Tokens())
+  if (!view_ || !view_->ring->PlacesLike(*view->ring) ||
+      view_->future->nodes() != view->future->nodes())
     ring_changed_at_ = std::chrono::steady_clock::now();
   for (const auto& [id, s] : table_.states()) view->addresses.emplace(id, s.address);
   view_ = std::move(view);
@@ -380,6 +379,7 @@ RingResponse Gossiper::Describe(std::string_view key, const QuorumSettings& quor
     }
     n.generation = s.generation;
     n.clock_id = ClockIdToHex(s.clock_id);
+    n.zone = s.zone;
     out.nodes.push_back(std::move(n));
   }
   if (!key.empty()) {

@@ -107,7 +107,8 @@ RingResponse TwoNodeRing() {
                                     .primary_ownership = 0.5,
                                     .seconds_since_heard = -1,
                                     .generation = 3,
-                                    .clock_id = "00000000000000aa"});
+                                    .clock_id = "00000000000000aa",
+                                    .zone = "rack-1"});
   ring.nodes.push_back(RingNodeInfo{.id = "b",
                                     .address = "127.0.0.1:7001",
                                     .up = false,
@@ -124,9 +125,9 @@ RingResponse TwoNodeRing() {
 TEST_CASE("ring as text: a header with N/R/W, a row per node, and the fewer-than-N note") {
   CHECK(FormatRingText(TwoNodeRing(), "127.0.0.1:7000") ==
         "ring as seen by a (127.0.0.1:7000): 2 nodes, N=3 R=2 W=2\n"
-        "ID  ADDRESS         STATUS  STATE   VNODES  OWNERSHIP  PRIMARY  HINTS  HEARD\n"
-        "a   127.0.0.1:7000  up      normal     256     100.0%    50.0%      0  -\n"
-        "b   127.0.0.1:7001  down    normal     256     100.0%    50.0%      0  12.5s ago\n"
+        "ID  ADDRESS         STATUS  STATE   ZONE    VNODES  OWNERSHIP  PRIMARY  HINTS  HEARD\n"
+        "a   127.0.0.1:7000  up      normal  rack-1     256     100.0%    50.0%      0  -\n"
+        "b   127.0.0.1:7001  down    normal  -          256     100.0%    50.0%      0  12.5s ago\n"
         "fewer nodes than N=3: every key is stored on all 2 of them\n");
 }
 
@@ -137,18 +138,19 @@ TEST_CASE("ring as JSON, and a key's preference list") {
         "{\"id\":\"a\",\"address\":\"127.0.0.1:7000\",\"status\":\"up\",\"state\":\"normal\","
         "\"vnodes\":256,\"ownership\":1.0,\"primary_ownership\":0.5,"
         "\"seconds_since_heard\":null,\"hints_pending\":0,\"generation\":3,\"clock_id\":"
-        "\"00000000000000aa\"},"
+        "\"00000000000000aa\",\"zone\":\"rack-1\"},"
         "{\"id\":\"b\",\"address\":\"127.0.0.1:7001\",\"status\":\"down\",\"state\":\"normal\","
         "\"vnodes\":256,\"ownership\":1.0,\"primary_ownership\":0.5,"
         "\"seconds_since_heard\":12.5,\"hints_pending\":0,\"generation\":1,\"clock_id\":"
-        "\"00000000000000bb\"}]}\n");
+        "\"00000000000000bb\",\"zone\":null}]}\n");
   ring.key = "greeting";
   ring.preference_list = {"b", "a"};
-  CHECK(FormatPreferenceListJson(ring) == "{\"key\":\"greeting\",\"replicas\":[\"b\",\"a\"]}\n");
+  CHECK(FormatPreferenceListJson(ring) ==
+        "{\"key\":\"greeting\",\"replicas\":[\"b\",\"a\"],\"zones\":[null,\"rack-1\"]}\n");
   CHECK(FormatPreferenceListText(ring) ==
         "preference list of greeting (N=3), as seen by a:\n"
-        "1. b  down\n"
-        "2. a  up\n");
+        "1. b  down  zone -\n"
+        "2. a  up  zone rack-1\n");
 }
 
 }  // namespace
