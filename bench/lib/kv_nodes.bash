@@ -5,6 +5,7 @@
 #   bin=...; work_dir=...            # where the programs are, where the nodes keep their data
 #   kv_tls_dir=DIR                   # optional: run every node and kvring with certificates from
 #                                    # scripts/make-certs DIR n1:peer n2:peer ... bench:admin
+#   kv_zones=(a a b)                 # optional: node nI's --zone is kv_zones[I-1]
 #   start_kv 3 --sync batch          # nodes n1..n3 (node_ports), their pids appended to pids
 #   wait_ring 3 normal
 #   stop_all
@@ -15,6 +16,7 @@
 pids=()
 node_ports=()
 kv_tls_dir=${kv_tls_dir:-}
+kv_zones=(${kv_zones[@]+"${kv_zones[@]}"})
 
 stop_all() {
   local pid
@@ -53,7 +55,7 @@ tls_flags() {
 # start_kv COUNT [kvnode flags...]: COUNT fresh nodes n1..nCOUNT, n2.. seeded with n1; sets
 # node_ports and appends the pids. Returns at once (see wait_ring).
 start_kv() {
-  local count=$1 i seeds tls
+  local count=$1 i seeds tls zone
   shift
   read -r -a node_ports <<<"$(free_ports "$count")"
   for ((i = 1; i <= count; i++)); do
@@ -61,8 +63,11 @@ start_kv() {
     seeds=()
     ((i > 1)) && seeds=(--seeds "127.0.0.1:${node_ports[0]}")
     read -r -a tls <<<"$(tls_flags "n$i")"
+    zone=()
+    [[ -n ${kv_zones[i - 1]:-} ]] && zone=(--zone "${kv_zones[i - 1]}")
     "$bin/kvnode" --id "n$i" --listen "127.0.0.1:${node_ports[i - 1]}" --data-dir "$work_dir/n$i" \
-      --sync batch --log-level warn "${seeds[@]}" "${tls[@]}" "$@" 2>>"$work_dir/kvnode-n$i.log" &
+      --sync batch --log-level warn "${seeds[@]}" "${tls[@]}" "${zone[@]}" "$@" \
+      2>>"$work_dir/kvnode-n$i.log" &
     pids+=($!)
   done
 }
