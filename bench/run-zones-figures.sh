@@ -2,7 +2,8 @@
 # Zone figures for docs/benchmarks.md ("Zones"), in one run:
 #
 #   balance      kv_tests -tc='zones: ownership balance*': the busiest node's replica share (N=3)
-#                over its fair share, even and uneven zones, mean and worst of 20 clusters of
+#                over its fair share, and over its zone's share split among the zone's nodes,
+#                even and uneven zones, mean and worst of 20 clusters of
 #                different names (when kv_tests is built in BUILD_DIR; not built here).
 #   lookup       kvbench-ring: nanoseconds per Ring::PreferenceList and SloppyPreferenceList,
 #                6 nodes of 128 vnodes, N=3, without zones and with 3 zones of 2.
@@ -38,7 +39,7 @@ while (($#)); do
     --runs) runs=$2; shift 2 ;;
     --build-dir) build_dir=$2; shift 2 ;;
     --work-dir) work_dir=$2; shift 2 ;;
-    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "run-zones-figures: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
