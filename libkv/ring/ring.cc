@@ -84,8 +84,11 @@ std::vector<uint32_t> Ring::WalkFrom(size_t start, size_t n) const {
     if (zones_used == zones_wanted) {
       for (size_t i = 0; i < passed_over.size() && out.size() < n; ++i)
         out.push_back(passed_over[i]);
+      passed_over.clear();
     }
   }
+  // A zone whose nodes hold no token is never met: the passed-over nodes still fill the list.
+  for (size_t i = 0; i < passed_over.size() && out.size() < n; ++i) out.push_back(passed_over[i]);
   return out;
 }
 

@@ -131,6 +131,9 @@ TEST_CASE("zones: NetworkTopologyStrategy's walk, by hand") {
   // Two zones wanted: once they are used, the passed-over b comes next, before d.
   CHECK(ring.PreferenceListForToken(50, 2) == List{"a", "c"});
   CHECK(ring.PreferenceListForToken(350, 4) == List{"d", "e", "c", "a"});
+  // A zone with no token on the ring is never met; the list still fills.
+  const Ring empty_zone({{"a", {100}, "1"}, {"b", {200}, "1"}, {"x", {}, "2"}});
+  CHECK(empty_zone.PreferenceListForToken(50, 2) == List{"a", "b"});
 }
 
 TEST_CASE("zones: stand-ins prefer a healthy node in the zone of the node they stand in for") {
