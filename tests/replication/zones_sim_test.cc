@@ -44,7 +44,7 @@ std::string Via(int i) {
 }  // namespace
 
 TEST_CASE(
-    "zones (sim): losing a whole zone stops no read or write at R=W=2; on its return "
+    "zones (sim): losing a whole zone stops no read or write at R=W=2, and on its return "
     "handoff and repair put every key back in each zone") {
   SimCluster cluster(SixNodes(true));
   for (int i = 0; i < kKeys; ++i) REQUIRE(cluster.Put(Via(i), Key(i), "v1").ok());
