@@ -7,6 +7,7 @@
 #                                    # scripts/make-certs DIR n1:peer n2:peer ... bench:admin
 #   kv_http=1                        # optional: every node also serves its HTTP API on a free
 #                                    # port (http_ports)
+#   kv_zones=(a a b)                 # optional: node nI's --zone is kv_zones[I-1]
 #   start_kv 3 --sync batch          # nodes n1..n3 (node_ports), their pids appended to pids
 #   wait_ring 3 normal
 #   stop_all
@@ -19,6 +20,7 @@ node_ports=()
 http_ports=()
 kv_tls_dir=${kv_tls_dir:-}
 kv_http=${kv_http:-0}
+kv_zones=(${kv_zones[@]+"${kv_zones[@]}"})
 
 stop_all() {
   local pid
@@ -57,7 +59,7 @@ tls_flags() {
 # start_kv COUNT [kvnode flags...]: COUNT fresh nodes n1..nCOUNT, n2.. seeded with n1; sets
 # node_ports and appends the pids. Returns at once (see wait_ring).
 start_kv() {
-  local count=$1 i seeds tls http
+  local count=$1 i seeds tls http zone
   shift
   read -r -a node_ports <<<"$(free_ports "$count")"
   http_ports=()
@@ -69,8 +71,10 @@ start_kv() {
     read -r -a tls <<<"$(tls_flags "n$i")"
     http=()
     ((kv_http)) && http=(--http-listen "127.0.0.1:${http_ports[i - 1]}")
+    zone=()
+    [[ -n ${kv_zones[i - 1]:-} ]] && zone=(--zone "${kv_zones[i - 1]}")
     "$bin/kvnode" --id "n$i" --listen "127.0.0.1:${node_ports[i - 1]}" --data-dir "$work_dir/n$i" \
-      --sync batch --log-level warn "${seeds[@]}" "${tls[@]}" "${http[@]}" "$@" \
+      --sync batch --log-level warn "${seeds[@]}" "${tls[@]}" "${http[@]}" "${zone[@]}" "$@" \
       2>>"$work_dir/kvnode-n$i.log" &
     pids+=($!)
   done

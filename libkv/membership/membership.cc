@@ -204,6 +204,10 @@ std::string MembershipTable::Refusal(const NodeState& remote, const NodeState* o
         "same --replicas, --read-quorum, --write-quorum and --vnodes (and the same partitioner): "
         "start the node that is wrong with the cluster's values",
         differs);
+  // Shown by kvring and logged: a zone with control characters could rewrite a terminal.
+  if (!remote.zone.empty())
+    if (Status zone = CheckZoneName(remote.zone); !zone.ok())
+      return fmt::format("its zone is not valid: {}", zone.message());
   if (ours == nullptr && states_.size() >= limits_.max_members)
     return fmt::format("the membership table holds its limit of {} nodes", limits_.max_members);
   const uint64_t before = ours == nullptr ? 0 : RingVnodes(*ours);
@@ -262,7 +266,7 @@ std::vector<StateChange> MembershipTable::Apply(const std::vector<NodeState>& st
       detector_.Forget(remote.id);
     }
     change.ring_changed = remote.address != ours->address || remote.status != ours->status ||
-                          remote.vnodes != ours->vnodes;
+                          remote.vnodes != ours->vnodes || remote.zone != ours->zone;
     ring_vnodes_ = ring_vnodes_ - RingVnodes(*ours) + RingVnodes(remote);
     *ours = remote;
     if (ours->status == NodeStatus::kLeft) {

@@ -48,7 +48,7 @@ struct StateChange {
   };
   std::string id;
   Kind kind = Kind::kUpdated;
-  // The parts the ring depends on (address, status, vnodes) differ from before; always true
+  // The parts the ring depends on (address, status, vnodes, zone) differ from before; always true
   // for kNew.
   bool ring_changed = false;
   std::string why;  // kRefused and kSelfCorrected only

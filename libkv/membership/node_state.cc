@@ -39,6 +39,18 @@ uint64_t NextGeneration(uint64_t now_seconds, std::optional<uint64_t> persisted_
   return std::max(now_seconds, *persisted_generation + 1);
 }
 
+Status CheckZoneName(std::string_view zone) {
+  if (zone.empty()) return Status::InvalidArgument("the zone is empty; name one, e.g. rack-1");
+  if (zone.size() > kMaxZoneBytes)
+    return Status::InvalidArgument(
+        fmt::format("the zone is {} bytes; it must be at most {}", zone.size(), kMaxZoneBytes));
+  for (char c : zone)
+    if (c <= ' ' || c > '~')
+      return Status::InvalidArgument(
+          "the zone may hold only printable ASCII characters without spaces (e.g. eu-west-1a)");
+  return Status::Ok();
+}
+
 std::string SettingsDifference(const NodeState& ours, const NodeState& theirs,
                                std::string_view ours_name, std::string_view theirs_name) {
   const ClusterSettings& a = ours.settings;

@@ -108,6 +108,11 @@ uint64_t NextGeneration(uint64_t now_seconds, std::optional<uint64_t> persisted_
 std::string SettingsDifference(const NodeState& ours, const NodeState& theirs,
                                std::string_view ours_name, std::string_view theirs_name);
 
+// Ok for a zone name a node may state (kvnode --zone): 1 to kMaxZoneBytes bytes of printable
+// ASCII without spaces, so that it prints as it is in kvring's table and logs. Else
+// InvalidArgument saying what is allowed.
+Status CheckZoneName(std::string_view zone);
+
 // docs/formats.md, "Gossip" (`node_state`, `digest`). Append to `dst` (in the current format
 // version); Consume reads one of `format_version` (1 has no settings, 1 and 2 no zone and load)
 // from the front of `in` and

@@ -11,7 +11,7 @@ std::vector<RingMember> MembersWhere(const MembershipTable& table, Pred in_ring)
   std::vector<RingMember> out;
   for (const auto& [id, s] : table.states()) {
     if (!in_ring(s.status)) continue;
-    out.push_back(RingMember{id, VnodeTokens(id, static_cast<int>(s.vnodes))});
+    out.push_back(RingMember{id, VnodeTokens(id, static_cast<int>(s.vnodes)), s.zone});
   }
   return out;
 }

@@ -10,9 +10,9 @@
 
 namespace kv {
 
-// The ring reads and the write quorum use: nodes that are normal or leaving, with their tokens,
-// sorted by id. Up or down does not matter: a down node keeps its ranges (sloppy quorum routes
-// around it, Ring::SloppyPreferenceList). A joining node takes no ranges here until it has
+// The ring reads and the write quorum use: nodes that are normal or leaving, with their tokens
+// and zones, sorted by id. Up or down does not matter: a down node keeps its ranges (sloppy quorum
+// routes around it, Ring::SloppyPreferenceList). A joining node takes no ranges here until it has
 // streamed them and turns normal; a leaving one keeps its ranges until it has streamed them away.
 std::vector<RingMember> RingMembersOf(const MembershipTable& table);
 

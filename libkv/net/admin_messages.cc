@@ -16,6 +16,7 @@ void serialize(Archive& ar, RingRequest& m, std::uint32_t const version) {
 }
 
 // Inside RingResponse's list (no class version of its own: the response's covers it).
+// Version 2 of RingResponse added the load, 3 the zone.
 template <class Archive>
 void RingNode(Archive& ar, RingNodeInfo& n) {
   Bytes(ar, n.id);
@@ -27,6 +28,7 @@ void RingNode(Archive& ar, RingNodeInfo& n) {
   ar(n.hints_pending);
   Flag(ar, n.load_stated);
   ar(n.disk_bytes, n.keys);
+  Bytes(ar, n.zone);
 }
 template <class Archive>
 void RingNode(Archive& ar, const RingNodeInfo& n) {
@@ -117,7 +119,7 @@ void serialize(Archive& ar, RepairStatusResponse& m, std::uint32_t const version
 
 template <class Archive>
 void serialize(Archive& ar, RingResponse& m, std::uint32_t const version) {
-  CheckVersion(version, 2);
+  CheckVersion(version, 3);
   Bytes(ar, m.self);
   ar(m.replicas, m.read_quorum, m.write_quorum);
   size_t nodes = m.nodes.size();
@@ -134,8 +136,8 @@ void serialize(Archive& ar, RingResponse& m, std::uint32_t const version) {
 }  // namespace kv
 
 CEREAL_CLASS_VERSION(kv::RingRequest, 1)
-// 2: each node's load (load_stated, disk_bytes, keys) was added.
-CEREAL_CLASS_VERSION(kv::RingResponse, 2)
+// 2: each node's load (load_stated, disk_bytes, keys) was added; 3: each node's zone.
+CEREAL_CLASS_VERSION(kv::RingResponse, 3)
 CEREAL_CLASS_VERSION(kv::LeaveRequest, 1)
 CEREAL_CLASS_VERSION(kv::LeaveResponse, 1)
 CEREAL_CLASS_VERSION(kv::StatsRequest, 1)

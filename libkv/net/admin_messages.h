@@ -36,6 +36,7 @@ struct RingNodeInfo {
   bool load_stated = false;
   uint64_t disk_bytes = 0;
   uint64_t keys = 0;
+  std::string zone = {};  // kvnode --zone; empty: none stated (RingResponse version 3)
 
   friend bool operator==(const RingNodeInfo&, const RingNodeInfo&) = default;
 };

@@ -44,6 +44,7 @@ std::string FormatRingJson(const RingResponse& ring) {
     node["hints_pending"] = n.hints_pending;
     node["generation"] = n.generation;
     node["clock_id"] = json::TextOr(n.clock_id);
+    node["zone"] = n.zone.empty() ? boost::json::value(nullptr) : json::TextOr(n.zone);
     nodes.push_back(std::move(node));
   }
   out["nodes"] = std::move(nodes);

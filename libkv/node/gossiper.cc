@@ -185,9 +185,8 @@ void Gossiper::PublishViewLocked() {
   view->future = future.nodes() == view->ring->nodes()
                      ? view->ring
                      : std::make_shared<const Ring>(std::move(future));
-  if (!view_ || view_->ring->nodes() != view->ring->nodes() ||
-      view_->future->nodes() != view->future->nodes() ||
-      view_->ring->Tokens() != view->ring->Tokens())
+  if (!view_ || !view_->ring->PlacesLike(*view->ring) ||
+      view_->future->nodes() != view->future->nodes())
     ring_changed_at_ = std::chrono::steady_clock::now();
   for (const auto& [id, s] : table_.states()) view->addresses.emplace(id, s.address);
   view_ = std::move(view);
@@ -393,6 +392,7 @@ RingResponse Gossiper::Describe(std::string_view key, const QuorumSettings& quor
     n.load_stated = id == out.self ? load_measured_ : s.load != NodeLoad{};
     n.disk_bytes = s.load.disk_bytes;
     n.keys = s.load.keys;
+    n.zone = s.zone;
     out.nodes.push_back(std::move(n));
   }
   if (!key.empty()) {

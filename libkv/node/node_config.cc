@@ -103,6 +103,7 @@ Status ValidateNodeConfig(const NodeConfig& c) {
   if (c.id.size() > 255) return Status::InvalidArgument("the node id is longer than 255 bytes");
   for (const std::string& seed : c.seeds)
     KV_RETURN_IF_ERROR(ParseHostPort(seed).status().WithContext("seed"));
+  if (!c.zone.empty()) KV_RETURN_IF_ERROR(CheckZoneName(c.zone));
   if (c.vnodes < 1 || c.vnodes > 4096)
     return Status::InvalidArgument(fmt::format("vnodes is {}; it must be 1 to 4096", c.vnodes));
   const QuorumSettings& q = c.quorum;

@@ -70,6 +70,10 @@ struct NodeConfig {
   // a new data dir the address it advertises.
   std::string id;
   std::vector<std::string> seeds;  // host:port of nodes to join through; none: a ring of one
+  // The failure domain the node is in (a rack, a zone, a data center): a key's replicas are
+  // spread over as many zones as there are (libkv/ring/ring.h). Empty: none stated. Fixed for
+  // the life of the data directory (a node holding data refuses to start in another zone).
+  std::string zone;
   // Virtual nodes. 128: the busiest of 3 to 10 nodes then holds 5-9% over its fair share
   // (docs/architecture.md, "ring"; 64 gave 12-18%).
   int vnodes = 128;

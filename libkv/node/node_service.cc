@@ -57,6 +57,11 @@ NodeStatus InitialStatus(std::optional<NodeStatus> last, const std::vector<std::
   return seed_elsewhere && !is_seed ? NodeStatus::kJoining : NodeStatus::kNormal;
 }
 
+// A zone as an error message names it.
+std::string ZoneText(const std::string& zone) {
+  return zone.empty() ? std::string("no zone") : fmt::format("zone {}", zone);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& config,
@@ -91,6 +96,16 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
           "node's cluster settings never change, so start it with the values it had (to "
           "change them, the whole cluster must be set up anew)",
           identity.id, membership_path, differs));
+    // Its data is where the ring placed it for that zone: in another, some keys would lose a
+    // zone's copy (or have two in one) until repaired, and every peer's ranges would shift.
+    if (s.zone != config.zone)
+      return Status::InvalidArgument(fmt::format(
+          "node {} last ran in {} ({} records it) and is now started in {}; a node that holds "
+          "data keeps its zone: start it with {}, or to move it, run `kvring leave` on it "
+          "(its data streams to the nodes that take its ranges), remove its data directory {} "
+          "and start it afresh with the new zone",
+          identity.id, ZoneText(s.zone), membership_path, ZoneText(config.zone),
+          s.zone.empty() ? std::string("no --zone") : "--zone " + s.zone, config.data_dir));
   }
   if (last_status == NodeStatus::kLeft)
     return Status::Unavailable(fmt::format(
@@ -121,6 +136,7 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
   self.vnodes = static_cast<uint32_t>(config.vnodes);
   self.clock_id = identity.clock_id;
   self.settings = settings;
+  self.zone = config.zone;
 
   GossipOptions gossip;
   gossip.interval = config.gossip_interval;

@@ -39,9 +39,7 @@ Status Cleanup::CheckRingUnchanged() const {
   // A view is published whenever gossip sees a ring change, a node's restart included: compare
   // what decides the write sets, not the view object.
   std::shared_ptr<const ClusterView> now = view_();
-  if (!now->changing() && now->ring->nodes() == start_view_->ring->nodes() &&
-      now->ring->Tokens() == start_view_->ring->Tokens())
-    return Status::Ok();
+  if (!now->changing() && now->ring->PlacesLike(*start_view_->ring)) return Status::Ok();
   return Status::Unavailable(
       "the ring changed during cleanup (a node joined or left); run kvring cleanup again once "
       "every node is normal");

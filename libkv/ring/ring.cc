@@ -6,13 +6,21 @@ namespace kv {
 
 Ring::Ring(std::vector<RingMember> members) {
   std::map<std::string, std::vector<Token>> by_id;
+  std::map<std::string, std::string> zone_by_id;  // a duplicate id keeps its first zone
   for (RingMember& m : members) {
     auto& tokens = by_id[m.id];
     tokens.insert(tokens.end(), m.tokens.begin(), m.tokens.end());
+    zone_by_id.emplace(m.id, m.zone);
   }
+  for (const auto& [id, zone] : zone_by_id) zones_.push_back(zone);
+  std::sort(zones_.begin(), zones_.end());
+  zones_.erase(std::unique(zones_.begin(), zones_.end()), zones_.end());
   for (auto& [id, tokens] : by_id) {
     const auto index = static_cast<uint32_t>(nodes_.size());
     nodes_.push_back(id);
+    const std::string& zone = zone_by_id[id];
+    zone_of_.push_back(static_cast<uint32_t>(std::lower_bound(zones_.begin(), zones_.end(), zone) -
+                                             zones_.begin()));
     std::sort(tokens.begin(), tokens.end());
     tokens.erase(std::unique(tokens.begin(), tokens.end()), tokens.end());
     for (Token t : tokens) points_.push_back(Point{t, index});
@@ -23,10 +31,24 @@ Ring::Ring(std::vector<RingMember> members) {
   });
 }
 
-Ring Ring::WithVnodes(const std::vector<std::string>& node_ids, int vnodes) {
+Ring Ring::WithVnodes(const std::vector<std::string>& node_ids, int vnodes,
+                      const std::vector<std::string>& zones) {
   std::vector<RingMember> members;
-  for (const std::string& id : node_ids) members.push_back(RingMember{id, VnodeTokens(id, vnodes)});
+  for (size_t i = 0; i < node_ids.size(); ++i)
+    members.push_back(RingMember{node_ids[i], VnodeTokens(node_ids[i], vnodes),
+                                 i < zones.size() ? zones[i] : std::string()});
   return Ring(std::move(members));
+}
+
+std::string_view Ring::ZoneOf(std::string_view node) const {
+  auto it = std::lower_bound(nodes_.begin(), nodes_.end(), node);
+  if (it == nodes_.end() || *it != node) return {};
+  return zones_[zone_of_[static_cast<size_t>(it - nodes_.begin())]];
+}
+
+bool Ring::PlacesLike(const Ring& other) const {
+  return nodes_ == other.nodes_ && points_ == other.points_ && zones_ == other.zones_ &&
+         zone_of_ == other.zone_of_;
 }
 
 size_t Ring::FirstPointAtOrAfter(Token token) const {
@@ -38,13 +60,35 @@ size_t Ring::FirstPointAtOrAfter(Token token) const {
 std::vector<uint32_t> Ring::WalkFrom(size_t start, size_t n) const {
   std::vector<uint32_t> out;
   std::vector<bool> seen(nodes_.size(), false);
+  // One zone: every node is in the zone the first one used, and the walk is plain ring order.
+  const size_t zones_wanted = std::min(n, zones_.size());
+  size_t zones_used = 0;
+  std::vector<bool> zone_used(zones_.size(), false);
+  std::vector<uint32_t> passed_over;  // nodes of a used zone, while unused zones remain wanted
   for (size_t step = 0; step < points_.size() && out.size() < n; ++step) {
     const uint32_t node = points_[(start + step) % points_.size()].node;
-    if (!seen[node]) {
-      seen[node] = true;
+    if (seen[node]) continue;
+    seen[node] = true;
+    if (zones_used == zones_wanted) {
       out.push_back(node);
+      continue;
+    }
+    const uint32_t zone = zone_of_[node];
+    if (zone_used[zone]) {
+      passed_over.push_back(node);
+      continue;
+    }
+    zone_used[zone] = true;
+    ++zones_used;
+    out.push_back(node);
+    if (zones_used == zones_wanted) {
+      for (size_t i = 0; i < passed_over.size() && out.size() < n; ++i)
+        out.push_back(passed_over[i]);
+      passed_over.clear();
     }
   }
+  // A zone whose nodes hold no token is never met: the passed-over nodes still fill the list.
+  for (size_t i = 0; i < passed_over.size() && out.size() < n; ++i) out.push_back(passed_over[i]);
   return out;
 }
 
@@ -80,12 +124,34 @@ std::vector<ReplicaTarget> Ring::SloppyPreferenceList(
       down.push_back(order[i]);
     }
   }
-  size_t next_down = 0;
-  for (size_t i = primaries; i < order.size() && next_down < down.size(); ++i) {
-    if (is_up(nodes_[order[i]])) {
-      out.push_back(ReplicaTarget{nodes_[order[i]], nodes_[down[next_down++]]});
+  if (down.empty()) return out;
+  std::vector<uint32_t> healthy;  // the fallbacks, in walk order
+  for (size_t i = primaries; i < order.size(); ++i)
+    if (is_up(nodes_[order[i]])) healthy.push_back(order[i]);
+  // Each down node takes the first healthy node of its own zone; then those left without one
+  // take the first healthy nodes left. Without zones the first pass pairs them in ring order.
+  std::vector<std::optional<uint32_t>> stand_in(down.size());
+  std::vector<bool> taken(healthy.size(), false);
+  for (size_t d = 0; d < down.size(); ++d) {
+    for (size_t h = 0; h < healthy.size(); ++h) {
+      if (taken[h] || zone_of_[healthy[h]] != zone_of_[down[d]]) continue;
+      taken[h] = true;
+      stand_in[d] = healthy[h];
+      break;
     }
   }
+  size_t next = 0;
+  for (size_t d = 0; d < down.size(); ++d) {
+    while (!stand_in[d] && next < healthy.size()) {
+      if (!taken[next]) {
+        taken[next] = true;
+        stand_in[d] = healthy[next];
+      }
+      ++next;
+    }
+  }
+  for (size_t d = 0; d < down.size(); ++d)
+    if (stand_in[d]) out.push_back(ReplicaTarget{nodes_[*stand_in[d]], nodes_[down[d]]});
   return out;
 }
 

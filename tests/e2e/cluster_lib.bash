@@ -4,12 +4,14 @@
 # and joins through node 1 (a new node is *joining* until it has streamed its ranges, then
 # normal: start_member waits for that). Every node is killed by pid on exit.
 # CLUSTER_FLAGS: extra kvnode flags for every node (an array; set it before start_member).
+# CLUSTER_ZONES: node I's zone is CLUSTER_ZONES[I] (kvnode --zone; unset or empty: none).
 # CLUSTER_TLS_DIR: a scripts/make-certs directory holding nI.crt/nI.key (role peer) for every
 # node: each node then serves TLS with its own certificate, and the tools here (kvring) use
 # KV_TLS_CERT/KV_TLS_KEY/KV_TLS_CA, which the caller points at an admin certificate.
 
 declare -a PIDS PORTS
 CLUSTER_FLAGS=(${CLUSTER_FLAGS[@]+"${CLUSTER_FLAGS[@]}"})
+declare -a CLUSTER_ZONES
 
 stop_all() {
   for pid in "${PIDS[@]:-}"; do
@@ -25,8 +27,9 @@ trap stop_all EXIT
 # start_member I [nowait]: starts node nI (again), waits for its "listening on" line and, unless
 # nowait, until it says it is normal (a new node joins first).
 start_member() {
-  local i=$1 wait=${2:-} log="$WORK/n$1.log" seeds=() tls=()
+  local i=$1 wait=${2:-} log="$WORK/n$1.log" seeds=() tls=() zone=()
   [[ $i -ne 1 ]] && seeds=(--seeds "127.0.0.1:${PORTS[1]}")
+  [[ -n ${CLUSTER_ZONES[$i]:-} ]] && zone=(--zone "${CLUSTER_ZONES[$i]}")
   if [[ -n ${CLUSTER_TLS_DIR:-} ]]; then
     tls=(--tls-cert "$CLUSTER_TLS_DIR/n$i.crt" --tls-key "$CLUSTER_TLS_DIR/n$i.key"
       --tls-ca "$CLUSTER_TLS_DIR/ca.crt")
@@ -35,7 +38,7 @@ start_member() {
   local earlier_lines=0
   [[ -e $log ]] && earlier_lines=$(wc -l < "$log")
   "$KV_BIN/kvnode" --id "n$i" --listen "127.0.0.1:${PORTS[$i]:-0}" --data-dir "$WORK/n$i" \
-    "${CLUSTER_FLAGS[@]}" "${seeds[@]}" "${tls[@]}" 2>> "$log" &
+    "${CLUSTER_FLAGS[@]}" "${seeds[@]}" "${tls[@]}" "${zone[@]}" 2>> "$log" &
   PIDS[$i]=$!
   for _ in $(seq 1 200); do
     line=$(tail -n +$((earlier_lines + 1)) "$log" 2>/dev/null |

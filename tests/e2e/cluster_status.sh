@@ -65,9 +65,9 @@ keys_at_least 1 n2 "$KEYS" || fail "n2's keys after the flush: $(load 1 n2)"
 echo "after n2's flush: n1 hears n2 $(load 1 n2) (bytes keys)"
 
 expect_status 0 "kvring" "$KV_BIN/kvring" --node "$(node 1)"
-grep -qE '^ID +ADDRESS +STATUS +STATE +LOAD +KEYS +VNODES' "$WORK/out" ||
+grep -qE '^ID +ADDRESS +STATUS +STATE +ZONE +LOAD +KEYS +VNODES' "$WORK/out" ||
   fail "kvring has no LOAD and KEYS columns: $(cat "$WORK/out")"
-grep -qE '^n2 +127\.0\.0\.1:[0-9]+ +up +normal +[0-9.]+ (B|KiB|MiB) +~[0-9.]+K? ' "$WORK/out" ||
+grep -qE '^n2 +127\.0\.0\.1:[0-9]+ +up +normal +- +[0-9.]+ (B|KiB|MiB) +~[0-9.]+K? ' "$WORK/out" ||
   fail "kvring's n2 row has no load: $(cat "$WORK/out")"
 sed -n 2,3p "$WORK/out"
 

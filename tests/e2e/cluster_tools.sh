@@ -32,9 +32,9 @@ if ((replicas > 1)); then
   grep -q "every key is stored on all 1 of them" "$WORK/out" || fail "kvring N note: $(cat "$WORK/out")"
 fi
 out=$("$KV_BIN/kvring" --key greeting --json)
-[[ $(json "$out" 'd') == "{'key': 'greeting', 'replicas': ['$self']}" ]] || fail "kvring --key: $out"
+[[ $(json "$out" 'd') == "{'key': 'greeting', 'replicas': ['$self'], 'zones': [None]}" ]] || fail "kvring --key: $out"
 expect_status 0 "kvring --key" "$KV_BIN/kvring" --key greeting
-grep -q "^1\. $self  up$" "$WORK/out" || fail "kvring --key text: $(cat "$WORK/out")"
+grep -q "^1\. $self  up  zone -$" "$WORK/out" || fail "kvring --key text: $(cat "$WORK/out")"
 
 # Round trip.
 "$KV_BIN/kvput" --quiet greeting hello

@@ -374,7 +374,8 @@ TEST_CASE("ring request and response round-trip with a node list") {
                                            .hints_pending = 4,
                                            .load_stated = true,
                                            .disk_bytes = uint64_t{5} << 40,
-                                           .keys = 123456789},
+                                           .keys = 123456789,
+                                           .zone = "rack-a"},
                               RingNodeInfo{.id = "n2",
                                            .address = "[::1]:7001",
                                            .up = false,
@@ -424,10 +425,10 @@ TEST_CASE("ring request and response round-trip with a node list") {
 }
 
 TEST_CASE("a ring response declaring a huge node list is refused before allocating") {
-  // flag | class version 2 | self "" | replicas, r, w | node count 2^60
+  // flag | class version 3 | self "" | replicas, r, w | node count 2^60
   std::string body(
       "\x01"
-      "\x02\x00\x00\x00",
+      "\x03\x00\x00\x00",
       5);
   body.append(8, '\0');   // self: size 0
   body.append(12, '\0');  // replicas, read_quorum, write_quorum
@@ -442,7 +443,7 @@ TEST_CASE("a ring response declaring a huge node list is refused before allocati
   // The same for the preference list after an empty node list and key.
   std::string tail(
       "\x01"
-      "\x02\x00\x00\x00",
+      "\x03\x00\x00\x00",
       5);
   tail.append(8 + 12 + 8 + 8, '\0');  // self "", N/R/W, 0 nodes, key ""
   tail.append("\xff\xff\xff\xff\xff\xff\xff\xff", 8);

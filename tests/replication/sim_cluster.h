@@ -18,6 +18,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_future.hpp>
 #include <ctime>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,6 +65,8 @@ struct SimClusterOptions {
   bool tombstone_gc_requires_complete_repair = true;
   // Off only for a positive control (TombstoneGcOptions::require_every_replica).
   bool tombstone_gc_requires_every_replica = true;
+  // Node id -> its zone (kvnode --zone); a node not named states none.
+  std::map<std::string, std::string> zones;
 };
 
 // What a get answered, decoded.
@@ -420,6 +423,8 @@ class SimCluster {
     config.anti_entropy_interval = options_.anti_entropy_interval;
     config.anti_entropy_timeout = options_.anti_entropy_timeout;
     config.ring_delay = options_.ring_delay;
+    if (auto zone = options_.zones.find(id); zone != options_.zones.end())
+      config.zone = zone->second;
     if (id != "n1") config.seeds = {AddressOf("n1")};
     NodeService::Parts parts{.engine = node.engine.get(),
                              .transport = node.transport.get(),

@@ -110,7 +110,8 @@ RingResponse TwoNodeRing() {
                                     .clock_id = "00000000000000aa",
                                     .load_stated = true,
                                     .disk_bytes = 1288490189,  // 1.2 GiB
-                                    .keys = 3'100'000});
+                                    .keys = 3'100'000,
+                                    .zone = "rack-1"});
   ring.nodes.push_back(RingNodeInfo{.id = "b",
                                     .address = "127.0.0.1:7001",
                                     .up = false,
@@ -127,14 +128,16 @@ RingResponse TwoNodeRing() {
 TEST_CASE(
     "ring as text: a header with N/R/W, a row per node with its load ('?' when not stated), and "
     "the fewer-than-N note") {
-  CHECK(FormatRingText(TwoNodeRing(), "127.0.0.1:7000") ==
-        "ring as seen by a (127.0.0.1:7000): 2 nodes, N=3 R=2 W=2\n"
-        "ID  ADDRESS         STATUS  STATE      LOAD   KEYS  VNODES  OWNERSHIP  PRIMARY  HINTS  "
-        "HEARD\n"
-        "a   127.0.0.1:7000  up      normal  1.2 GiB  ~3.1M     256     100.0%    50.0%      0  -\n"
-        "b   127.0.0.1:7001  down    normal        ?      ?     256     100.0%    50.0%      0  "
-        "12.5s ago\n"
-        "fewer nodes than N=3: every key is stored on all 2 of them\n");
+  CHECK(
+      FormatRingText(TwoNodeRing(), "127.0.0.1:7000") ==
+      "ring as seen by a (127.0.0.1:7000): 2 nodes, N=3 R=2 W=2\n"
+      "ID  ADDRESS         STATUS  STATE   ZONE       LOAD   KEYS  VNODES  OWNERSHIP  PRIMARY  "
+      "HINTS  HEARD\n"
+      "a   127.0.0.1:7000  up      normal  rack-1  1.2 GiB  ~3.1M     256     100.0%    50.0%      "
+      "0  -\n"
+      "b   127.0.0.1:7001  down    normal  -             ?      ?     256     100.0%    50.0%      "
+      "0  12.5s ago\n"
+      "fewer nodes than N=3: every key is stored on all 2 of them\n");
 }
 
 TEST_CASE("ring as JSON, and a key's preference list") {
@@ -145,19 +148,20 @@ TEST_CASE("ring as JSON, and a key's preference list") {
         "\"vnodes\":256,\"ownership\":1.0,\"primary_ownership\":0.5,"
         "\"seconds_since_heard\":null,\"load\":{\"disk_bytes\":1288490189,\"keys\":3100000},"
         "\"hints_pending\":0,\"generation\":3,\"clock_id\":"
-        "\"00000000000000aa\"},"
+        "\"00000000000000aa\",\"zone\":\"rack-1\"},"
         "{\"id\":\"b\",\"address\":\"127.0.0.1:7001\",\"status\":\"down\",\"state\":\"normal\","
         "\"vnodes\":256,\"ownership\":1.0,\"primary_ownership\":0.5,"
         "\"seconds_since_heard\":12.5,\"load\":null,\"hints_pending\":0,\"generation\":1,\"clock_"
         "id\":"
-        "\"00000000000000bb\"}]}\n");
+        "\"00000000000000bb\",\"zone\":null}]}\n");
   ring.key = "greeting";
   ring.preference_list = {"b", "a"};
-  CHECK(FormatPreferenceListJson(ring) == "{\"key\":\"greeting\",\"replicas\":[\"b\",\"a\"]}\n");
+  CHECK(FormatPreferenceListJson(ring) ==
+        "{\"key\":\"greeting\",\"replicas\":[\"b\",\"a\"],\"zones\":[null,\"rack-1\"]}\n");
   CHECK(FormatPreferenceListText(ring) ==
         "preference list of greeting (N=3), as seen by a:\n"
-        "1. b  down\n"
-        "2. a  up\n");
+        "1. b  down  zone -\n"
+        "2. a  up  zone rack-1\n");
 }
 
 }  // namespace

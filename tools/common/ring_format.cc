@@ -27,6 +27,11 @@ std::string Keys(const RingNodeInfo& n) {
   return n.load_stated ? FormatApproxCount(n.keys) : "?";
 }
 
+// A node's zone in the table: "-" for none stated.
+std::string_view ZoneColumn(const std::string& zone) {
+  return zone.empty() ? std::string_view("-") : std::string_view(zone);
+}
+
 std::string Heard(const RingNodeInfo& n, std::string_view self) {
   if (n.id == self || n.seconds_since_heard < 0) return "-";
   return fmt::format("{:.1f}s ago", n.seconds_since_heard);
@@ -42,24 +47,28 @@ std::string FormatRingText(const RingResponse& ring, std::string_view asked) {
   std::string out =
       fmt::format("ring as seen by {} ({}): {} node{}, N={} R={} W={}\n", ring.self, asked, in_ring,
                   in_ring == 1 ? "" : "s", ring.replicas, ring.read_quorum, ring.write_quorum);
-  size_t id_width = 2, address_width = 7, state_width = 5, load_width = 4, keys_width = 4;
+  size_t id_width = 2, address_width = 7, state_width = 5, zone_width = 4, load_width = 4,
+         keys_width = 4;
   for (const RingNodeInfo& n : ring.nodes) {
     id_width = std::max(id_width, n.id.size());
     address_width = std::max(address_width, n.address.size());
     state_width = std::max(state_width, n.state.size());
+    zone_width = std::max(zone_width, ZoneColumn(n.zone).size());
     load_width = std::max(load_width, Load(n).size());
     keys_width = std::max(keys_width, Keys(n).size());
   }
   out += fmt::format(
-      "{:<{}}  {:<{}}  {:<6}  {:<{}}  {:>{}}  {:>{}}  {:>6}  {:>9}  {:>7}  {:>5}  {}\n", "ID",
-      id_width, "ADDRESS", address_width, "STATUS", "STATE", state_width, "LOAD", load_width,
-      "KEYS", keys_width, "VNODES", "OWNERSHIP", "PRIMARY", "HINTS", "HEARD");
+      "{:<{}}  {:<{}}  {:<6}  {:<{}}  {:<{}}  {:>{}}  {:>{}}  {:>6}  {:>9}  {:>7}  {:>5}  {}\n",
+      "ID", id_width, "ADDRESS", address_width, "STATUS", "STATE", state_width, "ZONE", zone_width,
+      "LOAD", load_width, "KEYS", keys_width, "VNODES", "OWNERSHIP", "PRIMARY", "HINTS", "HEARD");
   for (const RingNodeInfo& n : ring.nodes) {
     out += fmt::format(
-        "{:<{}}  {:<{}}  {:<6}  {:<{}}  {:>{}}  {:>{}}  {:>6}  {:>8.1f}%  {:>6.1f}%  {:>5}  {}\n",
+        "{:<{}}  {:<{}}  {:<6}  {:<{}}  {:<{}}  {:>{}}  {:>{}}  {:>6}  {:>8.1f}%  {:>6.1f}%  {:>5} "
+        " "
+        "{}\n",
         n.id, id_width, n.address, address_width, n.up ? "up" : "down", n.state, state_width,
-        Load(n), load_width, Keys(n), keys_width, n.vnodes, n.ownership * 100,
-        n.primary_ownership * 100, n.hints_pending, Heard(n, ring.self));
+        ZoneColumn(n.zone), zone_width, Load(n), load_width, Keys(n), keys_width, n.vnodes,
+        n.ownership * 100, n.primary_ownership * 100, n.hints_pending, Heard(n, ring.self));
   }
   if (in_ring > 0 && in_ring < ring.replicas) {
     out += fmt::format("fewer nodes than N={}: every key is stored on all {} of them\n",
@@ -74,7 +83,11 @@ std::string FormatPreferenceListText(const RingResponse& ring) {
   for (size_t i = 0; i < ring.preference_list.size(); ++i) {
     const std::string& id = ring.preference_list[i];
     const RingNodeInfo* n = FindNode(ring, id);
-    out += fmt::format("{}. {}  {}\n", i + 1, id, n == nullptr ? "unknown" : n->up ? "up" : "down");
+    out += fmt::format("{}. {}  {}  zone {}\n", i + 1, id,
+                       n == nullptr ? "unknown"
+                       : n->up      ? "up"
+                                    : "down",
+                       n == nullptr ? "-" : ZoneColumn(n->zone));
   }
   return out;
 }
@@ -83,8 +96,15 @@ std::string FormatPreferenceListJson(const RingResponse& ring) {
   boost::json::object out;
   json::PutBytes(out, "key", ring.key);
   boost::json::array replicas;
-  for (const std::string& id : ring.preference_list) replicas.push_back(json::TextOr(id));
+  boost::json::array zones;  // replica i's zone; null for none (or a node the asked one lacks)
+  for (const std::string& id : ring.preference_list) {
+    replicas.push_back(json::TextOr(id));
+    const RingNodeInfo* n = FindNode(ring, id);
+    zones.push_back(n == nullptr || n->zone.empty() ? boost::json::value(nullptr)
+                                                    : json::TextOr(n->zone));
+  }
   out["replicas"] = std::move(replicas);
+  out["zones"] = std::move(zones);
   return json::Serialize(out) + "\n";
 }
 

@@ -3,18 +3,18 @@
 // preference list as text and JSON. Here rather than in the tool so that
 // tests pin the exact form. Pure functions, any thread.
 //
-//   ring as seen by a (127.0.0.1:7000): 3 nodes, N=3 R=2 W=2
-//   ID  ADDRESS         STATUS  STATE       LOAD   KEYS  VNODES  OWNERSHIP  PRIMARY  HINTS  HEARD
-//   a   127.0.0.1:7000  up      normal   1.2 GiB  ~3.1M     256     100.0%    33.3%      0  -
-//   b   127.0.0.1:7001  down    normal         ?      ?     256     100.0%    33.3%     12  12.5s
-//   ago
+//   ring as seen by a (127.0.0.1:7000): 2 nodes, N=2 R=1 W=1
+//   ID ADDRESS        STATUS STATE  ZONE      LOAD  KEYS VNODES OWNERSHIP PRIMARY HINTS HEARD
+//   a  127.0.0.1:7000 up     normal rack-1 1.2 GiB ~3.1M    256    100.0%   50.0%     0 -
+//   b  127.0.0.1:7001 down   normal -            ?     ?    256    100.0%   50.0%     3 12.5s ago
+//   (columns two spaces apart in the real table, one here to fit)
 //
-// LOAD is the bytes of the node's tables on disk and KEYS an estimate of its keys
-// (EngineStats::estimated_keys: high by the overwrites not yet compacted), as its last heartbeat
-// said; "?" when it states none. OWNERSHIP is the share of the key space a node holds a replica of
-// (the shares add up to N x 100% when there are at least N nodes); HEARD is how long ago the asked
-// node last heard the node's heartbeat ("-" for itself, or never). With fewer nodes than N a last
-// line says that every key is stored on all of them.
+// ZONE is the node's --zone ("-" for none). LOAD is the bytes of the node's tables on disk and
+// KEYS an estimate of its keys (EngineStats::estimated_keys: high by the overwrites not yet
+// compacted), as its last heartbeat said; "?" when it states none. OWNERSHIP is the share of the
+// key space a node holds a replica of (the shares add up to N x 100% when there are at least N
+// nodes); HEARD is how long ago the asked node last heard the node's heartbeat ("-" for itself,
+// or never). With fewer nodes than N a last line says that every key is stored on all of them.
 #pragma once
 
 #include <string>
@@ -29,12 +29,12 @@ namespace kv {
 std::string FormatRingText(const RingResponse& ring, std::string_view asked);
 
 //   preference list of greeting (N=3), as seen by a:
-//   1. b  up
-//   2. c  down
-//   3. a  up
+//   1. b  up  zone rack-2
+//   2. c  down  zone rack-3
+//   3. a  up  zone rack-1
 std::string FormatPreferenceListText(const RingResponse& ring);
-// {"key":…,"replicas":[ids in order…]} and a newline (the key base64 with "key_base64":true when
-// it is not UTF-8).
+// {"key":…,"replicas":[ids in order…],"zones":[each replica's zone or null…]} and a newline (the
+// key base64 with "key_base64":true when it is not UTF-8).
 std::string FormatPreferenceListJson(const RingResponse& ring);
 
 }  // namespace kv

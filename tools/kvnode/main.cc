@@ -194,6 +194,11 @@ int main(int argc, char** argv) {
                  "HOST:PORT of nodes to join the cluster through, comma-separated")
       ->delimiter(',')
       ->type_name("HOST:PORT,...");
+  app.add_option("--zone", config.zone,
+                 "The failure domain this node is in (a rack, zone or data center; printable, at "
+                 "most 64 bytes): each key's replicas go to as many zones as there are. Fixed "
+                 "once the node holds data")
+      ->type_name("NAME");
   app.add_option("--vnodes", config.vnodes, "Virtual nodes (ring tokens) of this node")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
@@ -364,6 +369,8 @@ int main(int argc, char** argv) {
       "Examples:\n  kvnode\n  kvnode --listen 127.0.0.1:7001 --data-dir /var/lib/kv\n"
       "  kvnode --id b --listen 127.0.0.1:7002 --data-dir b --seeds 127.0.0.1:7001\n"
       "  kvnode --http-listen 127.0.0.1:8098   (then: curl 127.0.0.1:8098/v1/kv/KEY; man kv-http)\n"
+      "  kvnode --id c --zone rack-2 --listen 127.0.0.1:7003 --data-dir c --seeds "
+      "127.0.0.1:7001\n"
       "  kvnode --config kvnode.toml\n"
       "  kvnode --listen 10.0.0.5:7000 --tls-cert certs/10.0.0.5:7000.crt \\\n"
       "         --tls-key certs/10.0.0.5:7000.key --tls-ca certs/ca.crt");
@@ -394,6 +401,10 @@ int main(int argc, char** argv) {
   config.tombstone_grace = std::chrono::seconds(tombstone_grace_s);
   config.connection.body_timeout = std::chrono::milliseconds(body_timeout_ms);
   config.connection.idle_timeout = std::chrono::seconds(idle_timeout_s);
+  if (app.count("--zone") > 0 && config.zone.empty()) {
+    std::cerr << "kvnode: --zone is empty; name the node's zone, or leave the flag out for none\n";
+    return kExitUsage;
+  }
   if (kv::Status valid = kv::ValidateNodeConfig(config); !valid.ok()) {
     std::cerr << "kvnode: " << valid.message() << "\n";
     return kExitUsage;
