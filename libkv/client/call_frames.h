@@ -31,5 +31,6 @@ Result<LeaveResponse> DecodeLeaveAnswer(const Frame& answer);
 Result<StatsResponse> DecodeStatsAnswer(const Frame& answer);
 Result<CleanupResponse> DecodeCleanupAnswer(const Frame& answer);
 Result<RemoveResponse> DecodeRemoveAnswer(const Frame& answer);
+Result<MetricsResponse> DecodeMetricsAnswer(const Frame& answer);
 
 }  // namespace kv

@@ -95,6 +95,16 @@ void serialize(Archive& ar, StatsResponse& m, std::uint32_t const version) {
 }
 
 template <class Archive>
+void serialize(Archive&, MetricsRequest&, std::uint32_t const version) {
+  CheckVersion(version);
+}
+template <class Archive>
+void serialize(Archive& ar, MetricsResponse& m, std::uint32_t const version) {
+  CheckVersion(version);
+  Bytes(ar, m.text);
+}
+
+template <class Archive>
 void serialize(Archive& ar, RingResponse& m, std::uint32_t const version) {
   CheckVersion(version);
   Bytes(ar, m.self);
@@ -124,6 +134,8 @@ CEREAL_CLASS_VERSION(kv::CleanupRequest, 1)
 CEREAL_CLASS_VERSION(kv::CleanupResponse, 1)
 CEREAL_CLASS_VERSION(kv::RemoveRequest, 1)
 CEREAL_CLASS_VERSION(kv::RemoveResponse, 1)
+CEREAL_CLASS_VERSION(kv::MetricsRequest, 1)
+CEREAL_CLASS_VERSION(kv::MetricsResponse, 1)
 
 namespace kv {
 
@@ -137,5 +149,7 @@ KV_INSTANTIATE_MESSAGE(CleanupRequest)
 KV_INSTANTIATE_MESSAGE(CleanupResponse)
 KV_INSTANTIATE_MESSAGE(RemoveRequest)
 KV_INSTANTIATE_MESSAGE(RemoveResponse)
+KV_INSTANTIATE_MESSAGE(MetricsRequest)
+KV_INSTANTIATE_MESSAGE(MetricsResponse)
 
 }  // namespace kv

@@ -72,8 +72,11 @@ enum class MessageType : uint8_t {
   // Client to node: take a dead node out of the ring (kvring remove).
   kRemoveRequest = 31,
   kRemoveResponse = 32,
+  // Client to node: the node's metrics in Prometheus text (kvring metrics; docs/metrics.md).
+  kMetricsRequest = 33,
+  kMetricsResponse = 34,
   // Node to node: several replica writes to one replica in one frame, each answered with its own
-  // outcome (a coordinator under load). Numbered apart from the rest, which grow from 33.
+  // outcome (a coordinator under load). Numbered apart from the rest, which grow from 35.
   kReplicaWriteBatchRequest = 40,
   kReplicaWriteBatchResponse = 41,
 };

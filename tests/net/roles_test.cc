@@ -17,8 +17,8 @@ TEST_CASE("roles: the table") {
   const MessageType client_requests[] = {MessageType::kGetRequest, MessageType::kPutRequest,
                                          MessageType::kDeleteRequest, MessageType::kRingRequest};
   const MessageType admin_only[] = {MessageType::kRepairRequest, MessageType::kLeaveRequest,
-                                    MessageType::kStatsRequest, MessageType::kCleanupRequest,
-                                    MessageType::kRemoveRequest};
+                                    MessageType::kStatsRequest,  MessageType::kCleanupRequest,
+                                    MessageType::kRemoveRequest, MessageType::kMetricsRequest};
   const MessageType peer_only[] = {MessageType::kReplicaReadRequest,
                                    MessageType::kReplicaWriteRequest,
                                    MessageType::kReplicaWriteBatchRequest,
@@ -59,7 +59,7 @@ TEST_CASE("roles: the table") {
     CHECK(any == is_request);
     requests += any ? 1 : 0;
   }
-  CHECK(requests == 16);
+  CHECK(requests == 17);
 }
 
 TEST_CASE("roles: names and the refusal's message") {
