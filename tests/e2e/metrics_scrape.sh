@@ -72,6 +72,8 @@ for series in sys.argv[2:]:
     print(values.get(series, '0'))
 PY
 check() { python3 "$WORK/check.py" "$@" || fail "the scrape in $1 is not valid exposition text"; }
+# refused FILE: the checker must refuse it (it is not blind: the scrapes it passes could fail it).
+refused() { ! python3 "$WORK/check.py" "$1" > /dev/null 2>&1 || fail "the checker passed $1"; }
 
 PUT_OK='kv_requests_total{op="put",outcome="ok"}'
 GET_NOT_FOUND='kv_requests_total{op="get",outcome="not_found"}'
@@ -81,6 +83,11 @@ echo "== a scrape is valid exposition text, line by line =="
 expect_status 0 "kvring metrics" "$KV_BIN/kvring" metrics
 cp "$WORK/out" "$WORK/before.txt"
 check "$WORK/before.txt" > /dev/null
+# A second scrape: the first was a request, so it has a histogram (op="metrics") to check.
+"$KV_BIN/kvring" metrics > "$WORK/after_metrics.txt" || fail "the second scrape failed"
+check "$WORK/after_metrics.txt" > /dev/null
+grep -q '^kv_request_duration_seconds_bucket{op="metrics",le="+Inf"} 1$' "$WORK/after_metrics.txt" ||
+  fail "the first scrape is not in the second's histogram"
 for family in kv_requests_total kv_request_duration_seconds kv_memtable_bytes kv_tables \
   kv_compactions_total kv_write_delays_total kv_block_cache_hits_total kv_hints \
   kv_repairs_total kv_nodes kv_connections process_cpu_seconds_total \
@@ -93,6 +100,15 @@ read -r nodes_up rss fds conns < <(check "$WORK/before.txt" 'kv_nodes{status="no
 [[ $rss -gt 1000000 ]] || fail "process_resident_memory_bytes is $rss"
 [[ $fds -gt 3 ]] || fail "process_open_fds is $fds"
 [[ $conns -ge 1 ]] || fail "kv_connections is $conns, want at least kvring's own"
+
+# The checker's own control: a scrape made invalid in each of the ways it checks is refused.
+grep -v '^# TYPE kv_tables ' "$WORK/before.txt" > "$WORK/no_type.txt"
+refused "$WORK/no_type.txt"
+sed 's/^\(kv_request_duration_seconds_bucket{op="metrics",le="+Inf"}\) .*/\1 0/' \
+  "$WORK/after_metrics.txt" > "$WORK/not_cumulative.txt"
+refused "$WORK/not_cumulative.txt"
+sed 's/^kv_tables \(.*\)/kv_tables{x=\1} \1/' "$WORK/before.txt" > "$WORK/bad_label.txt"
+refused "$WORK/bad_label.txt"
 
 echo "== N puts make the put counter grow by N =="
 N=20
