@@ -78,6 +78,12 @@ Result<MetricsResponse> DecodeMetricsAnswer(const Frame& answer) {
   return DecodeMessage<MetricsResponse>(answer.body);
 }
 
+Result<RepairStatusResponse> DecodeRepairStatusAnswer(const Frame& answer) {
+  KV_RETURN_IF_ERROR(
+      CheckAnswerType(answer, wire::MessageType::kRepairStatusResponse, "repair status request"));
+  return DecodeMessage<RepairStatusResponse>(answer.body);
+}
+
 Result<CleanupResponse> DecodeCleanupAnswer(const Frame& answer) {
   KV_RETURN_IF_ERROR(
       CheckAnswerType(answer, wire::MessageType::kCleanupResponse, "cleanup request"));

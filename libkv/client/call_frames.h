@@ -30,6 +30,7 @@ Result<RepairResponse> DecodeRepairAnswer(const Frame& answer);
 Result<LeaveResponse> DecodeLeaveAnswer(const Frame& answer);
 Result<StatsResponse> DecodeStatsAnswer(const Frame& answer);
 Result<CleanupResponse> DecodeCleanupAnswer(const Frame& answer);
+Result<RepairStatusResponse> DecodeRepairStatusAnswer(const Frame& answer);
 Result<RemoveResponse> DecodeRemoveAnswer(const Frame& answer);
 Result<MetricsResponse> DecodeMetricsAnswer(const Frame& answer);
 

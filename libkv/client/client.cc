@@ -260,6 +260,13 @@ Result<RemoveResponse> Client::Remove(const RemoveRequest& request) {
   return DecodeRemoveAnswer(answer);
 }
 
+Result<RepairStatusResponse> Client::RepairStatus() {
+  const uint64_t id = NextRequestId();
+  std::string frame = EncodeMessageFrame(RepairStatusRequest{}, id);
+  KV_ASSIGN_OR_RETURN(Frame answer, Call(std::move(frame), id, false));
+  return DecodeRepairStatusAnswer(answer);
+}
+
 Result<CleanupResponse> Client::Cleanup(const CleanupRequest& request) {
   const uint64_t id = NextRequestId();
   std::string frame = EncodeMessageFrame(request, id);

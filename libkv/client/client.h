@@ -87,6 +87,8 @@ class Client {
   Result<RemoveResponse> Remove(const RemoveRequest& request);
   // kvring metrics: the node's metrics in Prometheus's text format (docs/metrics.md).
   Result<MetricsResponse> Metrics();
+  // kvrepair --status: each range's last complete repair and whether tombstones may be purged.
+  Result<RepairStatusResponse> RepairStatus();
 
   const HostPort& node() const { return node_; }
   // "kvnode 0.1.0", from the last handshake; empty before one.

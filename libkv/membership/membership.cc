@@ -27,6 +27,12 @@ void MembershipTable::BeatHeartbeat() {
   ++states_.at(self_id_).version;
 }
 
+void MembershipTable::BeatHeartbeat(const NodeLoad& load) {
+  NodeState& s = states_.at(self_id_);
+  s.load = load;
+  ++s.version;
+}
+
 void MembershipTable::SetStatus(NodeStatus status) {
   NodeState& s = states_.at(self_id_);
   ring_vnodes_ -= RingVnodes(s);

@@ -80,8 +80,11 @@ class MembershipTable {
   const NodeState* Find(std::string_view id) const;
   const PhiAccrualDetector& detector() const { return detector_; }
 
-  // This node's own changes; each bumps its version. Beat once per gossip round, before MakeSyn.
+  // This node's own changes; each bumps its version. Beat once per gossip round, before MakeSyn;
+  // with a load, the beat also carries the load this node measured for it (kvring's LOAD), in the
+  // same version bump.
   void BeatHeartbeat();
+  void BeatHeartbeat(const NodeLoad& load);
   void SetStatus(NodeStatus status);
   // kvring remove: marks `id`, another node, left on its behalf — the one change to another
   // node's state this node makes, for a node that is down for good and will never speak again.

@@ -8,9 +8,10 @@
 namespace kv {
 
 // The first byte of every gossip message and of the membership file's body.
-// Written: 2 (node states carry the cluster settings). Read: 1 too (a membership file written
-// before; a format-1 peer's message), whose states state no settings.
-inline constexpr uint8_t kGossipFormatVersion = 2;
+// Written: 3 (node states carry the cluster settings, since 2, and the zone and load, since 3).
+// Read: 1 and 2 too (a membership file written before; an older peer's message), whose states
+// state no settings (1) and no zone or load (1 and 2).
+inline constexpr uint8_t kGossipFormatVersion = 3;
 inline constexpr uint8_t kOldestGossipFormatVersion = 1;
 
 // Message kinds (the byte after the format version).
@@ -30,6 +31,7 @@ inline constexpr uint32_t kMaxGossipNodes = 4096;
 inline constexpr size_t kMaxNodeIdBytes = 255;
 inline constexpr size_t kMaxNodeAddressBytes = 1024;
 inline constexpr uint32_t kMaxNodeVnodes = 4096;
+inline constexpr size_t kMaxZoneBytes = 64;
 
 // The membership file: fixed32 masked CRC-32C of the body, then the body.
 inline constexpr size_t kMembershipFileHeaderBytes = 4;

@@ -84,6 +84,9 @@ void AppendNodeState(std::string* dst, const NodeState& state) {
   PutVarint32(dst, state.settings.read_quorum);
   PutVarint32(dst, state.settings.write_quorum);
   dst->push_back(static_cast<char>(state.settings.partitioner));
+  PutLengthPrefixed(dst, state.zone);
+  PutVarint64(dst, state.load.disk_bytes);
+  PutVarint64(dst, state.load.keys);
 }
 
 Result<NodeState> ConsumeNodeState(std::string_view* in, uint8_t format_version) {
@@ -123,6 +126,17 @@ Result<NodeState> ConsumeNodeState(std::string_view* in, uint8_t format_version)
   }
   c.partitioner = static_cast<uint8_t>((*in)[0]);
   in->remove_prefix(1);
+  if (format_version < 3) return s;  // no zone, no load
+  std::string_view zone;
+  if (!GetLengthPrefixed(in, &zone) || !GetVarint64(in, &s.load.disk_bytes) ||
+      !GetVarint64(in, &s.load.keys)) {
+    return Status::Corruption("gossip: truncated zone or load of node " + s.id);
+  }
+  if (zone.size() > kMaxZoneBytes) {
+    return Status::Corruption("gossip: zone of node " + s.id + " longer than " +
+                              std::to_string(kMaxZoneBytes) + " bytes");
+  }
+  s.zone = zone;
   return s;
 }
 

@@ -49,6 +49,16 @@ struct ClusterSettings {
   friend bool operator==(const ClusterSettings&, const ClusterSettings&) = default;
 };
 
+// How much data a node holds (kvring's LOAD column, as `nodetool status` shows it): the bytes of
+// its tables on disk and an estimate of its keys, as the node last measured them. Gossiped with
+// its state (format 3) and refreshed by the owner on its heartbeat; zero when not stated.
+struct NodeLoad {
+  uint64_t disk_bytes = 0;
+  uint64_t keys = 0;
+
+  friend bool operator==(const NodeLoad&, const NodeLoad&) = default;
+};
+
 struct NodeState {
   std::string id;       // the node's name (--id); unique in the cluster, 1..255 bytes
   std::string address;  // host:port where its gossip and requests are served
@@ -62,6 +72,10 @@ struct NodeState {
   uint32_t vnodes = 0;   // its ring tokens are VnodeTokens(id, vnodes) (libkv/ring)
   ClockId clock_id = 0;  // its vector-clock identity (libkv/versioning), for kvring to show
   ClusterSettings settings;
+  // The failure domain the node is in (kvnode --zone: a rack, a zone, a data center), at most
+  // kMaxZoneBytes; empty: none stated (gossip format 3).
+  std::string zone;
+  NodeLoad load;  // gossip format 3
 
   friend bool operator==(const NodeState&, const NodeState&) = default;
 };
@@ -95,7 +109,8 @@ std::string SettingsDifference(const NodeState& ours, const NodeState& theirs,
                                std::string_view ours_name, std::string_view theirs_name);
 
 // docs/formats.md, "Gossip" (`node_state`, `digest`). Append to `dst` (in the current format
-// version); Consume reads one of `format_version` (1 has no settings) from the front of `in` and
+// version); Consume reads one of `format_version` (1 has no settings, 1 and 2 no zone and load)
+// from the front of `in` and
 // advances it; Corruption on anything malformed, never a crash.
 void AppendNodeState(std::string* dst, const NodeState& state);
 Result<NodeState> ConsumeNodeState(std::string_view* in, uint8_t format_version);

@@ -25,6 +25,8 @@ void RingNode(Archive& ar, RingNodeInfo& n) {
   ar(n.vnodes, n.ownership, n.primary_ownership, n.seconds_since_heard, n.generation);
   Bytes(ar, n.clock_id);
   ar(n.hints_pending);
+  Flag(ar, n.load_stated);
+  ar(n.disk_bytes, n.keys);
 }
 template <class Archive>
 void RingNode(Archive& ar, const RingNodeInfo& n) {
@@ -105,8 +107,27 @@ void serialize(Archive& ar, MetricsResponse& m, std::uint32_t const version) {
 }
 
 template <class Archive>
-void serialize(Archive& ar, RingResponse& m, std::uint32_t const version) {
+void serialize(Archive&, RepairStatusRequest&, std::uint32_t const version) {
   CheckVersion(version);
+}
+template <class Archive>
+void serialize(Archive& ar, RepairStatusResponse& m, std::uint32_t const version) {
+  CheckVersion(version);
+  Bytes(ar, m.id);
+  ar(m.now_micros, m.grace_seconds);
+  size_t ranges = m.ranges.size();
+  Count(ar, ranges, 8 * 4 + 1);
+  m.ranges.resize(ranges);
+  for (RangeRepairStatus& r : m.ranges) {
+    ar(r.start, r.end, r.last_complete_repair_micros);
+    Flag(ar, r.purge_allowed);
+    ar(r.purge_written_by_micros);
+  }
+}
+
+template <class Archive>
+void serialize(Archive& ar, RingResponse& m, std::uint32_t const version) {
+  CheckVersion(version, 2);
   Bytes(ar, m.self);
   ar(m.replicas, m.read_quorum, m.write_quorum);
   size_t nodes = m.nodes.size();
@@ -123,7 +144,8 @@ void serialize(Archive& ar, RingResponse& m, std::uint32_t const version) {
 }  // namespace kv
 
 CEREAL_CLASS_VERSION(kv::RingRequest, 1)
-CEREAL_CLASS_VERSION(kv::RingResponse, 1)
+// 2: each node's load (load_stated, disk_bytes, keys) was added.
+CEREAL_CLASS_VERSION(kv::RingResponse, 2)
 CEREAL_CLASS_VERSION(kv::LeaveRequest, 1)
 CEREAL_CLASS_VERSION(kv::LeaveResponse, 1)
 CEREAL_CLASS_VERSION(kv::StatsRequest, 1)
@@ -136,6 +158,8 @@ CEREAL_CLASS_VERSION(kv::RemoveRequest, 1)
 CEREAL_CLASS_VERSION(kv::RemoveResponse, 1)
 CEREAL_CLASS_VERSION(kv::MetricsRequest, 1)
 CEREAL_CLASS_VERSION(kv::MetricsResponse, 1)
+CEREAL_CLASS_VERSION(kv::RepairStatusRequest, 1)
+CEREAL_CLASS_VERSION(kv::RepairStatusResponse, 1)
 
 namespace kv {
 
@@ -151,5 +175,7 @@ KV_INSTANTIATE_MESSAGE(RemoveRequest)
 KV_INSTANTIATE_MESSAGE(RemoveResponse)
 KV_INSTANTIATE_MESSAGE(MetricsRequest)
 KV_INSTANTIATE_MESSAGE(MetricsResponse)
+KV_INSTANTIATE_MESSAGE(RepairStatusRequest)
+KV_INSTANTIATE_MESSAGE(RepairStatusResponse)
 
 }  // namespace kv

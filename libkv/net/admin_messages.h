@@ -1,6 +1,6 @@
-// The operators' protocol (docs/formats.md, "Message types" 17, 18 and 25-34): kvring's ring,
-// leave, stats, cleanup, remove and metrics requests and their answers. Plain structs, coded by
-// messages.h's templates (instantiated in admin_messages.cc).
+// The operators' protocol (docs/formats.md, "Message types" 17, 18 and 25-36): kvring's ring,
+// leave, stats, cleanup, remove and metrics requests, kvrepair --status's, and their answers.
+// Plain structs, coded by messages.h's templates (instantiated in admin_messages.cc).
 #pragma once
 
 #include <cstdint>
@@ -31,6 +31,11 @@ struct RingNodeInfo {
   uint64_t generation = 0;
   std::string clock_id;        // 16 hex digits
   uint64_t hints_pending = 0;  // hints the asked node holds for this node
+  // Its load, as its last heartbeat the asked node heard said (NodeLoad, libkv/membership):
+  // bytes of its tables on disk and an estimate of its keys. Not stated: unknown (kvring's "?").
+  bool load_stated = false;
+  uint64_t disk_bytes = 0;
+  uint64_t keys = 0;
 
   friend bool operator==(const RingNodeInfo&, const RingNodeInfo&) = default;
 };
@@ -165,6 +170,35 @@ struct MetricsResponse {
   std::string text;
 
   friend bool operator==(const MetricsResponse&, const MetricsResponse&) = default;
+};
+
+// kvrepair --status (Riak's aae-status): for each token range the asked node replicates, when its
+// last complete repair began and whether its TombstoneGc lets compaction purge tombstones there
+// (libkv/replication/tombstone_gc.h). Nothing runs.
+struct RepairStatusRequest {
+  static constexpr wire::MessageType kType = wire::MessageType::kRepairStatusRequest;
+};
+struct RangeRepairStatus {
+  uint64_t start = 0;  // the range (start, end]
+  uint64_t end = 0;
+  // When the oldest complete repair covering it began (the node's wall clock, microseconds since
+  // the Unix epoch); 0: never completely repaired.
+  uint64_t last_complete_repair_micros = 0;
+  // Whether tombstones may be purged there now, and which: those whose key's newest tombstone was
+  // written at or before purge_written_by_micros.
+  bool purge_allowed = false;
+  uint64_t purge_written_by_micros = 0;
+
+  friend bool operator==(const RangeRepairStatus&, const RangeRepairStatus&) = default;
+};
+struct RepairStatusResponse {
+  static constexpr wire::MessageType kType = wire::MessageType::kRepairStatusResponse;
+  std::string id;                         // the asked node's id
+  uint64_t now_micros = 0;                // its wall clock when it answered, for the ages
+  uint64_t grace_seconds = 0;             // its tombstone grace (kvnode --tombstone-grace-s)
+  std::vector<RangeRepairStatus> ranges;  // in token order
+
+  friend bool operator==(const RepairStatusResponse&, const RepairStatusResponse&) = default;
 };
 
 }  // namespace kv

@@ -12,7 +12,7 @@ namespace wire {
 
 bool IsKnownMessageType(uint8_t type) {
   return (type >= static_cast<uint8_t>(MessageType::kHandshakeOk) &&
-          type <= static_cast<uint8_t>(MessageType::kMetricsResponse)) ||
+          type <= static_cast<uint8_t>(MessageType::kRepairStatusResponse)) ||
          (type >= static_cast<uint8_t>(MessageType::kReplicaWriteBatchRequest) &&
           type <= static_cast<uint8_t>(MessageType::kReplicaWriteBatchResponse));
 }
@@ -91,6 +91,10 @@ std::string_view MessageTypeName(MessageType type) {
       return "MetricsRequest";
     case MessageType::kMetricsResponse:
       return "MetricsResponse";
+    case MessageType::kRepairStatusRequest:
+      return "RepairStatusRequest";
+    case MessageType::kRepairStatusResponse:
+      return "RepairStatusResponse";
   }
   return "unknown";
 }

@@ -31,6 +31,7 @@ unsigned RolesFor(MessageType type) {
     case MessageType::kCleanupRequest:
     case MessageType::kRemoveRequest:
     case MessageType::kMetricsRequest:
+    case MessageType::kRepairStatusRequest:
       return kAdmins;
     case MessageType::kReplicaReadRequest:
     case MessageType::kReplicaWriteRequest:

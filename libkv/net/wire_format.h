@@ -75,8 +75,12 @@ enum class MessageType : uint8_t {
   // Client to node: the node's metrics in Prometheus text (kvring metrics; docs/metrics.md).
   kMetricsRequest = 33,
   kMetricsResponse = 34,
+  // Client to node: each range's last complete repair and whether tombstones may be purged there
+  // (kvrepair --status).
+  kRepairStatusRequest = 35,
+  kRepairStatusResponse = 36,
   // Node to node: several replica writes to one replica in one frame, each answered with its own
-  // outcome (a coordinator under load). Numbered apart from the rest, which grow from 35.
+  // outcome (a coordinator under load). Numbered apart from the rest, which grow from 37.
   kReplicaWriteBatchRequest = 40,
   kReplicaWriteBatchResponse = 41,
 };

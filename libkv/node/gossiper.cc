@@ -62,10 +62,18 @@ asio::awaitable<void> Gossiper::Rounds() {
   while (co_await stop_.Sleep(options_.interval)) {
     std::vector<std::string> targets;
     std::string syn;
+    // Measured before the lock: the engine takes its own.
+    const std::optional<NodeLoad> load =
+        options_.measure_load ? std::optional(options_.measure_load()) : std::nullopt;
     {
       std::lock_guard lock(mu_);
       const uint64_t now = MonotonicMicros();
-      table_.BeatHeartbeat();
+      if (load) {
+        table_.BeatHeartbeat(*load);
+        load_measured_ = true;
+      } else {
+        table_.BeatHeartbeat();
+      }
       targets = table_.ChooseGossipTargets(options_.seeds, rng_, now);
       syn = EncodeGossipSyn(table_.MakeSyn());
       LogUpDownLocked(now);
@@ -380,6 +388,11 @@ RingResponse Gossiper::Describe(std::string_view key, const QuorumSettings& quor
     }
     n.generation = s.generation;
     n.clock_id = ClockIdToHex(s.clock_id);
+    // Gossip carries no "stated" flag: another node's zero load reads as none stated (a node of
+    // an older format, or one that holds nothing at all yet).
+    n.load_stated = id == out.self ? load_measured_ : s.load != NodeLoad{};
+    n.disk_bytes = s.load.disk_bytes;
+    n.keys = s.load.keys;
     out.nodes.push_back(std::move(n));
   }
   if (!key.empty()) {

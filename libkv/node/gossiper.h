@@ -12,6 +12,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -38,6 +39,10 @@ struct GossipOptions {
   std::chrono::milliseconds interval{1000};
   std::vector<std::string> seeds;  // host:port of nodes to join through
   PhiAccrualOptions detector;
+  // Measures this node's load (its engine's table bytes and estimated keys) for each heartbeat,
+  // which gossips it (kvring's LOAD column). Called once a round, outside the table's lock; it
+  // must be cheap (EngineStats is). Null: this node states no load.
+  std::function<NodeLoad()> measure_load;
 };
 
 class Gossiper {
@@ -125,6 +130,7 @@ class Gossiper {
   std::map<std::string, std::string, std::less<>> refusals_logged_;
   // GUARDED_BY(mu_): node id -> when this node learnt it had left (the epoch: before this life).
   std::map<std::string, std::chrono::steady_clock::time_point, std::less<>> left_seen_;
+  bool load_measured_ = false;  // GUARDED_BY(mu_): a heartbeat has carried this node's load
   StopSignal stop_;
 };
 

@@ -136,6 +136,10 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
   gossip.interval = config.gossip_interval;
   gossip.seeds = config.seeds;
   gossip.detector = config.failure_detector;
+  gossip.measure_load = [engine = parts.engine] {
+    const EngineStats stats = engine->stats();
+    return NodeLoad{.disk_bytes = stats.table_bytes, .keys = stats.estimated_keys};
+  };
   service->gossiper_ =
       std::make_unique<Gossiper>(std::move(self), known, std::move(gossip), parts.transport,
                                  parts.env, membership_path, parts.logger);
@@ -409,6 +413,13 @@ asio::awaitable<NodeService::Answered> NodeService::Dispatch(Frame request) {
       Result<CleanupRequest> m = DecodeMessage<CleanupRequest>(request.body);
       if (!m.ok()) co_return ErrorFrame(id, m.status());
       Result<CleanupResponse> answer = AnswerCleanup(*m);
+      if (!answer.ok()) co_return ErrorFrame(id, answer.status());
+      co_return EncodeMessageFrame(*answer, id);
+    }
+    case wire::MessageType::kRepairStatusRequest: {
+      Result<RepairStatusRequest> m = DecodeMessage<RepairStatusRequest>(request.body);
+      if (!m.ok()) co_return ErrorFrame(id, m.status());
+      Result<RepairStatusResponse> answer = AnswerRepairStatus();
       if (!answer.ok()) co_return ErrorFrame(id, answer.status());
       co_return EncodeMessageFrame(*answer, id);
     }

@@ -23,7 +23,8 @@
 // the request's strand, any number at once; the rest from any thread.
 //
 // Defined in four files by job: node_service.cc (life and request dispatch), node_join_leave.cc
-// (joining and leaving), node_stats.cc (stats and cleanup), node_metrics.cc (MetricsText).
+// (joining and leaving), node_stats.cc (stats, repair status and cleanup), node_metrics.cc
+// (MetricsText).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -145,6 +146,9 @@ class NodeService {
   // kvring remove (Gossiper::RemoveDeadNode), asked of a normal node that has reached the cluster.
   Result<RemoveResponse> AnswerRemove(const RemoveRequest& request);
   StatsResponse AnswerStats() const;
+  // kvrepair --status: the ranges AntiEntropy would repair, each as the TombstoneGc sees it.
+  // Unavailable when this node keeps no repair records (no TombstoneGc).
+  Result<RepairStatusResponse> AnswerRepairStatus() const;
   // Starts a cleanup unless one runs or nodes join or leave (then the error); how the last went.
   Result<CleanupResponse> AnswerCleanup(const CleanupRequest& request);
   boost::asio::awaitable<void> RunCleanup(std::shared_ptr<Cleanup> cleanup);

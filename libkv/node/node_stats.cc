@@ -98,6 +98,26 @@ asio::awaitable<void> NodeService::RunCleanup(std::shared_ptr<Cleanup> cleanup) 
                         failed.message());
 }
 
+Result<RepairStatusResponse> NodeService::AnswerRepairStatus() const {
+  const TombstoneGc* gc = parts_.tombstone_gc.get();
+  if (gc == nullptr)
+    return Status::Unavailable("this node keeps no repair records (it runs without tombstone GC)");
+  RepairStatusResponse out;
+  out.id = identity_.id;
+  out.now_micros = WallMicros();
+  out.grace_seconds = static_cast<uint64_t>(gc->grace().count());
+  for (const TokenRange& range : anti_entropy_->Ranges()) {
+    const TombstoneGc::RangeState state = gc->StateOf(range);
+    out.ranges.push_back(
+        RangeRepairStatus{.start = range.start,
+                          .end = range.end,
+                          .last_complete_repair_micros = state.last_complete_repair_micros,
+                          .purge_allowed = state.purge_written_by_micros.has_value(),
+                          .purge_written_by_micros = state.purge_written_by_micros.value_or(0)});
+  }
+  return out;
+}
+
 StatsResponse NodeService::AnswerStats() const {
   const EngineStats e = parts_.engine->stats();
   // RUSAGE_SELF cannot fail given a valid pointer; were it to, the CPU times would read 0.

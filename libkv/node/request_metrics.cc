@@ -59,6 +59,8 @@ RequestOp RequestOpOf(MessageType type) {
       return RequestOp::kRemove;
     case MessageType::kMetricsRequest:
       return RequestOp::kMetrics;
+    case MessageType::kRepairStatusRequest:
+      return RequestOp::kRepairStatus;
     default:
       return RequestOp::kOther;
   }
@@ -68,7 +70,7 @@ std::string_view RequestOpName(RequestOp op) {
   static constexpr std::array<std::string_view, kRequestOps> kNames = {
       "get",    "put",     "delete",       "replica_read", "replica_write", "replica_write_batch",
       "gossip", "ring",    "merkle_level", "leaf_keys",    "repair",        "leave",
-      "stats",  "cleanup", "remove",       "metrics",      "other"};
+      "stats",  "cleanup", "remove",       "metrics",      "repair_status", "other"};
   return kNames[static_cast<size_t>(op)];
 }
 

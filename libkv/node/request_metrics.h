@@ -41,6 +41,7 @@ enum class RequestOp : uint8_t {
   kCleanup,
   kRemove,
   kMetrics,
+  kRepairStatus,
   kOther,  // a frame that is no request (answered with a Protocol error)
 };
 inline constexpr size_t kRequestOps = static_cast<size_t>(RequestOp::kOther) + 1;

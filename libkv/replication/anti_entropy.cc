@@ -231,35 +231,49 @@ void AntiEntropy::Stop() {
 }
 
 asio::awaitable<void> AntiEntropy::Rounds() {
+  // Why the last pass was skipped, once logged at info: a node that stays unable to repair (it
+  // waits for the cluster) says so once, then at debug each pass, until a pass runs.
+  std::string skipped_why;
   while (co_await stop_.Sleep(options_.interval)) {
-    RepairResponse round;
-    const auto round_start = std::chrono::steady_clock::now();
     if (s_.may_repair) {
       if (Status may = s_.may_repair(); !may.ok()) {
-        s_.logger->info("background anti-entropy: skipped this round: {}", may.message());
+        const bool again = may.message() == skipped_why;
+        s_.logger->log(again ? spdlog::level::debug : spdlog::level::info,
+                       "background anti-entropy: pass skipped: {}", may.message());
+        skipped_why = may.message();
         continue;
       }
     }
+    skipped_why.clear();
+    RepairResponse pass;
+    size_t ranges = 0, ranges_unconverged = 0;
+    const auto pass_start = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::duration repairing{0};  // the pass's time less its rests
     for (const TokenRange& range : Ranges()) {
       const auto start = std::chrono::steady_clock::now();
       RepairResponse figures = co_await RepairRange(range);
-      round.keys_compared += figures.keys_compared;
-      round.keys_differing += figures.keys_differing;
-      round.keys_transferred += figures.keys_transferred;
-      round.keys_repaired += figures.keys_repaired;
-      round.bytes_exchanged += figures.bytes_exchanged;
-      round.replicas_unreachable += figures.replicas_unreachable;
+      ++ranges;
+      if (figures.replicas_unreachable > 0 || !figures.problems.empty()) ++ranges_unconverged;
+      pass.keys_compared += figures.keys_compared;
+      pass.keys_differing += figures.keys_differing;
+      pass.keys_transferred += figures.keys_transferred;
+      pass.keys_repaired += figures.keys_repaired;
+      pass.bytes_exchanged += figures.bytes_exchanged;
+      pass.replicas_unreachable += figures.replicas_unreachable;
       const auto took = std::chrono::steady_clock::now() - start;
+      repairing += took;
       if (!co_await stop_.Sleep(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
               took * options_.rest_factor)))
         co_return;
     }
     s_.logger->info(
-        "background anti-entropy: {} keys compared, {} differing, {} transferred, {} repaired, {} "
-        "bytes exchanged, {} unreachable replica sessions, in {:.1f} s",
-        round.keys_compared, round.keys_differing, round.keys_transferred, round.keys_repaired,
-        round.bytes_exchanged, round.replicas_unreachable,
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - round_start).count());
+        "background anti-entropy: pass of {} range{} ({} not converged): {} keys compared, {} "
+        "differing, {} transferred, {} repaired, {} bytes exchanged, {} replicas unreachable "
+        "(summed over ranges), in {:.1f} s ({:.1f} s repairing, the rest resting)",
+        ranges, ranges == 1 ? "" : "s", ranges_unconverged, pass.keys_compared, pass.keys_differing,
+        pass.keys_transferred, pass.keys_repaired, pass.bytes_exchanged, pass.replicas_unreachable,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - pass_start).count(),
+        std::chrono::duration<double>(repairing).count());
   }
 }
 

@@ -28,11 +28,14 @@
 // throughput").
 //
 // In the background (Start), every `interval` the node repairs each range it replicates (unless
-// services.may_repair says it may not now: then it logs why and waits for the next round), one at a
-// time, and rests after each for `rest_factor` times as long as that range took, so anti-entropy
-// holds the node's resources at most 1 / (1 + rest_factor) of the time (Riak's users' loudest
-// complaint was anti-entropy halving throughput). The window makes a range's repair shorter and
-// busier; the rest stays rest_factor times whatever it took.
+// services.may_repair says it may not now: then it skips the pass, saying why at info once and at
+// debug while the reason stays the same), one at a time, and rests after each for `rest_factor`
+// times as long as that range took, so anti-entropy holds the node's resources at most
+// 1 / (1 + rest_factor) of the time (Riak's users' loudest complaint was anti-entropy halving
+// throughput). The window makes a range's repair shorter and busier; the rest stays rest_factor
+// times whatever it took. Each pass ends with one info line: ranges (and how many did not
+// converge), keys compared, differing, transferred and repaired, bytes, replicas unreachable, and
+// the time it took and spent repairing.
 //
 // Threads: the Answer* calls scan the engine and block: run them on the engine pool. RepairRange
 // runs on the calling coroutine's executor, which must be a strand (Transport's rule): the

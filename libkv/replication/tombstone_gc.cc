@@ -46,17 +46,49 @@ uint64_t TombstoneGc::LastCompleteRepair(Token token) const {
   return 0;
 }
 
+std::optional<uint64_t> TombstoneGc::PurgeHorizon(uint64_t last_repair_micros) const {
+  const uint64_t grace = static_cast<uint64_t>(options_.grace.count()) * 1'000'000;
+  // Only to show what the rule prevents (a positive control): the grace period alone.
+  const uint64_t since =
+      options_.require_complete_repair ? last_repair_micros : options_.wall_micros();
+  // A repair that began a grace after the tombstone was written handed it to every replica.
+  if (since == 0 || since < grace) return std::nullopt;
+  return since - grace;
+}
+
+TombstoneGc::RangeState TombstoneGc::StateOf(const TokenRange& range) const {
+  RangeState state;
+  {
+    std::lock_guard lock(mu_);
+    // Walk the disjoint records clockwise from the range's start, through the one holding the
+    // next token each time, until one reaches the range's end; a gap is a part never repaired.
+    Token covered_to = range.start;
+    uint64_t oldest = UINT64_MAX;
+    for (size_t step = 0; step <= records_.size() && state.last_complete_repair_micros == 0;
+         ++step) {
+      auto next = std::find_if(records_.begin(), records_.end(), [&](const Record& r) {
+        return r.range.Contains(covered_to + 1);  // wraps past the top, as tokens do
+      });
+      if (next == records_.end()) break;
+      oldest = std::min(oldest, next->started_micros);
+      if (TokenRange{covered_to, next->range.end}.Contains(range.end))
+        state.last_complete_repair_micros = oldest;
+      covered_to = next->range.end;
+    }
+  }
+  state.purge_written_by_micros = PurgeHorizon(state.last_complete_repair_micros);
+  return state;
+}
+
 bool TombstoneGc::IsObsolete(std::string_view key, std::string_view value) {
   const std::optional<uint64_t> newest_or = SiblingSet::NewestTombstoneIfOnlyTombstones(value);
   if (!newest_or) return false;
   // Only what Decode accepts: a damaged set is kept for the read path to report.
   if (!SiblingSet::Decode(value).ok()) return false;
-  const uint64_t newest = *newest_or;
-  const uint64_t grace = static_cast<uint64_t>(options_.grace.count()) * 1'000'000;
-  const uint64_t due = newest + grace;
-  if (due < newest) return false;  // a timestamp from the far future: never
-  const bool purge = options_.require_complete_repair ? LastCompleteRepair(KeyToken(key)) >= due
-                                                      : options_.wall_micros() >= due;
+  const std::optional<uint64_t> horizon =
+      PurgeHorizon(options_.require_complete_repair ? LastCompleteRepair(KeyToken(key)) : 0);
+  // A timestamp from the far future is never at or before it.
+  const bool purge = horizon && *newest_or <= *horizon;
   if (purge) purged_.fetch_add(1, std::memory_order_relaxed);
   return purge;
 }

@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,6 +78,19 @@ class TombstoneGc {
   // When the last complete repair covering `token` began; 0 for none.
   uint64_t LastCompleteRepair(Token token) const;
 
+  // Where a range stands for tombstone GC (kvrepair --status, Riak's aae-status): the last
+  // complete repair of all of it, and which tombstones the rule above lets compaction purge there.
+  struct RangeState {
+    // When the oldest of the complete repairs that together cover the range began; 0: some part
+    // of it has never been completely repaired.
+    uint64_t last_complete_repair_micros = 0;
+    // A key there whose newest tombstone was written at or before this may be purged; none may
+    // when unset (never repaired, or repaired less than a grace after the epoch).
+    std::optional<uint64_t> purge_written_by_micros;
+  };
+  RangeState StateOf(const TokenRange& range) const;
+  std::chrono::seconds grace() const { return options_.grace; }
+
   // Sibling sets dropped since Open (every compaction that dropped one, on any table).
   uint64_t purged() const { return purged_.load(std::memory_order_relaxed); }
 
@@ -91,6 +105,9 @@ class TombstoneGc {
 
  private:
   explicit TombstoneGc(TombstoneGcOptions options);
+  // The rule, in one place: tombstones written at or before the returned time may be purged where
+  // the last complete repair began at `last_repair_micros` (0: none); none may when unset.
+  std::optional<uint64_t> PurgeHorizon(uint64_t last_repair_micros) const;
 
   TombstoneGcOptions options_;
   std::shared_ptr<spdlog::logger> logger_;

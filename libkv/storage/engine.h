@@ -112,6 +112,13 @@ struct EngineStats {
   uint64_t write_stall_micros = 0;
   uint64_t tables = 0;
   uint64_t table_bytes = 0;
+  // An estimate of the keys held (as Cassandra's "estimated keys"), cheap enough for every gossip
+  // heartbeat: the tables' entries less their tombstones, plus every version the memtables hold.
+  // It counts a key once per table and once per memtable write that holds it, so it is high by the
+  // overwrites not yet compacted away (a key written in several tables, or rewritten before a
+  // flush, counts several times: at most the number of tables plus memtable writes per key), and
+  // counts a memtable's deletes as keys; compaction brings it back to the truth.
+  uint64_t estimated_keys = 0;
   uint64_t flushes = 0;
   uint64_t compactions = 0;
   uint64_t log_syncs = 0;              // fsyncs of the commit log

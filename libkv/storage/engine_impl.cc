@@ -105,6 +105,12 @@ EngineStats EngineImpl::stats() const {
       for (const auto& t : run->tables) st.table_index_memory += t->reader->MemoryUsage();
     st.tables = tables_->table_count();
     st.table_bytes = tables_->total_bytes();
+    st.estimated_keys = mem_->entries();
+    for (const auto& imm : imms_) st.estimated_keys += imm->entries();
+    for (const auto& run : tables_->runs)
+      for (const auto& t : run->tables)
+        st.estimated_keys +=
+            t->meta.props.entries - std::min(t->meta.props.entries, t->meta.props.tombstones);
     st.last_sequence = visible_seq_;
   }
   st.flushes = flushes_.load(std::memory_order_relaxed);

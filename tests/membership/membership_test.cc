@@ -83,6 +83,24 @@ TEST_CASE("membership: heartbeats flow to whoever is older, in either direction"
   CHECK(ack.requests.empty());
 }
 
+TEST_CASE(
+    "membership: a heartbeat carries the load in its one version bump, and gossip spreads it") {
+  MembershipTable a(Self("n1"));
+  MembershipTable b(Self("n2"));
+  Exchange(&a, &b, kT0);
+  CHECK(b.Find("n1")->load == NodeLoad{});
+  a.BeatHeartbeat(NodeLoad{.disk_bytes = 4096, .keys = 12});
+  CHECK(a.self().version == 1);  // the same bump a plain heartbeat makes
+  a.BeatHeartbeat(NodeLoad{.disk_bytes = 8192, .keys = 30});
+  CHECK(a.self().version == 2);
+  Exchange(&b, &a, kT0 + kSecond);
+  CHECK(b.Find("n1")->load == NodeLoad{.disk_bytes = 8192, .keys = 30});
+  CHECK(b.Find("n1")->version == 2);
+  // A plain heartbeat keeps the last load.
+  a.BeatHeartbeat();
+  CHECK(a.self().load == NodeLoad{.disk_bytes = 8192, .keys = 30});
+}
+
 TEST_CASE("membership: what others say about this node is never taken, but a newer one is outbid") {
   MembershipTable a(Self("n1"));
   NodeState forged = Self("n1", 999);

@@ -131,8 +131,9 @@ TEST_CASE("gossip: a node state carries its cluster settings; a format-1 state s
   CHECK(*back == s);
   CHECK(in.empty());
   // Format 1 (an older node's message, a membership file written before): the same state
-  // without the settings' four bytes (three one-byte varints and the partitioner).
-  const std::string format1 = bytes.substr(0, bytes.size() - 4);
+  // without the settings' four bytes (three one-byte varints and the partitioner), nor format 3's
+  // three (an empty zone and two zero loads).
+  const std::string format1 = bytes.substr(0, bytes.size() - 4 - 3);
   in = format1;
   Result<NodeState> old = ConsumeNodeState(&in, 1);
   REQUIRE(old.ok());
@@ -141,6 +142,47 @@ TEST_CASE("gossip: a node state carries its cluster settings; a format-1 state s
   // Cut inside the settings: Corruption.
   const std::string cut = bytes.substr(0, bytes.size() - 1);
   in = cut;
+  CHECK(ConsumeNodeState(&in, kGossipFormatVersion).status().Is(ErrorCode::kCorruption));
+}
+
+TEST_CASE("gossip: a node state carries its zone and load; a format-2 state states neither") {
+  NodeState s = State("n", 1, 1);
+  s.settings = {
+      .replicas = 3, .read_quorum = 2, .write_quorum = 2, .partitioner = kPartitionerXxh64};
+  s.zone = "rack-a";
+  s.load = {.disk_bytes = 5'000'000'000, .keys = 12'345'678};
+  std::string bytes;
+  AppendNodeState(&bytes, s);
+  std::string_view in = bytes;
+  Result<NodeState> back = ConsumeNodeState(&in, kGossipFormatVersion);
+  REQUIRE(back.ok());
+  CHECK(*back == s);
+  CHECK(in.empty());
+
+  // Format 2: the same bytes up to the settings; read as 2 they end there.
+  NodeState without = s;
+  without.zone.clear();
+  without.load = {};
+  std::string format2;
+  AppendNodeState(&format2, without);
+  format2.resize(format2.size() - 3);  // format 3's empty zone and two zero varints
+  in = format2;
+  Result<NodeState> old = ConsumeNodeState(&in, 2);
+  REQUIRE(old.ok());
+  CHECK(*old == without);
+  CHECK(in.empty());
+
+  // Every cut inside the zone or load is Corruption, never a crash.
+  for (size_t cut = format2.size(); cut < bytes.size(); ++cut) {
+    const std::string prefix = bytes.substr(0, cut);
+    in = prefix;
+    CHECK(ConsumeNodeState(&in, kGossipFormatVersion).status().Is(ErrorCode::kCorruption));
+  }
+  // A zone past kMaxZoneBytes.
+  s.zone.assign(kMaxZoneBytes + 1, 'z');
+  std::string long_zone;
+  AppendNodeState(&long_zone, s);
+  in = long_zone;
   CHECK(ConsumeNodeState(&in, kGossipFormatVersion).status().Is(ErrorCode::kCorruption));
 }
 

@@ -311,7 +311,8 @@ TEST_CASE("metrics request and response round-trip") {
   CHECK(static_cast<uint8_t>(wire::MessageType::kMetricsRequest) == 33);
   CHECK(wire::IsKnownMessageType(static_cast<uint8_t>(wire::MessageType::kMetricsResponse)));
   // The last message type: the next byte is unknown.
-  CHECK(!wire::IsKnownMessageType(static_cast<uint8_t>(wire::MessageType::kMetricsResponse) + 1));
+  CHECK(!wire::IsKnownMessageType(static_cast<uint8_t>(wire::MessageType::kRepairStatusResponse) +
+                                  1));
 }
 
 TEST_CASE("stats request and response round-trip, every field") {
@@ -387,7 +388,11 @@ TEST_CASE("ring request and response round-trip with a node list") {
                                            .primary_ownership = 0.25,
                                            .seconds_since_heard = -1,
                                            .generation = 1700000000,
-                                           .clock_id = "00112233445566ff"},
+                                           .clock_id = "00112233445566ff",
+                                           .hints_pending = 4,
+                                           .load_stated = true,
+                                           .disk_bytes = uint64_t{5} << 40,
+                                           .keys = 123456789},
                               RingNodeInfo{.id = "n2",
                                            .address = "[::1]:7001",
                                            .up = false,
@@ -428,13 +433,19 @@ TEST_CASE("ring request and response round-trip with a node list") {
   for (size_t n = 0; n < good.size(); ++n)
     CHECK(DecodeMessage<RingResponse>(std::string_view(good).substr(0, n)).status().code() ==
           ErrorCode::kProtocol);
+  // Version 1 (no load) is refused by its version, not misread.
+  std::string old = good;
+  old[1] = '\x01';
+  auto refused = DecodeMessage<RingResponse>(old);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().message().find("version 1") != std::string::npos);
 }
 
 TEST_CASE("a ring response declaring a huge node list is refused before allocating") {
-  // flag | class version 1 | self "" | replicas, r, w | node count 2^60
+  // flag | class version 2 | self "" | replicas, r, w | node count 2^60
   std::string body(
       "\x01"
-      "\x01\x00\x00\x00",
+      "\x02\x00\x00\x00",
       5);
   body.append(8, '\0');   // self: size 0
   body.append(12, '\0');  // replicas, read_quorum, write_quorum
@@ -449,7 +460,7 @@ TEST_CASE("a ring response declaring a huge node list is refused before allocati
   // The same for the preference list after an empty node list and key.
   std::string tail(
       "\x01"
-      "\x01\x00\x00\x00",
+      "\x02\x00\x00\x00",
       5);
   tail.append(8 + 12 + 8 + 8, '\0');  // self "", N/R/W, 0 nodes, key ""
   tail.append("\xff\xff\xff\xff\xff\xff\xff\xff", 8);
@@ -469,6 +480,31 @@ TEST_CASE("messages: remove request and response round trip") {
   REQUIRE(back.ok());
   CHECK(back->streams_to == response.streams_to);
   CHECK(wire::MessageTypeName(wire::MessageType::kRemoveRequest) == "RemoveRequest");
+}
+
+TEST_CASE("messages: repair status request and response round trip, every field") {
+  REQUIRE(DecodeMessage<RepairStatusRequest>(EncodeMessage(RepairStatusRequest{})).ok());
+  const RepairStatusResponse response{
+      .id = "n1",
+      .now_micros = 1'700'000'123'000'000,
+      .grace_seconds = 86400,
+      .ranges = {RangeRepairStatus{.start = 10, .end = 20},
+                 RangeRepairStatus{.start = 20,
+                                   .end = 5,
+                                   .last_complete_repair_micros = 1'700'000'000'000'000,
+                                   .purge_allowed = true,
+                                   .purge_written_by_micros = 1'699'913'600'000'000}}};
+  auto back = DecodeMessage<RepairStatusResponse>(EncodeMessage(response));
+  REQUIRE(back.ok());
+  CHECK(*back == response);
+  const std::string body = EncodeMessage(response);
+  for (size_t n = 0; n < body.size(); ++n)
+    CHECK(DecodeMessage<RepairStatusResponse>(body.substr(0, n)).status().code() ==
+          ErrorCode::kProtocol);
+  CHECK(wire::MessageTypeName(wire::MessageType::kRepairStatusRequest) == "RepairStatusRequest");
+  CHECK(wire::MessageTypeName(wire::MessageType::kRepairStatusResponse) == "RepairStatusResponse");
+  CHECK(wire::IsKnownMessageType(35));
+  CHECK(wire::IsKnownMessageType(36));
 }
 
 }  // namespace kv

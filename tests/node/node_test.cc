@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -600,6 +601,50 @@ TEST_CASE(
   CHECK((*node)->Stop().ok());
   node->reset();
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE(
+    "node: its ring answer carries its own load once a heartbeat measured it, and a lone node's "
+    "repair status says never before and after a repair that reached fewer than N") {
+  TestNode node;
+  auto client = Client::Connect(node.address());
+  REQUIRE(client.ok());
+  Client& c = **client;
+  for (int i = 0; i < 50; ++i) REQUIRE(c.Put(fmt::format("key{}", i), "value").ok());
+  // The next heartbeat (a gossip interval, a second) measures the engine.
+  RingNodeInfo self;
+  for (int tries = 0; tries < 100; ++tries) {
+    Result<RingResponse> ring = c.Ring();
+    REQUIRE(ring.ok());
+    REQUIRE(ring->nodes.size() == 1);
+    self = ring->nodes[0];
+    if (self.load_stated && self.keys >= 50) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(self.load_stated);
+  CHECK(self.keys >= 50);  // every write is a memtable version until a flush
+  CHECK(self.disk_bytes == 0);
+
+  auto never = [](const RepairStatusResponse& status) {
+    for (const RangeRepairStatus& r : status.ranges)
+      if (r.last_complete_repair_micros != 0 || r.purge_allowed) return false;
+    return !status.ranges.empty();
+  };
+  Result<RepairStatusResponse> status = c.RepairStatus();
+  REQUIRE(status.ok());
+  CHECK(status->id == self.id);
+  CHECK(status->grace_seconds == 86400);
+  CHECK(status->now_micros > 0);
+  CHECK(never(*status));
+  // N=3 and one node: a repair converges with nobody, and TombstoneGc records nothing.
+  Result<RepairResponse> listed = c.Repair({.list_ranges = true});
+  REQUIRE(listed.ok());
+  for (const RepairRange& r : listed->ranges)
+    REQUIRE(c.Repair({.range_start = r.start, .range_end = r.end}).ok());
+  status = c.RepairStatus();
+  REQUIRE(status.ok());
+  CHECK(status->ranges.size() == listed->ranges.size());
+  CHECK(never(*status));
 }
 
 }  // namespace

@@ -292,7 +292,9 @@ class SimCluster {
                                       .status = status,
                                       .vnodes = vnodes,
                                       .clock_id = 0,
-                                      .settings = {}});
+                                      .settings = {},
+                                      .zone = {},
+                                      .load = {}});
     return EncodeGossipAck2(ack2);
   }
 

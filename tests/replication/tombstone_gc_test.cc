@@ -135,4 +135,50 @@ TEST_CASE("tombstone gc: without the complete-repair condition the grace period 
   CHECK(gc->IsObsolete("k", tomb));
 }
 
+TEST_CASE(
+    "tombstone gc: a range's state is the oldest repair of its parts, never with a gap, and its "
+    "purge horizon is the rule's") {
+  Fixture f;
+  REQUIRE(f.env->CreateDirs("/node").ok());
+  auto gc = f.Open();
+  const TokenRange range{1000, 5000};
+  TombstoneGc::RangeState never = gc->StateOf(range);
+  CHECK(never.last_complete_repair_micros == 0);
+  CHECK_FALSE(never.purge_written_by_micros.has_value());
+
+  // Two parts repaired, one part not: still never for the whole range.
+  REQUIRE(gc->RecordCompleteRepair(TokenRange{500, 2000}, kT0 + 300 * kSecond).ok());
+  REQUIRE(gc->RecordCompleteRepair(TokenRange{3000, 6000}, kT0 + 200 * kSecond).ok());
+  CHECK(gc->StateOf(range).last_complete_repair_micros == 0);
+  CHECK(gc->StateOf(TokenRange{3500, 4000}).last_complete_repair_micros == kT0 + 200 * kSecond);
+  // The gap filled: the oldest of the three parts answers, and the horizon is a grace before it.
+  REQUIRE(gc->RecordCompleteRepair(TokenRange{2000, 3000}, kT0 + 400 * kSecond).ok());
+  const TombstoneGc::RangeState state = gc->StateOf(range);
+  CHECK(state.last_complete_repair_micros == kT0 + 200 * kSecond);
+  REQUIRE(state.purge_written_by_micros.has_value());
+  CHECK(*state.purge_written_by_micros == kT0 + 100 * kSecond);
+
+  // The horizon is exactly what IsObsolete applies (a whole-ring record, so it covers any key).
+  REQUIRE(gc->RecordCompleteRepair(kWholeRing, kT0 + 200 * kSecond).ok());
+  const TombstoneGc::RangeState whole = gc->StateOf(kWholeRing);
+  CHECK(whole.last_complete_repair_micros == kT0 + 200 * kSecond);
+  CHECK(*whole.purge_written_by_micros == kT0 + 100 * kSecond);
+  f.now = kT0 + 1000 * kSecond;
+  CHECK(gc->IsObsolete("k", SetOf(true, *whole.purge_written_by_micros)));
+  CHECK_FALSE(gc->IsObsolete("k", SetOf(true, *whole.purge_written_by_micros + 1)));
+  // A range that wraps past the top, covered by the whole-ring record.
+  CHECK(gc->StateOf(TokenRange{UINT64_MAX - 5, 5}).last_complete_repair_micros ==
+        kT0 + 200 * kSecond);
+}
+
+TEST_CASE("tombstone gc: a range's state without the complete-repair condition: the grace alone") {
+  Fixture f;
+  auto gc = f.Open(/*require_complete_repair=*/false);
+  f.now = kT0;
+  const TombstoneGc::RangeState state = gc->StateOf(kWholeRing);
+  CHECK(state.last_complete_repair_micros == 0);
+  REQUIRE(state.purge_written_by_micros.has_value());
+  CHECK(*state.purge_written_by_micros == kT0 - 100 * kSecond);
+}
+
 }  // namespace kv

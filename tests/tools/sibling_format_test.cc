@@ -107,7 +107,10 @@ RingResponse TwoNodeRing() {
                                     .primary_ownership = 0.5,
                                     .seconds_since_heard = -1,
                                     .generation = 3,
-                                    .clock_id = "00000000000000aa"});
+                                    .clock_id = "00000000000000aa",
+                                    .load_stated = true,
+                                    .disk_bytes = 1288490189,  // 1.2 GiB
+                                    .keys = 3'100'000});
   ring.nodes.push_back(RingNodeInfo{.id = "b",
                                     .address = "127.0.0.1:7001",
                                     .up = false,
@@ -121,12 +124,16 @@ RingResponse TwoNodeRing() {
   return ring;
 }
 
-TEST_CASE("ring as text: a header with N/R/W, a row per node, and the fewer-than-N note") {
+TEST_CASE(
+    "ring as text: a header with N/R/W, a row per node with its load ('?' when not stated), and "
+    "the fewer-than-N note") {
   CHECK(FormatRingText(TwoNodeRing(), "127.0.0.1:7000") ==
         "ring as seen by a (127.0.0.1:7000): 2 nodes, N=3 R=2 W=2\n"
-        "ID  ADDRESS         STATUS  STATE   VNODES  OWNERSHIP  PRIMARY  HINTS  HEARD\n"
-        "a   127.0.0.1:7000  up      normal     256     100.0%    50.0%      0  -\n"
-        "b   127.0.0.1:7001  down    normal     256     100.0%    50.0%      0  12.5s ago\n"
+        "ID  ADDRESS         STATUS  STATE      LOAD   KEYS  VNODES  OWNERSHIP  PRIMARY  HINTS  "
+        "HEARD\n"
+        "a   127.0.0.1:7000  up      normal  1.2 GiB  ~3.1M     256     100.0%    50.0%      0  -\n"
+        "b   127.0.0.1:7001  down    normal        ?      ?     256     100.0%    50.0%      0  "
+        "12.5s ago\n"
         "fewer nodes than N=3: every key is stored on all 2 of them\n");
 }
 
@@ -136,11 +143,13 @@ TEST_CASE("ring as JSON, and a key's preference list") {
         "{\"self\":\"a\",\"replicas\":3,\"read_quorum\":2,\"write_quorum\":2,\"nodes\":["
         "{\"id\":\"a\",\"address\":\"127.0.0.1:7000\",\"status\":\"up\",\"state\":\"normal\","
         "\"vnodes\":256,\"ownership\":1.0,\"primary_ownership\":0.5,"
-        "\"seconds_since_heard\":null,\"hints_pending\":0,\"generation\":3,\"clock_id\":"
+        "\"seconds_since_heard\":null,\"load\":{\"disk_bytes\":1288490189,\"keys\":3100000},"
+        "\"hints_pending\":0,\"generation\":3,\"clock_id\":"
         "\"00000000000000aa\"},"
         "{\"id\":\"b\",\"address\":\"127.0.0.1:7001\",\"status\":\"down\",\"state\":\"normal\","
         "\"vnodes\":256,\"ownership\":1.0,\"primary_ownership\":0.5,"
-        "\"seconds_since_heard\":12.5,\"hints_pending\":0,\"generation\":1,\"clock_id\":"
+        "\"seconds_since_heard\":12.5,\"load\":null,\"hints_pending\":0,\"generation\":1,\"clock_"
+        "id\":"
         "\"00000000000000bb\"}]}\n");
   ring.key = "greeting";
   ring.preference_list = {"b", "a"};

@@ -4,7 +4,9 @@
 // have been applied: MaybeApplied, server error),
 // 4 siblings: the key has concurrent versions the client must resolve (kvget; not an error of
 // the store, so ToolExitCode never gives it), 5 not allowed: the credentials' role does not
-// permit the request (PermissionDenied; nothing was done). Pure function.
+// permit the request (PermissionDenied; nothing was done). kvrepair --status alone gives 6:
+// some range has had no complete repair within the node's tombstone grace (its tombstones wait).
+// Pure function.
 #pragma once
 
 #include "libkv/base/status.h"
@@ -17,6 +19,7 @@ inline constexpr int kExitUsage = 2;
 inline constexpr int kExitUnavailable = 3;
 inline constexpr int kExitSiblings = 4;
 inline constexpr int kExitPermissionDenied = 5;
+inline constexpr int kExitRepairOverdue = 6;
 
 inline int ToolExitCode(const Status& s) {
   if (s.ok()) return kExitOk;

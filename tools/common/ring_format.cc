@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "libkv/base/human_text.h"
 #include "libkv/base/json.h"
 #include "tools/common/sibling_format.h"
 
@@ -16,6 +17,14 @@ const RingNodeInfo* FindNode(const RingResponse& ring, std::string_view id) {
     if (n.id == id) return &n;
   }
   return nullptr;
+}
+
+std::string Load(const RingNodeInfo& n) {
+  return n.load_stated ? FormatBinaryBytes(n.disk_bytes) : "?";
+}
+
+std::string Keys(const RingNodeInfo& n) {
+  return n.load_stated ? FormatApproxCount(n.keys) : "?";
 }
 
 std::string Heard(const RingNodeInfo& n, std::string_view self) {
@@ -33,20 +42,24 @@ std::string FormatRingText(const RingResponse& ring, std::string_view asked) {
   std::string out =
       fmt::format("ring as seen by {} ({}): {} node{}, N={} R={} W={}\n", ring.self, asked, in_ring,
                   in_ring == 1 ? "" : "s", ring.replicas, ring.read_quorum, ring.write_quorum);
-  size_t id_width = 2, address_width = 7, state_width = 5;
+  size_t id_width = 2, address_width = 7, state_width = 5, load_width = 4, keys_width = 4;
   for (const RingNodeInfo& n : ring.nodes) {
     id_width = std::max(id_width, n.id.size());
     address_width = std::max(address_width, n.address.size());
     state_width = std::max(state_width, n.state.size());
+    load_width = std::max(load_width, Load(n).size());
+    keys_width = std::max(keys_width, Keys(n).size());
   }
-  out += fmt::format("{:<{}}  {:<{}}  {:<6}  {:<{}}  {:>6}  {:>9}  {:>7}  {:>5}  {}\n", "ID",
-                     id_width, "ADDRESS", address_width, "STATUS", "STATE", state_width, "VNODES",
-                     "OWNERSHIP", "PRIMARY", "HINTS", "HEARD");
+  out += fmt::format(
+      "{:<{}}  {:<{}}  {:<6}  {:<{}}  {:>{}}  {:>{}}  {:>6}  {:>9}  {:>7}  {:>5}  {}\n", "ID",
+      id_width, "ADDRESS", address_width, "STATUS", "STATE", state_width, "LOAD", load_width,
+      "KEYS", keys_width, "VNODES", "OWNERSHIP", "PRIMARY", "HINTS", "HEARD");
   for (const RingNodeInfo& n : ring.nodes) {
-    out += fmt::format("{:<{}}  {:<{}}  {:<6}  {:<{}}  {:>6}  {:>8.1f}%  {:>6.1f}%  {:>5}  {}\n",
-                       n.id, id_width, n.address, address_width, n.up ? "up" : "down", n.state,
-                       state_width, n.vnodes, n.ownership * 100, n.primary_ownership * 100,
-                       n.hints_pending, Heard(n, ring.self));
+    out += fmt::format(
+        "{:<{}}  {:<{}}  {:<6}  {:<{}}  {:>{}}  {:>{}}  {:>6}  {:>8.1f}%  {:>6.1f}%  {:>5}  {}\n",
+        n.id, id_width, n.address, address_width, n.up ? "up" : "down", n.state, state_width,
+        Load(n), load_width, Keys(n), keys_width, n.vnodes, n.ownership * 100,
+        n.primary_ownership * 100, n.hints_pending, Heard(n, ring.self));
   }
   if (in_ring > 0 && in_ring < ring.replicas) {
     out += fmt::format("fewer nodes than N={}: every key is stored on all {} of them\n",
@@ -77,6 +90,11 @@ std::string FormatRingJson(const RingResponse& ring) {
       node["seconds_since_heard"] = nullptr;
     } else {
       node["seconds_since_heard"] = json::Round(n.seconds_since_heard, 3);
+    }
+    if (n.load_stated) {
+      node["load"] = {{"disk_bytes", n.disk_bytes}, {"keys", n.keys}};
+    } else {
+      node["load"] = nullptr;
     }
     node["hints_pending"] = n.hints_pending;
     node["generation"] = n.generation;

@@ -3,14 +3,17 @@
 // tests pin the exact form. Pure functions, any thread.
 //
 //   ring as seen by a (127.0.0.1:7000): 3 nodes, N=3 R=2 W=2
-//   ID  ADDRESS          STATUS  STATE   VNODES  OWNERSHIP  HEARD
-//   a   127.0.0.1:7000   up      normal     256     100.0%  -
-//   b   127.0.0.1:7001   down    normal     256     100.0%  12.5s ago
+//   ID  ADDRESS         STATUS  STATE       LOAD   KEYS  VNODES  OWNERSHIP  PRIMARY  HINTS  HEARD
+//   a   127.0.0.1:7000  up      normal   1.2 GiB  ~3.1M     256     100.0%    33.3%      0  -
+//   b   127.0.0.1:7001  down    normal         ?      ?     256     100.0%    33.3%     12  12.5s
+//   ago
 //
-// OWNERSHIP is the share of the key space a node holds a replica of (the shares add up to N x
-// 100% when there are at least N nodes); HEARD is how long ago the asked node last heard the
-// node's heartbeat ("-" for itself, or never). With fewer nodes than N a last line says that
-// every key is stored on all of them.
+// LOAD is the bytes of the node's tables on disk and KEYS an estimate of its keys
+// (EngineStats::estimated_keys: high by the overwrites not yet compacted), as its last heartbeat
+// said; "?" when it states none. OWNERSHIP is the share of the key space a node holds a replica of
+// (the shares add up to N x 100% when there are at least N nodes); HEARD is how long ago the asked
+// node last heard the node's heartbeat ("-" for itself, or never). With fewer nodes than N a last
+// line says that every key is stored on all of them.
 #pragma once
 
 #include <string>
@@ -23,9 +26,10 @@ namespace kv {
 // `asked`: the address the tool asked (HOST:PORT), for the header.
 std::string FormatRingText(const RingResponse& ring, std::string_view asked);
 // {"self":…,"replicas":N,"read_quorum":R,"write_quorum":W,"nodes":[{"id","address","status",
-// "state","vnodes","ownership","primary_ownership","seconds_since_heard","generation",
-// "clock_id"}…]} and a newline. ownership and primary_ownership are fractions in [0, 1];
-// seconds_since_heard is null for itself or never.
+// "state","load","vnodes","ownership","primary_ownership","seconds_since_heard","hints_pending",
+// "generation","clock_id"}…]} and a newline. load is {"disk_bytes","keys"}, or null when the node
+// states none; ownership and primary_ownership are fractions in [0, 1]; seconds_since_heard is
+// null for itself or never.
 std::string FormatRingJson(const RingResponse& ring);
 
 //   preference list of greeting (N=3), as seen by a:

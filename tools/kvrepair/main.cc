@@ -5,6 +5,9 @@
 // stdout (or one JSON object with --json).
 // Exit codes: 0 every range converged, 2 usage error, 3 a replica could not be reached (the
 // node's problems are printed on stderr) or the node could not answer.
+// With --status it runs nothing: it asks the node for each range's last complete repair and
+// whether tombstones may be purged there (RepairStatusRequest) and prints them; exit 0, or 6 when
+// some range has had no complete repair within the node's tombstone grace.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
@@ -21,6 +24,7 @@
 
 #include <fmt/format.h>
 
+#include "libkv/base/human_text.h"
 #include "libkv/base/json.h"
 #include "libkv/client/client.h"
 #include "libkv/client/node_address.h"
@@ -28,6 +32,7 @@
 #include "tools/common/command_line.h"
 #include "tools/common/exit_code.h"
 #include "tools/common/progress_line.h"
+#include "tools/common/repair_status_format.h"
 #include "tools/common/tool_error.h"
 
 namespace {
@@ -65,17 +70,6 @@ kv::Result<kv::RepairRange> ParseRange(std::string_view text) {
   return kv::RepairRange{.start = *start, .end = *end};
 }
 
-std::string HumanBytes(uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(bytes);
-  size_t unit = 0;
-  while (v >= 1024 && unit + 1 < std::size(units)) {
-    v /= 1024;
-    ++unit;
-  }
-  return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", v, units[unit]);
-}
-
 struct Totals {
   uint64_t ranges_done = 0;
   uint64_t keys_compared = 0;
@@ -94,7 +88,7 @@ void DrawProgress(kv::tools::ProgressLine& line, const Totals& t, uint64_t total
              fmt::format("{}/{} ranges", t.ranges_done, total),
              fmt::format("{} keys compared", t.keys_compared),
              fmt::format("{} repaired", t.keys_repaired),
-             HumanBytes(t.bytes_exchanged) + " exchanged"});
+             kv::FormatBinaryBytes(t.bytes_exchanged) + " exchanged"});
 }
 
 std::string SummaryJson(const Totals& t, double seconds, bool converged) {
@@ -121,13 +115,28 @@ std::string SummaryText(const Totals& t, double seconds, bool converged, const s
   out += fmt::format("  keys transferred      {}\n", t.keys_transferred);
   out += fmt::format("  keys repaired         {}\n", t.keys_repaired);
   out += fmt::format("  bytes exchanged       {} ({})\n", t.bytes_exchanged,
-                     HumanBytes(t.bytes_exchanged));
+                     kv::FormatBinaryBytes(t.bytes_exchanged));
   out += fmt::format("  replicas unreachable  {}", t.replicas_unreachable);
   if (t.ranges_unconverged > 0) {
     out += fmt::format(" (in {} of {} ranges)", t.ranges_unconverged, t.ranges_done);
   }
   out += '\n';
   return out;
+}
+
+// kvrepair --status: prints where each range stands; exit 0, or 6 when some range is overdue.
+int ShowStatus(kv::Client& client, const std::string& asked, bool json) {
+  kv::Result<kv::RepairStatusResponse> status = client.RepairStatus();
+  if (!status.ok()) return Fail(status.status().WithContext("asking the repair status"), json);
+  const std::string out =
+      json ? kv::FormatRepairStatusJson(*status) : kv::FormatRepairStatusText(*status, asked);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  if (std::ferror(stdout)) {
+    std::cerr << "kvrepair: writing to stdout failed\n";
+    return kv::kExitUnavailable;
+  }
+  return kv::OverdueRanges(*status) > 0 ? kv::kExitRepairOverdue : kv::kExitOk;
 }
 
 }  // namespace
@@ -138,25 +147,36 @@ int main(int argc, char** argv) {
       "--range), the node compares its Merkle tree of the range with every other replica's and\n"
       "exchanges only the keys that differ, merging them by vector clock.\n"
       "The node is --node, else $KV_NODE, else 127.0.0.1:7000.\n"
+      "With --status it repairs nothing: it shows each range's last complete repair and whether\n"
+      "tombstones may be purged there.\n"
       "Exit codes: 0 every range converged, 2 usage error, 3 a replica could not be reached\n"
-      "or the node could not answer, 5 the credentials' role may not (repair needs role admin).",
+      "or the node could not answer, 5 the credentials' role may not (repair needs role admin),\n"
+      "6 (--status) some range has had no complete repair within the tombstone grace.",
       "kvrepair"};
   std::string range_flag;
   bool json = false;
+  bool status_only = false;
   kv::tools::ClientFlags client_flags;
   client_flags.timeout_ms = 600000;
   kv::tools::AddClientFlags(app, &client_flags, "Node to repair",
                             "Give up on a call (one range) after this long");
-  app.add_option("--range", range_flag,
-                 "Repair only the token range (START, END]; tokens in decimal or 0x-hex")
-      ->type_name("START:END");
+  CLI::Option* range_option =
+      app.add_option("--range", range_flag,
+                     "Repair only the token range (START, END]; tokens in decimal or 0x-hex")
+          ->type_name("START:END");
+  app.add_flag("--status", status_only,
+               "Repair nothing: show each range's last complete repair (time and age, or never) "
+               "and whether tombstones may be purged there; exit 6 when one has had none within "
+               "the tombstone grace")
+      ->excludes(range_option);
   app.add_flag("--json", json,
                "Print {\"ranges\",\"keys_compared\",\"keys_differing\",\"keys_transferred\","
                "\"keys_repaired\",\"bytes_exchanged\",\"seconds\",\"replicas_unreachable\","
-               "\"ranges_unconverged\",\"converged\"}");
+               "\"ranges_unconverged\",\"converged\"}; with --status, {\"id\",\"grace_seconds\","
+               "\"overdue_ranges\",\"ranges\":[…]} (man kvrepair)");
   kv::tools::AddClientConfig(app);
   app.footer(
-      "Examples:\n  kvrepair\n  kvrepair --node 10.0.0.5:7000 --json\n"
+      "Examples:\n  kvrepair\n  kvrepair --node 10.0.0.5:7000 --json\n  kvrepair --status\n"
       "  kvrepair --range 0x4000000000000000:0x8000000000000000");
   if (std::optional<int> code = kv::tools::ParseCommandLine(app, argc, argv)) return *code;
   kv::Result<kv::tools::ClientTarget> target = kv::tools::ResolveClientFlags(client_flags);
@@ -172,6 +192,7 @@ int main(int argc, char** argv) {
 
   const auto started = std::chrono::steady_clock::now();
   std::unique_ptr<kv::Client> client = kv::Client::Lazy(*node, options);
+  if (status_only) return ShowStatus(*client, node->ToString(), json);
   if (ranges.empty()) {
     kv::Result<kv::RepairResponse> listed = client->Repair({.list_ranges = true});
     if (!listed.ok()) return Fail(listed.status().WithContext("listing the ranges"), json);

@@ -1,5 +1,5 @@
 // kvring: asks one node for the ring as it sees it — a row per node (id, address, up/down,
-// state, vnodes, ownership, seconds since last heard) and the cluster's N, R, W — or, with
+// state, load, vnodes, ownership, seconds since last heard) and the cluster's N, R, W — or, with
 // --key, that key's preference list (tools/common/ring_format.h).
 // `kvring leave` makes the node leave the cluster (LeaveRequest): it streams its ranges to their
 // new owners, turns left and exits; the tool polls it until then, with a progress line on a
@@ -164,8 +164,9 @@ int Cleanup(kv::Client& client, const std::string& node, bool json, bool no_wait
 int main(int argc, char** argv) {
   CLI::App app{
       "Shows the ring as one kv node sees it: every node with its status (up/down), state,\n"
-      "virtual nodes, share of the key space and when it was last heard, and the cluster's\n"
-      "N, R and W. With a key, that key's preference list: the nodes that store it, in order.\n"
+      "load (bytes on disk, estimated keys), virtual nodes, share of the key space and when it\n"
+      "was last heard, and the cluster's N, R and W. With a key, that key's preference list:\n"
+      "the nodes that store it, in order.\n"
       "`kvring leave` makes the node leave the cluster: it streams its ranges to their new\n"
       "owners, leaves the ring and exits; kvring waits for that unless --no-wait.\n"
       "`kvring stats` shows the node's live figures: memory, tables, block cache, hints.\n"
