@@ -9,6 +9,7 @@ complete -c kvring -l help -d 'Print the options'
 complete -c kvring -s V -l version -d 'Print the version'
 complete -c kvring -n __fish_use_subcommand -a leave -d 'Make the node leave the cluster'
 complete -c kvring -n __fish_use_subcommand -a stats -d "Show the node's live figures"
+complete -c kvring -n __fish_use_subcommand -a metrics -d "Print the node's metrics in Prometheus's text format"
 complete -c kvring -n __fish_use_subcommand -a cleanup -d 'Make the node remove the keys it no longer replicates'
 complete -c kvring -n __fish_use_subcommand -a remove -d 'Take a node that is down for good out of the ring'
 complete -c kvring -n '__fish_seen_subcommand_from remove' -l force -d 'Remove even when too few nodes would remain or others are down'

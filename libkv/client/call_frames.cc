@@ -72,6 +72,12 @@ Result<StatsResponse> DecodeStatsAnswer(const Frame& answer) {
   return DecodeMessage<StatsResponse>(answer.body);
 }
 
+Result<MetricsResponse> DecodeMetricsAnswer(const Frame& answer) {
+  KV_RETURN_IF_ERROR(
+      CheckAnswerType(answer, wire::MessageType::kMetricsResponse, "metrics request"));
+  return DecodeMessage<MetricsResponse>(answer.body);
+}
+
 Result<RepairStatusResponse> DecodeRepairStatusAnswer(const Frame& answer) {
   KV_RETURN_IF_ERROR(
       CheckAnswerType(answer, wire::MessageType::kRepairStatusResponse, "repair status request"));

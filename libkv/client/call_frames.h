@@ -32,5 +32,6 @@ Result<StatsResponse> DecodeStatsAnswer(const Frame& answer);
 Result<CleanupResponse> DecodeCleanupAnswer(const Frame& answer);
 Result<RepairStatusResponse> DecodeRepairStatusAnswer(const Frame& answer);
 Result<RemoveResponse> DecodeRemoveAnswer(const Frame& answer);
+Result<MetricsResponse> DecodeMetricsAnswer(const Frame& answer);
 
 }  // namespace kv

@@ -246,6 +246,13 @@ Result<StatsResponse> Client::Stats() {
   return DecodeStatsAnswer(answer);
 }
 
+Result<MetricsResponse> Client::Metrics() {
+  const uint64_t id = NextRequestId();
+  std::string frame = EncodeMessageFrame(MetricsRequest{}, id);
+  KV_ASSIGN_OR_RETURN(Frame answer, Call(std::move(frame), id, false));
+  return DecodeMetricsAnswer(answer);
+}
+
 Result<RemoveResponse> Client::Remove(const RemoveRequest& request) {
   const uint64_t id = NextRequestId();
   std::string frame = EncodeMessageFrame(request, id);

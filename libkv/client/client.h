@@ -85,6 +85,8 @@ class Client {
   Result<CleanupResponse> Cleanup(const CleanupRequest& request);
   // kvring remove: the node takes a dead node out of the ring (RemoveRequest).
   Result<RemoveResponse> Remove(const RemoveRequest& request);
+  // kvring metrics: the node's metrics in Prometheus's text format (docs/metrics.md).
+  Result<MetricsResponse> Metrics();
   // kvrepair --status: each range's last complete repair and whether tombstones may be purged.
   Result<RepairStatusResponse> RepairStatus();
 

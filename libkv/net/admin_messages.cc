@@ -99,6 +99,16 @@ void serialize(Archive& ar, StatsResponse& m, std::uint32_t const version) {
 }
 
 template <class Archive>
+void serialize(Archive&, MetricsRequest&, std::uint32_t const version) {
+  CheckVersion(version);
+}
+template <class Archive>
+void serialize(Archive& ar, MetricsResponse& m, std::uint32_t const version) {
+  CheckVersion(version);
+  Bytes(ar, m.text);
+}
+
+template <class Archive>
 void serialize(Archive&, RepairStatusRequest&, std::uint32_t const version) {
   CheckVersion(version);
 }
@@ -148,6 +158,8 @@ CEREAL_CLASS_VERSION(kv::CleanupRequest, 1)
 CEREAL_CLASS_VERSION(kv::CleanupResponse, 1)
 CEREAL_CLASS_VERSION(kv::RemoveRequest, 1)
 CEREAL_CLASS_VERSION(kv::RemoveResponse, 1)
+CEREAL_CLASS_VERSION(kv::MetricsRequest, 1)
+CEREAL_CLASS_VERSION(kv::MetricsResponse, 1)
 CEREAL_CLASS_VERSION(kv::RepairStatusRequest, 1)
 CEREAL_CLASS_VERSION(kv::RepairStatusResponse, 1)
 
@@ -163,6 +175,8 @@ KV_INSTANTIATE_MESSAGE(CleanupRequest)
 KV_INSTANTIATE_MESSAGE(CleanupResponse)
 KV_INSTANTIATE_MESSAGE(RemoveRequest)
 KV_INSTANTIATE_MESSAGE(RemoveResponse)
+KV_INSTANTIATE_MESSAGE(MetricsRequest)
+KV_INSTANTIATE_MESSAGE(MetricsResponse)
 KV_INSTANTIATE_MESSAGE(RepairStatusRequest)
 KV_INSTANTIATE_MESSAGE(RepairStatusResponse)
 

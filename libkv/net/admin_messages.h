@@ -1,6 +1,6 @@
-// The operators' protocol (docs/formats.md, "Message types" 17, 18, 25-32, 35 and 36): kvring's
-// ring, leave, stats, cleanup and remove requests, kvrepair --status's, and their answers. Plain
-// structs, coded by messages.h's templates (instantiated in admin_messages.cc).
+// The operators' protocol (docs/formats.md, "Message types" 17, 18 and 25-36): kvring's ring,
+// leave, stats, cleanup, remove and metrics requests, kvrepair --status's, and their answers.
+// Plain structs, coded by messages.h's templates (instantiated in admin_messages.cc).
 #pragma once
 
 #include <cstdint>
@@ -159,6 +159,18 @@ struct RemoveRequest {
 struct RemoveResponse {
   static constexpr wire::MessageType kType = wire::MessageType::kRemoveResponse;
   std::vector<std::string> streams_to;  // node ids, sorted
+};
+
+// kvring metrics: the asked node's metrics in Prometheus's text exposition format 0.0.4, as its
+// HTTP API's GET /metrics serves them (NodeService::MetricsText; docs/metrics.md lists them).
+struct MetricsRequest {
+  static constexpr wire::MessageType kType = wire::MessageType::kMetricsRequest;
+};
+struct MetricsResponse {
+  static constexpr wire::MessageType kType = wire::MessageType::kMetricsResponse;
+  std::string text;
+
+  friend bool operator==(const MetricsResponse&, const MetricsResponse&) = default;
 };
 
 // kvrepair --status (Riak's aae-status): for each token range the asked node replicates, when its

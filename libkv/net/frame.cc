@@ -12,8 +12,6 @@ namespace wire {
 
 bool IsKnownMessageType(uint8_t type) {
   return (type >= static_cast<uint8_t>(MessageType::kHandshakeOk) &&
-          type <= static_cast<uint8_t>(MessageType::kRemoveResponse)) ||
-         (type >= static_cast<uint8_t>(MessageType::kRepairStatusRequest) &&
           type <= static_cast<uint8_t>(MessageType::kRepairStatusResponse)) ||
          (type >= static_cast<uint8_t>(MessageType::kReplicaWriteBatchRequest) &&
           type <= static_cast<uint8_t>(MessageType::kReplicaWriteBatchResponse));
@@ -89,6 +87,10 @@ std::string_view MessageTypeName(MessageType type) {
       return "RemoveRequest";
     case MessageType::kRemoveResponse:
       return "RemoveResponse";
+    case MessageType::kMetricsRequest:
+      return "MetricsRequest";
+    case MessageType::kMetricsResponse:
+      return "MetricsResponse";
     case MessageType::kRepairStatusRequest:
       return "RepairStatusRequest";
     case MessageType::kRepairStatusResponse:

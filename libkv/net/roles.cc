@@ -30,6 +30,7 @@ unsigned RolesFor(MessageType type) {
     case MessageType::kStatsRequest:
     case MessageType::kCleanupRequest:
     case MessageType::kRemoveRequest:
+    case MessageType::kMetricsRequest:
     case MessageType::kRepairStatusRequest:
       return kAdmins;
     case MessageType::kReplicaReadRequest:

@@ -5,8 +5,8 @@
 // is not checked. Pure functions, any thread.
 //
 //  - client: Get, Put, Delete, Ring (kvget, kvput, kvring's ring).
-//  - admin: a client's requests, and Repair, Leave, Stats, Cleanup, Remove (kvrepair, kvring leave,
-//    stats and cleanup).
+//  - admin: a client's requests, and Repair, Leave, Stats, Cleanup, Remove, Metrics (kvrepair,
+//    kvring leave, stats, cleanup, remove and metrics).
 //  - peer: another node of the cluster: the replica reads and writes, gossip, anti-entropy's
 //    Merkle levels and leaf keys, and the client requests a node forwards (a coordinator that
 //    holds no replica forwards Put and Delete; libkv/replication/coordinator.cc, Forward).

@@ -72,7 +72,9 @@ enum class MessageType : uint8_t {
   // Client to node: take a dead node out of the ring (kvring remove).
   kRemoveRequest = 31,
   kRemoveResponse = 32,
-  // 33 and 34: the metrics request and answer (issue 17's other branch).
+  // Client to node: the node's metrics in Prometheus text (kvring metrics; docs/metrics.md).
+  kMetricsRequest = 33,
+  kMetricsResponse = 34,
   // Client to node: each range's last complete repair and whether tombstones may be purged there
   // (kvrepair --status).
   kRepairStatusRequest = 35,

@@ -160,10 +160,12 @@ std::variant<HttpCall, HttpAnswer> ParseHttpCall(HttpMethod method, std::string_
     call.route = HttpCall::Route::kStats;
   } else if (path == "/health") {
     call.route = HttpCall::Route::kHealth;
+  } else if (path == "/metrics") {
+    call.route = HttpCall::Route::kMetrics;
   } else {
     return ErrorAnswer(404, Status::NotFound(fmt::format(
-                                "no such path {}: the API serves /v1/kv/KEY, /v1/ring, /v1/stats "
-                                "and /health",
+                                "no such path {}: the API serves /v1/kv/KEY, /v1/ring, /v1/stats, "
+                                "/health and /metrics",
                                 IsValidUtf8(path) ? path : "(not UTF-8)")));
   }
   if (!RouteServes(call.route, method)) {
@@ -241,6 +243,9 @@ Frame RingFrame() {
 Frame StatsFrame() {
   return MessageFrame(StatsRequest{});
 }
+Frame MetricsFrame() {
+  return MessageFrame(MetricsRequest{});
+}
 
 Result<Frame> DecodeAnswerFrame(std::string_view bytes) {
   Result<std::optional<Frame>> frame = DecodeFrame(&bytes);
@@ -311,6 +316,15 @@ HttpAnswer AnswerStats(const Frame& answer) {
   Result<StatsResponse> stats = DecodeAnswer<StatsResponse>(answer, "stats request");
   if (!stats.ok()) return ErrorAnswer(stats.status());
   return JsonAnswer(200, FormatStatsJson(*stats));
+}
+
+HttpAnswer AnswerMetrics(const Frame& answer) {
+  Result<MetricsResponse> metrics = DecodeAnswer<MetricsResponse>(answer, "metrics request");
+  if (!metrics.ok()) return ErrorAnswer(metrics.status());
+  HttpAnswer out;
+  out.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  out.body = std::move(metrics->text);
+  return out;
 }
 
 unsigned HttpStatusFor(const Status& status) {

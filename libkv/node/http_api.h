@@ -9,6 +9,7 @@
 //   PUT    /v1/kv/{key}[?w=W&pw=PW&blind=true]  204; the value is the body
 //   DELETE /v1/kv/{key}[?w=W&pw=PW&blind=true]  204
 //   GET    /v1/ring, /v1/stats, /health
+//   GET    /metrics                            Prometheus text (docs/metrics.md)
 //
 // The key is the path segment after /v1/kv/, percent-decoded (any bytes, '/' as %2F). The
 // context travels in the X-Kv-Context header as base64 (the token kvget prints): GET returns it,
@@ -44,7 +45,7 @@ struct HttpAnswer {
 
 // What a request asks once its method, target and context header are read.
 struct HttpCall {
-  enum class Route { kKv, kRing, kStats, kHealth };
+  enum class Route { kKv, kRing, kStats, kHealth, kMetrics };
   Route route = Route::kHealth;
   HttpMethod method = HttpMethod::kGet;
   std::string key;  // kKv: percent-decoded
@@ -68,6 +69,7 @@ Frame PutFrame(const HttpCall& call, std::string value, std::string context);
 Frame DeleteFrame(const HttpCall& call, std::string context);
 Frame RingFrame();
 Frame StatsFrame();
+Frame MetricsFrame();
 
 // The wire answer to a request frame, decoded from the bytes the handler returned: the answer
 // frame, or the Status its Error frame carried (Protocol when the bytes are no frame).
@@ -80,10 +82,12 @@ Result<std::string> ReadFirstContext(const Frame& get_answer);
 // one value, 300 with every sibling as JSON ({"siblings": [...], "context": "..."}, each
 // sibling as kvget --json shows it) when there are several, 404 when there is none (or only
 // deletes); each with the context header. A write: 204. Ring and stats: 200 with their JSON.
+// Metrics: 200 with the exposition text, as Prometheus scrapes it (text format 0.0.4).
 HttpAnswer AnswerGet(const Frame& answer);
 HttpAnswer AnswerWrite(const Frame& answer);
 HttpAnswer AnswerRing(const Frame& answer);
 HttpAnswer AnswerStats(const Frame& answer);
+HttpAnswer AnswerMetrics(const Frame& answer);
 
 // The status code of a failed call: 400 invalid argument, 403 permission denied, 404 not
 // found, 503 unavailable, timeout and maybe applied (a quorum not met; the body says whether

@@ -291,6 +291,10 @@ asio::awaitable<HttpAnswer> HttpConnection::Answer(HttpCall call, std::string bo
       Result<Frame> answer = co_await Ask(StatsFrame());
       co_return answer.ok() ? AnswerStats(*answer) : ErrorAnswer(answer.status());
     }
+    case Route::kMetrics: {
+      Result<Frame> answer = co_await Ask(MetricsFrame());
+      co_return answer.ok() ? AnswerMetrics(*answer) : ErrorAnswer(answer.status());
+    }
     case Route::kKv:
       break;
   }

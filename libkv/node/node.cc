@@ -309,7 +309,12 @@ Status Node::StartService(Env* env) {
       .tombstone_gc = tombstone_gc_,
       // A node that has left the cluster has nothing more to serve.
       .on_left = [this] { RequestStop(); },
-      .connection_waits = [&rt] { return rt.connection_context.reads_paused.load(); }};
+      .connection_waits = [&rt] { return rt.connection_context.reads_paused.load(); },
+      .connections_open =
+          [this] {
+            std::lock_guard lock(mu_);
+            return static_cast<uint64_t>(connections_.size());
+          }};
   KV_ASSIGN_OR_RETURN(service_, NodeService::Create(config_, AdvertisedAddress(), parts));
   rt.connection_context.handler = [service = service_.get()](Frame request) {
     return service->Answer(std::move(request));

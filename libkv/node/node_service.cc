@@ -33,6 +33,16 @@ std::string ErrorFrame(uint64_t request_id, const Status& status) {
   return EncodeMessageFrame(StatusToErrorResponse(status), request_id);
 }
 
+// An answer frame's outcome: ok, unless it is an Error frame (then its code) or a get that found
+// nothing. Decodes the body of Error frames only; the rest cost a byte's comparison.
+RequestOutcome OutcomeOf(std::string_view frame, bool not_found) {
+  if (frame.size() < wire::kFrameHeaderBytes) return RequestOutcome::kProtocol;
+  if (static_cast<wire::MessageType>(frame[wire::kLengthBytes]) != wire::MessageType::kError)
+    return not_found ? RequestOutcome::kNotFound : RequestOutcome::kOk;
+  Result<ErrorResponse> error = DecodeMessage<ErrorResponse>(frame.substr(wire::kFrameHeaderBytes));
+  return error.ok() ? RequestOutcomeOf(error->code) : RequestOutcome::kProtocol;
+}
+
 // What the membership file remembers; a missing file is a first start, a bad one is an error
 // (silently forgetting the cluster could make a node think it is alone).
 Result<std::vector<NodeState>> LoadMembership(Env* env, const std::string& path) {
@@ -240,6 +250,15 @@ NodeService::NodeService(const NodeConfig& config, NodeIdentity identity, Parts 
       store_(std::make_unique<ReplicaStore>(parts_.engine, identity_.clock_id, dots_.get())) {}
 
 asio::awaitable<std::string> NodeService::Answer(Frame request) {
+  const auto start = std::chrono::steady_clock::now();
+  const RequestOp op = RequestOpOf(request.type);
+  Answered answered = co_await Dispatch(std::move(request));
+  request_metrics_.Record(op, OutcomeOf(answered.frame, answered.not_found),
+                          std::chrono::steady_clock::now() - start);
+  co_return std::move(answered.frame);
+}
+
+asio::awaitable<NodeService::Answered> NodeService::Dispatch(Frame request) {
   const uint64_t id = request.request_id;
   spdlog::logger& log = *parts_.logger;
   log.trace("request {} #{}: {} body bytes", wire::MessageTypeName(request.type), id,
@@ -251,7 +270,7 @@ asio::awaitable<std::string> NodeService::Answer(Frame request) {
       if (Status s = CheckKey(m->key); !s.ok()) co_return ErrorFrame(id, s);
       Result<GetResponse> got = co_await coordinator_->Get(std::move(m->key), m->r);
       if (!got.ok()) co_return ErrorFrame(id, got.status());
-      co_return EncodeMessageFrame(*got, id);
+      co_return Answered(EncodeMessageFrame(*got, id), !got->found);
     }
     case wire::MessageType::kPutRequest:
     case wire::MessageType::kDeleteRequest: {
@@ -322,7 +341,7 @@ asio::awaitable<std::string> NodeService::Answer(Frame request) {
       request.body.clear();
       request.body.shrink_to_fit();
       std::string answer = co_await AnswerReplicaWriteBatch(id, std::move(*m));
-      co_return answer;
+      co_return Answered(std::move(answer));
     }
     case wire::MessageType::kGossipSyn: {
       Result<GossipSyn> m = DecodeMessage<GossipSyn>(request.body);
@@ -424,6 +443,11 @@ asio::awaitable<std::string> NodeService::Answer(Frame request) {
       Result<StatsRequest> m = DecodeMessage<StatsRequest>(request.body);
       if (!m.ok()) co_return ErrorFrame(id, m.status());
       co_return EncodeMessageFrame(AnswerStats(), id);
+    }
+    case wire::MessageType::kMetricsRequest: {
+      Result<MetricsRequest> m = DecodeMessage<MetricsRequest>(request.body);
+      if (!m.ok()) co_return ErrorFrame(id, m.status());
+      co_return EncodeMessageFrame(MetricsResponse{.text = MetricsText()}, id);
     }
     default:
       co_return ErrorFrame(id, Status::Protocol(fmt::format("message type {} is not a request",

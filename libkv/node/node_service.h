@@ -5,7 +5,9 @@
 // down nodes and the HintedHandoff that returns them, and AntiEntropy (kvrepair), and routes each
 // request frame to them (Answer, a RequestHandler); a StatsRequest (kvring stats) it answers with
 // the node's live figures: its engine's, the memory budget's split, tombstones purged, hints
-// held. It also moves the node through the ring: a node started with
+// held. Answer counts and times every request (RequestMetrics); MetricsText gives those and the
+// rest of the node's figures in Prometheus's text format (GET /metrics, kvring metrics). It also
+// moves the node through the ring: a node started with
 // --seeds and no membership file saying it has joined is *joining* — it waits to reach the
 // cluster and a ring delay, streams every key it will replicate from the nodes that hold them
 // (AntiEntropy over the whole ring, which compares the keys both sides should hold, pending
@@ -20,8 +22,9 @@
 // io_context that runs its coroutines stop before the service is destroyed. Threads: Answer runs on
 // the request's strand, any number at once; the rest from any thread.
 //
-// Defined in three files by job: node_service.cc (life and request dispatch), node_join_leave.cc
-// (joining and leaving), node_stats.cc (stats, repair status and cleanup).
+// Defined in four files by job: node_service.cc (life and request dispatch), node_join_leave.cc
+// (joining and leaving), node_stats.cc (stats, repair status and cleanup), node_metrics.cc
+// (MetricsText).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -43,6 +46,7 @@
 #include "libkv/node/gossiper.h"
 #include "libkv/node/node_config.h"
 #include "libkv/node/node_identity.h"
+#include "libkv/node/request_metrics.h"
 #include "libkv/replication/anti_entropy.h"
 #include "libkv/replication/cleanup.h"
 #include "libkv/replication/coordinator.h"
@@ -73,6 +77,8 @@ class NodeService {
     // How often connections stopped reading because the memory budget's connection share was
     // spent (kvring stats); may be empty (none counted).
     std::function<uint64_t()> connection_waits{};
+    // The connections open now (kv_connections); may be empty (none counted). Any thread.
+    std::function<uint64_t()> connections_open{};
   };
 
   // Loads or creates the identity in config.data_dir (InvalidArgument when it names another
@@ -89,13 +95,18 @@ class NodeService {
   void Stop();
   ~NodeService();
 
-  // The answer frame to one request frame.
+  // The answer frame to one request frame. Every request is counted and timed here, once.
   boost::asio::awaitable<std::string> Answer(Frame request);
 
   // Ok while this node serves as a member of its cluster; else Unavailable saying why not: it is
   // joining (streaming its ranges), leaving or left, or has not reached the cluster (it has seeds
   // or other ring members and sees none of them up). The HTTP API's GET /health.
   Status Health() const;
+  // The node's metrics in Prometheus text exposition format 0.0.4 (docs/metrics.md): requests by
+  // operation and outcome, the coordinator's failures, the engine, block cache, hints, repair,
+  // gossip, connections and the process. Reads the live figures (AnswerStats' among them); any
+  // thread.
+  std::string MetricsText() const;
 
   const NodeIdentity& identity() const { return identity_; }
   Gossiper& gossiper() { return *gossiper_; }
@@ -117,6 +128,16 @@ class NodeService {
   const std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
   NodeIdentity identity_;
   Parts parts_;
+  // One request's answer frame; `not_found` when it is a get that found nothing (the outcome
+  // kv_requests_total counts, with an Error frame's code). Converts from a frame, so the
+  // dispatch's many `co_return SomeFrame(...)` stay as they are.
+  struct Answered {
+    Answered(std::string f) : frame(std::move(f)) {}  // NOLINT: implicit on purpose
+    Answered(std::string f, bool nothing) : frame(std::move(f)), not_found(nothing) {}
+    std::string frame;
+    bool not_found = false;
+  };
+  boost::asio::awaitable<Answered> Dispatch(Frame request);
   // Applies one replica write (or keeps it as a hint, as a stand-in): Ok once it is durable, or
   // the Error to answer it with.
   boost::asio::awaitable<Status> ApplyReplicaWrite(ReplicaWriteRequest request);
@@ -175,6 +196,8 @@ class NodeService {
   LeaveProgress leave_;      // GUARDED_BY(mu_)
   CleanupProgress cleanup_;  // GUARDED_BY(mu_)
   StopSignal stop_;          // joining and leaving sleep on it
+
+  RequestMetrics request_metrics_;
 
   std::unique_ptr<DotReservation> dots_;
   std::unique_ptr<ReplicaStore> store_;

@@ -9,6 +9,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <chrono>
 
 #include "libkv/antientropy/merkle_messages.h"
 #include "libkv/async/run_on_pool.h"
@@ -20,6 +21,13 @@ namespace kv {
 namespace asio = boost::asio;
 
 namespace {
+
+// For a repair's end time when the services give no wall clock (a test's).
+uint64_t WallClockMicros() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
 
 bool Overlap(const TokenRange& a, const TokenRange& b) {
   return a.Contains(b.end) || b.Contains(a.end);
@@ -316,7 +324,23 @@ asio::awaitable<RepairResponse> AntiEntropy::RepairRange(TokenRange range) {
     Status s = s_.tombstone_gc->RecordRepair(range, started_micros, reached_every_replica);
     if (!s.ok()) s_.logger->warn("recording a complete repair: {}", s.ToString());
   }
+  {
+    std::lock_guard lock(mu_);
+    ++totals_.ranges;
+    totals_.keys_compared += figures.keys_compared;
+    totals_.keys_repaired += figures.keys_repaired;
+    totals_.bytes_exchanged += figures.bytes_exchanged;
+    if (unreachable.empty())
+      totals_.last_complete_micros = s_.wall_micros ? s_.wall_micros() : WallClockMicros();
+    else
+      ++totals_.ranges_incomplete;
+  }
   co_return figures;
+}
+
+AntiEntropy::RepairTotals AntiEntropy::totals() const {
+  std::lock_guard lock(mu_);
+  return totals_;
 }
 
 asio::awaitable<std::vector<std::string>> AntiEntropy::RunSessions(TokenRange range,

@@ -120,6 +120,21 @@ class AntiEntropy {
   // The token ranges this node replicates (adjacent ones joined), in token order.
   std::vector<TokenRange> Ranges() const;
 
+  // What this node's repairs of ranges (RepairRange: kvrepair's, the background rounds', and a
+  // joining or leaving node's streaming) did since it started, for its metrics (kv_repair_* in
+  // docs/metrics.md).
+  struct RepairTotals {
+    uint64_t ranges = 0;             // repairs of a range that ended
+    uint64_t ranges_incomplete = 0;  // of those, with a session that failed (a replica missed)
+    uint64_t keys_compared = 0;
+    uint64_t keys_repaired = 0;
+    uint64_t bytes_exchanged = 0;
+    // When the last repair with no failed session ended (wall clock, microseconds since the
+    // epoch); 0 when none has yet.
+    uint64_t last_complete_micros = 0;
+  };
+  RepairTotals totals() const;
+
   // The responder's tree cache now: trees and their bytes.
   struct TreeCacheFigures {
     size_t trees = 0;
@@ -215,6 +230,7 @@ class AntiEntropy {
   std::map<std::tuple<Token, Token, int, std::string>, CachedTree> cache_;  // GUARDED_BY(mu_)
   size_t cache_bytes_ = 0;  // GUARDED_BY(mu_): the cached trees' bytes
   uint64_t use_clock_ = 0;  // GUARDED_BY(mu_)
+  RepairTotals totals_;     // GUARDED_BY(mu_)
   StopSignal stop_;
 };
 

@@ -166,6 +166,7 @@ asio::awaitable<Result<GetResponse>> Coordinator::Get(std::string key, uint32_t 
   }
   co_await gather->WaitUntil([&] { return gather->ok() >= need; });
   if (gather->ok() < need) {
+    Count(counters_.read_quorum_failures);
     Status shortfall = gather->Shortfall("read", "R", need, "");
     co_return shortfall;
   }
@@ -196,6 +197,7 @@ asio::awaitable<Result<GetResponse>> Coordinator::Get(std::string key, uint32_t 
           if (!gather->done(i) || !gather->outcome(i).ok() || *gather->outcome(i) == all) continue;
           const std::string& replica = gather->replicas()[i];
           s_.logger->debug("read repair of '{}' on {}", key, replica);
+          Count(counters_.read_repairs);
           if (replica == view->self) {
             SiblingSet copy = all;
             (void)co_await MergeLocal(key, std::move(copy));
@@ -228,6 +230,7 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
   // A forwarded write is coordinated here even when this node's ring disagrees (membership is
   // changing): forwarding again could loop.
   if (!is_replica && !write.forwarded) {
+    Count(counters_.forwarded_writes);
     Status forwarded = co_await Forward(write, replicas, *view);
     co_return forwarded;
   }
@@ -324,12 +327,16 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
   co_await local->WaitDone(local_slot);
   // The others were sent the set already: the write's outcome is unknown, whatever the local
   // failure was (an fsync error also stops this node's writes: it says so).
-  if (const Status& failed = local->outcome(local_slot).status(); !failed.ok())
+  if (const Status& failed = local->outcome(local_slot).status(); !failed.ok()) {
+    Count(counters_.maybe_applied);
     co_return Status::MaybeApplied(fmt::format(
         "storing the write on its coordinator failed ({}); the other replicas were sent it and "
         "may have applied it",
         failed.ToString()));
+  }
   if (gather->ok() >= need_with_pending) co_return Status::Ok();
+  Count(counters_.write_quorum_failures);
+  Count(counters_.maybe_applied);
   Status shortfall = gather->Shortfall(
       "write", pending.empty() ? "W" : "W+pending", need_with_pending,
       is_replica ? "; the write is stored on this node and may still reach the others, so it "
@@ -338,6 +345,15 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
   // Stored here, it spreads by read repair, hints and anti-entropy whatever the others did: its
   // outcome is unknown, not failed, and a forwarding node must not try another replica.
   co_return Status::MaybeApplied(shortfall.message());
+}
+
+CoordinatorCounts Coordinator::counts() const {
+  auto load = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
+  return CoordinatorCounts{.read_quorum_failures = load(counters_.read_quorum_failures),
+                           .write_quorum_failures = load(counters_.write_quorum_failures),
+                           .maybe_applied = load(counters_.maybe_applied),
+                           .read_repairs = load(counters_.read_repairs),
+                           .forwarded_writes = load(counters_.forwarded_writes)};
 }
 
 asio::awaitable<void> Coordinator::HintMissedCopies(std::vector<std::string> owners,

@@ -25,9 +25,11 @@
 // A ring smaller than N stores every key on each of its nodes, and R and W are then capped at the
 // ring's size, so a lone node serves with the defaults.
 // Threads: the coroutines run on the calling connection's strand; blocking engine writes go to
-// the engine pool. The coordinator itself holds no mutable state.
+// the engine pool. The coordinator's only mutable state is its counts of the outcomes an operator
+// alerts on (counts(), relaxed atomics, on the rare paths only: a forward, a shortfall, a repair).
 #pragma once
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
@@ -70,6 +72,17 @@ struct ClientWrite {
   bool primaries_only = false;
 };
 
+// What a coordinator has counted since it was made (kv_coordinator_* in docs/metrics.md).
+struct CoordinatorCounts {
+  uint64_t read_quorum_failures = 0;   // gets answered by fewer than R replicas (failed)
+  uint64_t write_quorum_failures = 0;  // writes acknowledged by fewer than W (and pending) replicas
+  // Writes answered MaybeApplied: a write quorum failure after this node stored the write, or
+  // this node's own store failing after the others were sent it.
+  uint64_t maybe_applied = 0;
+  uint64_t read_repairs = 0;      // copies a read repair sent to a stale replica (or merged here)
+  uint64_t forwarded_writes = 0;  // writes handed to a replica of the key (this node is not one)
+};
+
 // The answers of one request's replicas, as they come in (coordinator.cc).
 class ReplicaReplies;
 
@@ -92,6 +105,7 @@ class Coordinator {
         replica_writes_(s_.transport, options_.timeout) {}
 
   const CoordinatorOptions& options() const { return options_; }
+  CoordinatorCounts counts() const;
 
   // InvalidArgument for an R outside 1..N; Unavailable or Timeout when fewer than R replicas
   // answered (the message says how many, and why the others did not).
@@ -128,8 +142,20 @@ class Coordinator {
   boost::asio::awaitable<void> HintMissedCopies(std::vector<std::string> owners, std::string key,
                                                 std::shared_ptr<const std::string> siblings);
 
+  struct Counters {
+    std::atomic<uint64_t> read_quorum_failures{0};
+    std::atomic<uint64_t> write_quorum_failures{0};
+    std::atomic<uint64_t> maybe_applied{0};
+    std::atomic<uint64_t> read_repairs{0};
+    std::atomic<uint64_t> forwarded_writes{0};
+  };
+  static void Count(std::atomic<uint64_t>& counter) {
+    counter.fetch_add(1, std::memory_order_relaxed);
+  }
+
   Services s_;
   CoordinatorOptions options_;
+  Counters counters_;
   ReplicaWriteBatcher replica_writes_;  // the writes a coordinated write sends the replicas
 };
 

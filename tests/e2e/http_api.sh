@@ -15,17 +15,6 @@ command -v curl >/dev/null || fail "curl is missing (scripts/install-deps instal
 command -v python3 >/dev/null || fail "python3 is missing (scripts/install-deps installs it)"
 SRC="${KV_SOURCE_DIR:-$(dirname "$0")/../..}"
 
-# http_base: the node's HTTP API base URL from its log ("HTTP API on http://127.0.0.1:PORT/").
-http_base() {
-  local url=""
-  for _ in $(seq 1 100); do
-    url=$(grep -o 'HTTP API on https\?://127.0.0.1:[0-9]*' "$WORK/node.log" | tail -n 1 |
-      sed 's/^HTTP API on //') && [[ -n $url ]] && { echo "$url"; return 0; }
-    sleep 0.05
-  done
-  fail "the node logged no HTTP API address"
-}
-
 # call WANT_STATUS DESCRIPTION CURL_ARGS...: one curl request; checks the status, leaves the body
 # in $WORK/body and the headers in $WORK/headers.
 call() {
@@ -200,8 +189,12 @@ call 200 "HTTPS GET with a client certificate" "$BASE/v1/kv/s"
 [[ $(cat "$WORK/body") == secret ]] || fail "HTTPS GET read '$(cat "$WORK/body")'"
 call 403 "/v1/stats with a client certificate" "$BASE/v1/stats"
 grep -q "needs role admin" "$WORK/body" || fail "403 does not say the role: $(cat "$WORK/body")"
+call 403 "/metrics with a client certificate" "$BASE/metrics"
+grep -q "needs role admin" "$WORK/body" || fail "403 does not say the role: $(cat "$WORK/body")"
 as ops
 call 200 "/v1/stats with an admin certificate (the positive control)" "$BASE/v1/stats"
+call 200 "/metrics with an admin certificate (the positive control)" "$BASE/metrics"
+grep -q '^# TYPE kv_requests_total counter$' "$WORK/body" || fail "/metrics over HTTPS: $(head -c 300 "$WORK/body")"
 CURL_TLS=(--resolve "n1:$PORT:127.0.0.1" --cacert "$CERTS/ca.crt")
 curl -sS -o /dev/null "${CURL_TLS[@]}" "$BASE/health" 2> "$WORK/nocert" &&
   fail "an HTTPS request without a client certificate was served"

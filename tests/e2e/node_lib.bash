@@ -47,6 +47,17 @@ start_node() {
   fail "kvnode did not start listening within 10 s"
 }
 
+# http_base: the node's HTTP API base URL from its log ("HTTP API on http://127.0.0.1:PORT/").
+http_base() {
+  local url=""
+  for _ in $(seq 1 100); do
+    url=$(grep -o 'HTTP API on https\?://127.0.0.1:[0-9]*' "$WORK/node.log" | tail -n 1 |
+      sed 's/^HTTP API on //') && [[ -n $url ]] && { echo "$url"; return 0; }
+    sleep 0.05
+  done
+  fail "the node logged no HTTP API address"
+}
+
 # kill_node SIGNAL: sends SIGNAL to the node and waits; sets NODE_STATUS to its exit status.
 kill_node() {
   kill "-$1" "$NODE_PID"

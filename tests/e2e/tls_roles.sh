@@ -44,7 +44,7 @@ raw() {
 }
 
 echo "== requests outside the role are refused; the node stays up; nothing changes =="
-for type in LeaveRequest CleanupRequest StatsRequest RepairRequest LeafKeysRequest \
+for type in LeaveRequest CleanupRequest StatsRequest MetricsRequest RepairRequest LeafKeysRequest \
   MerkleLevelRequest ReplicaReadRequest ReplicaWriteRequest GossipSyn GossipAck2; do
   out=$(raw app "$type" --key k --value forged --from n2)
   [[ $out == "answer Error permission denied: this connection's certificate has role client; $type needs role "* ]] ||
@@ -54,7 +54,7 @@ for type in ReplicaReadRequest ReplicaWriteRequest GossipSyn GossipAck2 LeafKeys
   out=$(raw admin "$type" --key k --value forged --from n2)
   [[ $out == *"certificate has role admin; $type needs role peer"* ]] || fail "admin, $type: $out"
 done
-for type in LeaveRequest CleanupRequest StatsRequest RepairRequest; do
+for type in LeaveRequest CleanupRequest StatsRequest MetricsRequest RepairRequest; do
   out=$(raw n2 "$type" --status-only)
   [[ $out == *"certificate has role peer; $type needs role admin"* ]] || fail "peer, $type: $out"
 done
@@ -103,6 +103,12 @@ out=$(raw n2 PutRequest --key fwd --value forwarded)
 expect_status 0 "kvring stats with an admin certificate" "$KV_BIN/kvring" --node "$(node 1)" stats
 expect_status 5 "kvring stats with a client certificate" as app "$KV_BIN/kvring" --node "$(node 1)" stats
 grep -q "StatsRequest needs role admin" "$WORK/err" || fail "kvring stats said: $(cat "$WORK/err")"
+# An operator on a TLS cluster reads the metrics with kvring and an admin certificate.
+expect_status 0 "kvring metrics with an admin certificate" "$KV_BIN/kvring" --node "$(node 1)" metrics
+grep -q '^kv_requests_total{op="get",outcome="ok"} ' "$WORK/out" ||
+  fail "kvring metrics printed no get count: $(head -c 300 "$WORK/out")"
+expect_status 5 "kvring metrics with a client certificate" as app "$KV_BIN/kvring" --node "$(node 1)" metrics
+grep -q "MetricsRequest needs role admin" "$WORK/err" || fail "kvring metrics said: $(cat "$WORK/err")"
 
 # s_client WHO...: a TLS connection with openssl's client (which, unlike the kv tools, does not
 # check its own certificate first), sending the kv handshake; prints what it saw.

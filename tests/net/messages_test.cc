@@ -292,6 +292,24 @@ TEST_CASE("cleanup request and response round-trip, every field") {
           ErrorCode::kProtocol);
   CHECK(wire::MessageTypeName(wire::MessageType::kCleanupResponse) == "CleanupResponse");
   CHECK(wire::IsKnownMessageType(static_cast<uint8_t>(wire::MessageType::kCleanupResponse)));
+}
+
+TEST_CASE("metrics request and response round-trip") {
+  REQUIRE(DecodeMessage<MetricsRequest>(EncodeMessage(MetricsRequest{})).ok());
+  const MetricsResponse response{.text =
+                                     "# HELP kv_tables t\n# TYPE kv_tables gauge\nkv_tables 3\n"};
+  const std::string body = EncodeMessage(response);
+  auto back = DecodeMessage<MetricsResponse>(body);
+  REQUIRE(back.ok());
+  CHECK(*back == response);
+  for (size_t n = 0; n < body.size(); ++n)
+    CHECK(DecodeMessage<MetricsResponse>(body.substr(0, n)).status().code() ==
+          ErrorCode::kProtocol);
+  CHECK(DecodeMessage<MetricsResponse>(body + "x").status().code() == ErrorCode::kProtocol);
+  CHECK(wire::MessageTypeName(wire::MessageType::kMetricsRequest) == "MetricsRequest");
+  CHECK(wire::MessageTypeName(wire::MessageType::kMetricsResponse) == "MetricsResponse");
+  CHECK(static_cast<uint8_t>(wire::MessageType::kMetricsRequest) == 33);
+  CHECK(wire::IsKnownMessageType(static_cast<uint8_t>(wire::MessageType::kMetricsResponse)));
   // The last message type: the next byte is unknown.
   CHECK(!wire::IsKnownMessageType(static_cast<uint8_t>(wire::MessageType::kRepairStatusResponse) +
                                   1));

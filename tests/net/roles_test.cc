@@ -16,9 +16,10 @@ using wire::MessageType;
 TEST_CASE("roles: the table") {
   const MessageType client_requests[] = {MessageType::kGetRequest, MessageType::kPutRequest,
                                          MessageType::kDeleteRequest, MessageType::kRingRequest};
-  const MessageType admin_only[] = {MessageType::kRepairRequest, MessageType::kLeaveRequest,
-                                    MessageType::kStatsRequest,  MessageType::kCleanupRequest,
-                                    MessageType::kRemoveRequest, MessageType::kRepairStatusRequest};
+  const MessageType admin_only[] = {MessageType::kRepairRequest,      MessageType::kLeaveRequest,
+                                    MessageType::kStatsRequest,       MessageType::kCleanupRequest,
+                                    MessageType::kRemoveRequest,      MessageType::kMetricsRequest,
+                                    MessageType::kRepairStatusRequest};
   const MessageType peer_only[] = {MessageType::kReplicaReadRequest,
                                    MessageType::kReplicaWriteRequest,
                                    MessageType::kReplicaWriteBatchRequest,
@@ -59,7 +60,7 @@ TEST_CASE("roles: the table") {
     CHECK(any == is_request);
     requests += any ? 1 : 0;
   }
-  CHECK(requests == 17);
+  CHECK(requests == 18);
 }
 
 TEST_CASE("roles: names and the refusal's message") {

@@ -10,6 +10,7 @@
 
 #include "libkv/base/json.h"
 #include "libkv/base/limits.h"
+#include "libkv/net/admin_messages.h"
 #include "libkv/net/client_messages.h"
 #include "libkv/net/messages.h"
 #include "libkv/versioning/context_token.h"
@@ -73,6 +74,7 @@ TEST_CASE("http api: routes, the key percent-decoded, and the query parameters")
 
   CHECK(CallOf(HttpMethod::kGet, "/v1/ring").route == HttpCall::Route::kRing);
   CHECK(CallOf(HttpMethod::kGet, "/v1/stats").route == HttpCall::Route::kStats);
+  CHECK(CallOf(HttpMethod::kGet, "/metrics").route == HttpCall::Route::kMetrics);
   CHECK(CallOf(HttpMethod::kGet, "/health").route == HttpCall::Route::kHealth);
 }
 
@@ -96,6 +98,7 @@ TEST_CASE("http api: refusals before anything reaches the node") {
   CHECK(wrong_method.status == 405);
   CHECK(wrong_method.allow == "GET, PUT, DELETE");
   CHECK(RefusalOf(HttpMethod::kPut, "/v1/ring").allow == "GET");
+  CHECK(RefusalOf(HttpMethod::kPut, "/metrics").status == 405);
   CHECK(RefusalOf(HttpMethod::kGet, "/v1/kv/").status == 400);      // empty key
   CHECK(RefusalOf(HttpMethod::kGet, "/v1/kv/a%4").status == 400);   // cut escape
   CHECK(RefusalOf(HttpMethod::kGet, "/v1/kv/a%zz").status == 400);  // not hex
@@ -147,6 +150,22 @@ TEST_CASE("http api: a get's answer is the value, siblings as 300, or 404") {
   CHECK(gone.status == 404);
   CHECK(gone.context == Base64Encode("c"));  // a PUT with it supersedes the delete
   CHECK(AnswerGet(AnswerFrameOf(GetResponse{})).status == 404);
+}
+
+TEST_CASE("http api: /metrics answers the node's exposition text as Prometheus scrapes it") {
+  const std::string text = "# TYPE kv_up gauge\nkv_up 1\n";
+  HttpAnswer scrape = AnswerMetrics(Frame{.type = wire::MessageType::kMetricsResponse,
+                                          .request_id = 1,
+                                          .body = EncodeMessage(MetricsResponse{.text = text})});
+  CHECK(scrape.status == 200);
+  CHECK(scrape.content_type == "text/plain; version=0.0.4; charset=utf-8");
+  CHECK(scrape.body == text);
+  // Any other answer is the node misbehaving: a 500, not a page of wrong text.
+  HttpAnswer wrong = AnswerMetrics(Frame{.type = wire::MessageType::kStatsResponse,
+                                         .request_id = 1,
+                                         .body = EncodeMessage(StatsResponse{})});
+  CHECK(wrong.status == 500);
+  CHECK(MetricsFrame().type == wire::MessageType::kMetricsRequest);
 }
 
 TEST_CASE("http api: errors map to status codes with a JSON body") {

@@ -145,6 +145,14 @@ class SimCluster {
     return DecodeMessage<StatsResponse>(answer.body);
   }
 
+  // kvring metrics' call: `via`'s metrics text (NodeService::MetricsText, through Answer).
+  Result<std::string> Metrics(const std::string& via) {
+    KV_ASSIGN_OR_RETURN(Frame answer, Call(via, wire::MessageType::kMetricsRequest,
+                                           EncodeMessage(MetricsRequest{})));
+    KV_ASSIGN_OR_RETURN(MetricsResponse m, DecodeMessage<MetricsResponse>(answer.body));
+    return std::move(m.text);
+  }
+
   // kvring cleanup's call: starts a cleanup on `via`, or asks how it goes.
   Result<CleanupResponse> Cleanup(const std::string& via, bool status_only = false) {
     KV_ASSIGN_OR_RETURN(Frame answer,

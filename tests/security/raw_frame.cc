@@ -141,6 +141,8 @@ std::string BodyFor(kv::wire::MessageType type, const Options& o) {
       return kv::EncodeMessage(kv::LeaveRequest{.status_only = o.status_only});
     case MessageType::kStatsRequest:
       return kv::EncodeMessage(kv::StatsRequest{});
+    case MessageType::kMetricsRequest:
+      return kv::EncodeMessage(kv::MetricsRequest{});
     case MessageType::kCleanupRequest:
       return kv::EncodeMessage(kv::CleanupRequest{.status_only = o.status_only});
     default:

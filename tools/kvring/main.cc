@@ -6,11 +6,15 @@
 // terminal, unless --no-wait. `kvring stats` shows the node's live figures (StatsRequest:
 // memory, engine, block cache, hints; tools/common/stats_format.h). `kvring cleanup` makes the
 // node remove the keys it no longer replicates (CleanupRequest), polled the same way.
+// `kvring metrics` prints the node's metrics in Prometheus's text format (MetricsRequest: the text
+// its HTTP API's GET /metrics serves; docs/metrics.md), or with --json that text as JSON
+// (tools/common/metrics_format.h).
 // Exit codes: 0 printed (or the node has left, or its cleanup is done, or with --no-wait either
 // has begun), 2 usage error or a leave refused (the node is joining, or too few would remain),
-// 3 the node could not answer (unreachable, timeout, refused, server error), its leave or
-// cleanup failed, or a cleanup was refused because nodes are joining or leaving. `kvring remove
-// NODE` takes a dead node out of the ring (remove_node.h).
+// 3 the node could not answer (unreachable, timeout, refused, server error; or its metrics were
+// not valid exposition text, with --json), its leave or cleanup failed, or a cleanup was refused
+// because nodes are joining or leaving. `kvring remove NODE` takes a dead node out of the ring
+// (remove_node.h).
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -31,6 +35,7 @@
 #include "tools/common/client_flags.h"
 #include "tools/common/command_line.h"
 #include "tools/common/exit_code.h"
+#include "tools/common/metrics_format.h"
 #include "tools/common/progress_line.h"
 #include "tools/common/ring_format.h"
 #include "tools/common/stats_format.h"
@@ -165,6 +170,8 @@ int main(int argc, char** argv) {
       "`kvring leave` makes the node leave the cluster: it streams its ranges to their new\n"
       "owners, leaves the ring and exits; kvring waits for that unless --no-wait.\n"
       "`kvring stats` shows the node's live figures: memory, tables, block cache, hints.\n"
+      "`kvring metrics` prints the node's metrics in Prometheus's text format (what its\n"
+      "GET /metrics serves), or with --json as JSON.\n"
       "`kvring cleanup` makes the node remove the keys it no longer replicates (run it on\n"
       "each old node once a node has joined); kvring waits for it unless --no-wait.\n"
       "`kvring remove NODE` takes a node that is down for good out of the ring and streams its\n"
@@ -173,7 +180,7 @@ int main(int argc, char** argv) {
       "Exit codes: 0 printed (or left, cleaned up, removed), 2 usage error or leave or remove\n"
       "refused, 3 the node could not answer, its leave, cleanup or remove's streaming failed,\n"
       "or nodes are joining or leaving, 5 the credentials' role may not (leave, cleanup,\n"
-      "remove and stats need role admin).",
+      "remove, stats and metrics need role admin).",
       "kvring"};
   std::string key;
   bool json = false;
@@ -188,6 +195,7 @@ int main(int argc, char** argv) {
   app.footer(
       "Examples:\n  kvring\n  kvring --node 10.0.0.5:7000 --json\n  kvring --key greeting\n"
       "  kvring leave --node 10.0.0.5:7000\n  kvring stats --json\n"
+      "  kvring metrics --node 10.0.0.5:7000 | grep kv_requests_total\n"
       "  kvring cleanup --node 10.0.0.6:7000\n  kvring remove n4 --node 10.0.0.5:7000");
   bool no_wait = false;
   CLI::App* leave = app.add_subcommand(
@@ -202,6 +210,12 @@ int main(int argc, char** argv) {
       "Show the node's live figures: memory budget, memtables, tables, block cache hits and "
       "misses, write delays, hints held (--node, --json and the options above apply)");
   stats->fallthrough();
+  CLI::App* metrics = app.add_subcommand(
+      "metrics",
+      "Print the node's metrics in Prometheus's text exposition format, as its GET /metrics "
+      "serves them: requests, engine, block cache, hints, repair, gossip, connections, process "
+      "(--json: as JSON; --node and the options above apply)");
+  metrics->fallthrough();
   CLI::App* cleanup = app.add_subcommand(
       "cleanup",
       "Make the node remove the keys it no longer replicates, as after a node joined (the "
@@ -248,6 +262,16 @@ int main(int argc, char** argv) {
     kv::Result<kv::StatsResponse> r = client->Stats();
     if (!r.ok()) return Fail(r.status(), json);
     return Print(json ? kv::FormatStatsJson(*r) : kv::FormatStatsText(*r, node->ToString()));
+  }
+  if (metrics->parsed()) {
+    if (with_key) return Fail(kv::Status::InvalidArgument("metrics takes no --key"), json);
+    std::unique_ptr<kv::Client> client = kv::Client::Lazy(*node, options);
+    kv::Result<kv::MetricsResponse> r = client->Metrics();
+    if (!r.ok()) return Fail(r.status(), json);
+    if (!json) return Print(r->text);
+    kv::Result<std::string> out = kv::FormatMetricsJson(node->ToString(), r->text);
+    if (!out.ok()) return Fail(kv::Status::Unavailable(out.status().message()), json);
+    return Print(*out);
   }
   if (with_key) {
     if (kv::Status s = kv::CheckKey(key); !s.ok()) return Fail(s.WithContext("--key"), json);
