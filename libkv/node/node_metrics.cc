@@ -148,7 +148,8 @@ std::string NodeService::MetricsText() const {
   WriteEngine(out, stats);
 
   if (parts_.connections_open)
-    Gauge(out, "kv_connections", "Client and peer connections open to this node, now.",
+    Gauge(out, "kv_connections",
+          "Connections open to this node now: clients, peers and the HTTP API's.",
           parts_.connections_open());
 
   const RingResponse ring = gossiper_->Describe("", quorum_);
