@@ -457,8 +457,11 @@ asio::awaitable<Status> Coordinator::Forward(const ClientWrite& write,
   wire::MessageType type;
   if (write.tombstone) {
     type = wire::MessageType::kDeleteRequest;
-    body = EncodeMessage(
-        DeleteRequest{.key = write.key, .context = write.context, .w = write.w, .forwarded = true});
+    body = EncodeMessage(DeleteRequest{.key = write.key,
+                                       .context = write.context,
+                                       .w = write.w,
+                                       .forwarded = true,
+                                       .primaries_only = write.primaries_only});
   } else {
     type = wire::MessageType::kPutRequest;
     body = EncodeMessage(PutRequest{.key = write.key,

@@ -147,6 +147,29 @@ TEST_CASE("handoff (sim): primaries-only writes refuse stand-ins") {
   CHECK(strict.message().find("2 of 3 replicas acknowledged (W=3)") != std::string::npos);
 }
 
+// A node that is no replica of the key forwards the write to one; the forwarded request must
+// keep PW (it once dropped it for a delete, which a stand-in then acknowledged).
+TEST_CASE("handoff (sim): primaries-only writes refuse stand-ins also when forwarded") {
+  SimCluster cluster(SimClusterOptions::Nodes(4));
+  const std::vector<std::string> keys = KeysReplicatedBy(cluster, "n4", 1);
+  const std::vector<std::string> replicas =
+      cluster.service("n1").gossiper().view()->ring->PreferenceList(keys[0], 3);
+  std::string outsider;
+  for (const char* id : {"n1", "n2", "n3", "n4"})
+    if (std::find(replicas.begin(), replicas.end(), id) == replicas.end()) outsider = id;
+  REQUIRE_FALSE(outsider.empty());
+  REQUIRE(cluster.Put(outsider, keys[0], "before").ok());
+  CrashAndWaitUntilSeenDown(cluster, "n4");
+  // W=3 of the key's own replicas cannot be met with n4 down, forwarded or not.
+  Status put = cluster.Put(outsider, keys[0], "strict", {}, 3, /*primaries_only=*/true);
+  CHECK(put.code() == ErrorCode::kMaybeApplied);
+  Status del = cluster.Delete(outsider, keys[0], {}, 3, /*primaries_only=*/true);
+  CHECK(del.code() == ErrorCode::kMaybeApplied);
+  CHECK(del.message().find("2 of 3 replicas acknowledged (W=3)") != std::string::npos);
+  // The positive control: without PW a stand-in counts, and the same delete is acknowledged.
+  CHECK(cluster.Delete(outsider, keys[0], {}, 3).ok());
+}
+
 TEST_CASE("handoff (sim): hints older than the window are dropped and counted, not delivered") {
   SimClusterOptions options = SimClusterOptions::Nodes(4);
   options.hint_window = std::chrono::seconds(1);

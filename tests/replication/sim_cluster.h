@@ -237,8 +237,13 @@ class SimCluster {
     Result<Frame> answer = Call(via, wire::MessageType::kPutRequest, EncodeMessage(m));
     return answer.status();
   }
-  Status Delete(const std::string& via, const std::string& key, const std::string& context) {
-    DeleteRequest m{.key = key, .context = context, .w = 0, .forwarded = false};
+  Status Delete(const std::string& via, const std::string& key, const std::string& context,
+                uint32_t w = 0, bool primaries_only = false) {
+    DeleteRequest m{.key = key,
+                    .context = context,
+                    .w = w,
+                    .forwarded = false,
+                    .primaries_only = primaries_only};
     return Call(via, wire::MessageType::kDeleteRequest, EncodeMessage(m)).status();
   }
   Result<SimGet> Get(const std::string& via, const std::string& key, uint32_t r = 0) {
