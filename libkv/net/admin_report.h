@@ -17,8 +17,8 @@ namespace kv {
 // {"self":…,"replicas":N,"read_quorum":R,"write_quorum":W,"nodes":[{"id","address","status",
 // "state","load","vnodes","ownership","primary_ownership","seconds_since_heard","hints_pending",
 // "generation","clock_id","zone"}…]} and a newline. load is {"disk_bytes","keys"}, or null when
-// the node states none; zone is null for none; ownership and primary_ownership are fractions in [0,
-// 1]; seconds_since_heard is null for itself or never.
+// the node states none; zone is null for none; ownership and primary_ownership are fractions
+// from 0 to 1; seconds_since_heard is null for itself or never.
 std::string FormatRingJson(const RingResponse& ring);
 
 // One figure of a StatsResponse: its JSON key, its label in kvring's table, and its value (`n`
