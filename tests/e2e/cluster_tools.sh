@@ -34,7 +34,7 @@ fi
 out=$("$KV_BIN/kvring" --key greeting --json)
 [[ $(json "$out" 'd') == "{'key': 'greeting', 'replicas': ['$self'], 'zones': [None]}" ]] || fail "kvring --key: $out"
 expect_status 0 "kvring --key" "$KV_BIN/kvring" --key greeting
-grep -q "^1\. $self  up  zone -$" "$WORK/out" || fail "kvring --key text: $(cat "$WORK/out")"
+grep -q "^1\. $self  up$" "$WORK/out" || fail "kvring --key text: $(cat "$WORK/out")"
 
 # Round trip.
 "$KV_BIN/kvput" --quiet greeting hello

@@ -162,6 +162,12 @@ TEST_CASE("ring as JSON, and a key's preference list") {
         "preference list of greeting (N=3), as seen by a:\n"
         "1. b  down  zone -\n"
         "2. a  up  zone rack-1\n");
+  // A cluster with no zones lists none.
+  for (RingNodeInfo& n : ring.nodes) n.zone.clear();
+  CHECK(FormatPreferenceListText(ring) ==
+        "preference list of greeting (N=3), as seen by a:\n"
+        "1. b  down\n"
+        "2. a  up\n");
 }
 
 }  // namespace

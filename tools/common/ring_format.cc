@@ -80,14 +80,15 @@ std::string FormatRingText(const RingResponse& ring, std::string_view asked) {
 std::string FormatPreferenceListText(const RingResponse& ring) {
   std::string out = fmt::format("preference list of {} (N={}), as seen by {}:\n",
                                 DisplayBytes(ring.key), ring.replicas, ring.self);
+  // Each replica's zone only in a cluster that has zones: without them the list reads as before.
+  const bool zoned = std::any_of(ring.nodes.begin(), ring.nodes.end(),
+                                 [](const RingNodeInfo& n) { return !n.zone.empty(); });
   for (size_t i = 0; i < ring.preference_list.size(); ++i) {
     const std::string& id = ring.preference_list[i];
     const RingNodeInfo* n = FindNode(ring, id);
-    out += fmt::format("{}. {}  {}  zone {}\n", i + 1, id,
-                       n == nullptr ? "unknown"
-                       : n->up      ? "up"
-                                    : "down",
-                       n == nullptr ? "-" : ZoneColumn(n->zone));
+    out += fmt::format("{}. {}  {}", i + 1, id, n == nullptr ? "unknown" : n->up ? "up" : "down");
+    if (zoned) out += fmt::format("  zone {}", n == nullptr ? "-" : ZoneColumn(n->zone));
+    out += '\n';
   }
   return out;
 }
