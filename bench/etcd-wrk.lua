@@ -65,13 +65,5 @@ function request()
   return wrk.format("POST", "/v3/kv/range", headers, '{"key":"' .. key_b64 .. '"}')
 end
 
-function done(summary, latency, requests)
-  local e = summary.errors
-  local seconds = summary.duration / 1e6
-  io.write(string.format(
-      'JSON {"requests":%d,"seconds":%.6f,"ops_per_sec":%.1f,"p50_us":%d,"p99_us":%d,' ..
-      '"p999_us":%d,"max_us":%d,"mean_us":%.1f,"errors":%d}\n',
-      summary.requests, seconds, summary.requests / seconds, latency:percentile(50),
-      latency:percentile(99), latency:percentile(99.9), latency.max, latency.mean,
-      e.connect + e.read + e.write + e.status + e.timeout))
-end
+-- done() is bench/lib/wrk_report.lua's (the path is taken from this script's own).
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "lib/wrk_report.lua")

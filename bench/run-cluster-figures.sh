@@ -48,6 +48,7 @@ source "$src/bench/lib/proc_cpu.bash"
 source "$src/bench/lib/kv_nodes.bash"
 source "$src/bench/lib/etcd_cluster.bash"
 source "$src/bench/lib/figures.bash"
+source "$src/bench/lib/wrk.bash"
 keys=100000
 ops=100000
 concurrency=50
@@ -215,19 +216,13 @@ PY
 run_etcd() {
   start_etcd kv-cluster-figures
   local leader=$etcd_leader
-  local mode out before after line requests cpu
+  local mode
   for mode in put get; do
     note_load "etcd $mode"
     # The three members' CPU: a put costs the leader and both followers.
-    before=$(proc_cpu_micros "${etcd_pids[@]}")
-    out=$(wrk -t2 -c"$concurrency" -d"${etcd_seconds}s" --latency -s "$src/bench/etcd-wrk.lua" \
-      "$leader" -- "$mode" "$keys" 100)
-    after=$(proc_cpu_micros "${etcd_pids[@]}")
-    echo "$out" >>"$work_dir/wrk.txt"
-    line=$(sed -n 's/^JSON //p' <<<"$out")
-    requests=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["requests"])' "$line")
-    cpu=$(cpu_us_per_op "$before" "$after" "$requests") || cpu=null
-    record "etcd 3.4 (3 members)" "$(python3 -c 'import json,sys; r = json.loads(sys.argv[1]); r["workload"] = sys.argv[2]; r["server_cpu_us_per_op"] = json.loads(sys.argv[3]); print(json.dumps(r))' "$line" "$mode" "$cpu")"
+    record "etcd 3.4 (3 members)" "$(wrk_json "$concurrency" "$etcd_seconds" \
+      "$src/bench/etcd-wrk.lua" "$leader" "$mode $keys 100" "$work_dir/wrk.txt" "${etcd_pids[@]}" |
+      python3 -c 'import json,sys; r = json.load(sys.stdin); r["workload"] = sys.argv[1]; print(json.dumps(r))' "$mode")"
   done
   stop_all
   rm -rf "$work_dir"/etcd[0-9]

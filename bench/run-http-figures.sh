@@ -33,6 +33,7 @@ source "$src/bench/lib/proc_cpu.bash"
 source "$src/bench/lib/kv_nodes.bash"
 source "$src/bench/lib/etcd_cluster.bash"
 source "$src/bench/lib/figures.bash"
+source "$src/bench/lib/wrk.bash"
 keys=100000
 ops=100000
 seconds=10
@@ -77,17 +78,11 @@ record() {
 
 # run_wrk LABEL MODE SCRIPT URL PID...: SECONDS of wrk, the servers' CPU per request.
 run_wrk() {
-  local label=$1 mode=$2 script=$3 url=$4 out line before after requests cpu
+  local label=$1 mode=$2 script=$3 url=$4
   shift 4
   note_load "$label $mode"
-  before=$(proc_cpu_micros "$@")
-  out=$(wrk -t2 -c"$concurrency" -d"${seconds}s" --latency -s "$script" "$url" -- "$mode" "$keys" 100)
-  after=$(proc_cpu_micros "$@")
-  echo "$label $mode: $out" >>"$work_dir/wrk.txt"
-  line=$(sed -n 's/^JSON //p' <<<"$out")
-  requests=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["requests"])' "$line")
-  cpu=$(cpu_us_per_op "$before" "$after" "$requests") || cpu=null
-  record "$label" "$mode" "$(python3 -c 'import json,sys; r = json.loads(sys.argv[1]); r["server_cpu_us_per_op"] = json.loads(sys.argv[2]); print(json.dumps(r))' "$line" "$cpu")"
+  record "$label" "$mode" "$(wrk_json "$concurrency" "$seconds" "$script" "$url" \
+    "$mode $keys 100" "$work_dir/wrk.txt" "$@")"
 }
 
 # run_kvbench LABEL WORKLOAD kvbench-flags...: kvbench net through n1.
