@@ -29,6 +29,22 @@ Ring::Ring(std::vector<RingMember> members) {
   std::sort(points_.begin(), points_.end(), [](const Point& a, const Point& b) {
     return a.token != b.token ? a.token < b.token : a.node < b.node;
   });
+  // Copies beyond the nodes that hold tokens place alike, so the targets for 0 .. that many
+  // cover every n. One zone walks plain ring order and needs none.
+  // A zone of nodes without tokens is never met, and gets no copies.
+  if (zones_.size() > 1) {
+    std::vector<bool> has_tokens(nodes_.size(), false);
+    for (const Point& p : points_) has_tokens[p.node] = true;
+    std::vector<uint64_t> holders_in_zone(zones_.size(), 0);
+    size_t holders = 0;
+    for (uint32_t node = 0; node < nodes_.size(); ++node) {
+      if (!has_tokens[node]) continue;
+      ++holders_in_zone[zone_of_[node]];
+      ++holders;
+    }
+    for (size_t n = 0; n <= holders; ++n)
+      targets_by_copies_.push_back(ComputeTargets(n, holders_in_zone));
+  }
 }
 
 Ring Ring::WithVnodes(const std::vector<std::string>& node_ids, int vnodes,
@@ -57,45 +73,134 @@ size_t Ring::FirstPointAtOrAfter(Token token) const {
   return it == points_.end() ? 0 : static_cast<size_t>(it - points_.begin());
 }
 
-std::vector<uint32_t> Ring::WalkFrom(size_t start, size_t n) const {
-  std::vector<uint32_t> out;
-  std::vector<bool> seen(nodes_.size(), false);
-  // One zone: every node is in the zone the first one used, and the walk is plain ring order.
-  const size_t zones_wanted = std::min(n, zones_.size());
-  size_t zones_used = 0;
-  std::vector<bool> zone_used(zones_.size(), false);
-  std::vector<uint32_t> passed_over;  // nodes of a used zone, while unused zones remain wanted
-  for (size_t step = 0; step < points_.size() && out.size() < n; ++step) {
-    const uint32_t node = points_[(start + step) % points_.size()].node;
-    if (seen[node]) continue;
-    seen[node] = true;
-    if (zones_used == zones_wanted) {
-      out.push_back(node);
-      continue;
-    }
-    const uint32_t zone = zone_of_[node];
-    if (zone_used[zone]) {
-      passed_over.push_back(node);
-      continue;
-    }
-    zone_used[zone] = true;
-    ++zones_used;
-    out.push_back(node);
-    if (zones_used == zones_wanted) {
-      for (size_t i = 0; i < passed_over.size() && out.size() < n; ++i)
-        out.push_back(passed_over[i]);
-      passed_over.clear();
-    }
+namespace {
+
+// A 64-bit mix (SplitMix64's finalizer): a range's token may be an allocated one, not a hash, and
+// the draw of its zone counts must still look uniform.
+uint64_t Mix64(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+Ring::ZoneTargets Ring::ComputeTargets(size_t n, const std::vector<uint64_t>& nodes_in) {
+  const size_t zones = nodes_in.size();
+  uint64_t zones_met = 0, nodes_met = 0;
+  for (uint64_t m : nodes_in) {
+    zones_met += m > 0 ? 1 : 0;
+    nodes_met += m;
   }
-  // A zone whose nodes hold no token is never met: the passed-over nodes still fill the list.
-  for (size_t i = 0; i < passed_over.size() && out.size() < n; ++i) out.push_back(passed_over[i]);
+  const uint64_t copies = std::min<uint64_t>(n, nodes_met);
+  // Bounds: one copy per zone at least while zones <= copies (the spread), at most one while
+  // zones >= copies (as many distinct zones as there can be), and never more than its nodes.
+  std::vector<uint64_t> lo(zones, 0), hi(zones, 0);
+  for (size_t z = 0; z < zones; ++z) {
+    if (nodes_in[z] == 0) continue;
+    lo[z] = zones_met <= copies ? 1 : 0;
+    hi[z] = zones_met >= copies ? 1 : nodes_in[z];
+  }
+  // Water-filling: the copies not fixed at a bound are shared among the free zones in proportion
+  // to their nodes; a zone whose share falls outside its bounds is fixed at the bound, and the
+  // rest shared again. Exact in integers: a free zone's share is budget * nodes / free_nodes, so
+  // every target is a numerator over the one denominator free_nodes.
+  std::vector<bool> fixed(zones, false);
+  std::vector<uint64_t> fixed_at(zones, 0);
+  for (size_t z = 0; z < zones; ++z) fixed[z] = nodes_in[z] == 0;
+  for (;;) {
+    uint64_t budget = copies, free_nodes = 0;
+    for (size_t z = 0; z < zones; ++z) {
+      if (fixed[z]) {
+        budget -= fixed_at[z];
+      } else {
+        free_nodes += nodes_in[z];
+      }
+    }
+    if (free_nodes == 0) break;
+    // Fix every zone under its floor first; only when none is, those over their ceiling.
+    bool changed = false;
+    for (size_t z = 0; z < zones; ++z) {
+      if (fixed[z] || budget * nodes_in[z] >= lo[z] * free_nodes) continue;
+      fixed[z] = true;
+      fixed_at[z] = lo[z];
+      changed = true;
+    }
+    if (!changed) {
+      for (size_t z = 0; z < zones; ++z) {
+        if (fixed[z] || budget * nodes_in[z] <= hi[z] * free_nodes) continue;
+        fixed[z] = true;
+        fixed_at[z] = hi[z];
+        changed = true;
+      }
+    }
+    if (changed) continue;
+    ZoneTargets out{std::vector<uint64_t>(zones, 0), free_nodes, copies};
+    for (size_t z = 0; z < zones; ++z)
+      out.numerators[z] = fixed[z] ? fixed_at[z] * free_nodes : budget * nodes_in[z];
+    return out;
+  }
+  ZoneTargets out{std::vector<uint64_t>(zones, 0), 1, copies};
+  for (size_t z = 0; z < zones; ++z) out.numerators[z] = fixed_at[z];
+  return out;
+}
+
+const Ring::ZoneTargets& Ring::Targets(size_t n) const {
+  return targets_by_copies_[std::min(n, targets_by_copies_.size() - 1)];
+}
+
+std::vector<uint64_t> Ring::ZoneCounts(const ZoneTargets& targets, Token range_token) {
+  // Systematic sampling: the points u, u + d, u + 2d, ... over the zones' targets laid end to end
+  // (d the denominator); a zone gets one copy per point in its stretch. So every zone gets its
+  // target rounded down or up, the counts sum to the copies exactly, and over many ranges each
+  // zone's mean is its target.
+  const uint64_t d = targets.denominator;
+  const uint64_t u = Mix64(range_token) % d;
+  auto points_below = [&](uint64_t x) { return x > u ? (x - u + d - 1) / d : 0; };
+  std::vector<uint64_t> counts(targets.numerators.size(), 0);
+  uint64_t end = 0;
+  for (size_t z = 0; z < counts.size(); ++z) {
+    const uint64_t begin = end;
+    end += targets.numerators[z];
+    counts[z] = points_below(end) - points_below(begin);
+  }
+  return counts;
+}
+
+std::vector<uint32_t> Ring::WalkFrom(size_t start, size_t n, size_t total) const {
+  std::vector<uint32_t> out;
+  std::vector<bool> taken(nodes_.size(), false);
+  // Appends, up to `limit` in all, the nodes not yet taken that `wanted` accepts, clockwise.
+  auto walk = [&](size_t limit, auto&& wanted) {
+    for (size_t step = 0; step < points_.size() && out.size() < limit; ++step) {
+      const uint32_t node = points_[(start + step) % points_.size()].node;
+      if (taken[node] || !wanted(node)) continue;
+      taken[node] = true;
+      out.push_back(node);
+    }
+  };
+  auto any = [](uint32_t) { return true; };
+  // One zone: plain ring order, the replicas and the fallbacks alike.
+  if (zones_.size() == 1) {
+    walk(total, any);
+    return out;
+  }
+  std::vector<uint64_t> left = ZoneCounts(Targets(n), points_[start].token);
+  walk(std::min(n, total), [&](uint32_t node) {
+    if (left[zone_of_[node]] == 0) return false;
+    --left[zone_of_[node]];
+    return true;
+  });
+  walk(total, any);
   return out;
 }
 
 std::vector<std::string> Ring::PreferenceListForToken(Token token, size_t n) const {
   std::vector<std::string> out;
   if (points_.empty()) return out;
-  for (uint32_t node : WalkFrom(FirstPointAtOrAfter(token), n)) out.push_back(nodes_[node]);
+  for (uint32_t node : WalkFrom(FirstPointAtOrAfter(token), n, n)) out.push_back(nodes_[node]);
   return out;
 }
 
@@ -114,7 +219,8 @@ std::vector<ReplicaTarget> Ring::SloppyPreferenceList(
     std::string_view key, size_t n, const std::function<bool(std::string_view)>& is_up) const {
   std::vector<ReplicaTarget> out;
   if (points_.empty()) return out;
-  const std::vector<uint32_t> order = WalkFrom(FirstPointAtOrAfter(KeyToken(key)), nodes_.size());
+  const std::vector<uint32_t> order =
+      WalkFrom(FirstPointAtOrAfter(KeyToken(key)), n, nodes_.size());
   const size_t primaries = std::min(n, order.size());
   std::vector<uint32_t> down;
   for (size_t i = 0; i < primaries; ++i) {
@@ -174,7 +280,7 @@ std::map<std::string, Ownership> Ring::OwnershipShares(size_t n) const {
     const auto range = RangeOfPoint(i);
     if (!range) continue;
     const double share = range->Fraction();
-    const std::vector<uint32_t> replicas = WalkFrom(i, n);
+    const std::vector<uint32_t> replicas = WalkFrom(i, n, n);
     out[nodes_[replicas.front()]].primary += share;
     for (uint32_t node : replicas) out[nodes_[node]].replica += share;
   }
@@ -189,7 +295,7 @@ std::vector<TokenRange> Ring::RangesReplicatedBy(std::string_view node, size_t n
   for (size_t i = 0; i < points_.size(); ++i) {
     const auto range = RangeOfPoint(i);
     if (!range) continue;
-    const std::vector<uint32_t> replicas = WalkFrom(i, n);
+    const std::vector<uint32_t> replicas = WalkFrom(i, n, n);
     if (std::find(replicas.begin(), replicas.end(), index) == replicas.end()) continue;
     if (!out.empty() && out.back().end == range->start && out.back().start != out.back().end) {
       out.back().end = range->end;  // adjacent: extend

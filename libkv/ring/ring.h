@@ -4,14 +4,23 @@
 // Immutable once built: a membership change builds a new Ring. Const methods, any thread.
 //
 // A key belongs to the first token at or after its own, walking clockwise (wrapping), so a token
-// owns the range (previous token, token]. Its preference list is the first N distinct nodes met
-// from there, spread over zones (failure domains: racks, data centers) as Cassandra's
-// NetworkTopologyStrategy spreads replicas over racks: while fewer than min(N, zones) distinct
-// zones are in the list, a node of a zone already in it is passed over; once that many are in,
-// the passed-over nodes come next, in ring order, then the walk goes on. A ring whose nodes all
-// share one zone (or state none) walks plain ring order. A ring of fewer than N nodes puts every
-// key on all of them. Every question below — replicas, fallbacks, ownership, ranges — walks the
-// same way (WalkFrom), so every user of the ring places a key alike.
+// owns the range (previous token, token]. Its preference list is N distinct nodes met walking from
+// there, spread over zones (failure domains: racks, data centers):
+// - Each zone has a target, the copies of a key it holds on average: N shared in proportion to
+//   its nodes, but at least one per zone while there are no more zones than N (losing a zone
+//   loses no key), at most one while there are at least N (N distinct zones), and never more
+//   than its nodes. So 3+2 nodes with N=3 hold 1.8 and 1.2 copies a key, and every node its fair
+//   share; 2+2+1 must hold 1, 1, 1, and the lone node holds a copy of every key.
+// - Each range (the keys of one token) draws its zone counts from the targets: every zone gets
+//   its target rounded down or up, the counts sum to N, and over the ranges every zone's mean is
+//   its target (ZoneCounts). With even zones every count is exact, and the list is Cassandra's
+//   NetworkTopologyStrategy's: the first node of each zone met.
+// - The list is then the first nodes met of each zone, as many as its count, in walk order. So
+//   within a zone a key's copies are the first nodes of that zone clockwise: the zone is a ring
+//   of its own, and its nodes share its copies as its tokens say.
+// A ring whose nodes all share one zone (or state none) walks plain ring order. A ring of fewer
+// than N nodes puts every key on all of them. Every question below (replicas, fallbacks,
+// ownership, ranges) walks the same way (WalkFrom), so every user of the ring places a key alike.
 #pragma once
 
 #include <cstdint>
@@ -74,13 +83,13 @@ class Ring {
   // consecutive tokens every preference list is the same.
   std::vector<Token> Tokens() const;
 
-  // The first min(n, nodes) distinct nodes clockwise from the key's token, in that order.
+  // The key's min(n, nodes) replicas (the header comment), in walk order from its token.
   std::vector<std::string> PreferenceList(std::string_view key, size_t n) const;
   std::vector<std::string> PreferenceListForToken(Token token, size_t n) const;
 
   // Sloppy quorum (Dynamo): n healthy nodes. The healthy nodes of the preference list come
   // first, in its order, then one fallback per down node of it, taken from the healthy nodes
-  // beyond the list in walk order: each down node (in list order) gets the first one in its own
+  // beyond the list in ring order: each down node (in list order) gets the first one in its own
   // zone, so a stand-in keeps the spread; those with none there the first ones left. Without
   // zones: the first n healthy nodes clockwise. Fewer than n when fewer nodes are up.
   std::vector<ReplicaTarget> SloppyPreferenceList(
@@ -100,9 +109,23 @@ class Ring {
 
     friend bool operator==(const Point&, const Point&) = default;
   };
-  // Distinct nodes walking clockwise from point index `start`, at most `n`, spread over zones
-  // (the header comment). The first k of a walk for n are the walk for k.
-  std::vector<uint32_t> WalkFrom(size_t start, size_t n) const;
+  // How many of a range's n copies each zone holds, on average: zone z's target is
+  // numerators[z] / denominator (exact: integers), and the targets sum to `copies`,
+  // min(n, nodes holding tokens).
+  struct ZoneTargets {
+    std::vector<uint64_t> numerators;  // per zone, as zones_
+    uint64_t denominator = 1;
+    uint64_t copies = 0;
+  };
+  // From the nodes holding tokens in each zone.
+  static ZoneTargets ComputeTargets(size_t n, const std::vector<uint64_t>& nodes_in_zone);
+  const ZoneTargets& Targets(size_t n) const;  // from targets_by_copies_
+  // The copies each zone holds in the range whose point has token `range_token`: each target
+  // rounded down or up, summing to the copies; the same for every key of the range.
+  static std::vector<uint64_t> ZoneCounts(const ZoneTargets& targets, Token range_token);
+  // The n replicas of the range of point `start` (the header comment), in walk order; then, up to
+  // `total` nodes in all, the other nodes in ring order from there (the fallbacks).
+  std::vector<uint32_t> WalkFrom(size_t start, size_t n, size_t total) const;
   size_t FirstPointAtOrAfter(Token token) const;
   // The range owned by point i: (previous point's token, its token]; nullopt when empty.
   std::optional<TokenRange> RangeOfPoint(size_t i) const;
@@ -111,6 +134,8 @@ class Ring {
   std::vector<Point> points_;  // sorted by (token, node id)
   std::vector<std::string> zones_;
   std::vector<uint32_t> zone_of_;  // per node: index into zones_
+  // With zones: ComputeTargets(n) for n = 0 .. the nodes that hold tokens.
+  std::vector<ZoneTargets> targets_by_copies_;
 };
 
 }  // namespace kv

@@ -88,18 +88,30 @@ TEST_CASE("zones: over a large key sample, replicas span min(N, zones) distinct 
       for (size_t i = 0; i < nodes; ++i) zone_by_node[names[i]] = zone_of[i];
       for (int k = 0; k < 2000; ++k) {
         const std::string key = Numbered("key", rng());
+        // Every node: plain ring order.
         const List all = ring.PreferenceList(key, nodes);
-        REQUIRE(all.size() == nodes);
-        CHECK(std::set<std::string>(all.begin(), all.end()).size() == nodes);
-        // The first replica is the key's own node, as without zones.
-        CHECK(all.front() == PlainWalk(names, 16, KeyToken(key), 1).front());
+        CHECK(all == PlainWalk(names, 16, KeyToken(key), nodes));
         for (size_t n = 1; n <= 5; ++n) {
           const List list = ring.PreferenceList(key, n);
           REQUIRE(list.size() == std::min(n, nodes));
-          CHECK(List(all.begin(), all.begin() + static_cast<long>(list.size())) == list);
           std::set<std::string> used;
           for (const auto& id : list) used.insert(zone_by_node[id]);
           CHECK(used.size() == std::min(n, zones));
+          // In walk order, and in each zone its first nodes met: nothing of a zone skipped for a
+          // later node of the same zone.
+          size_t at = 0;
+          for (const auto& id : all) {
+            const bool in_list = at < list.size() && list[at] == id;
+            if (in_list) {
+              ++at;
+            } else {
+              CHECK(std::count_if(list.begin() + static_cast<long>(at), list.end(),
+                                  [&](const std::string& later) {
+                                    return zone_by_node[later] == zone_by_node[id];
+                                  }) == 0);
+            }
+          }
+          CHECK(at == list.size());
         }
       }
       // Ownership and ranges follow the same walk: N replicas of every range.
@@ -116,8 +128,8 @@ TEST_CASE("zones: over a large key sample, replicas span min(N, zones) distinct 
   }
 }
 
-TEST_CASE("zones: NetworkTopologyStrategy's walk, by hand") {
-  // Ring order a(1) b(1) c(2) d(1) e(3): zones in brackets.
+TEST_CASE("zones: the walk, by hand") {
+  // Ring order a(1) b(1) c(2) d(1) e(3): zones in brackets; zone 1 has three nodes, 2 and 3 one.
   const Ring ring({{"a", {100}, "1"},
                    {"b", {200}, "1"},
                    {"c", {300}, "2"},
@@ -125,13 +137,25 @@ TEST_CASE("zones: NetworkTopologyStrategy's walk, by hand") {
                    {"e", {500}, "3"}});
   CHECK(ring.ZoneOf("c") == "2");
   CHECK(ring.ZoneOf("nobody").empty());
-  // From a: a, then b is passed over (zone 1 used), c, d passed over, e; then b, d.
+  // N=3 over 3 zones: one copy each, the first node of each zone met (NetworkTopologyStrategy):
+  // from a, b is passed over (zone 1 has its copy), then c, d passed over, e.
   CHECK(ring.PreferenceListForToken(50, 3) == List{"a", "c", "e"});
-  CHECK(ring.PreferenceListForToken(50, 5) == List{"a", "c", "e", "b", "d"});
-  // Two zones wanted: once they are used, the passed-over b comes next, before d.
-  CHECK(ring.PreferenceListForToken(50, 2) == List{"a", "c"});
-  CHECK(ring.PreferenceListForToken(350, 4) == List{"d", "e", "c", "a"});
-  // A zone with no token on the ring is never met; the list still fills.
+  CHECK(ring.PreferenceListForToken(350, 3) == List{"d", "e", "c"});
+  // Every node: walk order.
+  CHECK(ring.PreferenceListForToken(50, 5) == List{"a", "b", "c", "d", "e"});
+  // N=4: zone 1's share of 4 is 2.4, zones 2 and 3 must have one each, so zone 1 holds 2: from
+  // d, then e, a; b is passed over (zone 1 has its two), then c.
+  CHECK(ring.PreferenceListForToken(350, 4) == List{"d", "e", "a", "c"});
+  // N=2 over 3 zones: two distinct zones. Zone 1's share (1.2) is capped at one copy; zones 2
+  // and 3 share the other, a range at a time.
+  for (Token t : {50, 150, 250, 350, 450}) {
+    const List two = ring.PreferenceListForToken(static_cast<Token>(t), 2);
+    REQUIRE(two.size() == 2);
+    CHECK(ring.ZoneOf(two[0]) != ring.ZoneOf(two[1]));
+    CHECK(std::count_if(two.begin(), two.end(),
+                        [&](const std::string& id) { return ring.ZoneOf(id) == "1"; }) == 1);
+  }
+  // A zone with no token on the ring is never met, and gets no copy; the list still fills.
   const Ring empty_zone({{"a", {100}, "1"}, {"b", {200}, "1"}, {"x", {}, "2"}});
   CHECK(empty_zone.PreferenceListForToken(50, 2) == List{"a", "b"});
 }
@@ -227,32 +251,41 @@ TEST_CASE("zones: losing one whole zone of 3 leaves every key 2 of its 3 replica
 
 TEST_CASE("zones: ownership balance, even and uneven zones") {
   // The busiest node's replica share (N=3) over its fair share N/nodes, mean and worst over 20
-  // clusters of different names, 128 vnodes: docs/benchmarks.md, "Zones". And within its zone:
-  // over the zone's share split evenly among its nodes (what a zone holds is set by placement;
-  // how evenly its nodes split it, by their vnodes).
+  // clusters of different names, 128 vnodes: docs/benchmarks.md, "Zones". Split in two:
+  // - each zone's share over its fair share (N * its nodes / nodes), which placement decides:
+  //   exact in expectation wherever the spread allows it;
+  // - within its zone, over the zone's share split evenly among its nodes, which the nodes'
+  //   tokens decide.
   std::printf("zone balance (N=3, 128 vnodes, 20 clusters): busiest node / fair share\n");
-  std::printf("  %-14s %8s %8s %14s %14s\n", "zones", "mean", "worst", "in-zone mean",
-              "in-zone worst");
+  std::printf("  %-10s %8s %8s %10s %10s %14s %14s\n", "zones", "mean", "worst", "zone mean",
+              "zone worst", "in-zone mean", "in-zone worst");
   const std::vector<std::pair<std::string, List>> layouts = {
       {"none (6)", List(6, "")},
       {"2+2+2", {"a", "a", "b", "b", "c", "c"}},
       {"3+3+3", {"a", "a", "a", "b", "b", "b", "c", "c", "c"}},
       {"3+2", {"a", "a", "a", "b", "b"}},
-      {"2+2+1", {"a", "a", "b", "b", "c"}},
       {"4+2", {"a", "a", "a", "a", "b", "b"}},
       {"3+3+2", {"a", "a", "a", "b", "b", "b", "c", "c"}},
+      {"3+3+3+1", {"a", "a", "a", "b", "b", "b", "c", "c", "c", "d"}},
+      {"2+2+1", {"a", "a", "b", "b", "c"}},
   };
   for (const auto& [label, zones] : layouts) {
-    double sum = 0, worst = 0, zone_sum = 0, zone_worst = 0;
+    double sum = 0, worst = 0, zone_sum = 0, zone_worst = 0, in_zone_sum = 0, in_zone_worst = 0;
     for (int c = 0; c < 20; ++c) {
       const List names = Names(zones.size(), Numbered("c", c) + "-node");
       const auto own = Ring::WithVnodes(names, 128, zones).OwnershipShares(3);
+      const double nodes = static_cast<double>(zones.size());
       std::map<std::string, double> zone_share;
       std::map<std::string, int> zone_nodes;
       for (size_t i = 0; i < names.size(); ++i) {
         zone_share[zones[i]] += own.at(names[i]).replica;
         ++zone_nodes[zones[i]];
       }
+      double busiest_zone = 0;
+      for (const auto& [zone, share] : zone_share)
+        busiest_zone = std::max(busiest_zone, share / (3 * zone_nodes[zone] / nodes));
+      zone_sum += busiest_zone;
+      zone_worst = std::max(zone_worst, busiest_zone);
       double busiest = 0, busiest_in_zone = 0;
       for (size_t i = 0; i < names.size(); ++i) {
         const double share = own.at(names[i]).replica;
@@ -260,18 +293,28 @@ TEST_CASE("zones: ownership balance, even and uneven zones") {
         busiest_in_zone =
             std::max(busiest_in_zone, share * zone_nodes[zones[i]] / zone_share[zones[i]]);
       }
-      const double ratio = busiest * static_cast<double>(zones.size()) / 3;
+      const double ratio = busiest * nodes / 3;
       sum += ratio;
       worst = std::max(worst, ratio);
-      zone_sum += busiest_in_zone;
-      zone_worst = std::max(zone_worst, busiest_in_zone);
+      in_zone_sum += busiest_in_zone;
+      in_zone_worst = std::max(in_zone_worst, busiest_in_zone);
     }
-    std::printf("  %-14s %8.3f %8.3f %14.3f %14.3f\n", label.c_str(), sum / 20, worst,
-                zone_sum / 20, zone_worst);
-    // Even zones balance as a ring without zones does (ring_test.cc's bound), and within every
-    // zone, even or not, nodes split their zone's share as evenly.
-    if (label == "2+2+2" || label == "3+3+3") CHECK(sum / 20 < 1.3);
-    CHECK(zone_sum / 20 < 1.3);
+    std::printf("  %-10s %8.3f %8.3f %10.3f %10.3f %14.3f %14.3f\n", label.c_str(), sum / 20, worst,
+                zone_sum / 20, zone_worst, in_zone_sum / 20, in_zone_worst);
+    if (label == "2+2+1" || label == "3+3+2") {
+      // As many zones as copies: the spread puts one copy of every key in each zone, and the
+      // small zone's nodes hold 1 against a fair 3 * 1/5 (5/3) or 3 * 2/8 (4/3). No placement
+      // that keeps the spread can do better.
+      CHECK(zone_worst == doctest::Approx(label == "2+2+1" ? 5.0 / 3 : 4.0 / 3).epsilon(0.001));
+    } else {
+      // Every zone holds its fair share, even or uneven: exactly where the counts are whole, and
+      // in expectation where ranges draw them, off by the draw's spread over ~128 ranges a node
+      // (the old NetworkTopologyStrategy walk put 3+2's two-node zone 14% over, every time).
+      CHECK(zone_sum / 20 < 1.04);
+      CHECK(zone_worst < 1.15);
+    }
+    // Within a zone, nodes split its share as their hashed tokens allow.
+    CHECK(in_zone_sum / 20 < 1.3);
   }
 }
 
