@@ -21,7 +21,7 @@ line=$(machine_line)
 [[ $(print_load_log | head -n 1) == "Load average during the run (1, 5, 15 min):" ]] || fail "load log heading"
 [[ $(print_load_log | tail -n 1) == "    start: load average "* ]] || fail "load log lines"
 # Every figures script uses the shared helpers rather than its own copy.
-for script in "$src"/bench/run-{cluster,compression,engine,failure,memory,net,tls}-figures.sh; do
+for script in "$src"/bench/run-{cluster,compression,engine,failure,growth,memory,net,tls}-figures.sh; do
   grep -q 'bench/lib/figures.bash' "$script" || fail "$script does not source bench/lib/figures.bash"
   grep -q "model name" "$script" && fail "$script repeats the machine line"
 done

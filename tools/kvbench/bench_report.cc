@@ -66,6 +66,9 @@ std::string FormatHuman(const BenchReport& r) {
   if (r.cache_hit_ratio) tail += fmt::format(" (hit ratio {:.3f})", *r.cache_hit_ratio);
   if (r.peak_rss_bytes) tail += fmt::format("  peak RSS {}", MiB(*r.peak_rss_bytes));
   if (r.disk_bytes) tail += fmt::format("  on disk {}", MiB(*r.disk_bytes));
+  if (r.bytes_written && r.user_bytes > 0)
+    tail += fmt::format("  wrote {} (write amplification {:.2f})", MiB(*r.bytes_written),
+                        static_cast<double>(*r.bytes_written) / static_cast<double>(r.user_bytes));
   if (!tail.empty()) out += tail + "\n";
   if (r.server_cpu_us_per_op) {
     out +=
@@ -110,6 +113,10 @@ std::string FormatJson(const BenchReport& r) {
   if (r.cache_hit_ratio) out["cache_hit_ratio"] = json::Round(*r.cache_hit_ratio, 4);
   if (r.peak_rss_bytes) out["peak_rss_bytes"] = *r.peak_rss_bytes;
   if (r.disk_bytes) out["disk_bytes"] = *r.disk_bytes;
+  if (r.bytes_written && r.user_bytes > 0) {
+    out["bytes_written"] = *r.bytes_written;
+    out["user_bytes"] = r.user_bytes;
+  }
   if (r.server_cpu_us_per_op || !r.server_cpu_note.empty()) {
     if (r.server_cpu_us_per_op) {
       out["server_cpu_us_per_op"] = json::Round(*r.server_cpu_us_per_op, 3);
@@ -122,20 +129,33 @@ std::string FormatJson(const BenchReport& r) {
   return json::Serialize(out);
 }
 
-std::optional<uint64_t> PeakRssBytes() {
-  std::ifstream status("/proc/self/status");
+namespace {
+
+// The number on the line of `path` that starts with `field` ("VmHWM:	  123456 kB").
+std::optional<uint64_t> ProcField(const char* path, std::string_view field) {
+  std::ifstream in(path);
   std::string line;
-  while (std::getline(status, line)) {
-    // "VmHWM:	  123456 kB"
-    if (line.rfind("VmHWM:", 0) == 0) {
-      uint64_t kib = 0;
-      for (char c : line) {
-        if (c >= '0' && c <= '9') kib = kib * 10 + static_cast<uint64_t>(c - '0');
-      }
-      return kib * 1024;
+  while (std::getline(in, line)) {
+    if (line.rfind(field, 0) != 0) continue;
+    uint64_t value = 0;
+    for (char c : line.substr(field.size())) {
+      if (c >= '0' && c <= '9') value = value * 10 + static_cast<uint64_t>(c - '0');
     }
+    return value;
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<uint64_t> PeakRssBytes() {
+  const auto kib = ProcField("/proc/self/status", "VmHWM:");
+  if (!kib) return std::nullopt;
+  return *kib * 1024;
+}
+
+std::optional<uint64_t> WrittenBytes() {
+  return ProcField("/proc/self/io", "wchar:");
 }
 
 std::optional<uint64_t> DirectoryBytes(const std::string& dir) {

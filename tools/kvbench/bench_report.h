@@ -1,6 +1,7 @@
 // BenchReport: the figures of one workload run and how kvbench and kvbench-peers print them —
 // a few human lines, or one JSON object per run (--json) for scripts. Also the two process
-// figures the report carries: peak RSS (VmHWM of /proc/self/status) and bytes on disk.
+// figures the report carries: peak RSS (VmHWM of /proc/self/status), bytes on disk, and bytes
+// written (wchar of /proc/self/io).
 //
 // Threads: plain values and free functions; no shared state.
 #pragma once
@@ -34,6 +35,11 @@ struct BenchReport {
   uint64_t not_found = 0;
   std::optional<uint64_t> peak_rss_bytes;
   std::optional<uint64_t> disk_bytes;
+  // A fill's bytes written (write(2) calls of the process, /proc/self/io wchar: commit log,
+  // flushes and the compactions that ran) during the timed phase, and the bytes it put (keys and
+  // values): their ratio is its write amplification.
+  std::optional<uint64_t> bytes_written;
+  uint64_t user_bytes = 0;
   std::string sync;  // the sync mode the writes used, empty when not meaningful
   // kvbench net's YCSB-style workloads: the figures per operation type (the overall ones above
   // cover them all), the key distribution, gets that returned siblings, the --load phase.
@@ -71,6 +77,9 @@ std::string FormatJson(const BenchReport& report);
 
 // VmHWM of this process in bytes; nullopt when /proc/self/status cannot be read.
 std::optional<uint64_t> PeakRssBytes();
+// The bytes this process has passed to write(2) and its kin (wchar of /proc/self/io); nullopt
+// when that cannot be read.
+std::optional<uint64_t> WrittenBytes();
 // The sum of the sizes of the regular files under `dir`; nullopt when it cannot be walked.
 std::optional<uint64_t> DirectoryBytes(const std::string& dir);
 

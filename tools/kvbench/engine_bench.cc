@@ -148,7 +148,9 @@ Result<BenchReport> RunEngineBench(const EngineBenchOptions& options, const std:
   RunSpec spec{workload,         options.num, options.threads,
                options.seed + 1, 0,           chooser ? &*chooser : nullptr};
   const auto cache_before = target.CacheLookups();
+  const auto written_before = WrittenBytes();
   KV_ASSIGN_OR_RETURN(RunResult run, RunWorkload(target, *keys, spec, progress));
+  const auto written_after = WrittenBytes();
   const auto cache_after = target.CacheLookups();
   if (write) KV_RETURN_IF_ERROR(WriteFillRecord(options.dir, *keys));
 
@@ -174,6 +176,10 @@ Result<BenchReport> RunEngineBench(const EngineBenchOptions& options, const std:
   }
   report.disk_bytes = DirectoryBytes(options.dir);
   report.peak_rss_bytes = PeakRssBytes();
+  if (write && written_before && written_after) {
+    report.bytes_written = *written_after - *written_before;
+    report.user_bytes = run.ops * (options.key_size + options.value_size);
+  }
   return report;
 }
 
