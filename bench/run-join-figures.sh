@@ -6,7 +6,11 @@
 # 127.0.0.1:17211-17214 and are stopped by pid.
 # SYNC (batch) is every node's --sync.
 #   B=build/bin KEYS=100000 bench/run-join-figures.sh
+# Each run's line has the streaming rate, stream_mb_s: the bytes n4's join exchanged over the
+# streaming time; the disk's sequential bandwidth (fio) comes first, to compare with.
 set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+source "$src/bench/lib/figures.bash"
 B=${B:-build/bin}
 KEYS=${KEYS:-100000}
 RING_DELAY_MS=${RING_DELAY_MS:-1000}
@@ -60,11 +64,23 @@ PY
     until "$B/kvring" --node 127.0.0.1:1721$i --json 2>/dev/null |
       grep -q '"id":"n4"[^}]*"state":"normal"'; do sleep 0.2; done
   done
-  local cleanup
-  cleanup=$("$B/kvring" --node 127.0.0.1:17211 --timeout-ms 600000 cleanup --json |
-    python3 -c 'import json,sys; c=json.load(sys.stdin); print("cleanup_removed=%d cleanup_scanned=%d cleanup_s=%.2f" % (c["keys_removed"], c["keys_scanned"], c["seconds"]))')
-  echo "keys=$KEYS n1_data_mb=$data_mb $cleanup join_s=$(python3 -c "print(f'{($end - $start) / 1000:.2f}')") stream_s=$stream_s ring_delay_ms=$RING_DELAY_MS sync=$SYNC load=\"$(uptime | sed 's/.*load average: //')\" $joined"
+  local cleanup cleanup_json
+  # Cleanup waits for a settled ring (the ring delay after n4 turned normal): retry until then.
+  for _ in $(seq 1 100); do
+    cleanup_json=$("$B/kvring" --node 127.0.0.1:17211 --timeout-ms 600000 cleanup --json 2>/dev/null || true)
+    grep -q 'not settled' <<<"$cleanup_json" || break
+    sleep 0.5
+  done
+  cleanup=$(echo "$cleanup_json" |
+    python3 -c 'import json,sys; c=json.load(sys.stdin); print("cleanup_removed=%d cleanup_scanned=%d cleanup_s=%.2f" % (c["keys_removed"], c["keys_scanned"], c["seconds"]) if "keys_removed" in c else "cleanup_error=%s" % json.dumps(json.dumps(c)))')
+  local bytes stream_mb_s
+  bytes=$(grep -o '[0-9]* bytes exchanged' <<<"$joined" | cut -d' ' -f1)
+  stream_mb_s=$(python3 -c "print(f'{$bytes / 1e6 / max($stream_s, 0.01):.1f}')")
+  echo "keys=$KEYS n1_data_mb=$data_mb $cleanup stream_mb_s=$stream_mb_s join_s=$(python3 -c "print(f'{($end - $start) / 1000:.2f}')") stream_s=$stream_s ring_delay_ms=$RING_DELAY_MS sync=$SYNC load=\"$(uptime | sed 's/.*load average: //')\" $joined"
   kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true
   rm -rf "$dir"
 }
+probe=$(mktemp -d /tmp/kv-join-disk.XXXXXX)
+echo "disk under /tmp: $(disk_bandwidth "$probe")"
+rm -rf "$probe"
 for _ in $(seq 1 "$RUNS"); do run; done

@@ -11,7 +11,11 @@
 # transferred (and their ratio), keys compared, bytes exchanged against the data's size (keys
 # and values as written).
 #   B=build/bin KEYS=100000 RUNS=3 bench/run-repair-figures.sh
+# Also the rate: bytes exchanged over the repair's seconds, in MB/s, beside the disk's sequential
+# bandwidth (fio), measured first.
 set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+source "$src/bench/lib/figures.bash"
 B=${B:-build/bin}
 KEYS=${KEYS:-100000}
 RUNS=${RUNS:-3}
@@ -96,6 +100,9 @@ run() {
 }
 
 uptime
+probe=$(mktemp -d /tmp/kv-repair-disk.XXXXXX)
+echo "disk under /tmp: $(disk_bandwidth "$probe")"
+rm -rf "$probe"
 for _ in $(seq 1 "$RUNS"); do
   run wiped
   run diverged
@@ -118,5 +125,6 @@ for case, rs in runs.items():
           f"(ratio {statistics.median(r['keys_transferred'] / max(r['keys_differing'], 1) for r in rs):.3f}), "
           f"compared {med('keys_compared'):,.0f}, repaired {med('keys_repaired'):,.0f}, "
           f"bytes exchanged {med('bytes_exchanged'):,.0f} against {data[case]:,} bytes of keys and "
-          f"values ({med('bytes_exchanged') / data[case]:.3f})")
+          f"values ({med('bytes_exchanged') / data[case]:.3f}), "
+          f"{statistics.median(r['bytes_exchanged'] / 1e6 / max(r['seconds'], 0.01) for r in rs):.1f} MB/s")
 EOF

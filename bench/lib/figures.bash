@@ -55,3 +55,17 @@ print_load_log() {
   echo
   sed 's/^/    /' "$load_log"
 }
+
+# disk_bandwidth DIR: "write MB/s, read MB/s" of sequential 1 MiB direct I/O over a 1 GiB file
+# in DIR (fio; the file is removed), the yardstick for streaming figures; "unknown (no fio)"
+# without fio.
+disk_bandwidth() {
+  command -v fio >/dev/null || { echo "unknown (no fio)"; return; }
+  local file=$1/fio-seq.tmp w r
+  w=$(fio --name=seqwrite --filename="$file" --rw=write --bs=1M --size=1G --direct=1 \
+    --end_fsync=1 --output-format=json | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["jobs"][0]["write"]["bw_bytes"] / 1e6))')
+  r=$(fio --name=seqread --filename="$file" --rw=read --bs=1M --size=1G --direct=1 \
+    --output-format=json | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["jobs"][0]["read"]["bw_bytes"] / 1e6))')
+  rm -f "$file"
+  echo "write $w MB/s, read $r MB/s"
+}
