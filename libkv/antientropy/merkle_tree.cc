@@ -67,15 +67,25 @@ MerkleTree::MerkleTree(TokenRange range, int depth)
   }
 }
 
-std::optional<uint32_t> MerkleTree::LeafOf(Token token) const {
-  if (!range_.Contains(token)) return std::nullopt;
+std::optional<uint32_t> MerkleLeafOf(const TokenRange& range, int depth, Token token) {
+  if (!range.Contains(token)) return std::nullopt;
   // The token's clockwise distance past start, in [0, width): unsigned subtraction wraps.
-  const uint64_t offset = token - range_.start - 1;
+  const uint64_t offset = token - range.start - 1;
   // start == end is the whole ring, 2^64 tokens, which needs the 128-bit width.
-  const unsigned __int128 width = range_.start == range_.end
+  const unsigned __int128 width = range.start == range.end
                                       ? static_cast<unsigned __int128>(1) << 64
-                                      : static_cast<unsigned __int128>(range_.end - range_.start);
-  return static_cast<uint32_t>((static_cast<unsigned __int128>(offset) << depth_) / width);
+                                      : static_cast<unsigned __int128>(range.end - range.start);
+  return static_cast<uint32_t>((static_cast<unsigned __int128>(offset) << depth) / width);
+}
+
+std::vector<uint64_t> FoldLeafSums(std::span<const uint64_t> leaf_sums) {
+  std::vector<uint64_t> folded(leaf_sums.size() / 2);
+  for (size_t i = 0; i < folded.size(); ++i) folded[i] = leaf_sums[2 * i] + leaf_sums[2 * i + 1];
+  return folded;
+}
+
+std::optional<uint32_t> MerkleTree::LeafOf(Token token) const {
+  return MerkleLeafOf(range_, depth_, token);
 }
 
 Status MerkleTree::Add(std::string_view key, uint64_t sibling_digest) {

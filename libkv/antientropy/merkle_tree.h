@@ -15,7 +15,10 @@
 // keys has ~100 keys a leaf, so one drifted key costs a key list of ~100 keys. So a session's
 // depth follows the keys (MerkleDepthFor: ~16 a leaf, from 10 up to kMaxMerkleDepth, 20): the
 // initiator chooses it from what it holds, and both replicas must use the same range and depth
-// (the encoded level carries them and the diff refuses a mismatch).
+// (the encoded level carries them and the diff refuses a mismatch). The tree keeps no keys, so its
+// memory is 16 bytes a leaf whatever the key count; a scan can sum at the deepest depth it affords
+// and fold down once it has counted its keys (FoldLeafSums), which anti-entropy does to keep a
+// session's memory within its share (libkv/replication/anti_entropy.h).
 //
 // Why a sum for the leaf. The leaf must not depend on the order keys arrive in (a replica adds
 // them as it scans or writes) and must allow removing a key without the others (incremental
@@ -78,6 +81,17 @@ int MerkleDepthFor(size_t keys);
 
 // Hash64(key || fixed64 digest, kMerkleEntrySeed): what a key adds to its leaf.
 uint64_t MerkleEntryHash(std::string_view key, uint64_t sibling_digest);
+
+// The leaf of a tree of `depth` over `range` whose bucket holds `token` (MerkleTree::LeafOf
+// without a tree: a scan that only sorts keys into leaves needs no hashes), or nullopt when the
+// token is outside the range. REQUIRES: 0 <= depth <= kMaxMerkleDepth.
+std::optional<uint32_t> MerkleLeafOf(const TokenRange& range, int depth, Token token);
+
+// The leaf sums of the same range one level shallower, leaf i the sum of leaves 2i and 2i + 1:
+// exact, because leaf i's bucket at depth d - 1 is the union of those two at depth d. So a scan
+// can sum its keys at the deepest depth it can afford and choose the depth when it has counted
+// them. REQUIRES: an even number of sums (a depth of at least 1).
+std::vector<uint64_t> FoldLeafSums(std::span<const uint64_t> leaf_sums);
 
 struct MerkleNodeHash {
   uint32_t index = 0;  // the node's position in its level, 0 .. 2^level - 1

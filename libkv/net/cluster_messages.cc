@@ -55,14 +55,17 @@ void serialize(Archive& ar, MerkleLevelResponse& m, std::uint32_t const version)
 }
 template <class Archive>
 void serialize(Archive& ar, LeafKeysRequest& m, std::uint32_t const version) {
-  CheckVersion(version);
+  CheckVersion(version, 2);
   ar(m.range_start, m.range_end, m.depth);
   Indices(ar, m.leaves);
   Bytes(ar, m.peer);
+  Bytes(ar, m.after);
+  Bytes(ar, m.until);
+  ar(m.max_bytes);
 }
 template <class Archive>
 void serialize(Archive& ar, LeafKeysResponse& m, std::uint32_t const version) {
-  CheckVersion(version);
+  CheckVersion(version, 2);
   size_t n = m.keys.size();
   Count(ar, n, 16);
   m.keys.resize(n);
@@ -70,6 +73,8 @@ void serialize(Archive& ar, LeafKeysResponse& m, std::uint32_t const version) {
     Bytes(ar, k.key);
     ar(k.digest);
   }
+  Flag(ar, m.more);
+  Bytes(ar, m.last);
 }
 template <class Archive>
 void serialize(Archive& ar, RepairRequest& m, std::uint32_t const version) {
@@ -97,8 +102,8 @@ CEREAL_CLASS_VERSION(kv::GossipAck2, 1)
 CEREAL_CLASS_VERSION(kv::GossipDone, 1)
 CEREAL_CLASS_VERSION(kv::MerkleLevelRequest, 1)
 CEREAL_CLASS_VERSION(kv::MerkleLevelResponse, 1)
-CEREAL_CLASS_VERSION(kv::LeafKeysRequest, 1)
-CEREAL_CLASS_VERSION(kv::LeafKeysResponse, 1)
+CEREAL_CLASS_VERSION(kv::LeafKeysRequest, 2)
+CEREAL_CLASS_VERSION(kv::LeafKeysResponse, 2)
 CEREAL_CLASS_VERSION(kv::RepairRequest, 1)
 CEREAL_CLASS_VERSION(kv::RepairResponse, 1)
 

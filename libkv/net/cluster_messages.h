@@ -47,7 +47,12 @@ struct MerkleLevelResponse {
   std::string payload;
 };
 
-// The keys (with the digests of their sibling sets) of some leaves of that tree.
+// The keys (with the digests of their sibling sets) of some leaves of that tree, in one slice of
+// the key order: those after `after` ("": from the first key) up to and including `until` ("":
+// to the last), as many as fit in about `max_bytes` of memory (the asker's room; the responder
+// may answer fewer). The engine orders keys by key, not by token, so a slice is what one bounded
+// stretch of a scan gathers for every asked leaf at once. Version 2 (version 1 had no slice:
+// every key of the leaves in one answer, which a wiped replica's repair made unbounded).
 struct LeafKeysRequest {
   static constexpr wire::MessageType kType = wire::MessageType::kLeafKeysRequest;
   uint64_t range_start = 0;
@@ -55,15 +60,23 @@ struct LeafKeysRequest {
   uint32_t depth = 0;
   std::vector<uint32_t> leaves;
   std::string peer;
+  std::string after;
+  std::string until;
+  uint64_t max_bytes = 0;
 };
 struct LeafKey {
   std::string key;
   uint64_t digest = 0;
   friend bool operator==(const LeafKey&, const LeafKey&) = default;
 };
+// Every key of the asked leaves in (after, until] when `more` is false; when it is true the
+// answer stopped early and covers (after, last] only (`last` its last key), and the asker asks
+// again after it.
 struct LeafKeysResponse {
   static constexpr wire::MessageType kType = wire::MessageType::kLeafKeysResponse;
   std::vector<LeafKey> keys;  // ascending by key
+  bool more = false;
+  std::string last;
 };
 
 // kvrepair: run anti-entropy now on the asked node, for one of the token ranges it replicates,

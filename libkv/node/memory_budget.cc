@@ -16,9 +16,10 @@ MemoryBudget SplitMemoryBudget(size_t total, size_t memtable_bytes) {
   const size_t rest = total - b.connection_bytes;
   b.memtable_share = rest / 8 * 3;
   b.merkle_cache_bytes = rest / 16;
+  b.repair_session_bytes = rest / 32;
   // The cache charges every open table's index and filter against its capacity (pinned), so
   // they and the data blocks share one figure.
-  b.block_cache_bytes = rest - b.memtable_share - b.merkle_cache_bytes;
+  b.block_cache_bytes = rest - b.memtable_share - b.merkle_cache_bytes - b.repair_session_bytes;
   // Memtables stay at the engine's measured 8 MiB (larger ones insert slower) and the share
   // buys more of them, so a burst has room to be slowed smoothly before writes stop; a small
   // share splits into at least three (one filling, one flushing, one queued).

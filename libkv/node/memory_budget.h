@@ -3,8 +3,10 @@
 // filters, and the request and answer bytes of connections. One function holds the rule, so the
 // docs (docs/architecture.md, "Memory"; kvnode(1)) have one place to describe. Pure.
 //
-// The Merkle tree cache of anti-entropy's responder (AntiEntropyOptions) has a share too: a
-// peer's level requests, with distinct ranges, depths or peer names, grew it to 3.2 GiB once.
+// Anti-entropy has two shares (AntiEntropyOptions): the responder's Merkle tree cache (a peer's
+// level requests, with distinct ranges, depths or peer names, grew it to 3.2 GiB once), and its
+// sessions' trees and slices of keys, which at tens of millions of keys held gigabytes when a
+// session's trees kept every key (issue 15).
 //
 // Not in the budget, the "small constant" on top: code and static data, thread stacks, the
 // allocator's slack, and the hint store's own engine (its memtables fill only while a peer is
@@ -42,11 +44,15 @@ struct MemoryBudget {
   // The Merkle trees anti-entropy's responder keeps for a session's level requests
   // (AntiEntropyOptions::tree_cache_bytes): a sixteenth of what connections leave.
   size_t merkle_cache_bytes = 0;
+  // Anti-entropy's sessions, as initiator and responder together: the trees they build and
+  // compare and the slices of keys of differing leaves (AntiEntropyOptions::session_bytes): a
+  // thirty-second of what connections leave.
+  size_t repair_session_bytes = 0;
 };
 
 // The split of `total` bytes (at least kMinMemoryBudget): connections an eighth (at least one
-// largest frame); of the rest, a sixteenth the Merkle tree cache, 3/8 memtables and what is left
-// the block cache (with indexes and filters).
+// largest frame); of the rest, a sixteenth the Merkle tree cache, a thirty-second anti-entropy's
+// sessions, 3/8 memtables and what is left the block cache (with indexes and filters).
 // memtable_bytes: 0 picks the memtable size too; else the memtable share is split into
 // memtables of that size (at least two).
 MemoryBudget SplitMemoryBudget(size_t total, size_t memtable_bytes = 0);

@@ -79,19 +79,21 @@ Status ValidateNodeConfig(const NodeConfig& c) {
     // --cache-size takes the place of the cache's share; the other shares stay, so a cache
     // larger than its share would take the node past its budget.
     const MemoryBudget b = SplitMemoryBudget(c.memory_budget, c.memtable_bytes);
-    const size_t others = b.memtable_share + b.merkle_cache_bytes + b.connection_bytes;
+    const size_t others =
+        b.memtable_share + b.merkle_cache_bytes + b.repair_session_bytes + b.connection_bytes;
     if (*c.block_cache_bytes > b.block_cache_bytes)
       return Status::InvalidArgument(fmt::format(
           "the block cache of {} bytes ({:.1f} MiB) and the rest of the memory budget's split "
-          "(memtables {} MiB, Merkle tree cache {} MiB, connection buffers {} MiB) come to "
+          "(memtables {} MiB, Merkle tree cache {} MiB, anti-entropy sessions {} MiB, connection "
+          "buffers {} MiB) come to "
           "{:.1f} MiB, over the memory budget of {:.1f} MiB; give --cache-size at most {} MiB "
           "(or leave it out: the cache then takes what is left), or raise --memory-budget to "
-          "about {} MiB (the cache's share is 63/128 of it)",
+          "about {} MiB (the cache's share is 119/256 of it)",
           *c.block_cache_bytes, static_cast<double>(*c.block_cache_bytes) / (1 << 20),
-          b.memtable_share >> 20, b.merkle_cache_bytes >> 20, b.connection_bytes >> 20,
-          static_cast<double>(*c.block_cache_bytes + others) / (1 << 20),
+          b.memtable_share >> 20, b.merkle_cache_bytes >> 20, b.repair_session_bytes >> 20,
+          b.connection_bytes >> 20, static_cast<double>(*c.block_cache_bytes + others) / (1 << 20),
           static_cast<double>(c.memory_budget) / (1 << 20), b.block_cache_bytes >> 20,
-          (*c.block_cache_bytes / 63 * 128 >> 20) + 1));
+          (*c.block_cache_bytes / 119 * 256 >> 20) + 1));
   }
   if (c.bloom_bits_per_key < 0 || c.bloom_bits_per_key > 64)
     return Status::InvalidArgument(

@@ -188,6 +188,15 @@ std::string NodeService::MetricsText() const {
   Gauge(out, "kv_repair_last_complete_timestamp_seconds",
         "When the last repair with no failed session ended, in seconds since the epoch; 0: none.",
         Seconds(repair.last_complete_micros));
+  const MemoryShare::Figures sessions = anti_entropy_->session_memory();
+  Gauge(out, "kv_repair_session_share_bytes",
+        "Anti-entropy sessions' share of the memory budget (trees and slices of keys).",
+        sessions.capacity);
+  Gauge(out, "kv_repair_session_bytes",
+        "Memory anti-entropy sessions (as initiator and responder) hold now.", sessions.used);
+  Gauge(out, "kv_repair_session_peak_bytes",
+        "The most memory anti-entropy sessions held at once since the node started.",
+        sessions.peak);
 
   WriteProcess(out, stats);
   if (!out.status().ok())

@@ -207,6 +207,7 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
   ae_options.interval = config.anti_entropy_interval;
   ae_options.timeout = config.anti_entropy_timeout;
   ae_options.tree_cache_bytes = service->budget_.merkle_cache_bytes;
+  ae_options.session_bytes = service->budget_.repair_session_bytes;
   service->anti_entropy_ = std::make_unique<AntiEntropy>(std::move(ae), ae_options);
   return service;
 }

@@ -14,6 +14,7 @@
 #include "libkv/antientropy/merkle_messages.h"
 #include "libkv/async/run_on_pool.h"
 #include "libkv/net/replica_messages.h"
+#include "libkv/net/wire_format.h"
 #include "libkv/replication/shared_replicas.h"
 
 namespace kv {
@@ -71,62 +72,134 @@ std::vector<TokenRange> AntiEntropy::Ranges() const {
   return ranges;
 }
 
+int AntiEntropy::SessionDepthLimit(size_t trees) const {
+  int depth = kMaxMerkleDepth;
+  while (depth > 0 &&
+         std::max<size_t>(trees, 1) * TreeBuildBytes(depth) > options_.session_bytes / 4)
+    --depth;
+  return depth;
+}
+
+size_t AntiEntropy::SliceBytes() const {
+  return std::max<size_t>(1, std::min(options_.session_bytes / 16, wire::kMaxFrameLength / 2));
+}
+
+asio::awaitable<Result<MemoryShare::Reservation>> AntiEntropy::ReserveWaiting(size_t bytes,
+                                                                              std::string what) {
+  const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  bool said = false;
+  for (;;) {
+    if (std::optional<MemoryShare::Reservation> room = memory_.TryReserve(bytes))
+      co_return std::move(*room);
+    const MemoryShare::Figures f = memory_.figures();
+    if (bytes > f.capacity || std::chrono::steady_clock::now() >= deadline || stop_.stopped())
+      co_return Status::Unavailable(fmt::format(
+          "anti-entropy: no room for {} ({} bytes) in its share of the memory budget ({} of {} "
+          "bytes in use by other sessions); try again later, or raise --memory-budget",
+          what, bytes, f.used, f.capacity));
+    if (!said)
+      s_.logger->info(
+          "anti-entropy: {} waits for memory: {} bytes wanted, {} of the share's {} in use", what,
+          bytes, f.used, f.capacity);
+    said = true;
+    timer.expires_after(std::chrono::milliseconds(50));
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+Result<MemoryShare::Reservation> AntiEntropy::ReserveNow(size_t bytes, std::string_view what) {
+  if (std::optional<MemoryShare::Reservation> room = memory_.TryReserve(bytes))
+    return std::move(*room);
+  const MemoryShare::Figures f = memory_.figures();
+  s_.logger->warn(
+      "anti-entropy: refused a peer's request for {}: {} bytes wanted, {} of the share's {} in "
+      "use",
+      what, bytes, f.used, f.capacity);
+  return Status::Unavailable(fmt::format(
+      "anti-entropy: the replica has no room for {} ({} bytes) in its share of the memory budget "
+      "({} of {} bytes in use); try again later, or raise its --memory-budget",
+      what, bytes, f.used, f.capacity));
+}
+
 Result<AntiEntropy::RangeTrees> AntiEntropy::BuildTrees(TokenRange range, std::optional<int> depth,
-                                                        const std::vector<std::string>& peers) {
+                                                        const std::vector<std::string>& peers,
+                                                        int sum_depth,
+                                                        MemoryShare::Reservation* hold) {
   std::shared_ptr<const ClusterView> view = s_.view();
   // Pending replicas count too (ClusterView): that is how a joining or leaving node's ranges
   // stream.
   const SharedReplicas shared(*view, s_.replicas, peers);
-  struct Entry {
-    Token token;
-    uint64_t hash;  // MerkleEntryHash
-    KeyDigest key;
-  };
-  std::vector<std::vector<Entry>> entries(peers.size());  // per peer, in key order
+  // Per peer, the sums of its keys' entry hashes by leaf at sum_depth, and how many keys.
+  std::vector<std::vector<uint64_t>> sums(peers.size(),
+                                          std::vector<uint64_t>(size_t{1} << sum_depth));
+  std::vector<size_t> counts(peers.size());
 
   std::unique_ptr<Iterator> it = s_.engine->NewIterator();
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const EntryView e = it->entry();
     const Token token = KeyToken(e.key);
-    if (!range.Contains(token)) continue;
+    const std::optional<uint32_t> leaf = MerkleLeafOf(range, sum_depth, token);
+    if (!leaf) continue;
     const std::vector<uint32_t>& sharing = shared.Of(token);
     if (sharing.empty()) continue;
-    const uint64_t digest = EncodedSiblingDigest(e.value);
-    const uint64_t hash = MerkleEntryHash(e.key, digest);
-    for (const uint32_t peer : sharing)
-      entries[peer].push_back(Entry{token, hash, KeyDigest{std::string(e.key), digest}});
+    const uint64_t hash = MerkleEntryHash(e.key, EncodedSiblingDigest(e.value));
+    for (const uint32_t peer : sharing) {
+      sums[peer][*leaf] += hash;
+      ++counts[peer];
+    }
   }
   KV_RETURN_IF_ERROR(it->status());
 
   RangeTrees trees;
   const auto now = std::chrono::steady_clock::now();
-  for (std::vector<Entry>& keys : entries) {
+  for (size_t p = 0; p < peers.size(); ++p) {
     // The initiator sizes the tree to the keys it holds; the responder takes the depth asked.
-    KV_ASSIGN_OR_RETURN(MerkleTree tree,
-                        MerkleTree::Create(range, depth.value_or(MerkleDepthFor(keys.size()))));
-    auto out = std::make_shared<RangeTree>(RangeTree{std::move(tree), {}, {}, now});
-    std::vector<uint64_t> leaf_sums(out->tree.leaf_count());
-    std::vector<uint32_t> leaf_of(keys.size());
-    out->leaf_starts.assign(out->tree.leaf_count() + 1, 0);
-    for (size_t i = 0; i < keys.size(); ++i) {
-      leaf_of[i] = *out->tree.LeafOf(keys[i].token);
-      leaf_sums[leaf_of[i]] += keys[i].hash;
-      ++out->leaf_starts[leaf_of[i] + 1];
-    }
-    KV_RETURN_IF_ERROR(out->tree.SetLeafSums(leaf_sums));
-    // Counting sort by leaf; stable, so each leaf's keys stay in the scan's key order.
-    for (size_t i = 1; i < out->leaf_starts.size(); ++i)
-      out->leaf_starts[i] += out->leaf_starts[i - 1];
-    out->keys.resize(keys.size());
-    std::vector<uint32_t> next(out->leaf_starts.begin(), out->leaf_starts.end() - 1);
-    for (size_t i = 0; i < keys.size(); ++i) out->keys[next[leaf_of[i]]++] = std::move(keys[i].key);
-    out->bytes = ((size_t{2} << out->tree.depth()) - 1) * sizeof(uint64_t) +
-                 out->leaf_starts.size() * sizeof(uint32_t) + out->keys.size() * sizeof(KeyDigest);
-    for (const KeyDigest& k : out->keys)
-      if (k.key.capacity() > 15) out->bytes += k.key.capacity() + 1;  // past the inline buffer
-    trees.push_back(std::move(out));
+    const int tree_depth = depth.value_or(std::min(MerkleDepthFor(counts[p]), sum_depth));
+    std::vector<uint64_t> leaf_sums = std::move(sums[p]);
+    for (int d = sum_depth; d > tree_depth; --d) leaf_sums = FoldLeafSums(leaf_sums);
+    KV_ASSIGN_OR_RETURN(MerkleTree tree, MerkleTree::Create(range, tree_depth));
+    KV_RETURN_IF_ERROR(tree.SetLeafSums(leaf_sums));
+    const size_t bytes = ((size_t{2} << tree_depth) - 1) * sizeof(uint64_t);
+    MemoryShare::Reservation memory = hold ? hold->Split(bytes) : MemoryShare::Reservation();
+    trees.push_back(
+        std::make_shared<RangeTree>(RangeTree{std::move(tree), now, bytes, std::move(memory)}));
   }
   return trees;
+}
+
+Result<AntiEntropy::KeySlice> AntiEntropy::GatherLeafKeys(
+    TokenRange range, int depth, const std::string& peer, const std::vector<bool>& leaves,
+    const std::string& after, const std::string& until, size_t max_bytes) {
+  std::shared_ptr<const ClusterView> view = s_.view();
+  const SharedReplicas shared(*view, s_.replicas, {peer});
+  KeySlice out;
+  size_t bytes = 0;
+  std::unique_ptr<Iterator> it = s_.engine->NewIterator();
+  if (after.empty())
+    it->SeekToFirst();
+  else
+    it->Seek(after);
+  for (; it->Valid(); it->Next()) {
+    const EntryView e = it->entry();
+    if (!after.empty() && e.key <= std::string_view(after)) continue;
+    if (!until.empty() && e.key > std::string_view(until)) break;
+    const Token token = KeyToken(e.key);
+    const std::optional<uint32_t> leaf = MerkleLeafOf(range, depth, token);
+    if (!leaf || !leaves[*leaf] || shared.Of(token).empty()) continue;
+    // What the key takes in the list (and again in the peer's answer, decoded): the entry, and
+    // the key's bytes when they are past std::string's inline buffer.
+    const size_t key_bytes = sizeof(KeyDigest) + (e.key.size() > 15 ? e.key.size() + 1 : 0);
+    if (!out.keys.empty() && bytes + key_bytes > max_bytes) {
+      out.more = true;
+      out.last = out.keys.back().key;
+      break;
+    }
+    bytes += key_bytes;
+    out.keys.push_back(KeyDigest{std::string(e.key), EncodedSiblingDigest(e.value)});
+  }
+  KV_RETURN_IF_ERROR(it->status());
+  return out;
 }
 
 Result<std::shared_ptr<const AntiEntropy::RangeTree>> AntiEntropy::TreeFor(TokenRange range,
@@ -143,7 +216,11 @@ Result<std::shared_ptr<const AntiEntropy::RangeTree>> AntiEntropy::TreeFor(Token
       return found->second.tree;
     }
   }
-  KV_ASSIGN_OR_RETURN(RangeTrees built, BuildTrees(range, depth, {peer}));
+  // The build is charged to the session share; the tree, once cached, to the cache's.
+  KV_ASSIGN_OR_RETURN(MemoryShare::Reservation building,
+                      ReserveNow(TreeBuildBytes(depth), fmt::format("a tree of depth {}", depth)));
+  KV_ASSIGN_OR_RETURN(RangeTrees built, BuildTrees(range, depth, {peer}, depth, nullptr));
+  building.Release();
   std::shared_ptr<const RangeTree> tree = std::move(built.front());
   std::lock_guard lock(mu_);
   CachedTree& slot = cache_[key];
@@ -207,17 +284,26 @@ Result<MerkleLevelResponse> AntiEntropy::AnswerLevel(const MerkleLevelRequest& m
 Result<LeafKeysResponse> AntiEntropy::AnswerLeafKeys(const LeafKeysRequest& m) {
   KV_ASSIGN_OR_RETURN(int depth, CheckedDepth(m.depth));
   KV_RETURN_IF_ERROR(CheckPeer(m.peer));
-  KV_ASSIGN_OR_RETURN(std::shared_ptr<const RangeTree> tree,
-                      TreeFor(TokenRange{m.range_start, m.range_end}, depth, m.peer, true));
-  LeafKeysResponse out;
+  std::vector<bool> leaves(size_t{1} << depth);
   for (uint32_t leaf : m.leaves) {
-    if (leaf >= tree->tree.leaf_count())
+    if (leaf >= leaves.size())
       return Status::InvalidArgument(fmt::format("leaf {} is outside the tree", leaf));
-    for (const KeyDigest& k : tree->KeysOf(leaf))
-      out.keys.push_back(LeafKey{.key = k.key, .digest = k.digest});
+    leaves[leaf] = true;
   }
-  std::sort(out.keys.begin(), out.keys.end(),
-            [](const LeafKey& a, const LeafKey& b) { return a.key < b.key; });
+  if (!m.until.empty() && m.until <= m.after)
+    return Status::InvalidArgument("a slice of leaf keys that ends before it starts");
+  // The asker's room, within this node's: the keys gathered and their encoded answer.
+  const size_t max_bytes = std::min<uint64_t>(m.max_bytes, SliceBytes());
+  KV_ASSIGN_OR_RETURN(MemoryShare::Reservation room,
+                      ReserveNow(2 * max_bytes, "a slice of leaf keys"));
+  KV_ASSIGN_OR_RETURN(KeySlice slice, GatherLeafKeys(TokenRange{m.range_start, m.range_end}, depth,
+                                                     m.peer, leaves, m.after, m.until, max_bytes));
+  LeafKeysResponse out;
+  out.keys.reserve(slice.keys.size());
+  for (KeyDigest& k : slice.keys)
+    out.keys.push_back(LeafKey{.key = std::move(k.key), .digest = k.digest});
+  out.more = slice.more;
+  out.last = std::move(slice.last);
   return out;
 }
 
@@ -361,10 +447,19 @@ asio::awaitable<std::vector<std::string>> AntiEntropy::RunSessions(TokenRange ra
   for (size_t i = 0; i < peers.size(); ++i) {
     if (trees.empty()) {
       std::vector<std::string> rest(peers.begin() + static_cast<std::ptrdiff_t>(i), peers.end());
-      auto build = [this, range, rest = std::move(rest)] {
-        return BuildTrees(range, std::nullopt, rest);
-      };
-      Result<RangeTrees> built = co_await RunOnPool(*s_.engine_pool, std::move(build));
+      const int sum_depth = SessionDepthLimit(rest.size());
+      Result<MemoryShare::Reservation> room = co_await ReserveWaiting(
+          rest.size() * TreeBuildBytes(sum_depth),
+          fmt::format("the trees of range ({:#x}, {:#x}] for {} peer{}", range.start, range.end,
+                      rest.size(), rest.size() == 1 ? "" : "s"));
+      Result<RangeTrees> built = room.status();
+      if (room.ok()) {
+        auto hold = std::make_shared<MemoryShare::Reservation>(std::move(*room));
+        auto build = [this, range, rest = std::move(rest), sum_depth, hold] {
+          return BuildTrees(range, std::nullopt, rest, sum_depth, hold.get());
+        };
+        built = co_await RunOnPool(*s_.engine_pool, std::move(build));
+      }
       if (!built.ok()) {
         for (size_t j = i; j < peers.size(); ++j) fail(peers[j], built.status());
         break;
@@ -427,30 +522,70 @@ asio::awaitable<Status> AntiEntropy::RepairWith(TokenRange range, const std::str
   }
   if (differing_leaves.empty()) co_return Status::Ok();
 
-  LeafKeysRequest leaf_request{.range_start = range.start,
-                               .range_end = range.end,
-                               .depth = static_cast<uint32_t>(depth),
-                               .leaves = differing_leaves,
-                               .peer = view->self};
-  std::string leaf_body = EncodeMessage(leaf_request);
-  Result<Frame> answer = co_await CallPeer(address, wire::MessageType::kLeafKeysRequest,
-                                           std::move(leaf_body), figures);
-  if (!answer.ok()) co_return answer.status();
-  Result<LeafKeysResponse> their_keys = DecodeMessage<LeafKeysResponse>(answer->body);
-  if (!their_keys.ok()) co_return their_keys.status();
-  std::vector<KeyDigest> theirs, own;
-  for (LeafKey& k : their_keys->keys) theirs.push_back(KeyDigest{std::move(k.key), k.digest});
-  for (uint32_t leaf : differing_leaves) {
-    std::span<const KeyDigest> keys = mine->KeysOf(leaf);
-    own.insert(own.end(), keys.begin(), keys.end());
+  // The keys of every differing leaf, gathered on both sides a slice of the key order at a time:
+  // this node's slice first, then the peer's of the same stretch (it may stop sooner); what
+  // differs in the part both covered is repaired before the next slice is gathered.
+  auto leaves = std::make_shared<std::vector<bool>>(mine->tree.leaf_count());
+  for (uint32_t leaf : differing_leaves) (*leaves)[leaf] = true;
+  const size_t slice_bytes = SliceBytes();
+  // Ours, the peer's as it arrives and decoded, and the differing keys taken from them.
+  Result<MemoryShare::Reservation> room =
+      co_await ReserveWaiting(4 * slice_bytes, fmt::format("a session's key slices with {}", peer));
+  if (!room.ok()) co_return room.status();
+  std::string after;
+  for (;;) {
+    auto gather = [this, range, depth, peer, leaves, after, slice_bytes] {
+      return GatherLeafKeys(range, depth, peer, *leaves, after, std::string(), slice_bytes);
+    };
+    Result<KeySlice> own = co_await RunOnPool(*s_.engine_pool, std::move(gather));
+    if (!own.ok()) co_return own.status();
+    LeafKeysRequest leaf_request{.range_start = range.start,
+                                 .range_end = range.end,
+                                 .depth = static_cast<uint32_t>(depth),
+                                 .leaves = differing_leaves,
+                                 .peer = view->self,
+                                 .after = after,
+                                 .until = own->more ? own->last : std::string(),
+                                 .max_bytes = slice_bytes};
+    std::string leaf_body = EncodeMessage(leaf_request);
+    Result<Frame> answer = co_await CallPeer(address, wire::MessageType::kLeafKeysRequest,
+                                             std::move(leaf_body), figures);
+    if (!answer.ok()) co_return answer.status();
+    Result<LeafKeysResponse> their_keys = DecodeMessage<LeafKeysResponse>(answer->body);
+    if (!their_keys.ok()) co_return their_keys.status();
+    answer->body.clear();
+    answer->body.shrink_to_fit();
+    // Where both slices end: the peer's, when it stopped sooner. It must move forward and stay
+    // within what was asked, or the session would never end.
+    if (their_keys->more &&
+        (their_keys->last <= after || (own->more && their_keys->last > own->last)))
+      co_return Status::Protocol(
+          fmt::format("{} answered a slice of leaf keys ending outside what was asked", peer));
+    const bool done = !own->more && !their_keys->more;
+    const std::string covered = their_keys->more ? their_keys->last : own->last;
+    std::vector<KeyDigest> theirs, ours = std::move(own->keys);
+    theirs.reserve(their_keys->keys.size());
+    for (LeafKey& k : their_keys->keys) {
+      if (k.key <= after || (!covered.empty() && k.key > covered))
+        co_return Status::Protocol(
+            fmt::format("{} answered a key outside the slice of leaf keys asked", peer));
+      theirs.push_back(KeyDigest{std::move(k.key), k.digest});
+    }
+    their_keys->keys = {};
+    if (their_keys->more)
+      while (!ours.empty() && ours.back().key > covered) ours.pop_back();
+    figures->keys_compared += ours.size() + theirs.size();
+    KeyDifferences diff = DifferingKeys(std::move(ours), std::move(theirs));
+    figures->keys_differing +=
+        diff.only_mine.size() + diff.only_theirs.size() + diff.different.size();
+    Status repaired = co_await RepairKeys(address, std::move(diff), figures);
+    if (!repaired.ok() || done) co_return repaired;
+    after = covered;
   }
-  std::sort(own.begin(), own.end(),
-            [](const KeyDigest& a, const KeyDigest& b) { return a.key < b.key; });
-  figures->keys_compared += own.size() + theirs.size();
-  KeyDifferences diff = DifferingKeys(std::move(own), std::move(theirs));
-  figures->keys_differing +=
-      diff.only_mine.size() + diff.only_theirs.size() + diff.different.size();
+}
 
+asio::awaitable<Status> AntiEntropy::RepairKeys(const std::string& address, KeyDifferences diff,
+                                                RepairResponse* figures) {
   // The keys go through a window of lanes, each repairing one key at a time, so that up to
   // `window` merges (here) and writes (there) wait for an fsync together and share it.
   auto executor = co_await asio::this_coro::executor;

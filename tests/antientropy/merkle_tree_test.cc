@@ -102,6 +102,31 @@ TEST_CASE("merkle tree: the depth for a key count keeps about 16 keys a leaf, wi
   }
 }
 
+TEST_CASE("merkle tree: sums folded from a deeper tree give the tree Add builds at each depth") {
+  // A session sums keys at the deepest depth it can afford, then folds to the depth its key count
+  // calls for (AntiEntropy::BuildTrees): exact only if leaf i of depth d - 1 is leaves 2i and
+  // 2i + 1 of depth d, also for a range that wraps and for the whole ring.
+  std::mt19937_64 rng(12);
+  for (const TokenRange range : {kWholeRing, TokenRange{uint64_t{3} << 62, 12345}}) {
+    const Replica replica = RandomReplica(rng, range, 5000);
+    constexpr int kDeep = 14;
+    std::vector<uint64_t> sums(size_t{1} << kDeep);
+    for (const auto& [key, digest] : replica)
+      if (std::optional<uint32_t> leaf = MerkleLeafOf(range, kDeep, KeyToken(key)))
+        sums[*leaf] += MerkleEntryHash(key, digest);
+    for (int depth = kDeep; depth >= 8; --depth) {
+      MerkleTree added = MustCreate(range, depth);
+      for (const auto& [key, digest] : replica) (void)added.Add(key, digest);
+      MerkleTree folded = MustCreate(range, depth);
+      REQUIRE(folded.SetLeafSums(sums).ok());
+      CHECK(folded.RootHash() == added.RootHash());
+      for (uint32_t i = 0; i < folded.leaf_count(); ++i)
+        REQUIRE(folded.NodeHash(depth, i) == added.NodeHash(depth, i));
+      sums = FoldLeafSums(sums);
+    }
+  }
+}
+
 TEST_CASE("merkle tree: leaf sums set at once give the tree Add builds, at every node") {
   std::mt19937_64 rng(11);
   for (const TokenRange range : {kWholeRing, TokenRange{1000, uint64_t{1} << 63}}) {

@@ -31,9 +31,11 @@ TEST_CASE("memory budget: the split adds up and keeps room for a largest request
   for (size_t total : {kMinMemoryBudget, size_t{64} << 20, kDefaultMemoryBudget, size_t{4} << 30}) {
     const MemoryBudget b = SplitMemoryBudget(total);
     CHECK(b.total == total);
-    CHECK(b.memtable_share + b.block_cache_bytes + b.connection_bytes + b.merkle_cache_bytes ==
+    CHECK(b.memtable_share + b.block_cache_bytes + b.connection_bytes + b.merkle_cache_bytes +
+              b.repair_session_bytes ==
           total);
     CHECK(b.merkle_cache_bytes == (total - b.connection_bytes) / 16);
+    CHECK(b.repair_session_bytes == (total - b.connection_bytes) / 32);
     CHECK(b.connection_bytes >= wire::kMaxFrameLength);
     CHECK(b.max_immutable_memtables >= 2);
     CHECK(b.memtable_bytes >= (1 << 20));

@@ -67,6 +67,8 @@ struct SimClusterOptions {
   bool tombstone_gc_requires_every_replica = true;
   // Node id -> its zone (kvnode --zone); a node not named states none.
   std::map<std::string, std::string> zones;
+  // kvnode --memory-budget: anti-entropy's session share is a part of it (MemoryBudget).
+  size_t memory_budget = kDefaultMemoryBudget;
 };
 
 // What a get answered, decoded.
@@ -436,6 +438,7 @@ class SimCluster {
     config.anti_entropy_interval = options_.anti_entropy_interval;
     config.anti_entropy_timeout = options_.anti_entropy_timeout;
     config.ring_delay = options_.ring_delay;
+    config.memory_budget = options_.memory_budget;
     if (auto zone = options_.zones.find(id); zone != options_.zones.end())
       config.zone = zone->second;
     if (id != "n1") config.seeds = {AddressOf("n1")};

@@ -8,7 +8,7 @@
 //                              an ACK2 of N fake members (or of one state naming ID)
 //   leave | cleanup            a LeaveRequest or CleanupRequest (starting one)
 //   hint TARGET COUNT BYTES    COUNT replica writes of BYTES-byte values hinted for TARGET
-//   merkle COUNT PEER [--distinct-peers]
+//   merkle COUNT PEER [--distinct-peers] [--depth N]
 //                              COUNT level requests at depth 20, each for another range (or,
 //                              with --distinct-peers, for PEER0, PEER1, ...)
 //   put-context KEY VALUE CLOCK COUNTER
@@ -124,12 +124,14 @@ int main(int argc, char** argv) {
   hint->add_option("count", count)->required();
   hint->add_option("bytes", bytes)->required();
 
-  auto* merkle = app.add_subcommand("merkle", "Merkle level requests at depth 20");
+  auto* merkle = app.add_subcommand("merkle", "Merkle level requests (depth 20 unless --depth)");
   std::string peer;
   bool distinct_peers = false;
+  uint32_t depth = 20;
   merkle->add_option("count", count)->required();
   merkle->add_option("peer", peer)->required();
   merkle->add_flag("--distinct-peers", distinct_peers);
+  merkle->add_option("--depth", depth);
 
   auto* put_context = app.add_subcommand("put-context", "a put with a forged context");
   std::string key, value, clock_hex;
@@ -188,7 +190,7 @@ int main(int argc, char** argv) {
       kv::MerkleLevelRequest m;
       m.range_start = static_cast<uint64_t>(i) << 48;
       m.range_end = static_cast<uint64_t>(i + 1) << 48;
-      m.depth = 20;
+      m.depth = depth;
       m.level = 1;
       m.indices = {0, 1};
       m.peer = distinct_peers ? fmt::format("{}{}", peer, i) : peer;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Issue 13's attacks that one real kvnode answers, from an authenticated but hostile peer
 # (plaintext loopback: every role allowed), built by kv_attack_frames: a 29-byte put declaring a
-# 17 MiB key; Merkle level requests naming distinct peers, then distinct ranges (the tree cache
-# stays within its share: RSS bounded); a context claiming the node's clock at 2^64-2 (and the
+# 17 MiB key; Merkle level requests naming distinct peers, then trees too deep for the session
+# share, then distinct ranges (the tree cache stays within its share: RSS bounded); a context claiming the node's clock at 2^64-2 (and the
 # positive control, a real context); a flood of the largest fake members (capped, applied fast,
 # a get meanwhile answered at once). Each time the node refuses, stays up and still serves.
 source "$(dirname "$0")/../e2e/node_lib.bash"
@@ -25,12 +25,17 @@ out=$(raw declared-key) && fail "declared-key accepted: $out"
 alive
 echo "declared key: $out"
 
-# 2. Merkle trees: for peers outside the ring, refused; for 150 distinct ranges of a real peer
-#    (the node itself), cached within the share (64 MiB budget: 2.9 MiB) and one tree.
+# 2. Merkle trees: for peers outside the ring, refused; at depth 20 (24 MiB to build) for a real
+#    peer (the node itself), refused for want of room in anti-entropy's session share (64 MiB
+#    budget: 1.5 MiB); at depth 14 for 150 distinct ranges, cached within the cache's share
+#    (2.9 MiB) and one tree.
 out=$(raw merkle 150 attacker --distinct-peers) && fail "distinct peers accepted"
 [[ $(grep -c "not a node of this node's ring" <<< "$out") == 150 ]] || fail "merkle peers: $out"
 self=$(json "$("$KV_BIN/kvring" --json)" 'd["self"]')
-raw merkle 150 "$self" > "$WORK/merkle.out" || fail "merkle ranges: $(tail -2 "$WORK/merkle.out")"
+out=$(raw merkle 150 "$self") && fail "depth-20 trees accepted"
+[[ $(grep -c "no room for a tree of depth 20" <<< "$out") == 150 ]] || fail "merkle depth 20: $out"
+raw merkle 150 "$self" --depth 14 > "$WORK/merkle.out" ||
+  fail "merkle ranges: $(tail -2 "$WORK/merkle.out")"
 alive
 stats=$("$KV_BIN/kvring" stats --json)
 share=$(json "$stats" 'd["merkle_cache_share"]')
@@ -38,7 +43,9 @@ held=$(json "$stats" 'd["merkle_cache_bytes"]')
 rss1=$(rss_kib)
 echo "merkle: cache $held bytes of a $share share; RSS $rss0 KiB before, $rss1 KiB after 150 trees"
 (( held <= share + 24 * 1024 * 1024 )) || fail "merkle cache holds $held bytes, share $share"
-# 150 depth-20 trees are 3 GiB; bounded, the node grows by a few trees (the pool builds up to 8).
+(( held > 0 )) || fail "nothing cached: the depth-14 trees were not built"
+# 150 depth-14 trees are 38 MiB, 150 depth-20 ones 3.6 GiB; bounded, the node grows by a few
+# trees (the pool builds up to 8).
 (( rss1 - rss0 < 400 * 1024 )) || fail "RSS grew from $rss0 to $rss1 KiB"
 
 # 3. A context claiming counter 2^64-2 for the node's clock: refused; the key stays writable, and
