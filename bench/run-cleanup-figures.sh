@@ -20,7 +20,7 @@ source "$src/bench/lib/figures.bash"
 source "$src/bench/lib/kv_nodes.bash"
 figures_work_dir cleanup
 trap stop_all EXIT
-flags=(--replicas 1 --gossip-interval-ms 200 --ring-delay-ms 1000 --anti-entropy-interval-s 0)
+flags=(--replicas 1 --read-quorum 1 --write-quorum 1 --gossip-interval-ms 200 --ring-delay-ms 1000 --anti-entropy-interval-s 0)
 
 # io PID: "write_bytes wchar" of the process now.
 io() { awk '/^write_bytes:/ { w = $2 } /^wchar:/ { c = $2 } END { print w, c }' "/proc/$1/io"; }
