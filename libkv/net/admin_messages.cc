@@ -71,10 +71,11 @@ void serialize(Archive& ar, CleanupRequest& m, std::uint32_t const version) {
 }
 template <class Archive>
 void serialize(Archive& ar, CleanupResponse& m, std::uint32_t const version) {
-  CheckVersion(version);
+  CheckVersion(version, 2);
   Bytes(ar, m.state);
   ar(m.keys_scanned, m.keys_removed, m.bytes_removed, m.seconds);
   Bytes(ar, m.error);
+  ar(m.table_bytes_before, m.table_bytes_after);
 }
 
 template <class Archive>
@@ -155,7 +156,8 @@ CEREAL_CLASS_VERSION(kv::StatsRequest, 1)
 // refuses the others by their version, not as a malformed body.
 CEREAL_CLASS_VERSION(kv::StatsResponse, 3)
 CEREAL_CLASS_VERSION(kv::CleanupRequest, 1)
-CEREAL_CLASS_VERSION(kv::CleanupResponse, 1)
+// 2: the tables' bytes before and after (cleanup rewrites the tables).
+CEREAL_CLASS_VERSION(kv::CleanupResponse, 2)
 CEREAL_CLASS_VERSION(kv::RemoveRequest, 1)
 CEREAL_CLASS_VERSION(kv::RemoveResponse, 1)
 CEREAL_CLASS_VERSION(kv::MetricsRequest, 1)

@@ -125,8 +125,9 @@ struct StatsResponse {
 // kvring cleanup: the asked node removes the keys it no longer replicates (Cassandra's `nodetool
 // cleanup`): after a node joined, the nodes whose ranges it took still hold their old copies,
 // which cost disk and, were a range to come back to them after its tombstones were purged, would
-// bring deleted keys back. Refused while nodes join or leave. It runs on the node in the
-// background; with `status_only` the request only asks how the last one went (nothing starts).
+// bring deleted keys back. The node rewrites its tables without those keys (no tombstones), and
+// the disk is given back when it ends. Refused while nodes join or leave. It runs on the node in
+// the background; with `status_only` the request only asks how the last one went (nothing starts).
 // Asking again while one runs starts nothing new.
 struct CleanupRequest {
   static constexpr wire::MessageType kType = wire::MessageType::kCleanupRequest;
@@ -139,7 +140,11 @@ struct CleanupResponse {
   uint64_t keys_removed = 0;   // so far: keys this node is no longer a replica of
   uint64_t bytes_removed = 0;  // their keys' and values' bytes
   double seconds = 0;          // since it began
-  std::string error;           // why it failed; what it removed before stays removed
+  std::string error;           // why it failed; a cleanup that failed removed nothing
+  // The tables' bytes before and after the rewrite, once done (0 before): before - after is the
+  // disk given back, after the bytes written.
+  uint64_t table_bytes_before = 0;
+  uint64_t table_bytes_after = 0;
 
   friend bool operator==(const CleanupResponse&, const CleanupResponse&) = default;
 };

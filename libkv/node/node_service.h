@@ -15,7 +15,8 @@
 // node turns *leaving*, waits the ring delay, streams its keys to their new owners twice, turns
 // *left* and, after a few gossip rounds so the cluster hears it, calls `on_left` (kvnode exits).
 // Asked to clean up (CleanupRequest, kvring cleanup), it removes the keys it no longer replicates
-// in the background (libkv/replication/cleanup.h), a step at a time on the engine pool.
+// in the background (libkv/replication/cleanup.h): the engine rewrites its tables without them,
+// waited for on the engine pool.
 //
 // Life: Create -> Start (gossip, handoff and a join begin) -> serving -> Stop (they end). The
 // engine, transport, engine pool and logger are the caller's and outlive the service; so must the
@@ -186,8 +187,9 @@ class NodeService {
     std::string error;
   };
   struct CleanupProgress {
-    std::string state = "none";  // CleanupResponse::state
-    CleanupFigures figures;
+    std::string state = "none";        // CleanupResponse::state
+    CleanupFigures figures;            // once it ended
+    std::shared_ptr<Cleanup> running;  // while it runs: its progress
     std::chrono::steady_clock::time_point start;
     std::chrono::steady_clock::time_point end;  // when it stopped; unset while it runs
     std::string error;

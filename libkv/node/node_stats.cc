@@ -31,25 +31,32 @@ Result<CleanupResponse> NodeService::AnswerCleanup(const CleanupRequest& request
       Gossiper* gossiper = gossiper_.get();
       KV_ASSIGN_OR_RETURN(std::unique_ptr<Cleanup> cleanup,
                           Cleanup::Start(
-                              parts_.engine, [gossiper] { return gossiper->view(); }, quorum_.n));
+                              parts_.engine, [gossiper] { return gossiper->view(); }, quorum_.n,
+                              [this] { return stop_.stopped(); }));
       started = std::move(cleanup);
       cleanup_ = CleanupProgress{.state = "running",
                                  .figures = {},
+                                 .running = started,
                                  .start = std::chrono::steady_clock::now(),
                                  .end = {},
                                  .error = {}};
-      parts_.logger->info("cleanup: removing the keys this node no longer replicates");
+      parts_.logger->info(
+          "cleanup: rewriting the tables without the keys this node no longer "
+          "replicates");
     }
   }
   // Not under mu_: the coroutine may start right here, and it takes mu_.
   if (started) asio::co_spawn(executor_, RunCleanup(std::move(started)), asio::detached);
   std::lock_guard lock(mu_);
+  const CleanupFigures figures = cleanup_.running ? cleanup_.running->progress() : cleanup_.figures;
   CleanupResponse out{.state = cleanup_.state,
-                      .keys_scanned = cleanup_.figures.keys_scanned,
-                      .keys_removed = cleanup_.figures.keys_removed,
-                      .bytes_removed = cleanup_.figures.bytes_removed,
+                      .keys_scanned = figures.keys_scanned,
+                      .keys_removed = figures.keys_removed,
+                      .bytes_removed = figures.bytes_removed,
                       .seconds = 0,
-                      .error = cleanup_.error};
+                      .error = cleanup_.error,
+                      .table_bytes_before = figures.table_bytes_before,
+                      .table_bytes_after = figures.table_bytes_after};
   if (cleanup_.start != std::chrono::steady_clock::time_point()) {
     const auto end = cleanup_.state == "running" ? std::chrono::steady_clock::now() : cleanup_.end;
     out.seconds = std::chrono::duration<double>(end - cleanup_.start).count();
@@ -58,44 +65,28 @@ Result<CleanupResponse> NodeService::AnswerCleanup(const CleanupRequest& request
 }
 
 asio::awaitable<void> NodeService::RunCleanup(std::shared_ptr<Cleanup> cleanup) {
-  // Steps of a few thousand keys, so progress shows and a stop is heard between them.
-  constexpr size_t kStepKeys = 4096;
-  Status failed;
-  for (bool more = true; more;) {
-    if (stop_.stopped()) {
-      failed = Status::Unavailable("the node is stopping");
-      break;
-    }
-    auto step = [cleanup] {
-      CleanupFigures figures;
-      Result<bool> more = cleanup->Step(kStepKeys, &figures);
-      return std::make_pair(std::move(more), figures);
-    };
-    std::pair<Result<bool>, CleanupFigures> stepped =
-        co_await RunOnPool(*parts_.engine_pool, std::move(step));
-    std::lock_guard lock(mu_);
-    cleanup_.figures.keys_scanned += stepped.second.keys_scanned;
-    cleanup_.figures.keys_removed += stepped.second.keys_removed;
-    cleanup_.figures.bytes_removed += stepped.second.bytes_removed;
-    if (!stepped.first.ok()) {
-      failed = stepped.first.status();
-      break;
-    }
-    more = *stepped.first;
-  }
+  // One blocking call on the engine pool: the rewrite runs on the engine's compaction thread, and
+  // a stop of the node is heard by the cleanup's own checks.
+  Result<CleanupFigures> done =
+      co_await RunOnPool(*parts_.engine_pool, [cleanup] { return cleanup->Run(); });
   std::lock_guard lock(mu_);
-  cleanup_.state = failed.ok() ? "done" : "failed";
-  cleanup_.error = failed.message();
+  cleanup_.running.reset();
+  cleanup_.state = done.ok() ? "done" : "failed";
+  cleanup_.error = done.ok() ? std::string() : done.status().message();
+  // A cleanup that failed removed nothing.
+  cleanup_.figures = done.ok() ? *done : CleanupFigures{};
+  if (!done.ok()) cleanup_.figures.keys_scanned = cleanup->progress().keys_scanned;
   cleanup_.end = std::chrono::steady_clock::now();
   const double seconds = std::chrono::duration<double>(cleanup_.end - cleanup_.start).count();
-  if (failed.ok())
-    parts_.logger->info("cleanup: {} keys scanned, {} removed ({} bytes), in {:.1f} s",
-                        cleanup_.figures.keys_scanned, cleanup_.figures.keys_removed,
-                        cleanup_.figures.bytes_removed, seconds);
+  const CleanupFigures& f = cleanup_.figures;
+  if (done.ok())
+    parts_.logger->info(
+        "cleanup: {} keys scanned, {} removed ({} bytes), tables {} bytes now {}, in {:.1f} s",
+        f.keys_scanned, f.keys_removed, f.bytes_removed, f.table_bytes_before, f.table_bytes_after,
+        seconds);
   else
-    parts_.logger->warn("cleanup stopped after {} keys scanned, {} removed: {}",
-                        cleanup_.figures.keys_scanned, cleanup_.figures.keys_removed,
-                        failed.message());
+    parts_.logger->warn("cleanup stopped after {} keys scanned, nothing removed: {}",
+                        f.keys_scanned, done.status().message());
 }
 
 Result<RepairStatusResponse> NodeService::AnswerRepairStatus() const {

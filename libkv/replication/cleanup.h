@@ -7,21 +7,23 @@
 // A key stays when this node is in its write set (replicas and pending replicas, ClusterView) in
 // the view the cleanup began with. Nothing is removed while nodes join or leave (a node may be
 // taking ranges this one is streaming), and should the ring change during the run, it stops with
-// Unavailable: a range this node gains could otherwise lose what was streamed to it. What it
-// removed before stays removed, and that was not this node's to keep.
+// Unavailable and removes nothing: a range this node gains could otherwise lose what was streamed
+// to it.
 //
-// The removals are plain engine deletes (the key's engine tombstone, not a cluster tombstone: the
-// other replicas keep the key), several at once so that they share group fsyncs.
+// As Cassandra's, it rewrites the tables rather than deleting keys: the engine flushes its
+// memtable and rewrites every table without the keys that go (Engine::RewriteTables), writing no
+// tombstone (the other replicas keep the key, and a cluster tombstone would delete it there), and
+// deletes the old tables when it ends, which gives their disk back at once. The ring is checked
+// every few thousand keys and once more right before the new tables replace the old, so a change
+// during the run leaves every key where it was.
 //
-// Threads: Step blocks (an engine scan and deletes): call it from a pool thread, one at a time.
+// Threads: Run blocks (it waits for the rewrite on the engine's compaction thread): call it from a
+// pool thread, once. progress() from any thread.
 #pragma once
 
-#include <boost/asio/thread_pool.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <optional>
-#include <string>
 
 #include "libkv/base/status.h"
 #include "libkv/replication/cluster_view.h"
@@ -34,33 +36,37 @@ struct CleanupFigures {
   uint64_t keys_scanned = 0;
   uint64_t keys_removed = 0;
   uint64_t bytes_removed = 0;  // their keys' and values' bytes
+  // The tables' bytes before and after the rewrite (0 until it ends): before - after is the disk
+  // given back, after the bytes the rewrite wrote.
+  uint64_t table_bytes_before = 0;
+  uint64_t table_bytes_after = 0;
 };
 
 class Cleanup {
  public:
-  // Unavailable when nodes are joining or leaving in `view()` now.
+  // Unavailable when nodes are joining or leaving in `view()` now. `stopping` (null: never) makes
+  // a run stop with Unavailable, removing nothing, once it returns true (the node stops).
   static Result<std::unique_ptr<Cleanup>> Start(
-      Engine* engine, std::function<std::shared_ptr<const ClusterView>()> view, size_t n);
-  ~Cleanup();
+      Engine* engine, std::function<std::shared_ptr<const ClusterView>()> view, size_t n,
+      std::function<bool()> stopping = nullptr);
 
-  // Scans up to `max_keys` keys after the last one scanned and removes those this node does not
-  // replicate, adding to `figures`; false once the scan has reached the end. Unavailable when the
-  // membership changed since Start.
-  Result<bool> Step(size_t max_keys, CleanupFigures* figures);
+  // Rewrites the engine's tables without the keys this node does not replicate. Unavailable
+  // when the membership changed since Start (nothing removed).
+  Result<CleanupFigures> Run();
+  // The figures so far, while Run runs.
+  CleanupFigures progress() const;
 
  private:
   Cleanup(Engine* engine, std::function<std::shared_ptr<const ClusterView>()> view,
-          std::shared_ptr<const ClusterView> start_view, size_t n);
-  Status CheckRingUnchanged() const;
-  // Deletes the keys, several at once; the first failure.
-  Status RemoveAll(const std::vector<std::string>& keys);
+          std::shared_ptr<const ClusterView> start_view, size_t n, std::function<bool()> stopping);
+  Status CheckMayGoOn() const;
 
   Engine* engine_;
   std::function<std::shared_ptr<const ClusterView>()> view_;
   std::shared_ptr<const ClusterView> start_view_;
-  SharedReplicas self_;   // non-empty for the tokens this node replicates
-  std::string last_key_;  // the last key scanned; empty before the first (keys are never empty)
-  boost::asio::thread_pool deleters_;
+  std::function<bool()> stopping_;
+  SharedReplicas self_;  // non-empty for the tokens this node replicates
+  RewriteProgress progress_;
 };
 
 }  // namespace kv

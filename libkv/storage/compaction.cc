@@ -53,8 +53,10 @@ std::optional<CompactionPick> PickFullCompaction(const TableSet& set, bool filte
 Result<CompactionOutput> RunCompaction(const CompactionPick& pick, const TableBuildSpec& spec,
                                        const CanPurgeTombstone& can_purge,
                                        const std::function<uint64_t()>& new_number,
-                                       const ValueIsObsolete& obsolete) {
+                                       const ValueIsObsolete& obsolete, const KeepKey& keep_key) {
   CompactionOutput out;
+  if (keep_key && !(pick.full && pick.includes_oldest))
+    return Status::InvalidArgument("a filtered rewrite must take every run");
   if (!pick.full) {
     std::vector<std::shared_ptr<const LiveTable>> all;
     for (const auto& run : pick.inputs)
@@ -78,6 +80,7 @@ Result<CompactionOutput> RunCompaction(const CompactionPick& pick, const TableBu
   // The merged iterator yields only the newest version of each key, so dropping it drops the
   // key; that is safe only when no older version sits in a run outside this compaction.
   auto keep = [&](const EntryView& e) {
+    if (keep_key && !keep_key(e)) return false;
     if (!pick.includes_oldest) return true;
     if (e.kind == EntryKind::kTombstone) return can_purge && !can_purge(e.key, e.seq);
     return !obsolete || !obsolete(e.key, e.value);

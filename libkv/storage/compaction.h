@@ -64,6 +64,8 @@ std::optional<CompactionPick> PickFullCompaction(const TableSet& set, bool filte
 
 using CanPurgeTombstone = std::function<bool(std::string_view key, SequenceNumber seq)>;
 using ValueIsObsolete = std::function<bool(std::string_view key, std::string_view value)>;
+// Whether the key of this entry (its newest version) stays at all (Engine::RewriteTables).
+using KeepKey = std::function<bool(const EntryView& newest)>;
 
 struct CompactionOutput {
   SortedRun run;       // empty when nothing is left
@@ -77,11 +79,14 @@ struct CompactionOutput {
 // left outside the output to resurface, as for a purged tombstone. Without the oldest run neither
 // is asked. When the inputs' tables do not overlap at all (sequential writes) and the pick is not
 // full, nothing is rewritten: the output run is the input tables side by side (LevelDB's
-// "trivial move").
+// "trivial move"). With `keep_key` (a filtered rewrite; the pick must be full, so that no version
+// of a key is outside it) each key is first offered to it, and one it refuses is dropped, every
+// version of it; InvalidArgument for a pick that is not full.
 Result<CompactionOutput> RunCompaction(const CompactionPick& pick, const TableBuildSpec& spec,
                                        const CanPurgeTombstone& can_purge,
                                        const std::function<uint64_t()>& new_number,
-                                       const ValueIsObsolete& obsolete = nullptr);
+                                       const ValueIsObsolete& obsolete = nullptr,
+                                       const KeepKey& keep_key = nullptr);
 
 // `current` with the pick's inputs replaced by output (dropped when empty). The inputs must still
 // be adjacent in current (flushes only add in front; one compaction runs at a time); Corruption

@@ -20,6 +20,7 @@
 // write of that group and refuses further writes (DESIGN.md, "Files").
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -163,6 +164,32 @@ class EngineWrite {
   ~EngineWrite() = default;
 };
 
+// Engine::RewriteTables: which keys stay, and when to give up.
+struct TableRewrite {
+  // Whether a key stays. A key it refuses leaves every table with all its versions (values and
+  // tombstones alike), and nothing is written in its place. Runs on the compaction thread.
+  std::function<bool(std::string_view key)> keep;
+  // Asked every few thousand keys and once more right before the new tables replace the old: an
+  // error stops the rewrite, its tables are deleted and no key leaves. Null: always Ok.
+  std::function<Status()> check;
+};
+
+// What a rewrite did; also its progress so far (RewriteProgress).
+struct RewriteFigures {
+  uint64_t keys_scanned = 0;        // live keys the tables held (newest version a value)
+  uint64_t keys_dropped = 0;        // of those, the ones `keep` refused
+  uint64_t bytes_dropped = 0;       // their keys' and newest values' bytes
+  uint64_t table_bytes_before = 0;  // the tables rewritten
+  uint64_t table_bytes_after = 0;   // the tables written in their place: the bytes written
+};
+
+// Read by another thread while a rewrite runs (a node answering kvring cleanup's polls).
+struct RewriteProgress {
+  std::atomic<uint64_t> keys_scanned{0};
+  std::atomic<uint64_t> keys_dropped{0};
+  std::atomic<uint64_t> bytes_dropped{0};
+};
+
 class Engine {
  public:
   // Opens (creating when missing) the store in options.dir, replays the commit log and starts
@@ -196,6 +223,17 @@ class Engine {
   virtual Status Flush() = 0;
   // Flushes, then compacts everything into the fewest tables and waits.
   virtual Status CompactAll() = 0;
+  // Cleanup's rewrite (Cassandra's): flushes the memtable, then rewrites every table into one
+  // sorted run without the keys `rewrite.keep` refuses, as a full compaction does (same purge
+  // rules, same manifest edit: a crash leaves the old tables or the new, never a mix), and
+  // deletes the old tables before it returns, so their disk is given back. No tombstone is
+  // written. A write made while it runs is rewritten with the tables if a flush got it into one
+  // before the rewrite began, and stays in the memtable otherwise (whatever `keep` says of it).
+  // Runs on the compaction thread; the caller waits, and may follow it in `progress` (null: not
+  // followed). Fails with the error of `rewrite.check` as it is; a failed file operation fails it
+  // as it fails a compaction (writes stop).
+  virtual Result<RewriteFigures> RewriteTables(const TableRewrite& rewrite,
+                                               RewriteProgress* progress = nullptr) = 0;
   // Flush, wait for background work, sync the log: for a graceful stop.
   virtual Status Close() = 0;
 

@@ -99,10 +99,25 @@ void EngineImpl::CompactionLoop() {
   std::unique_lock lock(mu_);
   while (true) {
     compaction_cv_.wait(lock, [&] {
-      return shutting_down_ || compaction_wanted_ ||
+      return shutting_down_ || compaction_wanted_ || rewrite_ != nullptr ||
              full_compactions_requested_ > full_compactions_done_;
     });
     if (shutting_down_) return;
+    if (rewrite_ != nullptr) {
+      RewriteJob* job = rewrite_;
+      job->taken = true;
+      lock.unlock();
+      Result<RewriteFigures> result = RunRewrite(*job);
+      lock.lock();
+      if (!result.ok() && !job->stopped_by_check)
+        HandleBackgroundError(result.status(), "rewriting tables");
+      job->result = std::move(result);
+      job->done = true;
+      rewrite_ = nullptr;
+      compaction_wanted_ = true;  // the triggers may fire on the new set
+      progress_cv_.notify_all();
+      continue;
+    }
     const bool full = full_compactions_requested_ > full_compactions_done_;
     const uint64_t target = full_compactions_requested_;
     compaction_wanted_ = false;
@@ -117,28 +132,37 @@ void EngineImpl::CompactionLoop() {
       if (!s.ok()) HandleBackgroundError(s, "compaction");
       progress_cv_.notify_all();  // writers stopped at the run limit re-check
       // A full compaction is one merge of everything; automatic ones go on while the
-      // triggers still fire.
-      if (!pick || full) break;
+      // triggers still fire, and make way for a rewrite.
+      if (!pick || full || rewrite_ != nullptr) break;
     }
     if (full) full_compactions_done_ = target;
     progress_cv_.notify_all();
   }
 }
 
-Status EngineImpl::CompactOnce(const CompactionPick& pick) {
+TableBuildSpec EngineImpl::CompactionSpec(const CompactionPick& pick) const {
   uint32_t level = 0;
   for (const auto& run : pick.inputs)
     for (const auto& t : run->tables) level = std::max(level, t->meta.level + 1);
-  const TableBuildSpec spec = BuildSpec(0, level);
+  return BuildSpec(0, level);
+}
+
+Status EngineImpl::CompactOnce(const CompactionPick& pick) {
   auto new_number = [this] {
     std::lock_guard lock(mu_);
     return next_file_++;
   };
   KV_ASSIGN_OR_RETURN(CompactionOutput output,
-                      RunCompaction(pick, spec, options_.can_purge_tombstone, new_number,
-                                    options_.value_is_obsolete));
+                      RunCompaction(pick, CompactionSpec(pick), options_.can_purge_tombstone,
+                                    new_number, options_.value_is_obsolete));
+  return InstallCompaction(pick, output, nullptr);
+}
+
+Status EngineImpl::InstallCompaction(const CompactionPick& pick, const CompactionOutput& output,
+                                     const std::function<Status()>& last_check) {
   {
     std::lock_guard manifest_lock(manifest_mu_);
+    if (last_check) KV_RETURN_IF_ERROR(last_check());
     std::shared_ptr<const TableSet> current;
     {
       std::lock_guard lock(mu_);

@@ -46,6 +46,8 @@ class EngineImpl final : public Engine {
   std::unique_ptr<Iterator> NewIterator() override;
   Status Flush() override;
   Status CompactAll() override;
+  Result<RewriteFigures> RewriteTables(const TableRewrite& rewrite,
+                                       RewriteProgress* progress) override;
   Status Close() override;
   EngineStats stats() const override;
 
@@ -63,6 +65,15 @@ class EngineImpl final : public Engine {
     bool stores = false;  // false: failed, or a merge that stored nothing
     EntryKind kind = EntryKind::kValue;
     std::string_view value;  // the caller's, or merged_values_'s
+  };
+  // A RewriteTables call handed to the compaction thread; the caller waits for `done`.
+  struct RewriteJob {
+    const TableRewrite* rewrite = nullptr;
+    RewriteProgress* progress = nullptr;  // may be null
+    bool taken = false;                   // the compaction thread has begun it
+    bool done = false;
+    bool stopped_by_check = false;  // the result is rewrite->check's error, not the engine's
+    Result<RewriteFigures> result = RewriteFigures{};
   };
   // Write delays are slept once they add up to this (engine_write.cc).
   static constexpr std::chrono::microseconds kMinWriteSleep{200};
@@ -105,6 +116,15 @@ class EngineImpl final : public Engine {
   void SyncLoop();
   Status FlushOldestImmutable(std::shared_ptr<MemTable> imm, uint64_t number);
   Status CompactOnce(const CompactionPick& pick);
+  // The spec of a compaction's output tables: a level above its inputs'.
+  TableBuildSpec CompactionSpec(const CompactionPick& pick) const;
+  // Replaces the pick's runs by `output` in a new manifest, publishes it and deletes the inputs.
+  // `last_check` (null: none) runs under manifest_mu_ right before the manifest is written: an
+  // error leaves the table set as it was.
+  Status InstallCompaction(const CompactionPick& pick, const CompactionOutput& output,
+                           const std::function<Status()>& last_check);
+  // The filtered rewrite of every table, on the compaction thread (RewriteTables).
+  Result<RewriteFigures> RunRewrite(RewriteJob& job);
   // Writes a manifest naming `tables`. REQUIRES: manifest_mu_ held, mu_ not held.
   Status WriteManifestFor(const TableSet& tables, uint64_t log_number);
   void HandleBackgroundError(const Status& s, std::string_view what);
@@ -137,6 +157,7 @@ class EngineImpl final : public Engine {
   bool compaction_wanted_ = true;                 // GUARDED_BY(mu_)
   uint64_t full_compactions_requested_ = 0;       // GUARDED_BY(mu_)
   uint64_t full_compactions_done_ = 0;            // GUARDED_BY(mu_)
+  RewriteJob* rewrite_ = nullptr;                 // GUARDED_BY(mu_): waiting or running
   uint64_t unsynced_records_ = 0;                 // GUARDED_BY(mu_): for stats in periodic mode
   std::condition_variable flush_cv_;              // wakes the flush thread
   std::condition_variable compaction_cv_;         // wakes the compaction thread

@@ -3,8 +3,9 @@
 # kvring shows it joining, then normal once it has streamed its ranges, while clients update the
 # keys; then `kvring leave` makes n2 leave: it streams its ranges to their new owners, kvring
 # shows it left, and its kvnode exits 0 (and refuses to start again on that data directory).
-# Between the two, `kvring cleanup` on n1 and n3 removes the keys they gave up to n4 (n1 then
-# gets some back from n2's leave, which the final check covers).
+# Between the two, `kvring cleanup` on n1 and n3 removes the keys they gave up to n4 and gives
+# their disk back (it rewrites the tables; n1 then gets some keys back from n2's leave, which the
+# final check covers).
 # In the final ring of three (N=3) every node must hold every key with the value the cluster
 # reads (each node asked alone, R=1, answers from its own copy). Also: a leave that would leave
 # fewer than N nodes is refused (exit 2).
@@ -54,6 +55,9 @@ for i in 1 3; do
   [[ $(field "$out" state) == done ]] || fail "kvring cleanup on n$i: $out"
   removed=$(field "$out" keys_removed)
   (( removed > 0 && removed < KEYS )) || fail "n$i removed $removed of $KEYS keys: $out"
+  # The tables were rewritten without them: their disk is back when the cleanup ends.
+  given=$(field "$out" bytes_given_back)
+  (( given > 0 )) || fail "n$i gave no disk back: $out"
   echo "kvring cleanup on n$i: $out"
 done
 

@@ -281,7 +281,9 @@ TEST_CASE("cleanup request and response round-trip, every field") {
                                  .keys_removed = 2,
                                  .bytes_removed = 3,
                                  .seconds = 4.5,
-                                 .error = "membership changed"};
+                                 .error = "membership changed",
+                                 .table_bytes_before = 6,
+                                 .table_bytes_after = 7};
   auto back = DecodeMessage<CleanupResponse>(EncodeMessage(response));
   REQUIRE(back.ok());
   CHECK(*back == response);

@@ -112,6 +112,12 @@ int Leave(kv::Client& client, const std::string& node, bool json, bool no_wait) 
   return kv::kExitOk;
 }
 
+// The disk the cleanup's rewrite gave back: what its tables lost (0 should they have grown).
+uint64_t GivenBack(const kv::CleanupResponse& r) {
+  return r.table_bytes_before > r.table_bytes_after ? r.table_bytes_before - r.table_bytes_after
+                                                    : 0;
+}
+
 std::string CleanupJson(const std::string& node, const kv::CleanupResponse& r) {
   boost::json::object out;
   out["node"] = node;
@@ -119,6 +125,9 @@ std::string CleanupJson(const std::string& node, const kv::CleanupResponse& r) {
   out["keys_scanned"] = r.keys_scanned;
   out["keys_removed"] = r.keys_removed;
   out["bytes_removed"] = r.bytes_removed;
+  out["table_bytes_before"] = r.table_bytes_before;
+  out["table_bytes_after"] = r.table_bytes_after;
+  out["bytes_given_back"] = GivenBack(r);
   out["seconds"] = kv::json::Round(r.seconds, 3);
   return kv::json::Serialize(out) + "\n";
 }
@@ -144,18 +153,20 @@ int Cleanup(kv::Client& client, const std::string& node, bool json, bool no_wait
   progress.Clear();
   if (r->state == "failed") {
     return Fail(kv::Status::Unavailable(
-                    fmt::format("the cleanup of {} stopped after {} keys scanned, {} removed: {}",
-                                node, r->keys_scanned, r->keys_removed, r->error)),
+                    fmt::format("the cleanup of {} stopped after {} keys scanned, removing "
+                                "nothing: {}",
+                                node, r->keys_scanned, r->error)),
                 json);
   }
   const std::string out =
-      json
-          ? CleanupJson(node, *r)
-          : (r->state == "done"
-                 ? fmt::format("{} cleaned up: {} keys scanned, {} removed ({} bytes), in "
-                               "{:.1f} s\n",
-                               node, r->keys_scanned, r->keys_removed, r->bytes_removed, r->seconds)
-                 : fmt::format("{}: cleanup {}\n", node, r->state));
+      json ? CleanupJson(node, *r)
+           : (r->state == "done"
+                  ? fmt::format("{} cleaned up: {} keys scanned, {} removed ({} bytes); tables "
+                                "{} bytes now {}, {} bytes given back; in {:.1f} s\n",
+                                node, r->keys_scanned, r->keys_removed, r->bytes_removed,
+                                r->table_bytes_before, r->table_bytes_after, GivenBack(*r),
+                                r->seconds)
+                  : fmt::format("{}: cleanup {}\n", node, r->state));
   return Print(out);
 }
 
@@ -173,7 +184,8 @@ int main(int argc, char** argv) {
       "`kvring metrics` prints the node's metrics in Prometheus's text format (what its\n"
       "GET /metrics serves), or with --json as JSON.\n"
       "`kvring cleanup` makes the node remove the keys it no longer replicates (run it on\n"
-      "each old node once a node has joined); kvring waits for it unless --no-wait.\n"
+      "each old node once a node has joined): it rewrites its tables without them and gives\n"
+      "their disk back when done; kvring waits for it unless --no-wait.\n"
       "`kvring remove NODE` takes a node that is down for good out of the ring and streams its\n"
       "ranges to their new owners from the remaining replicas.\n"
       "The node is --node, else $KV_NODE, else 127.0.0.1:7000.\n"
