@@ -31,7 +31,7 @@ struct GossipBenchOptions {
   double loss = 0;              // probability that any one gossip message is lost
   uint64_t interval_ms = 1000;  // kvnode's gossip interval
   int samples = 8;              // spreads measured per node count
-  int warmup_rounds = 30;
+  int warmup_rounds = 20;
   bool progress = false;  // a line on stderr per phase
 };
 
