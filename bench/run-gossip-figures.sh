@@ -57,7 +57,7 @@ for r in rows:
           f"| {f(r['spread_rounds_median'])} / {f(r['spread_rounds_max'])} | {f(r['join_rounds'])} "
           f"| {f(r['detection_seconds_median'])} / {f(r['detection_seconds_max'])} "
           f"| {r['wire_bytes_per_node_per_second']:,.0f} | {r['mean_syn_bytes']:,.0f} "
-          f"| {r['mean_ack_bytes']:,.0f} | {r['cpu_seconds']:.1f} |")
+          f"| {r['mean_ack_bytes']:,.0f} | {r['cpu_seconds']:.2f} |")
 EOF
 echo
 print_load_log
