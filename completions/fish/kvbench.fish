@@ -1,8 +1,9 @@
 # fish completion for kvbench
-set -l subcommands engine net
+set -l subcommands engine net gossip
 complete -c kvbench -f
 complete -c kvbench -n "not __fish_seen_subcommand_from $subcommands" -a engine -d 'Run a workload on the storage engine'
 complete -c kvbench -n "not __fish_seen_subcommand_from $subcommands" -a net -d 'Run puts, gets or YCSB-style workloads against a node'
+complete -c kvbench -n "not __fish_seen_subcommand_from $subcommands" -a gossip -d 'Measure gossip on simulated clusters'
 complete -c kvbench -n "not __fish_seen_subcommand_from $subcommands" -s V -l version -d 'Print the version'
 complete -c kvbench -l help -d 'Print the options'
 
@@ -31,11 +32,20 @@ complete -c kvbench -n '__fish_seen_subcommand_from net' -l rate -x -d 'Target o
 complete -c kvbench -n '__fish_seen_subcommand_from net' -l cluster-name -x -d 'Cluster name the node must have'
 complete -c kvbench -n '__fish_seen_subcommand_from net' -l timeout-ms -x -d 'Per-request timeout'
 
-# both
-complete -c kvbench -n "__fish_seen_subcommand_from $subcommands" -l num -x -d 'Operations or keys'
-complete -c kvbench -n "__fish_seen_subcommand_from $subcommands" -l value-size -x -d 'Value bytes'
-complete -c kvbench -n "__fish_seen_subcommand_from $subcommands" -l key-size -x -d 'Key bytes'
-complete -c kvbench -n "__fish_seen_subcommand_from $subcommands" -l seed -x -d 'Seed of key order and values'
+# kvbench gossip (--seed and --json: below)
+complete -c kvbench -n '__fish_seen_subcommand_from gossip' -l nodes -x -d 'Cluster sizes to simulate, comma-separated'
+complete -c kvbench -n '__fish_seen_subcommand_from gossip' -l gossip-interval-ms -x -d 'Time between gossip rounds'
+complete -c kvbench -n '__fish_seen_subcommand_from gossip' -l loss -x -d 'Probability that a gossip message is lost'
+complete -c kvbench -n '__fish_seen_subcommand_from gossip' -l samples -x -d 'New states whose spread is measured'
+complete -c kvbench -n '__fish_seen_subcommand_from gossip' -l warmup -x -d 'Gossip rounds before measuring'
+
+# engine and net
+complete -c kvbench -n '__fish_seen_subcommand_from engine net' -l num -x -d 'Operations or keys'
+complete -c kvbench -n '__fish_seen_subcommand_from engine net' -l value-size -x -d 'Value bytes'
+complete -c kvbench -n '__fish_seen_subcommand_from engine net' -l key-size -x -d 'Key bytes'
+
+# all three
+complete -c kvbench -n "__fish_seen_subcommand_from $subcommands" -l seed -x -d 'Seed of key order and values (gossip: of phases, targets and losses)'
 complete -c kvbench -n "__fish_seen_subcommand_from $subcommands" -l json -d 'Print one JSON object'
 complete -c kvbench -l tls-cert -r -F -d 'TLS certificate, role client or admin (default $KV_TLS_CERT)'
 complete -c kvbench -l tls-key -r -F -d 'TLS private key (default $KV_TLS_KEY)'

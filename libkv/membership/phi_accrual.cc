@@ -8,16 +8,18 @@
 namespace kv {
 
 void PhiAccrualDetector::ArrivalWindow::Add(uint64_t interval, size_t window_size) {
-  intervals.push_back(interval);
-  double x = static_cast<double>(interval);
-  sum += x;
-  sum_of_squares += x * x;
-  while (intervals.size() > std::max<size_t>(window_size, 1)) {
-    double old = static_cast<double>(intervals.front());
-    intervals.pop_front();
+  if (intervals.size() < std::max<size_t>(window_size, 1)) {
+    intervals.push_back(interval);
+  } else {
+    const double old = static_cast<double>(intervals[oldest]);
     sum -= old;
     sum_of_squares -= old * old;
+    intervals[oldest] = interval;
+    oldest = (oldest + 1) % intervals.size();
   }
+  const double x = static_cast<double>(interval);
+  sum += x;
+  sum_of_squares += x * x;
 }
 
 void PhiAccrualDetector::Heartbeat(std::string_view peer, uint64_t now_micros) {

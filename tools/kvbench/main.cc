@@ -1,6 +1,8 @@
 // kvbench: load generator. `kvbench engine` runs a workload on kv's storage engine in a
 // directory (like LevelDB's db_bench); `kvbench net` runs puts, gets or the YCSB-style workloads
-// a, b, c against a node (tools/kvbench/net_bench.h).
+// a, b, c against a node (tools/kvbench/net_bench.h); `kvbench gossip` measures gossip
+// convergence, failure detection and gossip bytes on simulated clusters of growing size
+// (tools/kvbench/gossip_bench.h).
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -16,6 +18,7 @@
 #include "tools/kvbench/engine_bench.h"
 #include "tools/kvbench/engine_flags.h"
 #include "tools/kvbench/engine_target.h"
+#include "tools/kvbench/gossip_bench.h"
 #include "tools/kvbench/net_bench.h"
 #include "tools/kvbench/ops_progress.h"
 
@@ -33,6 +36,32 @@ int PrintReport(const kv::Result<kv::bench::BenchReport>& report, bool json) {
   std::fflush(stdout);
   kv::Status verified = kv::bench::VerifyReads(*report);
   return verified.ok() ? 0 : Fail(verified);
+}
+
+// Exit 0 with every figure measured; 1 when a phase did not complete within its limit (its
+// figure is printed as "-" or null).
+int RunGossip(kv::bench::GossipBenchOptions options, bool json) {
+  options.progress = kv::bench::OpsProgress::StderrIsTerminal();
+  kv::Result<std::vector<kv::bench::GossipBenchRow>> rows = kv::bench::RunGossipBench(options);
+  if (!rows.ok()) return Fail(rows.status());
+  std::string text;
+  if (json) {
+    for (const kv::bench::GossipBenchRow& row : *rows)
+      text += kv::bench::FormatGossipJson(options, row) + "\n";
+  } else {
+    text = kv::bench::FormatGossipHuman(options, *rows);
+  }
+  std::fputs(text.c_str(), stdout);
+  std::fflush(stdout);
+  for (const kv::bench::GossipBenchRow& row : *rows) {
+    if (row.complete()) continue;
+    std::fprintf(stderr,
+                 "kvbench gossip: at %zu nodes a phase did not complete within 300 rounds: gossip "
+                 "did not converge or a stopped node was not convicted\n",
+                 row.nodes);
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace
@@ -130,7 +159,45 @@ int main(int argc, char** argv) {
       ->type_name("SEED");
   net->add_flag("--json", net_json, "Print one JSON object instead of text");
 
+  GossipBenchOptions gossip_options;
+  bool gossip_json = false;
+  CLI::App* gossip = app.add_subcommand(
+      "gossip",
+      "Measure gossip convergence, failure detection and gossip bytes on simulated clusters");
+  gossip
+      ->add_option("--nodes", gossip_options.nodes, "Cluster sizes to simulate, one after another")
+      ->delimiter(',')
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{2}, size_t{4095}))
+      ->type_name("N,...");
+  gossip
+      ->add_option("--gossip-interval-ms", gossip_options.interval_ms,
+                   "Time between a node's gossip rounds (kvnode's)")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{10}, uint64_t{60000}))
+      ->type_name("MS");
+  gossip->add_option("--loss", gossip_options.loss, "Probability that a gossip message is lost")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.9))
+      ->type_name("P");
+  gossip->add_option("--samples", gossip_options.samples, "New states whose spread is measured")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000))
+      ->type_name("N");
+  gossip
+      ->add_option("--warmup", gossip_options.warmup_rounds,
+                   "Gossip rounds before measuring, so the failure detectors have learnt")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000))
+      ->type_name("ROUNDS");
+  gossip->add_option("--seed", gossip_options.seed, "Seed of the phases, targets and losses")
+      ->capture_default_str()
+      ->type_name("SEED");
+  gossip->add_flag("--json", gossip_json, "Print one JSON object per cluster size instead of text");
+
   if (std::optional<int> code = kv::tools::ParseCommandLine(app, argc, argv)) return *code;
+
+  if (gossip->parsed()) return RunGossip(gossip_options, gossip_json);
 
   if (engine->parsed()) {
     engine_options.progress = OpsProgress::StderrIsTerminal();
