@@ -78,8 +78,10 @@ struct ClientWrite {
 
 // What a coordinator has counted since it was made (kv_coordinator_* in docs/metrics.md).
 struct CoordinatorCounts {
-  uint64_t read_quorum_failures = 0;   // gets answered by fewer than R replicas (failed)
-  uint64_t write_quorum_failures = 0;  // writes acknowledged by fewer than W (and pending) replicas
+  // Gets answered by fewer than R replicas, or than their local quorum (failed).
+  uint64_t read_quorum_failures = 0;
+  // Writes acknowledged by fewer than W (or their local quorum) and pending replicas.
+  uint64_t write_quorum_failures = 0;
   // Writes answered MaybeApplied: a write quorum failure after this node stored the write, or
   // this node's own store failing after the others were sent it.
   uint64_t maybe_applied = 0;
