@@ -103,6 +103,7 @@ asio::awaitable<Result<GetResult>> AsyncClient::Get(std::string key, ReadOptions
   GetRequest get;
   get.key = std::move(key);
   get.r = options.r;
+  get.local_zone = std::move(options.local_zone);
   Result<std::string> request = EncodeGetCall(std::move(get), id);
   if (!request.ok()) co_return request.status();
   Result<Frame> answer = co_await Call(std::move(*request), id, false);
@@ -118,6 +119,7 @@ asio::awaitable<Status> AsyncClient::Put(std::string key, std::string value, Wri
   put.context = std::move(options.context);
   put.w = options.w;
   put.primaries_only = options.primaries_only;
+  put.local_zone = std::move(options.local_zone);
   Result<std::string> request = EncodePutCall(std::move(put), id);
   if (!request.ok()) co_return request.status();
   Result<Frame> answer = co_await Call(std::move(*request), id, true);
@@ -132,6 +134,7 @@ asio::awaitable<Status> AsyncClient::Delete(std::string key, WriteOptions option
   del.context = std::move(options.context);
   del.w = options.w;
   del.primaries_only = options.primaries_only;
+  del.local_zone = std::move(options.local_zone);
   Result<std::string> request = EncodeDeleteCall(std::move(del), id);
   if (!request.ok()) co_return request.status();
   Result<Frame> answer = co_await Call(std::move(*request), id, true);

@@ -191,8 +191,11 @@ Status CheckContextToken(std::string_view context) {
 
 Result<GetResult> Client::Get(std::string_view key, const ReadOptions& options) {
   const uint64_t id = NextRequestId();
-  KV_ASSIGN_OR_RETURN(std::string request,
-                      EncodeGetCall(GetRequest{.key = std::string(key), .r = options.r}, id));
+  KV_ASSIGN_OR_RETURN(
+      std::string request,
+      EncodeGetCall(
+          GetRequest{.key = std::string(key), .r = options.r, .local_zone = options.local_zone},
+          id));
   KV_ASSIGN_OR_RETURN(Frame answer, Call(std::move(request), id, false));
   return DecodeGetAnswer(answer);
 }
@@ -205,7 +208,8 @@ Status Client::Put(std::string_view key, std::string_view value, const WriteOpti
                                                .context = options.context,
                                                .w = options.w,
                                                .forwarded = false,
-                                               .primaries_only = options.primaries_only},
+                                               .primaries_only = options.primaries_only,
+                                               .local_zone = options.local_zone},
                                     id));
   KV_ASSIGN_OR_RETURN(Frame answer, Call(std::move(request), id, true));
   return DecodePutAnswer(answer);
@@ -218,7 +222,8 @@ Status Client::Delete(std::string_view key, const WriteOptions& options) {
                                                      .context = options.context,
                                                      .w = options.w,
                                                      .forwarded = false,
-                                                     .primaries_only = options.primaries_only},
+                                                     .primaries_only = options.primaries_only,
+                                                     .local_zone = options.local_zone},
                                        id));
   KV_ASSIGN_OR_RETURN(Frame answer, Call(std::move(request), id, true));
   return DecodeDeleteAnswer(answer);

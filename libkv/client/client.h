@@ -35,6 +35,9 @@ namespace kv {
 
 struct ReadOptions {
   uint32_t r = 0;  // replicas that must answer; 0: the node's default (kvnode --read-quorum)
+  // Non-empty (with r 0): a local quorum of this zone instead, a majority of the key's replicas
+  // in it (Cassandra's LOCAL_QUORUM; libkv/replication/local_quorum.h).
+  std::string local_zone = {};
 };
 
 struct WriteOptions {
@@ -43,6 +46,7 @@ struct WriteOptions {
   uint32_t w = 0;  // replicas that must acknowledge; 0: the node's default (--write-quorum)
   // Only the key's own replicas count toward W: no stand-in under a sloppy quorum (Riak's PW).
   bool primaries_only = false;
+  std::string local_zone = {};  // as ReadOptions's, with w 0
 };
 
 // InvalidArgument when `context` is neither empty nor a well-formed context token. Put and Delete

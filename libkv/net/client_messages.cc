@@ -10,9 +10,10 @@ using message_coding::Flag;
 
 template <class Archive>
 void serialize(Archive& ar, GetRequest& m, std::uint32_t const version) {
-  CheckVersion(version, 2);
+  CheckVersion(version, 3);
   Bytes(ar, m.key);
   ar(m.r);
+  Bytes(ar, m.local_zone);
 }
 
 template <class Archive>
@@ -25,13 +26,14 @@ void serialize(Archive& ar, GetResponse& m, std::uint32_t const version) {
 
 template <class Archive>
 void serialize(Archive& ar, PutRequest& m, std::uint32_t const version) {
-  CheckVersion(version, 2);
+  CheckVersion(version, 3);
   Bytes(ar, m.key);
   Bytes(ar, m.value);
   Bytes(ar, m.context);
   ar(m.w);
   Flag(ar, m.forwarded);
   Flag(ar, m.primaries_only);
+  Bytes(ar, m.local_zone);
 }
 
 template <class Archive>
@@ -41,12 +43,13 @@ void serialize(Archive&, PutResponse&, std::uint32_t const version) {
 
 template <class Archive>
 void serialize(Archive& ar, DeleteRequest& m, std::uint32_t const version) {
-  CheckVersion(version, 2);
+  CheckVersion(version, 3);
   Bytes(ar, m.key);
   Bytes(ar, m.context);
   ar(m.w);
   Flag(ar, m.forwarded);
   Flag(ar, m.primaries_only);
+  Bytes(ar, m.local_zone);
 }
 
 template <class Archive>
@@ -56,11 +59,11 @@ void serialize(Archive&, DeleteResponse&, std::uint32_t const version) {
 
 }  // namespace kv
 
-CEREAL_CLASS_VERSION(kv::GetRequest, 2)
+CEREAL_CLASS_VERSION(kv::GetRequest, 3)
 CEREAL_CLASS_VERSION(kv::GetResponse, 2)
-CEREAL_CLASS_VERSION(kv::PutRequest, 2)
+CEREAL_CLASS_VERSION(kv::PutRequest, 3)
 CEREAL_CLASS_VERSION(kv::PutResponse, 1)
-CEREAL_CLASS_VERSION(kv::DeleteRequest, 2)
+CEREAL_CLASS_VERSION(kv::DeleteRequest, 3)
 CEREAL_CLASS_VERSION(kv::DeleteResponse, 1)
 
 namespace kv {

@@ -12,11 +12,14 @@
 namespace kv {
 
 // Client requests. A quorum of 0 means the node's default (kvnode --read-quorum,
-// --write-quorum); anything else must be 1..N.
+// --write-quorum); anything else must be 1..N. A non-empty `local_zone` asks instead for a local
+// quorum of that zone (Cassandra's LOCAL_QUORUM): a majority of the key's replicas in that zone
+// (libkv/replication/local_quorum.h); the request's r or w must then be 0.
 struct GetRequest {
   static constexpr wire::MessageType kType = wire::MessageType::kGetRequest;
   std::string key;
   uint32_t r = 0;
+  std::string local_zone = {};
 };
 
 // Every version of the key the replicas that answered hold, merged: `siblings` is a SiblingSet
@@ -44,6 +47,7 @@ struct PutRequest {
   // Riak's PW: only the key's own replicas may count toward W (no fallback under a sloppy
   // quorum); a write refused rather than parked on a stand-in.
   bool primaries_only = false;
+  std::string local_zone = {};  // as GetRequest's; a forwarded write keeps it
 };
 
 struct PutResponse {
@@ -58,6 +62,7 @@ struct DeleteRequest {
   uint32_t w = 0;
   bool forwarded = false;
   bool primaries_only = false;  // as PutRequest's
+  std::string local_zone = {};  // as GetRequest's
 };
 
 struct DeleteResponse {

@@ -7,6 +7,7 @@
 
 #include "libkv/base/json.h"
 #include "libkv/base/limits.h"
+#include "libkv/membership/node_state.h"
 #include "libkv/net/admin_messages.h"
 #include "libkv/net/admin_report.h"
 #include "libkv/net/client_messages.h"
@@ -61,10 +62,13 @@ std::optional<uint32_t> ParseQuorum(std::string_view text) {
   return n;
 }
 
-// Reads ?r=&w=&pw=&blind= into `call`; the refusal when one is malformed or unknown.
+// Reads ?r=&w=&pw=&zone=&blind= into `call`; the refusal when one is malformed or unknown.
 std::optional<HttpAnswer> ParseQuery(std::string_view query, HttpCall& call) {
   std::optional<uint32_t> pw;
+  bool pw_local = false;
   bool w_given = false;
+  bool r_given = false;
+  bool zone_given = false;
   while (!query.empty()) {
     const size_t amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);
@@ -74,28 +78,72 @@ std::optional<HttpAnswer> ParseQuery(std::string_view query, HttpCall& call) {
     const std::string_view name = pair.substr(0, eq);
     const std::string_view value =
         eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-    if (name == "r" || name == "w" || name == "pw") {
+    if ((name == "r" || name == "w" || name == "pw") && value == "local") {
+      if (name == "r") {
+        call.r_local = true;
+        r_given = true;
+      }
+      if (name == "w") {
+        call.w_local = true;
+        w_given = true;
+      }
+      if (name == "pw") pw_local = true;
+    } else if (name == "r" || name == "w" || name == "pw") {
       const std::optional<uint32_t> n = ParseQuorum(value);
       if (!n)
         return BadRequest(fmt::format(
-            "query parameter {}={} is not a quorum: give a number of replicas from 1 to N, or "
-            "0 for the node's own",
+            "query parameter {}={} is not a quorum: give a number of replicas from 1 to N, 0 "
+            "for the node's own, or local (with zone=Z) for a majority of the key's replicas "
+            "in zone Z",
             name, value));
-      if (name == "r") call.r = *n;
+      if (name == "r") {
+        call.r = *n;
+        r_given = true;
+      }
       if (name == "w") {
         call.w = *n;
         w_given = true;
       }
       if (name == "pw") pw = *n;
+    } else if (name == "zone") {
+      std::optional<std::string> zone = PercentDecode(value);
+      if (!zone) return BadRequest("query parameter zone is not percent-encoded");
+      if (Status named = CheckZoneName(*zone); !named.ok())
+        return BadRequest(fmt::format("query parameter zone: {}", named.message()));
+      call.zone = std::move(*zone);
+      zone_given = true;
     } else if (name == "blind") {
       if (value != "true" && value != "false" && !value.empty())
         return BadRequest(fmt::format("query parameter blind={} is not true or false", value));
       call.blind = value != "false";
     } else {
       return BadRequest(
-          fmt::format("unknown query parameter '{}': /v1/kv takes r, w, pw and blind", name));
+          fmt::format("unknown query parameter '{}': /v1/kv takes r, w, pw, zone and blind", name));
     }
   }
+  if (pw_local) {
+    // As a numbered pw: the local quorum, counting the key's own replicas only.
+    if (w_given && !call.w_local)
+      return BadRequest(fmt::format(
+          "pw=local and w={}: kv counts only the key's own replicas toward W when pw is given, "
+          "so pw must equal w (or give pw alone)",
+          call.w));
+    call.w_local = true;
+    call.primaries_only = true;
+  }
+  if (call.w_local && pw && *pw > 0)
+    return BadRequest(fmt::format("w=local and pw={}: pw must equal w (pw=local)", *pw));
+  const bool local = call.r_local || call.w_local;
+  if (local && !zone_given)
+    return BadRequest(
+        "a local quorum (r=local, w=local or pw=local) needs zone=Z: the zone whose replicas "
+        "count");
+  if (zone_given && !local)
+    return BadRequest(
+        "zone=Z names the zone of a local quorum: give r=local, w=local or pw=local with it");
+  // A write at the local quorum reads first at the same zone's quorum unless told otherwise, so
+  // that it too waits on no other zone.
+  if (call.w_local && !r_given && !call.blind) call.r_local = true;
   if (pw && *pw > 0) {
     // kv's PW counts only the key's own replicas toward W (PutRequest::primaries_only), so PW
     // and W are one number here.
@@ -197,9 +245,10 @@ std::variant<HttpCall, HttpAnswer> ParseHttpCall(HttpMethod method, std::string_
                                                  key->size(), kMaxKeyBytes)));
   call.key = std::move(*key);
   if (std::optional<HttpAnswer> refusal = ParseQuery(query, call)) return *refusal;
-  if (method == HttpMethod::kGet && (call.w != 0 || call.primaries_only || call.blind))
-    return BadRequest("GET takes r only: w, pw and blind are for PUT and DELETE");
-  if (method != HttpMethod::kGet && call.r != 0 && call.blind)
+  if (method == HttpMethod::kGet &&
+      (call.w != 0 || call.w_local || call.primaries_only || call.blind))
+    return BadRequest("GET takes r (and zone) only: w, pw and blind are for PUT and DELETE");
+  if (method != HttpMethod::kGet && call.blind && (call.r != 0 || call.r_local))
     return BadRequest("r is the quorum of the read before the write, which blind=true skips");
   if (!context_header.empty()) {
     if (method == HttpMethod::kGet)
@@ -217,7 +266,8 @@ std::variant<HttpCall, HttpAnswer> ParseHttpCall(HttpMethod method, std::string_
 }
 
 Frame GetFrame(const HttpCall& call) {
-  return MessageFrame(GetRequest{.key = call.key, .r = call.r});
+  return MessageFrame(
+      GetRequest{.key = call.key, .r = call.r, .local_zone = call.r_local ? call.zone : ""});
 }
 
 Frame PutFrame(const HttpCall& call, std::string value, std::string context) {
@@ -226,7 +276,8 @@ Frame PutFrame(const HttpCall& call, std::string value, std::string context) {
                                  .context = std::move(context),
                                  .w = call.w,
                                  .forwarded = false,
-                                 .primaries_only = call.primaries_only});
+                                 .primaries_only = call.primaries_only,
+                                 .local_zone = call.w_local ? call.zone : ""});
 }
 
 Frame DeleteFrame(const HttpCall& call, std::string context) {
@@ -234,7 +285,8 @@ Frame DeleteFrame(const HttpCall& call, std::string context) {
                                     .context = std::move(context),
                                     .w = call.w,
                                     .forwarded = false,
-                                    .primaries_only = call.primaries_only});
+                                    .primaries_only = call.primaries_only,
+                                    .local_zone = call.w_local ? call.zone : ""});
 }
 
 Frame RingFrame() {

@@ -8,6 +8,9 @@
 //   GET    /v1/kv/{key}[?r=R]                   200 the value's bytes, 300 siblings, 404
 //   PUT    /v1/kv/{key}[?w=W&pw=PW&blind=true]  204; the value is the body
 //   DELETE /v1/kv/{key}[?w=W&pw=PW&blind=true]  204
+// R, W and PW may also be `local`, with zone=Z: the local quorum of zone Z (a majority of the
+// key's replicas there; libkv/replication/local_quorum.h). A PUT or DELETE at w=local reads
+// first at r=local unless r is given.
 //   GET    /v1/ring, /v1/stats, /health
 //   GET    /metrics                            Prometheus text (docs/metrics.md)
 //
@@ -51,6 +54,9 @@ struct HttpCall {
   std::string key;  // kKv: percent-decoded
   uint32_t r = 0;   // ?r=, ?w=: 0 the node's own quorum
   uint32_t w = 0;
+  bool r_local = false;         // ?r=local: the local quorum of `zone` (r is then 0)
+  bool w_local = false;         // ?w=local or ?pw=local (w is then 0)
+  std::string zone;             // ?zone=: the zone of a local quorum; given only with one
   bool primaries_only = false;  // ?pw=: Riak's PW, as kvput --pw; its number must equal w
   bool blind = false;           // ?blind=true
   std::string context;          // the binary token from X-Kv-Context; empty: none given

@@ -120,10 +120,12 @@ std::string NodeService::MetricsText() const {
 
   const CoordinatorCounts c = coordinator_->counts();
   Counter(out, "kv_coordinator_read_quorum_failures_total",
-          "Gets this node coordinated that fewer than R replicas answered (failed).",
+          "Gets this node coordinated that fewer than R replicas (or than the local quorum "
+          "asked) answered (failed).",
           c.read_quorum_failures);
   Counter(out, "kv_coordinator_write_quorum_failures_total",
-          "Writes this node coordinated that fewer than W replicas acknowledged.",
+          "Writes this node coordinated that fewer than W replicas (or than the local quorum "
+          "asked) acknowledged.",
           c.write_quorum_failures);
   Counter(out, "kv_coordinator_maybe_applied_writes_total",
           "Writes this node coordinated and answered as maybe applied (outcome unknown).",

@@ -269,7 +269,8 @@ asio::awaitable<NodeService::Answered> NodeService::Dispatch(Frame request) {
       Result<GetRequest> m = DecodeMessage<GetRequest>(request.body);
       if (!m.ok()) co_return ErrorFrame(id, m.status());
       if (Status s = CheckKey(m->key); !s.ok()) co_return ErrorFrame(id, s);
-      Result<GetResponse> got = co_await coordinator_->Get(std::move(m->key), m->r);
+      Result<GetResponse> got =
+          co_await coordinator_->Get(std::move(m->key), m->r, std::move(m->local_zone));
       if (!got.ok()) co_return ErrorFrame(id, got.status());
       co_return Answered(EncodeMessageFrame(*got, id), !got->found);
     }
@@ -288,7 +289,8 @@ asio::awaitable<NodeService::Answered> NodeService::Dispatch(Frame request) {
                             .context = std::move(m->context),
                             .w = m->w,
                             .forwarded = m->forwarded,
-                            .primaries_only = m->primaries_only};
+                            .primaries_only = m->primaries_only,
+                            .local_zone = std::move(m->local_zone)};
       } else {
         Result<DeleteRequest> m = DecodeMessage<DeleteRequest>(request.body);
         if (!m.ok()) co_return ErrorFrame(id, m.status());
@@ -299,7 +301,8 @@ asio::awaitable<NodeService::Answered> NodeService::Dispatch(Frame request) {
                             .context = std::move(m->context),
                             .w = m->w,
                             .forwarded = m->forwarded,
-                            .primaries_only = m->primaries_only};
+                            .primaries_only = m->primaries_only,
+                            .local_zone = std::move(m->local_zone)};
       }
       const bool is_put = !write.tombstone;
       Status s = co_await coordinator_->Write(std::move(write));

@@ -15,6 +15,7 @@
 #include "libkv/async/run_on_pool.h"
 #include "libkv/net/replica_messages.h"
 #include "libkv/replication/engine_submission.h"
+#include "libkv/replication/local_quorum.h"
 #include "libkv/versioning/context_token.h"
 
 namespace kv {
@@ -25,6 +26,14 @@ namespace asio = boost::asio;
 // records its outcome here and wakes the waiter, which re-checks what it waits for.
 class ReplicaReplies {
  public:
+  // Whether a call's success counts toward the quorum. Every call counts but under a local
+  // quorum (Coordinator::Write says which count there).
+  enum class Counts {
+    kYes,
+    kOutsideZone,  // a stand-in outside the zone for a replica of the zone: named, not counted
+    kOtherZone,    // a copy for another zone's replica: neither counted nor named
+  };
+
   ReplicaReplies(asio::any_io_executor executor, std::vector<std::string> replicas,
                  std::chrono::steady_clock::time_point deadline)
       : replicas_(std::move(replicas)),
@@ -41,7 +50,7 @@ class ReplicaReplies {
   bool done(size_t i) const { return outcomes_[i].has_value(); }
 
   void Record(size_t i, Result<SiblingSet> outcome) {
-    if (outcome.ok()) ++ok_;
+    if (outcome.ok() && CountsToward(i)) ++ok_;
     outcomes_[i] = std::move(outcome);
     ++done_;
     wake_.cancel();
@@ -54,6 +63,15 @@ class ReplicaReplies {
   // For the shortfall message only: the replica each call stood in for, if any.
   void SetStandIns(std::vector<std::optional<std::string>> hinted_for) {
     hinted_for_ = std::move(hinted_for);
+  }
+
+  // Makes the request's quorum the local quorum of `zone`, whose key has `zone_replicas`
+  // replicas there (pending ones included): only the calls marked kYes count (none marked: all).
+  // REQUIRES: no call recorded yet.
+  void SetLocal(std::string zone, size_t zone_replicas, std::vector<Counts> counts = {}) {
+    zone_ = std::move(zone);
+    zone_replicas_ = zone_replicas;
+    counts_ = std::move(counts);
   }
 
   // Returns when `enough()` holds, every call is done, or the deadline has passed.
@@ -76,19 +94,28 @@ class ReplicaReplies {
     return merged;
   }
 
-  // "2 of 3 replicas answered (R=2): b timed out; c: connection refused" and whether any failure
-  // was a timeout (then the caller reports Timeout, else Unavailable).
+  // "2 of 3 replicas answered (R=2): b timed out; c: connection refused", or under a local
+  // quorum "local quorum of zone b not met for the read: 1 of 2 replicas in zone b answered (2
+  // needed); ...", and whether any failure was a timeout (then the caller reports Timeout, else
+  // Unavailable).
   Status Shortfall(std::string_view what, std::string_view quorum_name, uint32_t quorum,
                    std::string_view consequence) const {
     bool any_timeout = false;
     std::string why;
+    const std::string_view verb = what == "read" ? "answered" : "acknowledged";
     for (size_t i = 0; i < replicas_.size(); ++i) {
-      if (outcomes_[i] && outcomes_[i]->ok()) continue;
+      const Counts counts = i < counts_.size() ? counts_[i] : Counts::kYes;
+      if (counts == Counts::kOtherZone) continue;
+      const bool ok = outcomes_[i] && outcomes_[i]->ok();
+      if (ok && counts == Counts::kYes) continue;
       if (!why.empty()) why += "; ";
       std::string name = replicas_[i];
       if (i < hinted_for_.size() && hinted_for_[i])
         name = fmt::format("{} (for {})", replicas_[i], *hinted_for_[i]);
-      if (!outcomes_[i]) {
+      if (ok) {
+        why +=
+            fmt::format("{}: {} but is outside zone {}, so it does not count", name, verb, zone_);
+      } else if (!outcomes_[i]) {
         any_timeout = true;
         why += fmt::format("{}: no answer in time", name);
       } else {
@@ -96,17 +123,26 @@ class ReplicaReplies {
         why += fmt::format("{}: {}", name, outcomes_[i]->status().message());
       }
     }
-    std::string message = fmt::format(
-        "{} quorum not met: {} of {} replicas {} ({}={}){}; {}", what, ok_, replicas_.size(),
-        what == "read" ? "answered" : "acknowledged", quorum_name, quorum, consequence, why);
+    std::string message =
+        zone_.empty()
+            ? fmt::format("{} quorum not met: {} of {} replicas {} ({}={}){}; {}", what, ok_,
+                          replicas_.size(), verb, quorum_name, quorum, consequence, why)
+            : fmt::format(
+                  "{} not met for the {}: {} of {} replicas in zone {} {} ({} needed){}; {}",
+                  quorum_name, what, ok_, zone_replicas_, zone_, verb, quorum, consequence, why);
     return any_timeout ? Status::Timeout(std::move(message))
                        : Status::Unavailable(std::move(message));
   }
 
  private:
+  bool CountsToward(size_t i) const { return i >= counts_.size() || counts_[i] == Counts::kYes; }
+
   std::vector<std::string> replicas_;
   std::vector<std::optional<Result<SiblingSet>>> outcomes_;
   std::vector<std::optional<std::string>> hinted_for_;
+  std::string zone_;  // a local quorum's zone; empty: every replica counts
+  size_t zone_replicas_ = 0;
+  std::vector<Counts> counts_;  // per call; empty: every call counts
   std::function<void()> on_all_done_;
   size_t ok_ = 0;
   size_t done_ = 0;
@@ -126,6 +162,15 @@ Result<uint32_t> QuorumFor(uint32_t asked, uint32_t fallback, uint32_t n, std::s
   return q;
 }
 
+// A request for a local quorum asks no count of replicas besides.
+Status CheckLocalAsk(uint32_t asked, std::string_view flag, std::string_view zone) {
+  if (asked == 0) return Status::Ok();
+  return Status::InvalidArgument(fmt::format(
+      "{} {} and a local quorum of zone {} were both asked: a local quorum is a majority of the "
+      "key's replicas in the zone, give one or the other",
+      flag, asked, zone));
+}
+
 Result<SiblingSet> DecodeReplicaSet(std::string_view bytes) {
   if (bytes.empty()) return SiblingSet();
   return SiblingSet::Decode(bytes);
@@ -133,17 +178,33 @@ Result<SiblingSet> DecodeReplicaSet(std::string_view bytes) {
 
 }  // namespace
 
-asio::awaitable<Result<GetResponse>> Coordinator::Get(std::string key, uint32_t r) {
+asio::awaitable<Result<GetResponse>> Coordinator::Get(std::string key, uint32_t r,
+                                                      std::string local_zone) {
+  if (!local_zone.empty())
+    if (Status both = CheckLocalAsk(r, "--r", local_zone); !both.ok()) co_return both;
   Result<uint32_t> quorum = QuorumFor(r, options_.quorum.r, options_.quorum.n, "--r");
   if (!quorum.ok()) co_return quorum.status();
   std::shared_ptr<const ClusterView> view = s_.view();
   std::vector<std::string> replicas = view->ring->PreferenceList(key, options_.quorum.n);
   if (replicas.empty()) co_return Status::Unavailable("the ring has no nodes yet");
-  const uint32_t need = std::min<uint32_t>(*quorum, static_cast<uint32_t>(replicas.size()));
+  uint32_t need = std::min<uint32_t>(*quorum, static_cast<uint32_t>(replicas.size()));
+  std::optional<LocalQuorum> zone_quorum;
+  if (!local_zone.empty()) {
+    Result<LocalQuorum> asked = LocalQuorumFor(*view, replicas, local_zone);
+    if (!asked.ok()) co_return asked.status();
+    zone_quorum = std::move(*asked);
+    need = zone_quorum->need;
+    // A local read asks the zone's replicas only (as Cassandra's LOCAL_QUORUM does): it neither
+    // waits on nor crosses to another zone, and its read repair stays in the zone too.
+    std::erase_if(replicas, [&](const std::string& node) {
+      return !NodeInZone(*view, node, zone_quorum->zone);
+    });
+  }
 
   auto executor = co_await asio::this_coro::executor;
   auto gather = std::make_shared<ReplicaReplies>(
       executor, replicas, std::chrono::steady_clock::now() + options_.timeout);
+  if (zone_quorum) gather->SetLocal(zone_quorum->zone, zone_quorum->replicas_in_zone);
   for (size_t i = 0; i < replicas.size(); ++i) {
     if (replicas[i] == view->self) {
       gather->Record(i, s_.store->Read(key));
@@ -167,7 +228,7 @@ asio::awaitable<Result<GetResponse>> Coordinator::Get(std::string key, uint32_t 
   co_await gather->WaitUntil([&] { return gather->ok() >= need; });
   if (gather->ok() < need) {
     Count(counters_.read_quorum_failures);
-    Status shortfall = gather->Shortfall("read", "R", need, "");
+    Status shortfall = gather->Shortfall("read", zone_quorum ? zone_quorum->Name() : "R", need, "");
     co_return shortfall;
   }
 
@@ -219,12 +280,23 @@ asio::awaitable<Result<GetResponse>> Coordinator::Get(std::string key, uint32_t 
 }
 
 asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
+  if (!write.local_zone.empty())
+    if (Status both = CheckLocalAsk(write.w, "--w", write.local_zone); !both.ok()) co_return both;
   Result<uint32_t> quorum = QuorumFor(write.w, options_.quorum.w, options_.quorum.n, "--w");
   if (!quorum.ok()) co_return quorum.status();
   std::shared_ptr<const ClusterView> view = s_.view();
   std::vector<std::string> replicas = view->ring->PreferenceList(write.key, options_.quorum.n);
   if (replicas.empty()) co_return Status::Unavailable("the ring has no nodes yet");
-  const uint32_t need = std::min<uint32_t>(*quorum, static_cast<uint32_t>(replicas.size()));
+  uint32_t need = std::min<uint32_t>(*quorum, static_cast<uint32_t>(replicas.size()));
+  // Refused here, before anything is stored or forwarded, when the zone or the key's replicas
+  // there cannot make the local quorum (a forwarding node and its replica both check).
+  std::optional<LocalQuorum> zone_quorum;
+  if (!write.local_zone.empty()) {
+    Result<LocalQuorum> asked = LocalQuorumFor(*view, replicas, write.local_zone);
+    if (!asked.ok()) co_return asked.status();
+    zone_quorum = std::move(*asked);
+    need = zone_quorum->need;
+  }
 
   const bool is_replica = std::find(replicas.begin(), replicas.end(), view->self) != replicas.end();
   // A forwarded write is coordinated here even when this node's ring disagrees (membership is
@@ -261,12 +333,36 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
     if (!covered) targets.push_back(ReplicaTarget{r, std::nullopt});
   }
   for (const std::string& p : pending) targets.push_back(ReplicaTarget{p, std::nullopt});
-  const uint32_t need_with_pending = need + static_cast<uint32_t>(pending.size());
+  uint32_t need_with_pending = need + static_cast<uint32_t>(pending.size());
   std::vector<std::string> names;
   std::vector<std::optional<std::string>> stand_ins;
   for (const ReplicaTarget& t : targets) {
     names.push_back(t.node);
     stand_ins.push_back(t.hinted_for);
+  }
+  // Under a local quorum the write still goes to every replica (each zone keeps its copies), but
+  // only copies of the zone's replicas held in the zone count: the replica itself, a pending
+  // replica of the zone, or a stand-in of the zone for a replica of the zone. A stand-in in
+  // another zone does not count although it stands in for one of the zone's replicas: a local
+  // quorum promises copies in the zone without waiting on another zone, and a copy kept
+  // elsewhere is neither (it would let the write succeed with the zone's majority down, while a
+  // local read there misses it). Nor does a node of the zone standing in for another zone's
+  // replica: it holds no copy of the zone's replicas, whose majority the local read asks.
+  std::vector<ReplicaReplies::Counts> counts;
+  uint32_t pending_in_zone = 0;
+  if (zone_quorum) {
+    for (const ReplicaTarget& t : targets) {
+      const std::string& owner = t.hinted_for.value_or(t.node);
+      if (!NodeInZone(*view, owner, zone_quorum->zone))
+        counts.push_back(ReplicaReplies::Counts::kOtherZone);
+      else if (!NodeInZone(*view, t.node, zone_quorum->zone))
+        counts.push_back(ReplicaReplies::Counts::kOutsideZone);
+      else
+        counts.push_back(ReplicaReplies::Counts::kYes);
+    }
+    for (const std::string& p : pending)
+      if (NodeInZone(*view, p, zone_quorum->zone)) ++pending_in_zone;
+    need_with_pending = need + pending_in_zone;
   }
 
   Result<SiblingWrite> sibling_write = SiblingWriteFor(write);
@@ -275,6 +371,8 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
   auto gather = std::make_shared<ReplicaReplies>(
       executor, std::move(names), std::chrono::steady_clock::now() + options_.timeout);
   gather->SetStandIns(std::move(stand_ins));
+  if (zone_quorum)
+    gather->SetLocal(zone_quorum->zone, zone_quorum->replicas_in_zone + pending_in_zone, counts);
   // This node's copy: its merge decides the set the others get, and they get it while this
   // node's fsync runs (the dot it issued is reserved durably, so a crash before that fsync never
   // lets it be issued again: DotReservation). Its own acknowledgement still waits for the fsync,
@@ -337,8 +435,12 @@ asio::awaitable<Status> Coordinator::Write(ClientWrite write) {
   if (gather->ok() >= need_with_pending) co_return Status::Ok();
   Count(counters_.write_quorum_failures);
   Count(counters_.maybe_applied);
+  std::string quorum_name = pending.empty() ? "W" : "W+pending";
+  if (zone_quorum)
+    quorum_name = pending_in_zone == 0 ? zone_quorum->Name()
+                                       : zone_quorum->Name() + " (with its pending replicas there)";
   Status shortfall = gather->Shortfall(
-      "write", pending.empty() ? "W" : "W+pending", need_with_pending,
+      "write", quorum_name, need_with_pending,
       is_replica ? "; the write is stored on this node and may still reach the others, so it "
                    "may have been applied"
                  : "; the write may have been applied");
@@ -446,12 +548,19 @@ asio::awaitable<Status> Coordinator::DecideLocal(std::string_view key, SiblingWr
 asio::awaitable<Status> Coordinator::Forward(const ClientWrite& write,
                                              const std::vector<std::string>& replicas,
                                              const ClusterView& view) {
-  // Up replicas first, in ring order; a down one is still tried last, since gossip may lag.
+  // Up replicas first, in ring order; a down one is still tried last, since gossip may lag. Under
+  // a local quorum the zone's replicas come first of each: coordinated in the zone, the write
+  // waits on no other zone for its quorum.
   std::vector<std::string> order;
-  for (const std::string& r : replicas)
-    if (s_.is_up(r)) order.push_back(r);
-  for (const std::string& r : replicas)
-    if (!s_.is_up(r)) order.push_back(r);
+  auto first = [&](const std::string& r) {
+    return write.local_zone.empty() || NodeInZone(view, r, write.local_zone);
+  };
+  for (bool up : {true, false})
+    for (bool in_first : {true, false})
+      for (const std::string& r : replicas)
+        if (s_.is_up(r) == up && first(r) == in_first &&
+            std::find(order.begin(), order.end(), r) == order.end())
+          order.push_back(r);
 
   std::string body;
   wire::MessageType type;
@@ -461,7 +570,8 @@ asio::awaitable<Status> Coordinator::Forward(const ClientWrite& write,
                                        .context = write.context,
                                        .w = write.w,
                                        .forwarded = true,
-                                       .primaries_only = write.primaries_only});
+                                       .primaries_only = write.primaries_only,
+                                       .local_zone = write.local_zone});
   } else {
     type = wire::MessageType::kPutRequest;
     body = EncodeMessage(PutRequest{.key = write.key,
@@ -469,7 +579,8 @@ asio::awaitable<Status> Coordinator::Forward(const ClientWrite& write,
                                     .context = write.context,
                                     .w = write.w,
                                     .forwarded = true,
-                                    .primaries_only = write.primaries_only});
+                                    .primaries_only = write.primaries_only,
+                                    .local_zone = write.local_zone});
   }
   std::string failures;
   for (const std::string& replica : order) {

@@ -21,6 +21,9 @@
 //    acknowledgements, as Cassandra does; a pending node is never a stand-in.
 //  - Reads ask the key's own replicas only: a stand-in's hints are not read before they are
 //    handed off, nor a joining node's ranges before it has streamed them.
+//  - A request may ask the local quorum of a zone instead of R or W (Cassandra's LOCAL_QUORUM;
+//    local_quorum.h): a majority of the key's replicas in that zone, which only their answers
+//    count toward. A local read asks the zone's replicas alone; a local write still goes to all.
 //
 // A ring smaller than N stores every key on each of its nodes, and R and W are then capped at the
 // ring's size, so a lone node serves with the defaults.
@@ -70,12 +73,15 @@ struct ClientWrite {
   uint32_t w = 0;       // 0: the cluster's W
   bool forwarded = false;
   bool primaries_only = false;
+  std::string local_zone = {};  // non-empty (w 0): the local quorum of this zone (local_quorum.h)
 };
 
 // What a coordinator has counted since it was made (kv_coordinator_* in docs/metrics.md).
 struct CoordinatorCounts {
-  uint64_t read_quorum_failures = 0;   // gets answered by fewer than R replicas (failed)
-  uint64_t write_quorum_failures = 0;  // writes acknowledged by fewer than W (and pending) replicas
+  // Gets answered by fewer than R replicas, or than their local quorum (failed).
+  uint64_t read_quorum_failures = 0;
+  // Writes acknowledged by fewer than W (or their local quorum) and pending replicas.
+  uint64_t write_quorum_failures = 0;
   // Writes answered MaybeApplied: a write quorum failure after this node stored the write, or
   // this node's own store failing after the others were sent it.
   uint64_t maybe_applied = 0;
@@ -108,12 +114,17 @@ class Coordinator {
   CoordinatorCounts counts() const;
 
   // InvalidArgument for an R outside 1..N; Unavailable or Timeout when fewer than R replicas
-  // answered (the message says how many, and why the others did not).
-  boost::asio::awaitable<Result<GetResponse>> Get(std::string key, uint32_t r);
+  // answered (the message says how many, and why the others did not). With `local_zone` (and r
+  // 0) the quorum is the zone's local quorum (local_quorum.h: InvalidArgument for a zone no
+  // node is in, or that holds no replica of the key), asked of the zone's replicas only.
+  boost::asio::awaitable<Result<GetResponse>> Get(std::string key, uint32_t r,
+                                                  std::string local_zone = {});
 
   // InvalidArgument for a bad context token or a W outside 1..N (nothing written); MaybeApplied
   // when fewer than W replicas acknowledged after this node stored the write (the message says
-  // how many, and why the others did not); Unavailable when no replica could take it.
+  // how many, and why the others did not); Unavailable when no replica could take it. With a
+  // local zone, as Get's: the write goes to every replica, and the zone's local quorum of them
+  // must acknowledge (Write says which acknowledgements count).
   boost::asio::awaitable<Status> Write(ClientWrite write);
 
   // What a replica answers a coordinator: its set, and merging a set into it.

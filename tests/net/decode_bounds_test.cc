@@ -90,7 +90,7 @@ std::string CerealHeader(uint32_t version) {
 TEST_CASE("a 29-byte put request declaring a 17 MiB key is refused without allocating it") {
   // The frame as the attacker sent it: 13 header bytes, then a body whose key size tag says
   // 17 MiB and whose remaining bytes hold three.
-  std::string body = CerealHeader(2);
+  std::string body = CerealHeader(3);
   PutFixed64(&body, uint64_t{17} << 20);
   body += "abc";
   std::string frame;
@@ -120,7 +120,7 @@ TEST_CASE("a declared size exactly the bytes left still decodes") {
 
 TEST_CASE("other wire messages declaring more than their body holds are refused small") {
   SUBCASE("a value of 16 MiB in a short put") {
-    std::string body = CerealHeader(2);
+    std::string body = CerealHeader(3);
     PutFixed64(&body, 1);
     body += "k";
     PutFixed64(&body, uint64_t{16} << 20);

@@ -40,6 +40,22 @@ TEST_CASE("messages round-trip") {
   REQUIRE(get.ok());
   CHECK(get->key == "k");
   CHECK(get->r == 3);
+  CHECK(get->local_zone.empty());
+
+  auto local = DecodeMessage<GetRequest>(
+      EncodeMessage(GetRequest{.key = "k", .r = 0, .local_zone = "eu-west"}));
+  REQUIRE(local.ok());
+  CHECK(local->local_zone == "eu-west");
+  auto local_delete =
+      DecodeMessage<DeleteRequest>(EncodeMessage(DeleteRequest{.key = "k",
+                                                               .context = "",
+                                                               .w = 0,
+                                                               .forwarded = true,
+                                                               .primaries_only = false,
+                                                               .local_zone = "b"}));
+  REQUIRE(local_delete.ok());
+  CHECK(local_delete->local_zone == "b");
+  CHECK(local_delete->forwarded);
 
   GetResponse got{.found = true, .siblings = binary_value, .context = "merged"};
   auto got2 = DecodeMessage<GetResponse>(EncodeMessage(got));
@@ -113,8 +129,12 @@ TEST_CASE("malformed bodies are protocol errors, never crashes") {
   CHECK(r.status().code() == ErrorCode::kProtocol);
   // A class version from the future.
   std::string future = good;
-  future[1] = 3;
+  future[1] = 4;
   CHECK(DecodeMessage<PutRequest>(future).status().code() == ErrorCode::kProtocol);
+  // Class version 2 (before local quorums): refused, not misread.
+  std::string before_zones = good;
+  before_zones[1] = 2;
+  CHECK(DecodeMessage<PutRequest>(before_zones).status().code() == ErrorCode::kProtocol);
 
   // Random bytes and random mutations of a good body.
   const uint64_t seed = 77;
@@ -143,14 +163,16 @@ TEST_CASE("malformed bodies are protocol errors, never crashes") {
 namespace kv {
 
 TEST_CASE("message bodies are laid out as docs/formats.md says") {
-  // flag 1 (little-endian) | class version fixed32 2 | key: size fixed64 | bytes | r fixed32
+  // flag 1 (little-endian) | class version fixed32 3 | key: size fixed64 | bytes | r fixed32 |
+  // local_zone: size fixed64 | bytes (none here)
   const std::string get = EncodeMessage(GetRequest{.key = "k", .r = 2});
   CHECK(get == std::string("\x01"
-                           "\x02\x00\x00\x00"
+                           "\x03\x00\x00\x00"
                            "\x01\x00\x00\x00\x00\x00\x00\x00"
                            "k"
-                           "\x02\x00\x00\x00",
-                           18));
+                           "\x02\x00\x00\x00"
+                           "\x00\x00\x00\x00\x00\x00\x00\x00",
+                           26));
   // found byte, then the siblings, then the context
   const std::string response =
       EncodeMessage(GetResponse{.found = true, .siblings = "v", .context = ""});
@@ -161,20 +183,27 @@ TEST_CASE("message bodies are laid out as docs/formats.md says") {
                                 "v"
                                 "\x00\x00\x00\x00\x00\x00\x00\x00",
                                 23));
-  // key, value, context, w fixed32, forwarded byte, primaries_only byte
-  const std::string put = EncodeMessage(PutRequest{
-      .key = "k", .value = "v", .context = "", .w = 1, .forwarded = true, .primaries_only = true});
+  // key, value, context, w fixed32, forwarded byte, primaries_only byte, local_zone
+  const std::string put = EncodeMessage(PutRequest{.key = "k",
+                                                   .value = "v",
+                                                   .context = "",
+                                                   .w = 0,
+                                                   .forwarded = true,
+                                                   .primaries_only = true,
+                                                   .local_zone = "b"});
   CHECK(put == std::string("\x01"
-                           "\x02\x00\x00\x00"
+                           "\x03\x00\x00\x00"
                            "\x01\x00\x00\x00\x00\x00\x00\x00"
                            "k"
                            "\x01\x00\x00\x00\x00\x00\x00\x00"
                            "v"
                            "\x00\x00\x00\x00\x00\x00\x00\x00"
-                           "\x01\x00\x00\x00"
+                           "\x00\x00\x00\x00"
                            "\x01"
-                           "\x01",
-                           37));
+                           "\x01"
+                           "\x01\x00\x00\x00\x00\x00\x00\x00"
+                           "b",
+                           46));
   // wire error code byte, then the message
   const std::string error =
       EncodeMessage(ErrorResponse{.code = ErrorCode::kTimeout, .message = ""});

@@ -78,6 +78,49 @@ TEST_CASE("http api: routes, the key percent-decoded, and the query parameters")
   CHECK(CallOf(HttpMethod::kGet, "/health").route == HttpCall::Route::kHealth);
 }
 
+TEST_CASE("http api: r=local, w=local and pw=local with zone= ask a zone's local quorum") {
+  HttpCall get = CallOf(HttpMethod::kGet, "/v1/kv/k?r=local&zone=eu-1");
+  CHECK(get.r_local);
+  CHECK(get.zone == "eu-1");
+  Result<GetRequest> get_wire = DecodeMessage<GetRequest>(GetFrame(get).body);
+  REQUIRE(get_wire.ok());
+  CHECK(get_wire->r == 0);
+  CHECK(get_wire->local_zone == "eu-1");
+
+  // A local write reads first at the same local quorum, unless r says otherwise.
+  HttpCall put = CallOf(HttpMethod::kPut, "/v1/kv/k?zone=b&w=local");
+  CHECK(put.w_local);
+  CHECK(put.r_local);
+  Result<PutRequest> put_wire = DecodeMessage<PutRequest>(PutFrame(put, "v", "").body);
+  REQUIRE(put_wire.ok());
+  CHECK(put_wire->local_zone == "b");
+  CHECK(DecodeMessage<GetRequest>(GetFrame(put).body)->local_zone == "b");
+  HttpCall read_plain = CallOf(HttpMethod::kPut, "/v1/kv/k?w=local&zone=b&r=2");
+  CHECK_FALSE(read_plain.r_local);
+  CHECK(DecodeMessage<GetRequest>(GetFrame(read_plain).body)->local_zone.empty());
+  HttpCall write_plain = CallOf(HttpMethod::kPut, "/v1/kv/k?r=local&zone=b&w=2");
+  CHECK(DecodeMessage<PutRequest>(PutFrame(write_plain, "v", "").body)->local_zone.empty());
+  CHECK_FALSE(CallOf(HttpMethod::kPut, "/v1/kv/k?w=local&zone=b&blind=true").r_local);
+
+  HttpCall pw = CallOf(HttpMethod::kDelete, "/v1/kv/k?pw=local&zone=b");
+  CHECK(pw.w_local);
+  CHECK(pw.primaries_only);
+  Result<DeleteRequest> del_wire = DecodeMessage<DeleteRequest>(DeleteFrame(pw, "").body);
+  REQUIRE(del_wire.ok());
+  CHECK(del_wire->local_zone == "b");
+  CHECK(del_wire->primaries_only);
+  CHECK(CallOf(HttpMethod::kDelete, "/v1/kv/k?pw=local&w=local&zone=b").primaries_only);
+
+  CHECK(RefusalOf(HttpMethod::kGet, "/v1/kv/k?r=local").status == 400);  // no zone
+  CHECK(RefusalOf(HttpMethod::kGet, "/v1/kv/k?zone=b").status == 400);   // no local quorum
+  CHECK(RefusalOf(HttpMethod::kGet, "/v1/kv/k?r=local&zone=a%20b").status == 400);
+  CHECK(RefusalOf(HttpMethod::kGet, "/v1/kv/k?w=local&zone=b").status == 400);  // not a GET's
+  CHECK(RefusalOf(HttpMethod::kPut, "/v1/kv/k?pw=local&w=2&zone=b").status == 400);
+  CHECK(RefusalOf(HttpMethod::kPut, "/v1/kv/k?w=local&pw=2&zone=b").status == 400);
+  CHECK(RefusalOf(HttpMethod::kPut, "/v1/kv/k?r=local&zone=b&blind=true").status == 400);
+  CHECK(RefusalOf(HttpMethod::kGet, "/v1/kv/k?r=locally&zone=b").status == 400);
+}
+
 TEST_CASE("http api: a context header becomes the binary token the wire carries") {
   VectorClock clock;
   clock.Increment(0x1234, 1);

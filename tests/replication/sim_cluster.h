@@ -228,28 +228,33 @@ class SimCluster {
     return *set;
   }
 
+  // `local_zone`: the local quorum of that zone instead of w (libkv/replication/local_quorum.h).
   Status Put(const std::string& via, const std::string& key, const std::string& value,
-             const std::string& context = {}, uint32_t w = 0, bool primaries_only = false) {
+             const std::string& context = {}, uint32_t w = 0, bool primaries_only = false,
+             const std::string& local_zone = {}) {
     PutRequest m{.key = key,
                  .value = value,
                  .context = context,
                  .w = w,
                  .forwarded = false,
-                 .primaries_only = primaries_only};
+                 .primaries_only = primaries_only,
+                 .local_zone = local_zone};
     Result<Frame> answer = Call(via, wire::MessageType::kPutRequest, EncodeMessage(m));
     return answer.status();
   }
   Status Delete(const std::string& via, const std::string& key, const std::string& context,
-                uint32_t w = 0, bool primaries_only = false) {
+                uint32_t w = 0, bool primaries_only = false, const std::string& local_zone = {}) {
     DeleteRequest m{.key = key,
                     .context = context,
                     .w = w,
                     .forwarded = false,
-                    .primaries_only = primaries_only};
+                    .primaries_only = primaries_only,
+                    .local_zone = local_zone};
     return Call(via, wire::MessageType::kDeleteRequest, EncodeMessage(m)).status();
   }
-  Result<SimGet> Get(const std::string& via, const std::string& key, uint32_t r = 0) {
-    GetRequest m{.key = key, .r = r};
+  Result<SimGet> Get(const std::string& via, const std::string& key, uint32_t r = 0,
+                     const std::string& local_zone = {}) {
+    GetRequest m{.key = key, .r = r, .local_zone = local_zone};
     KV_ASSIGN_OR_RETURN(Frame answer, Call(via, wire::MessageType::kGetRequest, EncodeMessage(m)));
     KV_ASSIGN_OR_RETURN(GetResponse response, DecodeMessage<GetResponse>(answer.body));
     SimGet out;

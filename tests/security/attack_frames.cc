@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
     // 13 header bytes; the body: Cereal's endianness byte and class version, the key's size tag
     // (17 MiB) and three bytes of it.
     std::string body(1, '\x01');
-    kv::PutFixed32(&body, 2);
+    kv::PutFixed32(&body, 3);  // PutRequest's class version
     kv::PutFixed64(&body, uint64_t{17} << 20);
     body += "abc";
     frames.push_back(kv::EncodeFrame(kv::wire::MessageType::kPutRequest, next_id++, body));

@@ -1,8 +1,10 @@
 // kvget: reads one key. One value: prints its bytes exactly (no newline added). Siblings
 // (concurrent writes): prints every version and the context to resolve them with, exit 4. With
 // --json: every version, its clock and the context, as one object (tools/common/sibling_format.h).
-// Exit codes: 0 found, 1 not found (message on stderr), 2 usage error, 3 the store could not
-// answer (unreachable, timeout, refused, quorum not met, server error), 4 siblings to resolve.
+// --r local --zone Z reads at the local quorum of zone Z (tools/common/quorum_flags.h).
+// Exit codes: 0 found, 1 not found (message on stderr), 2 usage error (also a zone no node is
+// in, or that holds no replica of the key), 3 the store could not answer (unreachable, timeout,
+// refused, quorum not met, server error), 4 siblings to resolve.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +18,7 @@
 #include "tools/common/client_flags.h"
 #include "tools/common/command_line.h"
 #include "tools/common/exit_code.h"
+#include "tools/common/quorum_flags.h"
 #include "tools/common/sibling_format.h"
 #include "tools/common/tool_error.h"
 
@@ -42,6 +45,7 @@ int main(int argc, char** argv) {
       "When concurrent writes left siblings, prints each version and the context token to\n"
       "resolve them with (give it to kvput with the value that replaces them) and exits 4.\n"
       "The node is --node, else $KV_NODE, else 127.0.0.1:7000.\n"
+      "--r local --zone Z reads from a majority of the key's replicas in zone Z alone.\n"
       "Exit codes: 0 found, 1 not found, 2 usage error, 3 the store could not answer,\n"
       "4 siblings to resolve, 5 the credentials' role may not read.",
       "kvget"};
@@ -49,11 +53,11 @@ int main(int argc, char** argv) {
   bool json = false;
   kv::tools::ClientFlags client_flags;
   kv::ReadOptions read;
+  std::string r_text, zone;
   app.add_option("KEY", key, "Key (1 byte to 64 KiB)")->required();
-  app.add_option("--r", read.r,
-                 "Read quorum: replicas that must answer (default: the node's read quorum)")
-      ->check(CLI::Range(1, 255))
-      ->type_name("N");
+  kv::tools::AddQuorumOption(app, "--r", &r_text, "Read quorum: replicas that must answer",
+                             "the node's read quorum");
+  kv::tools::AddZoneOption(app, &zone);
   kv::tools::AddClientFlags(app, &client_flags, "Node to talk to", "Give up after this long");
   app.add_flag("--json", json,
                "Print {\"key\",\"found\",\"siblings\":[{\"value\",\"tombstone\",\"clock\","
@@ -62,8 +66,12 @@ int main(int argc, char** argv) {
   kv::tools::AddClientConfig(app);
   app.footer(
       "Examples:\n  kvget greeting\n  kvget photo > photo.jpg\n  kvget --json greeting\n"
-      "  kvget --r 3 greeting");
+      "  kvget --r 3 greeting\n  kvget --r local --zone eu-1 greeting");
   if (std::optional<int> code = kv::tools::ParseCommandLine(app, argc, argv)) return *code;
+  kv::Result<kv::tools::QuorumAsk> quorum = kv::tools::ResolveQuorum("--r", r_text, zone);
+  if (!quorum.ok()) return Fail(quorum.status(), json);
+  read.r = quorum->replicas;
+  read.local_zone = std::move(quorum->local_zone);
   kv::Result<kv::tools::ClientTarget> target = kv::tools::ResolveClientFlags(client_flags);
   if (!target.ok()) return Fail(target.status(), json);
   const kv::HostPort* node = &target->node;

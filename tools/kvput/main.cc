@@ -3,11 +3,12 @@
 // writes with the context that read returned, so the write replaces every version the read saw:
 // an overwrite overwrites and a delete deletes, at the cost of one more round trip. With --context
 // (the token kvget printed) it skips the read and supersedes what that get saw; with --blind it
-// writes with no context, and the write becomes a sibling of whatever is there.
+// writes with no context, and the write becomes a sibling of whatever is there. --w local --zone Z
+// asks the local quorum of zone Z (tools/common/quorum_flags.h), and so does the read first.
 // Exit codes: 0 written, 2 usage error (nothing sent: bad flags, oversized key or value, a bad
-// context token), 3 the store could not take it or could not be read first (unreachable,
-// timeout, refused, quorum not met, server error; a timed-out write may still land), 5 the
-// credentials' role may not.
+// context token, a zone no node is in or that holds no replica of the key), 3 the store could not
+// take it or could not be read first (unreachable, timeout, refused, quorum not met, server error;
+// a timed-out write may still land), 5 the credentials' role may not.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -25,6 +26,7 @@
 #include "tools/common/client_flags.h"
 #include "tools/common/command_line.h"
 #include "tools/common/exit_code.h"
+#include "tools/common/quorum_flags.h"
 #include "tools/common/sibling_format.h"
 #include "tools/common/tool_error.h"
 
@@ -62,6 +64,8 @@ int main(int argc, char** argv) {
       "overwrite overwrites and a delete deletes (one more round trip). --context TOKEN (as\n"
       "kvget printed it) replaces what that get saw instead, without a read; --blind writes\n"
       "without reading, next to whatever is there (kvget then shows siblings).\n"
+      "--w local --zone Z waits for a majority of the key's replicas in zone Z alone (and\n"
+      "reads first at that quorum too, unless --r is given).\n"
       "The node is --node, else $KV_NODE, else 127.0.0.1:7000.\n"
       "Exit codes: 0 written, 2 usage error (nothing sent), 3 the store could not take it\n"
       "(or could not be read first), 5 the credentials' role may not write.",
@@ -84,16 +88,13 @@ int main(int argc, char** argv) {
   app.add_flag("--blind", blind,
                "Write without reading first and without a context: the write replaces nothing "
                "and becomes a sibling of any version there");
-  app.add_option("--r", read.r,
-                 "Read quorum of the read before the write: replicas that must answer (default: "
-                 "the node's read quorum)")
-      ->check(CLI::Range(1, 255))
-      ->type_name("N");
-  app.add_option("--w", write.w,
-                 "Write quorum: replicas that must acknowledge (default: the node's write "
-                 "quorum)")
-      ->check(CLI::Range(1, 255))
-      ->type_name("N");
+  std::string r_text, w_text, zone;
+  kv::tools::AddQuorumOption(app, "--r", &r_text,
+                             "Read quorum of the read before the write: replicas that must answer",
+                             "the node's read quorum; local when --w is local");
+  kv::tools::AddQuorumOption(app, "--w", &w_text, "Write quorum: replicas that must acknowledge",
+                             "the node's write quorum");
+  kv::tools::AddZoneOption(app, &zone);
   app.add_flag("--primaries-only", write.primaries_only,
                "Count only the key's own replicas toward W: refuse the write rather than leave it "
                "with a stand-in for a down replica (Riak's PW)");
@@ -105,7 +106,8 @@ int main(int argc, char** argv) {
   kv::tools::AddClientConfig(app);
   app.footer(
       "Examples:\n  kvput greeting hello\n  kvput photo < photo.jpg\n  kvput --delete greeting\n"
-      "  kvput --blind cart eggs\n  kvput --node 127.0.0.1:7001 --json k v");
+      "  kvput --blind cart eggs\n  kvput --node 127.0.0.1:7001 --json k v\n"
+      "  kvput --w local --zone eu-1 greeting hello");
   if (std::optional<int> code = kv::tools::ParseCommandLine(app, argc, argv)) return *code;
   value_given = app.count("VALUE") > 0;
   if (del && value_given) return Fail(kv::Status::InvalidArgument("--delete takes no VALUE"), json);
@@ -114,6 +116,17 @@ int main(int argc, char** argv) {
                     "--blind writes with no context: give --blind or --context, not both"),
                 json);
   }
+  kv::Result<kv::tools::QuorumAsk> w_quorum = kv::tools::ResolveQuorum("--w", w_text, zone);
+  if (!w_quorum.ok()) return Fail(w_quorum.status(), json);
+  write.w = w_quorum->replicas;
+  write.local_zone = w_quorum->local_zone;
+  // A write at a local quorum reads first at the same one unless --r says otherwise: it then
+  // waits on no other zone at all.
+  if (r_text.empty() && !write.local_zone.empty()) r_text = "local";
+  kv::Result<kv::tools::QuorumAsk> r_quorum = kv::tools::ResolveQuorum("--r", r_text, zone);
+  if (!r_quorum.ok()) return Fail(r_quorum.status(), json);
+  read.r = r_quorum->replicas;
+  read.local_zone = std::move(r_quorum->local_zone);
   if (app.count("--r") > 0 && (blind || !context_text.empty())) {
     return Fail(kv::Status::InvalidArgument(
                     "--r is the quorum of the read before the write, which --blind and "
