@@ -324,6 +324,18 @@ TokenKind Gossiper::self_token_kind() const {
   return table_.self().token_kind;
 }
 
+bool Gossiper::EarlierPendingPeerUp() const {
+  std::lock_guard lock(mu_);
+  const uint64_t now = MonotonicMicros();
+  for (const auto& [id, s] : table_.states()) {
+    if (id >= table_.self().id) break;  // states() is ordered by id
+    if (s.status == NodeStatus::kJoining && s.token_kind == TokenKind::kPending &&
+        table_.IsUp(id, now))
+      return true;
+  }
+  return false;
+}
+
 std::vector<RingMember> Gossiper::FutureRingMembersButSelf() const {
   std::lock_guard lock(mu_);
   std::vector<RingMember> out = FutureRingMembersOf(table_);

@@ -83,6 +83,10 @@ class Gossiper {
   // whose tokens were pending.
   Status SetSelfTokens(std::vector<uint64_t> tokens);
   TokenKind self_token_kind() const;
+  // Whether another joining node whose tokens are pending, with an id before this node's, is up:
+  // nodes joining together choose one after the other, in id order, each against the tokens of
+  // those before it (two choosing at once against the same ring would pick the same ranges).
+  bool EarlierPendingPeerUp() const;
   // The members of the ring once every join and leave under way has completed, this node
   // excluded: what a joining node chooses its tokens against.
   std::vector<RingMember> FutureRingMembersButSelf() const;
