@@ -32,6 +32,13 @@ void MembershipTable::BeatHeartbeat(const NodeLoad& load) {
   ++s.version;
 }
 
+void MembershipTable::SetTokens(std::vector<uint64_t> tokens) {
+  NodeState& s = states_.at(self_id_);
+  s.token_kind = TokenKind::kChosen;
+  s.tokens = std::move(tokens);
+  ++s.version;
+}
+
 void MembershipTable::SetStatus(NodeStatus status) {
   NodeState& s = states_.at(self_id_);
   ring_vnodes_ -= RingVnodes(s);
@@ -282,7 +289,8 @@ std::vector<StateChange> MembershipTable::Apply(const std::vector<NodeState>& st
       detector_.Forget(remote.id);
     }
     change.ring_changed = remote.address != ours->address || remote.status != ours->status ||
-                          remote.vnodes != ours->vnodes || remote.zone != ours->zone;
+                          remote.vnodes != ours->vnodes || remote.zone != ours->zone ||
+                          remote.token_kind != ours->token_kind || remote.tokens != ours->tokens;
     ring_vnodes_ = ring_vnodes_ - RingVnodes(*ours) + RingVnodes(remote);
     *ours = remote;
     if (ours->status == NodeStatus::kLeft) {

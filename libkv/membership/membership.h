@@ -86,6 +86,8 @@ class MembershipTable {
   void BeatHeartbeat();
   void BeatHeartbeat(const NodeLoad& load);
   void SetStatus(NodeStatus status);
+  // This node's chosen tokens (one per vnode), from now on: gossiped as TokenKind::kChosen.
+  void SetTokens(std::vector<uint64_t> tokens);
   // kvring remove: marks `id`, another node, left on its behalf — the one change to another
   // node's state this node makes, for a node that is down for good and will never speak again.
   // Its version jumps far ahead (kOnBehalfVersionStep), past whatever heartbeats of it another

@@ -8,10 +8,11 @@
 namespace kv {
 
 // The first byte of every gossip message and of the membership file's body.
-// Written: 3 (node states carry the cluster settings, since 2, and the zone and load, since 3).
-// Read: 1 and 2 too (a membership file written before; an older peer's message), whose states
-// state no settings (1) and no zone or load (1 and 2).
-inline constexpr uint8_t kGossipFormatVersion = 3;
+// Written: 4 (node states carry the cluster settings, since 2, the zone and load, since 3, and
+// where their tokens come from, with chosen tokens themselves, since 4). Read: 1 to 3 too (a
+// membership file written before; an older peer's message), whose states state no settings (1),
+// no zone or load (1 and 2), and hashed tokens (1 to 3).
+inline constexpr uint8_t kGossipFormatVersion = 4;
 inline constexpr uint8_t kOldestGossipFormatVersion = 1;
 
 // Message kinds (the byte after the format version).

@@ -99,6 +99,10 @@ void AppendNodeState(std::string* dst, const NodeState& state) {
   PutLengthPrefixed(dst, state.zone);
   PutVarint64(dst, state.load.disk_bytes);
   PutVarint64(dst, state.load.keys);
+  dst->push_back(static_cast<char>(state.token_kind));
+  if (state.token_kind != TokenKind::kChosen) return;
+  PutVarint32(dst, static_cast<uint32_t>(state.tokens.size()));
+  for (uint64_t t : state.tokens) PutFixed64(dst, t);
 }
 
 Result<NodeState> ConsumeNodeState(std::string_view* in, uint8_t format_version) {
@@ -149,6 +153,25 @@ Result<NodeState> ConsumeNodeState(std::string_view* in, uint8_t format_version)
                               std::to_string(kMaxZoneBytes) + " bytes");
   }
   s.zone = zone;
+  if (format_version < 4) return s;  // hashed tokens
+  if (in->empty()) return Status::Corruption("gossip: truncated token kind of node " + s.id);
+  const auto kind = static_cast<uint8_t>((*in)[0]);
+  in->remove_prefix(1);
+  if (kind > static_cast<uint8_t>(TokenKind::kPending))
+    return Status::Corruption("gossip: unknown token kind " + std::to_string(kind) + " of node " +
+                              s.id);
+  s.token_kind = static_cast<TokenKind>(kind);
+  if (s.token_kind != TokenKind::kChosen) return s;
+  uint32_t count = 0;
+  if (!GetVarint32(in, &count))
+    return Status::Corruption("gossip: truncated tokens of node " + s.id);
+  // Checked before reserving: exactly one token per vnode, and the bytes to hold them.
+  if (count != s.vnodes || count > in->size() / 8)
+    return Status::Corruption("gossip: node " + s.id + " states " + std::to_string(count) +
+                              " tokens for " + std::to_string(s.vnodes) + " vnodes");
+  s.tokens.resize(count);
+  for (uint64_t& t : s.tokens)
+    if (!GetFixed64(in, &t)) return Status::Corruption("gossip: truncated tokens of node " + s.id);
   return s;
 }
 

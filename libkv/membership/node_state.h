@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "libkv/base/status.h"
 #include "libkv/versioning/vector_clock.h"
@@ -33,6 +34,16 @@ std::string_view NodeStatusName(NodeStatus status);  // "joining", "normal", ...
 // tokens XXH64("id#i") (libkv/ring/token.h). The only one so far; gossiped so that a build with
 // another is refused rather than placing keys elsewhere.
 inline constexpr uint8_t kPartitionerXxh64 = 1;
+
+// Where a node's ring tokens come from (gossip format 4). Hashed: VnodeTokens(id, vnodes), as
+// every node before format 4. Chosen: the node chose them once, balanced against the ring it
+// joined (libkv/ring/token_allocator.h), and they travel in its state. Pending: a joining node
+// that will choose once it has learnt the ring from its seeds; it is on no ring until then.
+enum class TokenKind : uint8_t {
+  kHashed = 0,
+  kChosen = 1,
+  kPending = 2,
+};
 
 // The settings every node of a cluster must share (they decide where keys live and what a quorum
 // is), gossiped with each node's state: N, R, W (kvnode --replicas, --read-quorum,
@@ -75,7 +86,9 @@ struct NodeState {
   // The failure domain the node is in (kvnode --zone: a rack, a zone, a data center), at most
   // kMaxZoneBytes; empty: none stated (gossip format 3).
   std::string zone;
-  NodeLoad load;  // gossip format 3
+  NodeLoad load;                              // gossip format 3
+  TokenKind token_kind = TokenKind::kHashed;  // gossip format 4; earlier formats: hashed
+  std::vector<uint64_t> tokens = {};          // kChosen only: exactly `vnodes` ring tokens
 
   friend bool operator==(const NodeState&, const NodeState&) = default;
 };
@@ -114,7 +127,8 @@ std::string SettingsDifference(const NodeState& ours, const NodeState& theirs,
 Status CheckZoneName(std::string_view zone);
 
 // docs/formats.md, "Gossip" (`node_state`, `digest`). Append to `dst` (in the current format
-// version); Consume reads one of `format_version` (1 has no settings, 1 and 2 no zone and load)
+// version); Consume reads one of `format_version` (1 has no settings, 1 and 2 no zone and load,
+// 1 to 3 no token kind: hashed)
 // from the front of `in` and
 // advances it; Corruption on anything malformed, never a crash.
 void AppendNodeState(std::string* dst, const NodeState& state);

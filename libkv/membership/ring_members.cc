@@ -10,8 +10,11 @@ template <class Pred>
 std::vector<RingMember> MembersWhere(const MembershipTable& table, Pred in_ring) {
   std::vector<RingMember> out;
   for (const auto& [id, s] : table.states()) {
-    if (!in_ring(s.status)) continue;
-    out.push_back(RingMember{id, VnodeTokens(id, static_cast<int>(s.vnodes)), s.zone});
+    if (!in_ring(s.status) || s.token_kind == TokenKind::kPending) continue;
+    out.push_back(RingMember{
+        id,
+        s.token_kind == TokenKind::kChosen ? s.tokens : VnodeTokens(id, static_cast<int>(s.vnodes)),
+        s.zone});
   }
   return out;
 }

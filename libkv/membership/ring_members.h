@@ -1,5 +1,6 @@
 // The rings a membership table implies: which nodes hold tokens, and which tokens. Every node
-// computes the same rings from the same gossip, since tokens are VnodeTokens(id, vnodes).
+// computes the same rings from the same gossip: a node's tokens are VnodeTokens(id, vnodes), or
+// the ones it chose and gossips (TokenKind); a node whose tokens are pending is on no ring.
 // Pure, any thread (on a table the caller is not changing).
 #pragma once
 

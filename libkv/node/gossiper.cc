@@ -311,6 +311,38 @@ Status Gossiper::SetSelfStatus(NodeStatus status) {
   return env_->WriteFileAtomically(membership_path_, table_.EncodeFile());
 }
 
+Status Gossiper::SetSelfTokens(std::vector<uint64_t> tokens) {
+  std::lock_guard lock(mu_);
+  logger_->info("membership: this node ({}) chose its {} tokens", table_.self().id, tokens.size());
+  table_.SetTokens(std::move(tokens));
+  PublishViewLocked();
+  return env_->WriteFileAtomically(membership_path_, table_.EncodeFile());
+}
+
+TokenKind Gossiper::self_token_kind() const {
+  std::lock_guard lock(mu_);
+  return table_.self().token_kind;
+}
+
+bool Gossiper::EarlierPendingPeerUp() const {
+  std::lock_guard lock(mu_);
+  const uint64_t now = MonotonicMicros();
+  for (const auto& [id, s] : table_.states()) {
+    if (id >= table_.self().id) break;  // states() is ordered by id
+    if (s.status == NodeStatus::kJoining && s.token_kind == TokenKind::kPending &&
+        table_.IsUp(id, now))
+      return true;
+  }
+  return false;
+}
+
+std::vector<RingMember> Gossiper::FutureRingMembersButSelf() const {
+  std::lock_guard lock(mu_);
+  std::vector<RingMember> out = FutureRingMembersOf(table_);
+  std::erase_if(out, [&](const RingMember& m) { return m.id == table_.self().id; });
+  return out;
+}
+
 Status Gossiper::CheckSettled(std::chrono::milliseconds ring_delay) const {
   std::lock_guard lock(mu_);
   const auto retry = [&](std::string why, std::chrono::milliseconds in) {

@@ -78,6 +78,18 @@ class Gossiper {
   // in that status.
   NodeStatus self_status() const;
   Status SetSelfStatus(NodeStatus status);
+  // Records this node's chosen tokens (TokenKind::kChosen): persisted in the membership file
+  // before the next round gossips them, and the view republished. Called once, by a joining node
+  // whose tokens were pending.
+  Status SetSelfTokens(std::vector<uint64_t> tokens);
+  TokenKind self_token_kind() const;
+  // Whether another joining node whose tokens are pending, with an id before this node's, is up:
+  // nodes joining together choose one after the other, in id order, each against the tokens of
+  // those before it (two choosing at once against the same ring would pick the same ranges).
+  bool EarlierPendingPeerUp() const;
+  // The members of the ring once every join and leave under way has completed, this node
+  // excluded: what a joining node chooses its tokens against.
+  std::vector<RingMember> FutureRingMembersButSelf() const;
   // Ok when the ring is settled, as cleanup requires (it deletes what the ring says this node no
   // longer replicates, so a ring that is wrong or about to change must not drive it): no node is
   // joining or leaving, every node of the ring is up, and the ring has not changed for

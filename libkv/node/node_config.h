@@ -77,6 +77,12 @@ struct NodeConfig {
   // Virtual nodes. 128: the busiest of 3 to 10 nodes then holds 5-9% over its fair share
   // (docs/architecture.md, "ring"; 64 gave 12-18%).
   int vnodes = 128;
+  // How a node joining a running cluster (with --seeds, on a new data dir) gets its tokens:
+  // balanced, chosen once against the ring it learns from its seeds (libkv/ring/token_allocator.h);
+  // hashed, VnodeTokens(id, vnodes). A node that starts a cluster, or has tokens already, keeps
+  // what it has (docs/architecture.md, "Token allocation").
+  enum class TokenAllocation { kHashed, kBalanced };
+  TokenAllocation token_allocation = TokenAllocation::kBalanced;
   QuorumSettings quorum;                            // N, R, W
   std::chrono::milliseconds request_timeout{2000};  // a coordinator's wait for its quorum
   std::chrono::milliseconds gossip_interval{1000};

@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "libkv/node/node_service.h"
+#include "libkv/ring/token_allocator.h"
 
 namespace kv {
 
@@ -21,6 +22,26 @@ asio::awaitable<void> NodeService::Join() {
   if (!gossiper_->SeesPeers()) log.info("joining: waiting to reach the cluster through the seeds");
   while (!gossiper_->SeesPeers())
     if (!co_await stop_.Sleep(gossip_interval_)) co_return;
+  if (gossiper_->self_token_kind() == TokenKind::kPending) {
+    // A seed's ACK brings every state it knows; two more rounds let the other nodes' answers in.
+    if (!co_await stop_.Sleep(2 * gossip_interval_)) co_return;
+    // Nodes joining together choose in id order; one that stays pending for a minute (stuck
+    // before its seeds, say) is waited for no longer: the worst then is two nodes sharing ranges
+    // unevenly, never a wrong placement.
+    const auto waited_from = std::chrono::steady_clock::now();
+    while (gossiper_->EarlierPendingPeerUp() &&
+           std::chrono::steady_clock::now() - waited_from < std::chrono::minutes(1))
+      if (!co_await stop_.Sleep(gossip_interval_)) co_return;
+    const std::vector<RingMember> ring = gossiper_->FutureRingMembersButSelf();
+    std::vector<Token> tokens = AllocateTokens(ring, quorum_.n, identity_.id, zone_, vnodes_);
+    log.info("joining: chose {} tokens balanced against the {} nodes of the ring", tokens.size(),
+             ring.size());
+    // Persisted before the next round announces them; the ring delay below starts after.
+    if (Status s = gossiper_->SetSelfTokens(std::move(tokens)); !s.ok()) {
+      log.error("joining: could not persist the chosen tokens: {}; not joining", s.ToString());
+      co_return;
+    }
+  }
   log.info("joining: waiting {} ms (the ring delay) so that every node sees this one joining",
            ring_delay_.count());
   if (!co_await stop_.Sleep(ring_delay_)) co_return;

@@ -90,10 +90,12 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
                                  .partitioner = kPartitionerXxh64};
   std::optional<uint64_t> last_generation;
   std::optional<NodeStatus> last_status;
+  std::optional<NodeState> last_self;
   for (const NodeState& s : known) {
     if (s.id != identity.id) continue;
     last_generation = s.generation;
     last_status = s.status;
+    last_self = s;
     // The cluster knows this node with the settings it last ran with: a change would be refused
     // by every peer (or, unnoticed, place keys elsewhere), so it is refused here, at the start.
     NodeState now = s;
@@ -147,6 +149,16 @@ Result<std::unique_ptr<NodeService>> NodeService::Create(const NodeConfig& confi
   self.clock_id = identity.clock_id;
   self.settings = settings;
   self.zone = config.zone;
+  // A node's tokens never change: it keeps the kind (and the chosen tokens) its membership file
+  // records. A new node joining a running cluster chooses once it has learnt the ring (Join);
+  // any other new node has no ring to balance against, and takes the hashed tokens.
+  if (last_self) {
+    self.token_kind = last_self->token_kind;
+    self.tokens = last_self->tokens;
+  } else if (self.status == NodeStatus::kJoining &&
+             config.token_allocation == NodeConfig::TokenAllocation::kBalanced) {
+    self.token_kind = TokenKind::kPending;
+  }
 
   GossipOptions gossip;
   gossip.interval = config.gossip_interval;
@@ -242,6 +254,8 @@ NodeService::NodeService(const NodeConfig& config, NodeIdentity identity, Parts 
     : quorum_(config.quorum),
       ring_delay_(config.ring_delay.count() > 0 ? config.ring_delay : 5 * config.gossip_interval),
       gossip_interval_(config.gossip_interval),
+      vnodes_(config.vnodes),
+      zone_(config.zone),
       seeds_(config.seeds),
       budget_(SplitMemoryBudget(config.memory_budget, config.memtable_bytes)),
       compression_(config.compression),

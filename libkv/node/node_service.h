@@ -123,6 +123,8 @@ class NodeService {
   const QuorumSettings quorum_;
   const std::chrono::milliseconds ring_delay_;
   const std::chrono::milliseconds gossip_interval_;
+  const int vnodes_;
+  const std::string zone_;
   const std::vector<std::string> seeds_;  // host:port
   const MemoryBudget budget_;
   const BlockCodec compression_;

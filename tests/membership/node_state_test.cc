@@ -132,8 +132,8 @@ TEST_CASE("gossip: a node state carries its cluster settings; a format-1 state s
   CHECK(in.empty());
   // Format 1 (an older node's message, a membership file written before): the same state
   // without the settings' four bytes (three one-byte varints and the partitioner), nor format 3's
-  // three (an empty zone and two zero loads).
-  const std::string format1 = bytes.substr(0, bytes.size() - 4 - 3);
+  // three (an empty zone and two zero loads), nor format 4's token kind.
+  const std::string format1 = bytes.substr(0, bytes.size() - 4 - 3 - 1);
   in = format1;
   Result<NodeState> old = ConsumeNodeState(&in, 1);
   REQUIRE(old.ok());
@@ -165,7 +165,7 @@ TEST_CASE("gossip: a node state carries its zone and load; a format-2 state stat
   without.load = {};
   std::string format2;
   AppendNodeState(&format2, without);
-  format2.resize(format2.size() - 3);  // format 3's empty zone and two zero varints
+  format2.resize(format2.size() - 3 - 1);  // format 3's empty zone and two zero varints, 4's kind
   in = format2;
   Result<NodeState> old = ConsumeNodeState(&in, 2);
   REQUIRE(old.ok());
@@ -183,6 +183,67 @@ TEST_CASE("gossip: a node state carries its zone and load; a format-2 state stat
   std::string long_zone;
   AppendNodeState(&long_zone, s);
   in = long_zone;
+  CHECK(ConsumeNodeState(&in, kGossipFormatVersion).status().Is(ErrorCode::kCorruption));
+}
+
+TEST_CASE("gossip: a node state carries its chosen tokens; a format-3 state has hashed ones") {
+  NodeState s = State("n", 1, 1);
+  s.vnodes = 4;
+  s.zone = "rack-a";
+  s.token_kind = TokenKind::kChosen;
+  s.tokens = {1, 1ULL << 40, ~0ULL - 7, 12345};
+  std::string bytes;
+  AppendNodeState(&bytes, s);
+  std::string_view in = bytes;
+  Result<NodeState> back = ConsumeNodeState(&in, kGossipFormatVersion);
+  REQUIRE(back.ok());
+  CHECK(*back == s);
+  CHECK(in.empty());
+  // In a message and in the membership file's encoding of states alike.
+  GossipAck2Message message{{s, State("m", 2, 3)}};
+  auto decoded = DecodeGossipAck2(EncodeGossipAck2(message));
+  REQUIRE(decoded.ok());
+  CHECK(*decoded == message);
+
+  // Pending: the kind alone.
+  NodeState pending = State("p", 1, 1);
+  pending.token_kind = TokenKind::kPending;
+  std::string pending_bytes;
+  AppendNodeState(&pending_bytes, pending);
+  in = pending_bytes;
+  back = ConsumeNodeState(&in, kGossipFormatVersion);
+  REQUIRE(back.ok());
+  CHECK(back->token_kind == TokenKind::kPending);
+  CHECK(back->tokens.empty());
+
+  // Format 3: the bytes up to the load, read as 3, are a state with hashed tokens.
+  NodeState hashed = s;
+  hashed.token_kind = TokenKind::kHashed;
+  hashed.tokens.clear();
+  std::string format3;
+  AppendNodeState(&format3, hashed);
+  format3.pop_back();  // format 4's kind
+  in = format3;
+  Result<NodeState> old = ConsumeNodeState(&in, 3);
+  REQUIRE(old.ok());
+  CHECK(*old == hashed);
+  CHECK(in.empty());
+
+  // Every cut inside the kind or the tokens is Corruption; so are a count other than vnodes and
+  // an unknown kind.
+  for (size_t cut = format3.size(); cut < bytes.size(); ++cut) {
+    const std::string prefix = bytes.substr(0, cut);
+    in = prefix;
+    CHECK(ConsumeNodeState(&in, kGossipFormatVersion).status().Is(ErrorCode::kCorruption));
+  }
+  NodeState miscounted = s;
+  miscounted.tokens.pop_back();
+  std::string miscounted_bytes;
+  AppendNodeState(&miscounted_bytes, miscounted);
+  in = miscounted_bytes;
+  CHECK(ConsumeNodeState(&in, kGossipFormatVersion).status().Is(ErrorCode::kCorruption));
+  std::string unknown_kind = format3 + '\x03';
+  in = unknown_kind;
   CHECK(ConsumeNodeState(&in, kGossipFormatVersion).status().Is(ErrorCode::kCorruption));
 }
 

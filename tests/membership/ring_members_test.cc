@@ -49,5 +49,28 @@ TEST_CASE("ring members: the future ring has the joining nodes and not the leavi
   CHECK(future[1].tokens == VnodeTokens("c", 8));
 }
 
+TEST_CASE("ring members: chosen tokens are the gossiped ones; a pending node is on no ring") {
+  MembershipTable table(Node("a", NodeStatus::kNormal, 8));
+  NodeState chosen = Node("b", NodeStatus::kNormal, 2);
+  chosen.token_kind = TokenKind::kChosen;
+  chosen.tokens = {10, 20};
+  NodeState pending = Node("c", NodeStatus::kJoining, 8);
+  pending.token_kind = TokenKind::kPending;
+  (void)table.Apply({chosen, pending}, 1'000'000, kWallSeconds);
+  std::vector<RingMember> members = RingMembersOf(table);
+  REQUIRE(members.size() == 2);
+  CHECK(members[0].tokens == VnodeTokens("a", 8));  // hashed: as before format 4
+  CHECK(members[1].tokens == std::vector<Token>{10, 20});
+  CHECK(FutureRingMembersOf(table).size() == 2);  // c has not chosen yet
+  // Once it has, it joins the future ring with its tokens.
+  pending.token_kind = TokenKind::kChosen;
+  pending.tokens = {1, 2, 3, 4, 5, 6, 7, 8};
+  pending.version = 1;
+  (void)table.Apply({pending}, 1'000'000, kWallSeconds);
+  const std::vector<RingMember> future = FutureRingMembersOf(table);
+  REQUIRE(future.size() == 3);
+  CHECK(future[2].tokens == pending.tokens);
+}
+
 }  // namespace
 }  // namespace kv

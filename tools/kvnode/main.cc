@@ -148,6 +148,7 @@ int main(int argc, char** argv) {
       "kvnode"};
   kv::NodeConfig config;
   std::string sync = "batch";
+  std::string token_allocation = "balanced";
   int sync_period_ms = 10;
   size_t memtable_bytes = 0;
   std::string compression(kv::BlockCodecName(config.compression));
@@ -202,6 +203,13 @@ int main(int argc, char** argv) {
   app.add_option("--vnodes", config.vnodes, "Virtual nodes (ring tokens) of this node")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
+  app.add_option("--token-allocation", token_allocation,
+                 "How a new node joining a running cluster gets its tokens: balanced (chosen once "
+                 "against the ring it learns from its seeds, to even out every node's share) or "
+                 "hashed (drawn from its name). A node keeps the tokens it has")
+      ->check(CLI::IsMember({"balanced", "hashed"}))
+      ->capture_default_str()
+      ->type_name("MODE");
   app.add_option("--replicas", config.quorum.n,
                  "N: replicas of each key, 1 to 16 (the same on every node)")
       ->check(CLI::Range(1, 16))
@@ -380,6 +388,9 @@ int main(int argc, char** argv) {
   logger->set_level(spdlog::level::from_str(log_level));
   spdlog::set_default_logger(logger);
 
+  config.token_allocation = token_allocation == "hashed"
+                                ? kv::NodeConfig::TokenAllocation::kHashed
+                                : kv::NodeConfig::TokenAllocation::kBalanced;
   kv::Result<kv::SyncMode> mode = kv::ParseSyncMode(sync);
   if (!mode.ok()) {
     std::cerr << "kvnode: " << mode.status().message() << "\n";
