@@ -102,6 +102,17 @@ class Ring {
   // order. Empty for a node not on the ring.
   std::vector<TokenRange> RangesReplicatedBy(std::string_view node, size_t n) const;
 
+  // How many of a range's n copies each zone holds, on average (the header comment's targets):
+  // zone z's target is numerators[z] / denominator (exact: integers), and the targets sum to
+  // `copies`, min(n, nodes holding tokens). The token allocator balances each zone for them.
+  struct ZoneTargets {
+    std::vector<uint64_t> numerators;  // per zone, in the order of nodes_in_zone
+    uint64_t denominator = 1;
+    uint64_t copies = 0;
+  };
+  // The targets for zones holding nodes_in_zone[z] nodes with tokens each.
+  static ZoneTargets ComputeTargets(size_t n, const std::vector<uint64_t>& nodes_in_zone);
+
  private:
   struct Point {
     Token token;
@@ -109,16 +120,6 @@ class Ring {
 
     friend bool operator==(const Point&, const Point&) = default;
   };
-  // How many of a range's n copies each zone holds, on average: zone z's target is
-  // numerators[z] / denominator (exact: integers), and the targets sum to `copies`,
-  // min(n, nodes holding tokens).
-  struct ZoneTargets {
-    std::vector<uint64_t> numerators;  // per zone, as zones_
-    uint64_t denominator = 1;
-    uint64_t copies = 0;
-  };
-  // From the nodes holding tokens in each zone.
-  static ZoneTargets ComputeTargets(size_t n, const std::vector<uint64_t>& nodes_in_zone);
   const ZoneTargets& Targets(size_t n) const;  // from targets_by_copies_
   // The copies each zone holds in the range whose point has token `range_token`: each target
   // rounded down or up, summing to the copies; the same for every key of the range.

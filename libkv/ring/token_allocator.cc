@@ -9,54 +9,12 @@
 namespace kv {
 
 std::vector<double> ZoneCopies(size_t replicas, const std::vector<size_t>& nodes_in_zone) {
-  const size_t zones = nodes_in_zone.size();
-  size_t zones_met = 0, nodes = 0;
-  for (size_t m : nodes_in_zone) {
-    zones_met += m > 0 ? 1 : 0;
-    nodes += m;
-  }
-  const double copies = static_cast<double>(std::min(replicas, nodes));
-  std::vector<double> lo(zones, 0), hi(zones, 0), out(zones, 0);
-  std::vector<bool> fixed(zones, false);
-  for (size_t z = 0; z < zones; ++z) {
-    fixed[z] = nodes_in_zone[z] == 0;
-    lo[z] = static_cast<double>(zones_met) <= copies ? 1 : 0;
-    hi[z] = static_cast<double>(zones_met) >= copies ? 1 : static_cast<double>(nodes_in_zone[z]);
-  }
-  // Water-filling: the copies not fixed at a bound are shared in proportion to the nodes; a zone
-  // whose share falls under its floor (first) or over its ceiling is fixed there, and the rest
-  // shared again.
-  for (;;) {
-    double budget = copies, free_nodes = 0;
-    for (size_t z = 0; z < zones; ++z) {
-      if (fixed[z]) {
-        budget -= out[z];
-      } else {
-        free_nodes += static_cast<double>(nodes_in_zone[z]);
-      }
-    }
-    if (free_nodes == 0) return out;
-    auto share = [&](size_t z) {
-      return budget * static_cast<double>(nodes_in_zone[z]) / free_nodes;
-    };
-    bool changed = false;
-    for (size_t z = 0; z < zones; ++z) {
-      if (fixed[z] || share(z) >= lo[z]) continue;
-      fixed[z] = changed = true;
-      out[z] = lo[z];
-    }
-    if (!changed) {
-      for (size_t z = 0; z < zones; ++z) {
-        if (fixed[z] || share(z) <= hi[z]) continue;
-        fixed[z] = changed = true;
-        out[z] = hi[z];
-      }
-    }
-    if (changed) continue;
-    for (size_t z = 0; z < zones; ++z)
-      if (!fixed[z]) out[z] = share(z);
-    return out;
-  }
+  const Ring::ZoneTargets targets = Ring::ComputeTargets(
+      replicas, std::vector<uint64_t>(nodes_in_zone.begin(), nodes_in_zone.end()));
+  std::vector<double> out;
+  for (uint64_t numerator : targets.numerators)
+    out.push_back(static_cast<double>(numerator) / static_cast<double>(targets.denominator));
+  return out;
 }
 
 namespace {

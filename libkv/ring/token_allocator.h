@@ -23,9 +23,8 @@
 namespace kv {
 
 // The mean number of copies of a key that each zone holds, for replication factor `replicas`
-// over zones with `nodes_in_zone` nodes each: `replicas` (at most the nodes) shared in proportion
-// to the nodes, each zone between 1 (while zones <= copies) and its node count (1 while zones >=
-// copies). Sums to min(replicas, nodes).
+// over zones with `nodes_in_zone` nodes each: Ring::ComputeTargets's, as fractions. Sums to
+// min(replicas, nodes).
 std::vector<double> ZoneCopies(size_t replicas, const std::vector<size_t>& nodes_in_zone);
 
 // `vnodes` tokens for node `id` in `zone` joining `ring` (members whose id is `id` are ignored),

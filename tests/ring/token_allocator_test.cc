@@ -24,9 +24,9 @@ struct Spread {
   double max_primary = 0, min_primary = 1e9, max_replica = 0, min_replica = 1e9;
 };
 
-// Each node's ownership over its fair share: 1 / nodes of its zone as its zone's first copy, its
-// zone's copies / nodes of its zone as any copy (replicas / nodes when the zones' copies can be
-// in proportion to their nodes).
+// Each node's ownership over its fair share: 1 / nodes of its zone as its zone's first copy
+// (ZoneOwnershipShares), its zone's copies / nodes of its zone as any copy (replicas / nodes when
+// the zones' copies can be in proportion to their nodes), measured on the real Ring's placement.
 Spread SpreadOf(const std::vector<RingMember>& ring) {
   std::map<std::string, size_t> zone_size;
   for (const RingMember& m : ring) ++zone_size[m.zone];
@@ -38,11 +38,11 @@ Spread SpreadOf(const std::vector<RingMember>& ring) {
   for (const auto& [zone, size] : zone_size) zone_copies[zone] = copies[z++];
   Spread s;
   const auto own = ZoneOwnershipShares(ring, kReplicas);
+  const auto real = Ring(ring).OwnershipShares(kReplicas);
   for (const RingMember& m : ring) {
-    const Ownership& o = own.at(m.id);
     const double nodes = static_cast<double>(zone_size[m.zone]);
-    const double p = o.primary * nodes;
-    const double r = o.replica * nodes / zone_copies[m.zone];
+    const double p = own.at(m.id).primary * nodes;
+    const double r = real.at(m.id).replica * nodes / zone_copies[m.zone];
     s.max_primary = std::max(s.max_primary, p);
     s.min_primary = std::min(s.min_primary, p);
     s.max_replica = std::max(s.max_replica, r);
