@@ -48,11 +48,7 @@ bench() {
   local figure=$1 system=$2
   shift 2
   local line
-  if [[ $system == kv ]]; then
-    line=$("$build_dir/bin/kvbench" engine "$@" --json)
-  else
-    line=$("$build_dir/bin/kvbench-peers" --db "$system" "$@" --json)
-  fi
+  line=$(engine_json "$system" "$@")
   line="${line%\}},\"figure\":\"$figure\",\"load\":$(cut -d' ' -f1 /proc/loadavg)}"
   echo "$line" >>"$results"
   echo "  $line" >&2

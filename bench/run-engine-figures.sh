@@ -40,11 +40,7 @@ bench() {
   local system=$1
   shift
   local line
-  if [[ $system == kv ]]; then
-    line=$("$build_dir/bin/kvbench" engine "$@" --json)
-  else
-    line=$("$build_dir/bin/kvbench-peers" --db "$system" "$@" --json)
-  fi
+  line=$(engine_json "$system" "$@")
   echo "$line" >>"$results"
   echo "  $line" >&2
 }

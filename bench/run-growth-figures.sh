@@ -50,11 +50,7 @@ bench() {
   local system=$1 size=$2
   shift 2
   local line
-  if [[ $system == kv ]]; then
-    line=$("$build_dir/bin/kvbench" engine "$@" --json)
-  else
-    line=$("$build_dir/bin/kvbench-peers" --db "$system" "$@" --json)
-  fi
+  line=$(engine_json "$system" "$@")
   line="{\"size\":$size,${line#\{}"
   echo "$line" >>"$results"
   echo "  $line" >&2

@@ -9,6 +9,8 @@
 #   note_load "after the puts"              # a line of the load log
 #   echo "$(machine_line)."                 # Commit abc1234. Machine: 2 cores (...), ...
 #   print_load_log
+#   engine_json kv --workload fillrandom --num 1000   # one kvbench engine / kvbench-peers JSON line
+#   disk_bandwidth "$work_dir"               # the disk's sequential MB/s (fio)
 
 # figures_work_dir NAME: work_dir (a new kv-NAME-figures.XXXXXX when empty), made absolute;
 # results (JSON lines) and load_log in it, both emptied.
@@ -68,4 +70,16 @@ disk_bandwidth() {
     --output-format=json | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["jobs"][0]["read"]["bw_bytes"] / 1e6))')
   rm -f "$file"
   echo "write $w MB/s, read $r MB/s"
+}
+
+# engine_json SYSTEM ARGS...: one engine workload in one process (kvbench engine for kv,
+# kvbench-peers --db SYSTEM for a peer, from $build_dir/bin); prints its JSON line.
+engine_json() {
+  local system=$1
+  shift
+  if [[ $system == kv ]]; then
+    "$build_dir/bin/kvbench" engine "$@" --json
+  else
+    "$build_dir/bin/kvbench-peers" --db "$system" "$@" --json
+  fi
 }
