@@ -5,43 +5,47 @@
 
 namespace kv {
 
+MemoryShare::MemoryShare(size_t capacity) : counts_(std::make_shared<Counts>(capacity)) {}
+
 MemoryShare::Reservation& MemoryShare::Reservation::operator=(Reservation&& other) noexcept {
   if (this != &other) {
     Release();
-    share_ = std::exchange(other.share_, nullptr);
+    counts_ = std::move(other.counts_);
+    other.counts_.reset();
     bytes_ = std::exchange(other.bytes_, 0);
   }
   return *this;
 }
 
 void MemoryShare::Reservation::Shrink(size_t new_bytes) {
-  if (share_ == nullptr || new_bytes >= bytes_) return;
-  share_->Return(bytes_ - new_bytes);
+  if (counts_ == nullptr || new_bytes >= bytes_) return;
+  counts_->Return(bytes_ - new_bytes);
   bytes_ = new_bytes;
 }
 
 MemoryShare::Reservation MemoryShare::Reservation::Split(size_t bytes) {
   bytes = std::min(bytes, bytes_);
   bytes_ -= bytes;
-  return Reservation(share_, bytes);
+  return Reservation(counts_, bytes);
 }
 
 std::optional<MemoryShare::Reservation> MemoryShare::TryReserve(size_t bytes) {
-  std::lock_guard lock(mu_);
-  if (bytes > capacity_ - used_) return std::nullopt;
-  used_ += bytes;
-  peak_ = std::max(peak_, used_);
-  return Reservation(this, bytes);
+  Counts& c = *counts_;
+  std::lock_guard lock(c.mu);
+  if (bytes > c.capacity - c.used) return std::nullopt;
+  c.used += bytes;
+  c.peak = std::max(c.peak, c.used);
+  return Reservation(counts_, bytes);
 }
 
 MemoryShare::Figures MemoryShare::figures() const {
-  std::lock_guard lock(mu_);
-  return Figures{capacity_, used_, peak_};
+  std::lock_guard lock(counts_->mu);
+  return Figures{counts_->capacity, counts_->used, counts_->peak};
 }
 
-void MemoryShare::Return(size_t bytes) {
-  std::lock_guard lock(mu_);
-  used_ -= bytes;
+void MemoryShare::Counts::Return(size_t bytes) {
+  std::lock_guard lock(mu);
+  used -= bytes;
 }
 
 }  // namespace kv

@@ -4,19 +4,23 @@
 // no room refuses or waits: the share is never exceeded by what was reserved. The figures are the
 // reservations' (estimates of what their holders allocate), not the allocator's.
 //
-// Life: the share outlives every reservation drawn on it. Threads: thread-safe; a Reservation is
-// one owner's value (movable, not copyable).
+// Life: a reservation may outlive the share it was drawn on (a coroutine frame destroyed after
+// its owner at shutdown): it keeps the share's counts alive, not the share. Threads: thread-safe;
+// a Reservation is one owner's value (movable, not copyable).
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <optional>
 
 namespace kv {
 
 class MemoryShare {
+  struct Counts;
+
  public:
-  explicit MemoryShare(size_t capacity) : capacity_(capacity) {}
+  explicit MemoryShare(size_t capacity);
   MemoryShare(const MemoryShare&) = delete;
   MemoryShare& operator=(const MemoryShare&) = delete;
 
@@ -37,8 +41,9 @@ class MemoryShare {
 
    private:
     friend class MemoryShare;
-    Reservation(MemoryShare* share, size_t bytes) : share_(share), bytes_(bytes) {}
-    MemoryShare* share_ = nullptr;
+    Reservation(std::shared_ptr<Counts> counts, size_t bytes)
+        : counts_(std::move(counts)), bytes_(bytes) {}
+    std::shared_ptr<Counts> counts_;
     size_t bytes_ = 0;
   };
 
@@ -53,12 +58,17 @@ class MemoryShare {
   Figures figures() const;
 
  private:
-  void Return(size_t bytes);
+  struct Counts {
+    explicit Counts(size_t capacity) : capacity(capacity) {}
+    void Return(size_t bytes);
 
-  const size_t capacity_;
-  mutable std::mutex mu_;
-  size_t used_ = 0;  // GUARDED_BY(mu_)
-  size_t peak_ = 0;  // GUARDED_BY(mu_)
+    const size_t capacity;
+    std::mutex mu;
+    size_t used = 0;  // GUARDED_BY(mu)
+    size_t peak = 0;  // GUARDED_BY(mu)
+  };
+
+  const std::shared_ptr<Counts> counts_;
 };
 
 }  // namespace kv

@@ -67,8 +67,10 @@ Result<CleanupResponse> NodeService::AnswerCleanup(const CleanupRequest& request
 asio::awaitable<void> NodeService::RunCleanup(std::shared_ptr<Cleanup> cleanup) {
   // One blocking call on the engine pool: the rewrite runs on the engine's compaction thread, and
   // a stop of the node is heard by the cleanup's own checks.
-  Result<CleanupFigures> done =
-      co_await RunOnPool(*parts_.engine_pool, [cleanup] { return cleanup->Run(); });
+  // The call bound to a local first: g++ 12 mishandles a temporary with a destructor (this
+  // lambda's shared_ptr) inside a co_await expression, and frees the cleanup twice.
+  auto run = [cleanup] { return cleanup->Run(); };
+  Result<CleanupFigures> done = co_await RunOnPool(*parts_.engine_pool, std::move(run));
   std::lock_guard lock(mu_);
   cleanup_.running.reset();
   cleanup_.state = done.ok() ? "done" : "failed";
